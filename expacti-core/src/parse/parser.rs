@@ -1,0 +1,2218 @@
+//! A recursive-descent reader of bash command lines.
+//!
+//! It reads the way `bash -c LINE` would, without expanding or running anything, and records
+//! every simple command that can run as a [`Part`]. Work is linear in the input: every byte is
+//! looked at a bounded number of times (script strings are re-read once per nesting level, and
+//! nesting is capped), and recursion depth is capped so hostile input cannot exhaust the stack.
+
+use super::types::{
+    Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,
+    WordFlags,
+};
+use super::wrappers::{self, Runs};
+
+/// Bounds on the work the parser does for one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Inputs longer than this (bytes) are opaque, though still read for deny rules.
+    pub max_len: usize,
+    /// Inputs longer than this (bytes) are not read at all.
+    pub hard_len: usize,
+    /// How deeply substitutions, groups, quotes and script strings may nest.
+    pub max_depth: u32,
+    /// How many parts are kept; beyond that the command is opaque.
+    pub max_parts: usize,
+    /// How many wrappers may be stacked (`sudo env nice …`).
+    pub max_wrappers: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_len: 64 * 1024,
+            hard_len: 1024 * 1024,
+            max_depth: 48,
+            max_parts: 4096,
+            max_wrappers: 12,
+        }
+    }
+}
+
+/// Parses one command line. Never fails and never panics: whatever is not understood is
+/// reported in [`Parsed::opaque`], and every part that could be read is still returned.
+///
+/// # Untrusted input
+///
+/// Work is linear in the input size and bounded by [`Limits::default`]; nesting is capped, so
+/// no input overflows the stack (the parser needs well under 1 MiB of stack at the cap).
+pub fn parse(input: &str) -> Parsed {
+    parse_with(input, &Limits::default())
+}
+
+/// Parses raw bytes: text that is not UTF-8 is opaque (and read with replacement characters).
+pub fn parse_bytes(input: &[u8]) -> Parsed {
+    match std::str::from_utf8(input) {
+        Ok(s) => parse(s),
+        Err(e) => {
+            let text = String::from_utf8_lossy(input);
+            let mut p = parse(&text);
+            let at = e.valid_up_to();
+            p.opaque.insert(
+                0,
+                Opaque {
+                    kind: OpaqueKind::ControlByte,
+                    message: format!("the command is not valid UTF-8 (at byte {at})"),
+                    span: Span(at, at + 1),
+                },
+            );
+            p
+        }
+    }
+}
+
+/// [`parse`] with explicit limits.
+pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
+    let mut out = Out {
+        parts: Vec::new(),
+        opaque: Vec::new(),
+        heredocs: Vec::new(),
+        heredoc_refs: Vec::new(),
+        pipelines: 0,
+        depth: 0,
+        limits: *limits,
+        dropped: false,
+    };
+    let len = input.len();
+    if len > limits.hard_len {
+        out.note(
+            OpaqueKind::Limit,
+            format!(
+                "the command is {len} bytes; commands over {} bytes are not read",
+                limits.hard_len
+            ),
+            Span(0, len),
+        );
+        return out.finish(len);
+    }
+    if len > limits.max_len {
+        out.note(
+            OpaqueKind::Limit,
+            format!(
+                "the command is {len} bytes, over the limit of {}",
+                limits.max_len
+            ),
+            Span(0, len),
+        );
+    }
+    check_control_bytes(input, &mut out, SpanMap::Offset(0));
+    let mut p = P::new(input, SpanMap::Offset(0), &mut out, Origin::Top, None);
+    let _ = p.program();
+    out.finish(len)
+}
+
+fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
+    if let Some(i) = s
+        .bytes()
+        .position(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
+    {
+        let b = s.as_bytes()[i];
+        let what = match b {
+            0 => "a NUL byte".to_string(),
+            b'\r' => "a carriage return".to_string(),
+            _ => format!("the control byte 0x{b:02x}"),
+        };
+        out.note(
+            OpaqueKind::ControlByte,
+            format!("the command contains {what} (at byte {i})"),
+            map.map(i, i + 1),
+        );
+    }
+}
+
+/// Output shared by the parser and the parsers of nested script strings.
+struct Out {
+    parts: Vec<Part>,
+    opaque: Vec<Opaque>,
+    heredocs: Vec<Option<Heredoc>>,
+    /// (part index, redirect index, heredoc id)
+    heredoc_refs: Vec<(usize, usize, usize)>,
+    pipelines: u32,
+    depth: u32,
+    limits: Limits,
+    dropped: bool,
+}
+
+impl Out {
+    fn note(&mut self, kind: OpaqueKind, message: String, span: Span) {
+        // INVARIANT: the list stays small; the same message is recorded once.
+        if self.opaque.len() < 32 && !self.opaque.iter().any(|o| o.message == message) {
+            self.opaque.push(Opaque {
+                kind,
+                message,
+                span,
+            });
+        }
+    }
+
+    fn finish(mut self, len: usize) -> Parsed {
+        for (pi, ri, id) in std::mem::take(&mut self.heredoc_refs) {
+            if let (Some(Some(h)), Some(part)) = (self.heredocs.get(id), self.parts.get_mut(pi)) {
+                if let Some(r) = part.redirects.get_mut(ri) {
+                    r.heredoc = Some(h.clone());
+                }
+            }
+        }
+        Parsed {
+            parts: self.parts,
+            opaque: self.opaque,
+            len,
+        }
+    }
+}
+
+/// How positions in the text being read map to the original input.
+#[derive(Debug, Clone, Copy)]
+enum SpanMap {
+    /// The text is a verbatim slice of the input starting here.
+    Offset(usize),
+    /// The text was decoded from this span of the input (escapes, joined words).
+    Fixed(Span),
+}
+
+impl SpanMap {
+    fn map(self, s: usize, e: usize) -> Span {
+        match self {
+            SpanMap::Offset(b) => Span(b + s, b + e),
+            SpanMap::Fixed(sp) => sp,
+        }
+    }
+}
+
+/// The parse stops: the reason is already recorded.
+#[derive(Debug)]
+struct Stop;
+
+type R<T> = Result<T, Stop>;
+
+struct Pending {
+    id: usize,
+    delim: String,
+    strip: bool,
+    quoted: bool,
+}
+
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
+];
+
+/// Words that end a list when they stand where a command would.
+const LIST_END: &[&str] = &["then", "else", "elif", "fi", "do", "done", "esac", "}"];
+
+fn is_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// `name` or `name[…]`, the left side of an assignment.
+fn is_assign_lhs(s: &str) -> bool {
+    let s = s.strip_suffix('+').unwrap_or(s);
+    match s.find('[') {
+        Some(i) => is_name(&s[..i]) && s.ends_with(']'),
+        None => is_name(s),
+    }
+}
+
+/// `NAME=…`: bash expands `~` after its `=` and after `:` in such words.
+fn is_assign_like(text: &str) -> bool {
+    text.find('=').is_some_and(|i| is_assign_lhs(&text[..i]))
+}
+
+fn is_meta(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+    )
+}
+
+struct P<'s, 'o> {
+    src: &'s str,
+    b: &'s [u8],
+    pos: usize,
+    end: usize,
+    map: SpanMap,
+    out: &'o mut Out,
+    origin: Origin,
+    via: Option<&'static str>,
+    in_subst: u32,
+    pipe: (u32, u32),
+    pending: Vec<Pending>,
+}
+
+impl<'s, 'o> P<'s, 'o> {
+    fn new(
+        src: &'s str,
+        map: SpanMap,
+        out: &'o mut Out,
+        origin: Origin,
+        via: Option<&'static str>,
+    ) -> Self {
+        P {
+            src,
+            b: src.as_bytes(),
+            pos: 0,
+            end: src.len(),
+            map,
+            out,
+            origin,
+            via,
+            in_subst: 0,
+            pipe: (0, 0),
+            pending: Vec::new(),
+        }
+    }
+
+    // ---- low-level reading -------------------------------------------------------------
+
+    fn peek(&self) -> Option<u8> {
+        (self.pos < self.end).then(|| self.b[self.pos])
+    }
+
+    fn at(&self, k: usize) -> Option<u8> {
+        let i = self.pos + k;
+        (i < self.end).then(|| self.b[i])
+    }
+
+    fn starts(&self, s: &str) -> bool {
+        self.b[self.pos..self.end].starts_with(s.as_bytes())
+    }
+
+    fn span(&self, s: usize, e: usize) -> Span {
+        self.map.map(s, e)
+    }
+
+    fn fail(&mut self, kind: OpaqueKind, msg: String, at: usize) -> Stop {
+        let sp = self.span(at, (at + 1).min(self.end).max(at));
+        self.out.note(kind, msg, sp);
+        Stop
+    }
+
+    fn syntax(&mut self, msg: &str) -> Stop {
+        let found = match self.peek() {
+            None => "the end of the command".to_string(),
+            Some(b'\n') => "a newline".to_string(),
+            Some(_) => {
+                let rest = &self.src[self.pos..self.end];
+                let tok: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .take(12)
+                    .collect();
+                format!("`{tok}`")
+            }
+        };
+        self.fail(
+            OpaqueKind::Syntax,
+            format!("syntax: {msg}, found {found}"),
+            self.pos,
+        )
+    }
+
+    fn note(&mut self, kind: OpaqueKind, msg: String, s: usize, e: usize) {
+        let sp = self.span(s, e);
+        self.out.note(kind, msg, sp);
+    }
+
+    fn enter(&mut self) -> R<()> {
+        self.out.depth += 1;
+        if self.out.depth > self.out.limits.max_depth {
+            let max = self.out.limits.max_depth;
+            return Err(self.fail(
+                OpaqueKind::Limit,
+                format!("the command nests deeper than {max} levels"),
+                self.pos,
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.out.depth = self.out.depth.saturating_sub(1);
+    }
+
+    /// Spaces, tabs and line continuations.
+    fn skip_blanks(&mut self) {
+        while let Some(c) = self.peek() {
+            match c {
+                b' ' | b'\t' => self.pos += 1,
+                b'\\' if self.at(1) == Some(b'\n') => self.pos += 2,
+                _ => break,
+            }
+        }
+    }
+
+    fn skip_comment(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == b'\n' {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Blanks, comments and newlines (reading here-documents after each newline).
+    fn skip_space(&mut self) -> R<()> {
+        loop {
+            self.skip_blanks();
+            match self.peek() {
+                Some(b'#') => self.skip_comment(),
+                Some(b'\n') => self.newline()?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn newline(&mut self) -> R<()> {
+        self.pos += 1;
+        if !self.pending.is_empty() {
+            self.read_heredocs()?;
+        }
+        Ok(())
+    }
+
+    /// The reserved word at the current position, if one stands there as a whole word.
+    fn reserved(&self) -> Option<&'static str> {
+        let rest = &self.b[self.pos..self.end];
+        let n = rest.iter().take_while(|c| !is_meta(**c)).count();
+        let w = &rest[..n];
+        RESERVED.iter().copied().find(|r| r.as_bytes() == w)
+    }
+
+    fn expect_reserved(&mut self, w: &str) -> R<()> {
+        self.skip_space()?;
+        if self.reserved() == Some(w) {
+            self.pos += w.len();
+            Ok(())
+        } else {
+            Err(self.syntax(&format!("expected `{w}`")))
+        }
+    }
+
+    // ---- grammar -----------------------------------------------------------------------
+
+    fn program(&mut self) -> R<()> {
+        let r = self.program_inner();
+        if r.is_ok() && !self.pending.is_empty() {
+            // Here-documents cut short by the end of input: bash warns and uses what it has.
+            let _ = self.read_heredocs();
+        }
+        r
+    }
+
+    fn program_inner(&mut self) -> R<()> {
+        self.list()?;
+        self.skip_space()?;
+        if self.pos < self.end {
+            return Err(self.syntax("unexpected token"));
+        }
+        Ok(())
+    }
+
+    fn at_list_end(&self) -> bool {
+        match self.peek() {
+            None | Some(b')') => true,
+            Some(b';') => matches!(self.at(1), Some(b';' | b'&')),
+            _ => self.reserved().is_some_and(|w| LIST_END.contains(&w)),
+        }
+    }
+
+    fn list(&mut self) -> R<()> {
+        self.enter()?;
+        loop {
+            self.skip_space()?;
+            if self.at_list_end() {
+                break;
+            }
+            let first = self.out.parts.len();
+            self.and_or()?;
+            self.skip_blanks();
+            match self.peek() {
+                Some(b';') if !matches!(self.at(1), Some(b';' | b'&')) => self.pos += 1,
+                Some(b'&') if self.at(1) != Some(b'&') => {
+                    self.pos += 1;
+                    let n = self.out.parts.len();
+                    for p in &mut self.out.parts[first.min(n)..] {
+                        p.background = true;
+                    }
+                }
+                Some(b'\n' | b'#') => {}
+                _ => break,
+            }
+        }
+        self.leave();
+        Ok(())
+    }
+
+    fn and_or(&mut self) -> R<()> {
+        self.pipeline()?;
+        loop {
+            self.skip_blanks();
+            if self.starts("&&") || self.starts("||") {
+                self.pos += 2;
+                self.skip_space()?;
+                self.pipeline()?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn pipeline(&mut self) -> R<()> {
+        loop {
+            self.skip_blanks();
+            match self.reserved() {
+                Some("time") => {
+                    self.pos += 4;
+                    self.skip_blanks();
+                    if self.starts("-p") && self.at(2).is_none_or(is_meta) {
+                        self.pos += 2;
+                    }
+                    self.skip_blanks();
+                    if self.at_list_end() || matches!(self.peek(), Some(b';' | b'&' | b'\n')) {
+                        return Ok(());
+                    }
+                }
+                Some("!") => self.pos += 1,
+                _ => break,
+            }
+        }
+        let id = self.out.pipelines;
+        self.out.pipelines = self.out.pipelines.saturating_add(1);
+        let saved = self.pipe;
+        let mut stage = 0;
+        loop {
+            self.pipe = (id, stage);
+            self.command()?;
+            self.skip_blanks();
+            if self.peek() == Some(b'|') && self.at(1) != Some(b'|') {
+                self.pos += 1;
+                if self.peek() == Some(b'&') {
+                    self.pos += 1;
+                }
+                self.skip_space()?;
+                stage += 1;
+            } else {
+                break;
+            }
+        }
+        self.pipe = saved;
+        Ok(())
+    }
+
+    fn command(&mut self) -> R<()> {
+        self.skip_blanks();
+        let first = self.out.parts.len();
+        let start = self.pos;
+        if self.starts("((") && self.arith_closes(self.pos + 2) {
+            self.pos += 2;
+            self.arith_body(b')')?;
+            return self.compound_redirects(first);
+        }
+        match self.reserved() {
+            Some("{") => {
+                self.pos += 1;
+                self.enter()?;
+                self.list()?;
+                self.expect_reserved("}")?;
+                self.leave();
+                self.compound_redirects(first)
+            }
+            Some("if") => {
+                self.pos += 2;
+                self.enter()?;
+                self.list()?;
+                self.expect_reserved("then")?;
+                self.list()?;
+                loop {
+                    self.skip_space()?;
+                    match self.reserved() {
+                        Some("elif") => {
+                            self.pos += 4;
+                            self.list()?;
+                            self.expect_reserved("then")?;
+                            self.list()?;
+                        }
+                        Some("else") => {
+                            self.pos += 4;
+                            self.list()?;
+                            self.expect_reserved("fi")?;
+                            break;
+                        }
+                        _ => {
+                            self.expect_reserved("fi")?;
+                            break;
+                        }
+                    }
+                }
+                self.leave();
+                self.compound_redirects(first)
+            }
+            Some(w @ ("while" | "until")) => {
+                self.pos += w.len();
+                self.enter()?;
+                self.list()?;
+                self.expect_reserved("do")?;
+                self.list()?;
+                self.expect_reserved("done")?;
+                self.leave();
+                self.compound_redirects(first)
+            }
+            Some(w @ ("for" | "select")) => {
+                self.pos += w.len();
+                self.enter()?;
+                self.for_loop(w)?;
+                self.leave();
+                self.compound_redirects(first)
+            }
+            Some("case") => {
+                self.pos += 4;
+                self.enter()?;
+                self.case()?;
+                self.leave();
+                self.compound_redirects(first)
+            }
+            Some("[[") => {
+                self.pos += 2;
+                self.cond()?;
+                self.compound_redirects(first)
+            }
+            Some("function") => {
+                self.pos += 8;
+                self.skip_blanks();
+                let name = self.word(false, false)?.0;
+                self.skip_blanks();
+                if self.starts("()") {
+                    self.pos += 2;
+                } else if self.peek() == Some(b'(') {
+                    self.pos += 1;
+                    self.skip_blanks();
+                    if self.peek() != Some(b')') {
+                        return Err(self.syntax("expected `)`"));
+                    }
+                    self.pos += 1;
+                }
+                self.function_body(&name.text, start)
+            }
+            Some("coproc") => {
+                self.pos += 6;
+                let e = self.pos;
+                self.note(
+                    OpaqueKind::Unsupported,
+                    "`coproc` runs a command in the background with pipes the parser does not model".into(),
+                    start,
+                    e,
+                );
+                self.skip_blanks();
+                // `coproc NAME { …; }`: skip the name when a compound command follows.
+                let save = self.pos;
+                let n = self.b[self.pos..self.end]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                self.pos += n;
+                self.skip_blanks();
+                if !(self.peek() == Some(b'{') || self.peek() == Some(b'(')) || n == 0 {
+                    self.pos = save;
+                }
+                self.command()
+            }
+            Some(
+                w @ ("then" | "else" | "elif" | "fi" | "do" | "done" | "esac" | "}" | "in" | "]]"),
+            ) => Err(self.syntax(&format!("unexpected `{w}`"))),
+            _ if self.peek() == Some(b'(') => {
+                self.pos += 1;
+                self.enter()?;
+                self.list()?;
+                self.skip_space()?;
+                if self.peek() != Some(b')') {
+                    return Err(self.syntax("expected `)` to close the subshell"));
+                }
+                self.pos += 1;
+                self.leave();
+                self.compound_redirects(first)
+            }
+            _ => self.simple_command(),
+        }
+    }
+
+    /// Redirections after a compound command apply to every command inside it.
+    fn compound_redirects(&mut self, first: usize) -> R<()> {
+        let mut redirs = Vec::new();
+        loop {
+            self.skip_blanks();
+            if self.redirect_starts() {
+                redirs.push(self.redirect()?);
+            } else {
+                break;
+            }
+        }
+        if redirs.is_empty() {
+            return Ok(());
+        }
+        let end = self.out.parts.len();
+        for pi in first..end {
+            for (r, id) in &redirs {
+                let part = &mut self.out.parts[pi];
+                part.redirects.push(r.clone());
+                if let Some(id) = id {
+                    self.out
+                        .heredoc_refs
+                        .push((pi, part.redirects.len() - 1, *id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn function_body(&mut self, name: &str, start: usize) -> R<()> {
+        let e = self.pos;
+        self.note(
+            OpaqueKind::Definition,
+            format!("defines a function `{name}`, which changes what later commands mean"),
+            start,
+            e,
+        );
+        self.skip_space()?;
+        self.enter()?;
+        self.command()?;
+        self.leave();
+        Ok(())
+    }
+
+    fn for_loop(&mut self, kw: &str) -> R<()> {
+        self.skip_blanks();
+        if kw == "for" && self.starts("((") {
+            self.pos += 2;
+            self.arith_body(b')')?;
+        } else {
+            let (name, _) = self.word(false, false)?;
+            if !is_name(&name.text) {
+                return Err(self.syntax(&format!("`{kw}` needs a variable name")));
+            }
+            self.skip_blanks();
+            if matches!(self.peek(), Some(b';')) {
+                self.pos += 1;
+            }
+            self.skip_space()?;
+            if self.reserved() == Some("in") {
+                self.pos += 2;
+                loop {
+                    self.skip_blanks();
+                    match self.peek() {
+                        None | Some(b';' | b'\n') => break,
+                        Some(b'#') => {
+                            self.skip_comment();
+                            break;
+                        }
+                        Some(c) if is_meta(c) => {
+                            return Err(self.syntax("unexpected token in `for … in`"));
+                        }
+                        _ => {
+                            self.word(false, false)?;
+                        }
+                    }
+                }
+            }
+        }
+        self.skip_blanks();
+        if self.peek() == Some(b';') {
+            self.pos += 1;
+        }
+        self.skip_space()?;
+        if self.reserved() == Some("{") {
+            self.pos += 1;
+            self.list()?;
+            return self.expect_reserved("}");
+        }
+        self.expect_reserved("do")?;
+        self.list()?;
+        self.expect_reserved("done")
+    }
+
+    fn case(&mut self) -> R<()> {
+        self.skip_blanks();
+        self.word(false, false)?;
+        self.skip_space()?;
+        self.expect_reserved("in")?;
+        loop {
+            self.skip_space()?;
+            if self.reserved() == Some("esac") {
+                self.pos += 4;
+                return Ok(());
+            }
+            if self.peek().is_none() {
+                return Err(self.syntax("expected `esac`"));
+            }
+            if self.peek() == Some(b'(') {
+                self.pos += 1;
+            }
+            loop {
+                self.skip_blanks();
+                match self.peek() {
+                    Some(b')') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    Some(b'|') => self.pos += 1,
+                    None => return Err(self.syntax("unterminated `case` pattern")),
+                    Some(c) if is_meta(c) && !matches!(c, b'<' | b'>') => {
+                        return Err(self.syntax("unexpected token in a `case` pattern"));
+                    }
+                    _ => {
+                        self.word(false, false)?;
+                    }
+                }
+            }
+            self.list()?;
+            self.skip_space()?;
+            if self.starts(";;&") {
+                self.pos += 3;
+            } else if self.starts(";;") || self.starts(";&") {
+                self.pos += 2;
+            } else if self.reserved() != Some("esac") {
+                return Err(self.syntax("expected `;;` or `esac`"));
+            }
+        }
+    }
+
+    /// `[[ … ]]`: operands are words; arithmetic comparisons of run-time values are opaque.
+    fn cond(&mut self) -> R<()> {
+        let start = self.pos - 2;
+        let mut prev: Option<Word> = None;
+        let mut arith_pending = false;
+        loop {
+            self.skip_blanks();
+            match self.peek() {
+                None => return Err(self.syntax("unterminated `[[`")),
+                Some(b'\n') => {
+                    self.newline()?;
+                    continue;
+                }
+                _ => {}
+            }
+            if self.starts("]]") && self.at(2).is_none_or(is_meta) {
+                self.pos += 2;
+                break;
+            }
+            if self.starts("&&") || self.starts("||") {
+                self.pos += 2;
+                prev = None;
+                continue;
+            }
+            if matches!(self.peek(), Some(b'(' | b')' | b'<' | b'>')) {
+                self.pos += 1;
+                prev = None;
+                continue;
+            }
+            let (w, _) = self.word(false, false)?;
+            let t = w.text.as_str();
+            if matches!(t, "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge") {
+                if let Some(p) = &prev {
+                    if !is_int_literal(p) {
+                        self.arith_opaque(start);
+                    }
+                }
+                arith_pending = true;
+            } else if t == "=~" && !w.is_dynamic() {
+                self.skip_blanks();
+                self.regex_operand()?;
+                prev = None;
+                continue;
+            } else {
+                if arith_pending && !is_int_literal(&w) {
+                    self.arith_opaque(start);
+                }
+                arith_pending = false;
+                if prev.as_ref().is_some_and(|p| p.text == "-v") && w.text.contains('[') {
+                    self.arith_opaque(start);
+                }
+            }
+            prev = Some(w);
+        }
+        Ok(())
+    }
+
+    fn arith_opaque(&mut self, start: usize) {
+        let e = self.pos;
+        self.note(
+            OpaqueKind::Arithmetic,
+            "arithmetic over run-time values can run commands (`a[$(cmd)]`)".into(),
+            start,
+            e,
+        );
+    }
+
+    /// The right side of `=~`: a word in which `(`, `)` and `|` are literal.
+    fn regex_operand(&mut self) -> R<()> {
+        let mut depth = 0u32;
+        let mut scratch = String::new();
+        let mut flags = WordFlags::empty();
+        loop {
+            match self.peek() {
+                None => return Ok(()),
+                Some(b' ' | b'\t' | b'\n') if depth == 0 => return Ok(()),
+                Some(b'(') => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                Some(b')') => {
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                    depth -= 1;
+                    self.pos += 1;
+                }
+                Some(b'\'') => self.single_quote(&mut scratch)?,
+                Some(b'"') => self.double_quote(&mut scratch, &mut flags)?,
+                Some(b'\\') => self.pos = (self.pos + 2).min(self.end),
+                Some(b'$') => self.dollar(&mut scratch, &mut flags, false)?,
+                Some(b'`') => self.backtick(&mut flags, false)?,
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// True when the `((` or `$((` whose inside starts at `from` closes with `))`.
+    fn arith_closes(&self, from: usize) -> bool {
+        let mut depth = 0u32;
+        let mut i = from;
+        while i < self.end {
+            match self.b[i] {
+                b'(' => depth += 1,
+                b')' if depth == 0 => return self.b.get(i + 1) == Some(&b')') && i + 1 < self.end,
+                b')' => depth -= 1,
+                b'\\' => i += 1,
+                b'\'' | b'"' => {
+                    let q = self.b[i];
+                    i += 1;
+                    while i < self.end && self.b[i] != q {
+                        if self.b[i] == b'\\' && q == b'"' {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// The inside of `((…))`, `$((…))` or `$[…]`; `close` is `)` or `]`. Names, parameters
+    /// and substitutions inside make the command opaque: bash evaluates their values as
+    /// arithmetic, and `a[$(cmd)]` in a value runs `cmd`.
+    fn arith_body(&mut self, close: u8) -> R<()> {
+        let start = self.pos;
+        self.enter()?;
+        let mut depth = 0u32;
+        let mut risky = false;
+        let mut scratch = String::new();
+        let mut flags = WordFlags::empty();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.syntax("unterminated arithmetic"));
+            };
+            match c {
+                b'(' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b')' if close == b')' && depth == 0 => {
+                    if self.at(1) != Some(b')') {
+                        return Err(self.syntax("expected `))`"));
+                    }
+                    self.pos += 2;
+                    break;
+                }
+                b')' => {
+                    depth = depth.saturating_sub(1);
+                    self.pos += 1;
+                }
+                b']' if close == b']' && depth == 0 => {
+                    self.pos += 1;
+                    break;
+                }
+                b'$' => {
+                    risky = true;
+                    self.dollar(&mut scratch, &mut flags, true)?;
+                }
+                b'`' => {
+                    risky = true;
+                    self.backtick(&mut flags, true)?;
+                }
+                b'"' => {
+                    risky = true;
+                    self.double_quote(&mut scratch, &mut flags)?;
+                }
+                b'\'' => {
+                    risky = true;
+                    self.single_quote(&mut scratch)?;
+                }
+                b'\n' => self.newline()?,
+                c if c.is_ascii_alphabetic() || c == b'_' => {
+                    // Digits with a base (`16#ff`, `0x1f`) are numbers, not names.
+                    if !self.numeric_token_before(start) {
+                        risky = true;
+                    }
+                    self.pos += 1;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        self.leave();
+        if risky {
+            let e = self.pos;
+            self.note(
+                OpaqueKind::Arithmetic,
+                "arithmetic over run-time values can run commands (`a[$(cmd)]`)".into(),
+                start,
+                e,
+            );
+        }
+        Ok(())
+    }
+
+    /// True when the token being read is a number written with a base or in hex (`0x1f`,
+    /// `16#ff`), so its letters are digits.
+    fn numeric_token_before(&self, start: usize) -> bool {
+        let mut i = self.pos;
+        while i > start
+            && (self.b[i - 1].is_ascii_alphanumeric()
+                || self.b[i - 1] == b'#'
+                || self.b[i - 1] == b'_')
+        {
+            i -= 1;
+        }
+        let tok = &self.b[i..self.pos];
+        tok.first().is_some_and(u8::is_ascii_digit)
+            && (tok.starts_with(b"0x") || tok.starts_with(b"0X") || tok.contains(&b'#'))
+    }
+
+    // ---- simple commands ---------------------------------------------------------------
+
+    fn redirect_starts(&self) -> bool {
+        match self.peek() {
+            Some(b'<' | b'>') => self.at(1) != Some(b'('),
+            Some(b'&') => self.at(1) == Some(b'>'),
+            Some(b'0'..=b'9') => {
+                let n = self.b[self.pos..self.end]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                matches!(self.at(n), Some(b'<' | b'>')) && self.at(n + 1) != Some(b'(')
+            }
+            Some(b'{') => {
+                let rest = &self.b[self.pos + 1..self.end];
+                let n = rest
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                n > 0
+                    && rest.get(n) == Some(&b'}')
+                    && matches!(rest.get(n + 1), Some(b'<' | b'>'))
+                    && is_name(std::str::from_utf8(&rest[..n]).unwrap_or(""))
+            }
+            _ => false,
+        }
+    }
+
+    fn simple_command(&mut self) -> R<()> {
+        let start = self.pos;
+        let mut last_end = self.pos;
+        let mut assigns: Vec<Word> = Vec::new();
+        let mut argv: Vec<Word> = Vec::new();
+        let mut redirs: Vec<(Redirect, Option<usize>)> = Vec::new();
+        loop {
+            self.skip_blanks();
+            let Some(c) = self.peek() else { break };
+            match c {
+                b'\n' | b';' | b'|' | b')' => break,
+                b'&' if self.at(1) != Some(b'>') => break,
+                b'#' => {
+                    self.skip_comment();
+                    break;
+                }
+                b'(' => {
+                    if argv.len() == 1 && assigns.is_empty() && redirs.is_empty() {
+                        self.pos += 1;
+                        self.skip_blanks();
+                        if self.peek() != Some(b')') {
+                            return Err(self.syntax("expected `)` after a function name"));
+                        }
+                        self.pos += 1;
+                        let name = argv[0].text.clone();
+                        return self.function_body(&name, start);
+                    }
+                    return Err(self.syntax("unexpected `(`"));
+                }
+                _ if self.redirect_starts() => {
+                    let r = self.redirect()?;
+                    last_end = self.pos;
+                    redirs.push(r);
+                }
+                _ => {
+                    let (w, is_assign) = self.word(argv.is_empty(), false)?;
+                    last_end = self.pos;
+                    if argv.is_empty() && is_assign {
+                        assigns.push(w);
+                    } else {
+                        argv.push(w);
+                    }
+                }
+            }
+        }
+        if argv.is_empty() && assigns.is_empty() && redirs.is_empty() {
+            return Err(self.syntax("expected a command"));
+        }
+        let (redirects, ids): (Vec<Redirect>, Vec<Option<usize>>) = redirs.into_iter().unzip();
+        let part = Part {
+            argv,
+            assignments: assigns,
+            redirects,
+            origin: if self.in_subst > 0 {
+                Origin::Substitution
+            } else {
+                self.origin
+            },
+            via: if self.in_subst == 0 {
+                self.via.map(str::to_string)
+            } else {
+                None
+            },
+            span: self.span(start, last_end),
+            pipeline: self.pipe.0,
+            stage: self.pipe.1,
+            background: false,
+            open_args: false,
+        };
+        self.check_builtin(&part);
+        let runs = wrappers::analyze(&part.argv);
+        if let Some(idx) = self.push_part(part) {
+            for (ri, id) in ids.iter().enumerate() {
+                if let Some(id) = id {
+                    self.out.heredoc_refs.push((idx, ri, *id));
+                }
+            }
+            self.apply_runs(idx, runs, 0)?;
+        }
+        Ok(())
+    }
+
+    fn push_part(&mut self, part: Part) -> Option<usize> {
+        if self.out.parts.len() >= self.out.limits.max_parts {
+            if !self.out.dropped {
+                self.out.dropped = true;
+                let max = self.out.limits.max_parts;
+                self.out.note(
+                    OpaqueKind::Limit,
+                    format!("the command has more than {max} simple commands"),
+                    part.span,
+                );
+            }
+            return None;
+        }
+        self.out.parts.push(part);
+        Some(self.out.parts.len() - 1)
+    }
+
+    /// Builtins that change how the rest of the input is read.
+    fn check_builtin(&mut self, part: &Part) {
+        let Some(name) = part.program() else { return };
+        let args = || part.argv[1..].iter().map(|w| w.text.as_str());
+        let reason = match name {
+            "alias" if args().any(|a| a.contains('=')) => Some((
+                OpaqueKind::Definition,
+                "defines an alias, which changes what later commands mean".to_string(),
+            )),
+            "shopt" if args().any(|a| a.starts_with("-s") || a.starts_with("-u")) => Some((
+                OpaqueKind::ShellOption,
+                "`shopt` changes how bash reads the rest of the command".to_string(),
+            )),
+            "enable" => Some((
+                OpaqueKind::ShellOption,
+                "`enable` changes which builtins later commands run".to_string(),
+            )),
+            "hash" if args().any(|a| a.starts_with('-') && a.contains('p')) => Some((
+                OpaqueKind::ShellOption,
+                "`hash -p` changes which program a later command name runs".to_string(),
+            )),
+            "set" => {
+                let mut it = args().peekable();
+                let mut found = None;
+                while let Some(a) = it.next() {
+                    if a == "-o" || a == "+o" {
+                        if let Some(v) = it.peek() {
+                            if matches!(*v, "posix" | "keyword") {
+                                found = Some(format!(
+                                    "`set {a} {v}` changes how bash reads the rest of the command"
+                                ));
+                            }
+                        }
+                    } else if (a.starts_with('-') || a.starts_with('+'))
+                        && a.len() > 1
+                        && a[1..].contains('k')
+                        && !a.starts_with("--")
+                    {
+                        found = Some(format!(
+                            "`set {a}` changes how bash reads the rest of the command"
+                        ));
+                    }
+                }
+                found.map(|m| (OpaqueKind::ShellOption, m))
+            }
+            _ => None,
+        };
+        if let Some((kind, msg)) = reason {
+            self.out.note(kind, msg, part.span);
+        }
+    }
+
+    /// Records what a wrapper part runs.
+    fn apply_runs(&mut self, idx: usize, runs: Runs, level: u32) -> R<()> {
+        match runs {
+            Runs::Nothing => Ok(()),
+            Runs::Many(list) => {
+                for r in list {
+                    self.apply_runs(idx, r, level)?;
+                }
+                Ok(())
+            }
+            Runs::Opaque { kind, message } => {
+                let sp = self.out.parts[idx].span;
+                self.out.note(kind, message, sp);
+                Ok(())
+            }
+            Runs::Argv {
+                start,
+                end,
+                assigns,
+                open_args,
+                runtime,
+                via,
+            } => {
+                if level >= self.out.limits.max_wrappers {
+                    let sp = self.out.parts[idx].span;
+                    self.out.note(
+                        OpaqueKind::Limit,
+                        "too many wrappers stacked on one command".into(),
+                        sp,
+                    );
+                    return Ok(());
+                }
+                let outer = &self.out.parts[idx];
+                let mut argv: Vec<Word> = outer.argv[start..end].to_vec();
+                if let Some(rt) = &runtime {
+                    for w in &mut argv {
+                        if w.text.contains(rt.as_str()) {
+                            w.flags.insert(WordFlags::RUNTIME);
+                        }
+                    }
+                }
+                let assignments: Vec<Word> =
+                    assigns.iter().map(|&i| outer.argv[i].clone()).collect();
+                let first = assignments
+                    .first()
+                    .or(argv.first())
+                    .map_or(outer.span, |w| w.span);
+                let last = argv.last().map_or(outer.span, |w| w.span);
+                let part = Part {
+                    argv,
+                    assignments,
+                    redirects: Vec::new(),
+                    origin: Origin::Wrapper,
+                    via: Some(via.to_string()),
+                    span: Span(first.0.min(last.0), last.1.max(first.1)),
+                    pipeline: outer.pipeline,
+                    stage: outer.stage,
+                    background: outer.background,
+                    open_args: open_args || outer.open_args,
+                };
+                self.check_builtin(&part);
+                let inner = wrappers::analyze(&part.argv);
+                if let Some(i) = self.push_part(part) {
+                    self.apply_runs(i, inner, level + 1)?;
+                }
+                Ok(())
+            }
+            Runs::Script { word, via } => {
+                let Some(w) = self.out.parts[idx].argv.get(word).cloned() else {
+                    return Ok(());
+                };
+                self.script(&[w], via, idx)
+            }
+            Runs::ScriptJoin { from, via } => {
+                let words: Vec<Word> = self.out.parts[idx].argv.get(from..).unwrap_or(&[]).to_vec();
+                if words.is_empty() {
+                    return Ok(());
+                }
+                self.script(&words, via, idx)
+            }
+        }
+    }
+
+    /// Parses a script string given as words (joined by spaces, as `eval` and `ssh` do).
+    fn script(&mut self, words: &[Word], via: &'static str, idx: usize) -> R<()> {
+        let outer_span = self.out.parts[idx].span;
+        if let Some(d) = words.iter().find(|w| w.is_dynamic()) {
+            self.out.note(
+                OpaqueKind::DynamicScript,
+                format!(
+                    "the script run by `{via}` is only known at run time (`{}`)",
+                    d.text
+                ),
+                d.span,
+            );
+            return Ok(());
+        }
+        let (text, map) = if let [w] = words {
+            let map = match w.verbatim_at {
+                Some(at) => SpanMap::Offset(at),
+                None => SpanMap::Fixed(w.span),
+            };
+            (w.text.clone(), map)
+        } else {
+            let text = words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let sp = match (words.first(), words.last()) {
+                (Some(a), Some(b)) => Span(a.span.0, b.span.1),
+                _ => outer_span,
+            };
+            (text, SpanMap::Fixed(sp))
+        };
+        self.sub_parse(&text, map, Origin::Script, Some(via))
+    }
+
+    /// Parses `text` (a script string or backtick body) into the shared output.
+    fn sub_parse(
+        &mut self,
+        text: &str,
+        map: SpanMap,
+        origin: Origin,
+        via: Option<&'static str>,
+    ) -> R<()> {
+        self.enter()?;
+        let depth = self.out.depth;
+        check_control_bytes(text, self.out, map);
+        let pipe = self.pipe;
+        let before = self.out.opaque.len();
+        {
+            let mut p = P::new(text, map, &mut *self.out, origin, via);
+            p.pipe = pipe;
+            // A syntax error inside a script string makes the command opaque (recorded) but
+            // does not end the reading of the outer command: bash reads such a string only
+            // when it runs it.
+            let _ = p.program();
+        }
+        let place = match via {
+            Some(v) => format!("in the script run by `{v}`"),
+            None => "inside backquotes".to_string(),
+        };
+        for o in &mut self.out.opaque[before..] {
+            if o.kind == OpaqueKind::Syntax {
+                o.message = format!("{place}: {}", o.message);
+            }
+        }
+        self.out.depth = depth;
+        self.leave();
+        Ok(())
+    }
+
+    // ---- redirections ------------------------------------------------------------------
+
+    fn redirect(&mut self) -> R<(Redirect, Option<usize>)> {
+        let start = self.pos;
+        let mut fd = None;
+        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            let n = self.b[self.pos..self.end]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let digits = &self.src[self.pos..self.pos + n];
+            match digits.parse::<u32>() {
+                Ok(v) => fd = Some(Fd::Number(v)),
+                Err(_) => {
+                    return Err(self.fail(
+                        OpaqueKind::Syntax,
+                        format!("file descriptor `{digits}` is out of range"),
+                        self.pos,
+                    ));
+                }
+            }
+            self.pos += n;
+        } else if self.peek() == Some(b'{') {
+            let n = self.b[self.pos + 1..self.end]
+                .iter()
+                .take_while(|c| **c != b'}')
+                .count();
+            fd = Some(Fd::Var(
+                self.src[self.pos + 1..self.pos + 1 + n].to_string(),
+            ));
+            self.pos += n + 2;
+        }
+        let ops: &[(&str, RedirectOp)] = &[
+            ("&>>", RedirectOp::AppendOutErr),
+            ("&>", RedirectOp::OutErr),
+            ("<<<", RedirectOp::HereString),
+            ("<<-", RedirectOp::HeredocStrip),
+            ("<<", RedirectOp::Heredoc),
+            ("<>", RedirectOp::ReadWrite),
+            ("<&", RedirectOp::DupIn),
+            ("<", RedirectOp::In),
+            (">>", RedirectOp::Append),
+            (">|", RedirectOp::Clobber),
+            (">&", RedirectOp::DupOut),
+            (">", RedirectOp::Out),
+        ];
+        let Some(&(s, op)) = ops.iter().find(|(s, _)| self.starts(s)) else {
+            return Err(self.syntax("expected a redirection"));
+        };
+        self.pos += s.len();
+        self.skip_blanks();
+        match self.peek() {
+            None => return Err(self.syntax(&format!("expected a word after `{s}`"))),
+            Some(c) if is_meta(c) && !(matches!(c, b'<' | b'>') && self.at(1) == Some(b'(')) => {
+                return Err(self.syntax(&format!("expected a word after `{s}`")));
+            }
+            _ => {}
+        }
+        let heredoc = matches!(op, RedirectOp::Heredoc | RedirectOp::HeredocStrip);
+        let (target, _) = self.word(false, heredoc)?;
+        let mut id = None;
+        let mut body = None;
+        if heredoc {
+            let quoted = target.flags.contains(WordFlags::QUOTED);
+            let hid = self.out.heredocs.len();
+            self.out.heredocs.push(None);
+            self.pending.push(Pending {
+                id: hid,
+                delim: target.text.clone(),
+                strip: op == RedirectOp::HeredocStrip,
+                quoted,
+            });
+            id = Some(hid);
+            body = Some(Heredoc {
+                body: String::new(),
+                quoted,
+                dynamic: false,
+            });
+        }
+        let r = Redirect {
+            fd,
+            op,
+            target,
+            heredoc: body,
+            span: self.span(start, self.pos),
+        };
+        Ok((r, id))
+    }
+
+    fn read_heredocs(&mut self) -> R<()> {
+        let pending = std::mem::take(&mut self.pending);
+        for h in pending {
+            let body_start = self.pos;
+            let mut body = String::new();
+            let body_end;
+            loop {
+                if self.pos >= self.end {
+                    body_end = self.end;
+                    break;
+                }
+                let line_end = self.b[self.pos..self.end]
+                    .iter()
+                    .position(|c| *c == b'\n')
+                    .map_or(self.end, |n| self.pos + n);
+                let mut line = &self.src[self.pos..line_end];
+                if h.strip {
+                    line = line.trim_start_matches('\t');
+                }
+                if line == h.delim {
+                    body_end = self.pos;
+                    self.pos = (line_end + 1).min(self.end);
+                    break;
+                }
+                body.push_str(line);
+                body.push('\n');
+                self.pos = (line_end + 1).min(self.end);
+            }
+            let mut dynamic = false;
+            if !h.quoted {
+                let resume = self.pos;
+                let saved_end = self.end;
+                self.pos = body_start;
+                self.end = body_end;
+                let mut flags = WordFlags::empty();
+                let mut scratch = String::new();
+                let r = self.quoted_text(&mut scratch, &mut flags, None);
+                self.end = saved_end;
+                self.pos = resume;
+                r?;
+                dynamic = flags.is_dynamic();
+            }
+            if let Some(slot) = self.out.heredocs.get_mut(h.id) {
+                *slot = Some(Heredoc {
+                    body,
+                    quoted: h.quoted,
+                    dynamic,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    // ---- words -------------------------------------------------------------------------
+
+    /// Reads one word. `assign_ok`: the word may be an assignment (command prefix).
+    /// `literal_dollar`: `$` is not special (here-document delimiters).
+    /// Returns the word and whether it is an assignment.
+    fn word(&mut self, assign_ok: bool, literal_dollar: bool) -> R<(Word, bool)> {
+        let start = self.pos;
+        let mut text = String::new();
+        let mut flags = WordFlags::empty();
+        let mut unquoted_so_far = true;
+        let mut assign = false;
+        let mut brace_open = 0u32;
+        let mut brace_sep = false;
+        let mut bracket_open = false;
+        let mut last_unquoted: Option<u8> = None;
+        let mut array: Option<WordFlags> = None;
+        loop {
+            let Some(c) = self.peek() else { break };
+            match c {
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b')' => break,
+                b'(' => {
+                    if assign
+                        && array.is_none()
+                        && text.ends_with('=')
+                        && last_unquoted == Some(b'=')
+                    {
+                        let mut f = WordFlags::empty();
+                        self.array_value(&mut f)?;
+                        array = Some(f);
+                        continue;
+                    }
+                    break;
+                }
+                b'<' | b'>' => {
+                    if self.at(1) == Some(b'(') {
+                        self.process_subst()?;
+                        flags.insert(WordFlags::SUBST);
+                        unquoted_so_far = false;
+                        last_unquoted = None;
+                        continue;
+                    }
+                    break;
+                }
+                b'\'' => {
+                    self.single_quote(&mut text)?;
+                    flags.insert(WordFlags::QUOTED);
+                    unquoted_so_far = false;
+                    last_unquoted = None;
+                }
+                b'"' => {
+                    self.double_quote(&mut text, &mut flags)?;
+                    unquoted_so_far = false;
+                    last_unquoted = None;
+                }
+                b'\\' => match self.at(1) {
+                    Some(b'\n') => self.pos += 2,
+                    Some(_) => {
+                        self.pos += 1;
+                        self.push_char(&mut text);
+                        flags.insert(WordFlags::QUOTED);
+                        unquoted_so_far = false;
+                        last_unquoted = None;
+                    }
+                    None => {
+                        text.push('\\');
+                        self.pos += 1;
+                    }
+                },
+                b'$' if !literal_dollar => {
+                    let before = flags;
+                    self.dollar(&mut text, &mut flags, false)?;
+                    if flags != before || !text.ends_with('$') {
+                        unquoted_so_far = false;
+                        last_unquoted = None;
+                    }
+                }
+                b'`' if !literal_dollar => {
+                    self.backtick(&mut flags, false)?;
+                    flags.insert(WordFlags::SPLIT);
+                    unquoted_so_far = false;
+                    last_unquoted = None;
+                }
+                _ => {
+                    match c {
+                        b'*' | b'?' => flags.insert(WordFlags::GLOB),
+                        b'[' => bracket_open = true,
+                        b']' if bracket_open => flags.insert(WordFlags::GLOB),
+                        b'{' => brace_open += 1,
+                        b'}' if brace_open > 0 => {
+                            if brace_sep {
+                                flags.insert(WordFlags::BRACE);
+                            }
+                            brace_open -= 1;
+                        }
+                        b',' if brace_open > 0 => brace_sep = true,
+                        b'.' if brace_open > 0 && self.at(1) == Some(b'.') => brace_sep = true,
+                        b'~' if self.pos == start
+                            || (matches!(last_unquoted, Some(b'=' | b':'))
+                                && is_assign_like(&text)) =>
+                        {
+                            flags.insert(WordFlags::TILDE)
+                        }
+                        b'=' if assign_ok && !assign && unquoted_so_far && is_assign_lhs(&text) => {
+                            assign = true;
+                        }
+                        _ => {}
+                    }
+                    if c < 0x80 {
+                        text.push(c as char);
+                        last_unquoted = Some(c);
+                        self.pos += 1;
+                    } else {
+                        // A run of non-ASCII bytes: never special.
+                        let s = self.pos;
+                        while self.peek().is_some_and(|c| c >= 0x80) {
+                            self.pos += 1;
+                        }
+                        text.push_str(&self.src[s..self.pos]);
+                        last_unquoted = None;
+                    }
+                }
+            }
+        }
+        if self.pos == start {
+            return Err(self.syntax("expected a word"));
+        }
+        if assign {
+            // Globs and braces do not expand in assignment values; the subscript is arithmetic.
+            let lhs_end = text.find('=').unwrap_or(0);
+            let lhs = &text[..lhs_end];
+            if let Some(i) = lhs.find('[') {
+                let sub = lhs[i + 1..].trim_end_matches(['+', ']']);
+                if !sub.bytes().all(|b| b.is_ascii_digit()) {
+                    let e = self.pos;
+                    self.note(
+                        OpaqueKind::Arithmetic,
+                        "an array subscript is evaluated as arithmetic at run time".into(),
+                        start,
+                        e,
+                    );
+                }
+            }
+            flags.remove(WordFlags::GLOB);
+            flags.remove(WordFlags::BRACE);
+            // Array elements do expand globs and braces.
+            if let Some(f) = array {
+                flags.insert(f);
+            }
+        }
+        let raw = &self.src[start..self.pos];
+        let dynamic = flags.is_dynamic();
+        let verbatim_at = if dynamic {
+            None
+        } else if raw == text {
+            Some(start)
+        } else if raw.len() == text.len() + 2
+            && (raw.starts_with('\'') && raw.ends_with('\'')
+                || raw.starts_with('"') && raw.ends_with('"'))
+            && &raw[1..raw.len() - 1] == text
+        {
+            Some(start + 1)
+        } else {
+            None
+        };
+        let verbatim_at = match (verbatim_at, self.map) {
+            (Some(at), SpanMap::Offset(b)) => Some(b + at),
+            _ => None,
+        };
+        if dynamic || array.is_some() {
+            text.clear();
+            text.push_str(raw);
+        }
+        let span = self.span(start, self.pos);
+        Ok((
+            Word {
+                text,
+                span,
+                flags,
+                verbatim_at,
+            },
+            assign,
+        ))
+    }
+
+    fn push_char(&mut self, text: &mut String) {
+        if let Some(ch) = self.src[self.pos..self.end].chars().next() {
+            text.push(ch);
+            self.pos += ch.len_utf8();
+        }
+    }
+
+    fn array_value(&mut self, flags: &mut WordFlags) -> R<()> {
+        self.pos += 1;
+        self.enter()?;
+        loop {
+            self.skip_space()?;
+            match self.peek() {
+                Some(b')') => {
+                    self.pos += 1;
+                    break;
+                }
+                None => return Err(self.syntax("unterminated array value")),
+                Some(c)
+                    if is_meta(c) && !(matches!(c, b'<' | b'>') && self.at(1) == Some(b'(')) =>
+                {
+                    return Err(self.syntax("unexpected token in an array value"));
+                }
+                _ => {
+                    let (w, _) = self.word(false, false)?;
+                    if w.text.starts_with('[') && w.text.contains("]=") {
+                        let sub = &w.text[1..w.text.find(']').unwrap_or(1)];
+                        if !sub.bytes().all(|b| b.is_ascii_digit()) {
+                            let (s, e) = (self.pos, self.pos);
+                            self.note(
+                                OpaqueKind::Arithmetic,
+                                "an array subscript is evaluated as arithmetic at run time".into(),
+                                s,
+                                e,
+                            );
+                        }
+                    }
+                    let mut f = w.flags.dynamic_part();
+                    if w.flags.contains(WordFlags::QUOTED) {
+                        f.insert(WordFlags::QUOTED);
+                    }
+                    flags.insert(f);
+                }
+            }
+        }
+        self.leave();
+        Ok(())
+    }
+
+    fn single_quote(&mut self, text: &mut String) -> R<()> {
+        let open = self.pos;
+        self.pos += 1;
+        let Some(n) = self.b[self.pos..self.end].iter().position(|c| *c == b'\'') else {
+            self.pos = open;
+            return Err(self.fail(
+                OpaqueKind::Syntax,
+                "syntax: unterminated single quote".into(),
+                open,
+            ));
+        };
+        text.push_str(&self.src[self.pos..self.pos + n]);
+        self.pos += n + 1;
+        Ok(())
+    }
+
+    fn double_quote(&mut self, text: &mut String, flags: &mut WordFlags) -> R<()> {
+        let open = self.pos;
+        self.pos += 1;
+        flags.insert(WordFlags::QUOTED);
+        self.enter()?;
+        self.quoted_text(text, flags, Some(open))?;
+        self.leave();
+        Ok(())
+    }
+
+    /// The inside of double quotes (`open` is the quote's position), or a here-document body
+    /// (`open` is `None`: runs to the end and `"` is literal).
+    fn quoted_text(
+        &mut self,
+        text: &mut String,
+        flags: &mut WordFlags,
+        open: Option<usize>,
+    ) -> R<()> {
+        let in_dq = open.is_some();
+        loop {
+            let Some(c) = self.peek() else {
+                if let Some(o) = open {
+                    return Err(self.fail(
+                        OpaqueKind::Syntax,
+                        "syntax: unterminated double quote".into(),
+                        o,
+                    ));
+                }
+                return Ok(());
+            };
+            match c {
+                b'"' if in_dq => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'\\' => match self.at(1) {
+                    Some(b'\n') => self.pos += 2,
+                    Some(n @ (b'$' | b'`' | b'\\')) => {
+                        text.push(n as char);
+                        self.pos += 2;
+                    }
+                    Some(b'"') if in_dq => {
+                        text.push('"');
+                        self.pos += 2;
+                    }
+                    _ => {
+                        text.push('\\');
+                        self.pos += 1;
+                    }
+                },
+                b'$' => self.dollar(text, flags, true)?,
+                b'`' => self.backtick(flags, true)?,
+                _ => {
+                    let s = self.pos;
+                    self.pos += 1;
+                    while self
+                        .peek()
+                        .is_some_and(|c| !matches!(c, b'"' | b'\\' | b'$' | b'`'))
+                    {
+                        self.pos += 1;
+                    }
+                    text.push_str(&self.src[s..self.pos]);
+                }
+            }
+        }
+    }
+
+    /// `$…` at the current position.
+    fn dollar(&mut self, text: &mut String, flags: &mut WordFlags, in_dq: bool) -> R<()> {
+        let split = if in_dq {
+            WordFlags::empty()
+        } else {
+            WordFlags::SPLIT
+        };
+        match self.at(1) {
+            Some(b'(') => {
+                if self.at(2) == Some(b'(') && self.arith_closes(self.pos + 3) {
+                    self.pos += 3;
+                    self.arith_body(b')')?;
+                    flags.insert(WordFlags::ARITH);
+                } else {
+                    let open = self.pos;
+                    self.pos += 2;
+                    self.command_subst(open)?;
+                    flags.insert(WordFlags::SUBST);
+                }
+                flags.insert(split);
+            }
+            Some(b'{') => {
+                self.param_braced(in_dq)?;
+                flags.insert(WordFlags::PARAM);
+                flags.insert(split);
+            }
+            Some(b'[') => {
+                self.pos += 2;
+                self.arith_body(b']')?;
+                flags.insert(WordFlags::ARITH);
+                flags.insert(split);
+            }
+            Some(b'\'') if !in_dq => {
+                self.ansi_c(text)?;
+                flags.insert(WordFlags::QUOTED);
+            }
+            Some(b'"') if !in_dq => {
+                self.pos += 1;
+                self.double_quote(text, flags)?;
+                flags.insert(WordFlags::LOCALE);
+            }
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                self.pos += 1;
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
+                    self.pos += 1;
+                }
+                flags.insert(WordFlags::PARAM);
+                flags.insert(split);
+            }
+            Some(c)
+                if c.is_ascii_digit()
+                    || matches!(c, b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!') =>
+            {
+                self.pos += 2;
+                flags.insert(WordFlags::PARAM);
+                flags.insert(split);
+            }
+            _ => {
+                text.push('$');
+                self.pos += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// After `$(`: the commands up to the closing `)`.
+    fn command_subst(&mut self, open: usize) -> R<()> {
+        self.enter()?;
+        self.in_subst += 1;
+        let saved = self.pipe;
+        self.list()?;
+        self.skip_space()?;
+        if self.peek() != Some(b')') {
+            if self.peek().is_none() {
+                return Err(self.fail(
+                    OpaqueKind::Syntax,
+                    "syntax: unterminated `$(`".into(),
+                    open,
+                ));
+            }
+            return Err(self.syntax("expected `)` to close `$(`"));
+        }
+        self.pos += 1;
+        self.pipe = saved;
+        self.in_subst -= 1;
+        self.leave();
+        Ok(())
+    }
+
+    fn process_subst(&mut self) -> R<()> {
+        let open = self.pos;
+        self.pos += 2;
+        self.command_subst(open)
+    }
+
+    fn backtick(&mut self, flags: &mut WordFlags, in_dq: bool) -> R<()> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut inner = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.fail(
+                    OpaqueKind::Syntax,
+                    "syntax: unterminated backquote".into(),
+                    open,
+                ));
+            };
+            match c {
+                b'`' => {
+                    self.pos += 1;
+                    break;
+                }
+                b'\\' => match self.at(1) {
+                    Some(n @ (b'$' | b'`' | b'\\')) => {
+                        inner.push(n as char);
+                        self.pos += 2;
+                    }
+                    Some(b'"') if in_dq => {
+                        inner.push('"');
+                        self.pos += 2;
+                    }
+                    _ => {
+                        inner.push('\\');
+                        self.pos += 1;
+                    }
+                },
+                _ => {
+                    let s = self.pos;
+                    while self.peek().is_some_and(|c| c != b'`' && c != b'\\') {
+                        self.pos += 1;
+                    }
+                    inner.push_str(&self.src[s..self.pos]);
+                }
+            }
+        }
+        flags.insert(WordFlags::SUBST);
+        let map = if inner.len() + 2 == self.pos - open && self.src[open + 1..self.pos - 1] == inner
+        {
+            match self.map {
+                SpanMap::Offset(b) => SpanMap::Offset(b + open + 1),
+                f @ SpanMap::Fixed(_) => f,
+            }
+        } else {
+            SpanMap::Fixed(self.span(open, self.pos))
+        };
+        self.sub_parse(&inner, map, Origin::Substitution, None)
+    }
+
+    /// `${…}` at the current position.
+    fn param_braced(&mut self, in_dq: bool) -> R<()> {
+        let open = self.pos;
+        self.pos += 2;
+        self.enter()?;
+        if self.peek() == Some(b'!') && self.at(1) != Some(b'}') {
+            // `${!prefix*}` and `${!arr[@]}` list names; other `${!x}` indirections can
+            // evaluate a subscript held in x's value.
+            let rest = &self.src[self.pos + 1..self.end];
+            let n = rest
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                .count();
+            let tail = &rest[n..];
+            if !(n > 0
+                && (tail.starts_with("*}")
+                    || tail.starts_with("@}")
+                    || tail.starts_with("[@]}")
+                    || tail.starts_with("[*]}")))
+            {
+                let e = self.pos;
+                self.note(
+                    OpaqueKind::Arithmetic,
+                    "indirect expansion `${!…}` can evaluate an array subscript at run time".into(),
+                    open,
+                    e,
+                );
+            }
+            self.pos += 1;
+        } else if self.peek() == Some(b'#') && !matches!(self.at(1), Some(b'}')) {
+            self.pos += 1;
+        }
+        // The name.
+        match self.peek() {
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
+                    self.pos += 1;
+                }
+            }
+            Some(c) if c.is_ascii_digit() => {
+                while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    self.pos += 1;
+                }
+            }
+            Some(b'@' | b'*' | b'#' | b'?' | b'-' | b'$' | b'!') => self.pos += 1,
+            _ => {
+                // bash reads `${…}` to its closing brace and only rejects a bad one when it
+                // expands it (GitHub's `${{ expr }}` reads this way); the word is dynamic.
+                self.param_word(open, in_dq)?;
+                self.leave();
+                return Ok(());
+            }
+        }
+        if self.peek() == Some(b'[') {
+            let s = self.pos + 1;
+            self.pos += 1;
+            let mut scratch = String::new();
+            let mut flags = WordFlags::empty();
+            loop {
+                match self.peek() {
+                    None => {
+                        return Err(self.fail(
+                            OpaqueKind::Syntax,
+                            "syntax: unterminated `${`".into(),
+                            open,
+                        ));
+                    }
+                    Some(b']') => break,
+                    Some(b'$') => self.dollar(&mut scratch, &mut flags, true)?,
+                    Some(b'`') => self.backtick(&mut flags, true)?,
+                    Some(_) => self.pos += 1,
+                }
+            }
+            let sub = &self.src[s..self.pos];
+            self.pos += 1;
+            if !(sub == "@"
+                || sub == "*"
+                || (!sub.is_empty() && sub.bytes().all(|b| b.is_ascii_digit())))
+            {
+                let e = self.pos;
+                self.note(
+                    OpaqueKind::Arithmetic,
+                    "an array subscript is evaluated as arithmetic at run time".into(),
+                    s,
+                    e,
+                );
+            }
+        }
+        // The operator and its word.
+        match self.peek() {
+            Some(b'}') => {
+                self.pos += 1;
+                self.leave();
+                return Ok(());
+            }
+            Some(b':') if matches!(self.at(1), Some(b'-' | b'=' | b'?' | b'+')) => self.pos += 2,
+            Some(b':') => {
+                // Substring: offset and length are arithmetic.
+                self.pos += 1;
+                let s = self.pos;
+                let risky = self.param_word(open, in_dq)?;
+                let inner = &self.src[s..self.pos - 1];
+                if risky || inner.bytes().any(|c| c.is_ascii_alphabetic() || c == b'_') {
+                    let e = self.pos;
+                    self.note(
+                        OpaqueKind::Arithmetic,
+                        "a substring offset is evaluated as arithmetic at run time".into(),
+                        s,
+                        e,
+                    );
+                }
+                self.leave();
+                return Ok(());
+            }
+            Some(b'-' | b'=' | b'?' | b'+' | b'#' | b'%' | b'/' | b'^' | b',' | b'@') => {
+                self.pos += 1
+            }
+            _ => {}
+        }
+        self.param_word(open, in_dq)?;
+        self.leave();
+        Ok(())
+    }
+
+    /// The word inside `${…}` after the operator, through the closing `}`. Returns whether it
+    /// contains expansions.
+    fn param_word(&mut self, open: usize, in_dq: bool) -> R<bool> {
+        let mut scratch = String::new();
+        let mut flags = WordFlags::empty();
+        loop {
+            match self.peek() {
+                None => {
+                    return Err(self.fail(
+                        OpaqueKind::Syntax,
+                        "syntax: unterminated `${`".into(),
+                        open,
+                    ));
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(flags.is_dynamic());
+                }
+                Some(b'\'') if !in_dq => self.single_quote(&mut scratch)?,
+                Some(b'"') => self.double_quote(&mut scratch, &mut flags)?,
+                Some(b'\\') => self.pos = (self.pos + 2).min(self.end),
+                Some(b'$') => self.dollar(&mut scratch, &mut flags, in_dq)?,
+                Some(b'`') => self.backtick(&mut flags, in_dq)?,
+                Some(b'\n') => self.pos += 1,
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// `$'…'`: ANSI-C quoting.
+    fn ansi_c(&mut self, text: &mut String) -> R<()> {
+        let open = self.pos;
+        self.pos += 2;
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(self.fail(
+                    OpaqueKind::Syntax,
+                    "syntax: unterminated `$'`".into(),
+                    open,
+                ));
+            };
+            self.pos += 1;
+            match c {
+                b'\'' => break,
+                b'\\' => {
+                    let Some(e) = self.peek() else { continue };
+                    self.pos += 1;
+                    match e {
+                        b'a' => bytes.push(7),
+                        b'b' => bytes.push(8),
+                        b'e' | b'E' => bytes.push(27),
+                        b'f' => bytes.push(12),
+                        b'n' => bytes.push(b'\n'),
+                        b'r' => bytes.push(b'\r'),
+                        b't' => bytes.push(b'\t'),
+                        b'v' => bytes.push(11),
+                        b'\\' | b'\'' | b'"' | b'?' => bytes.push(e),
+                        b'0'..=b'7' => {
+                            let mut v = u32::from(e - b'0');
+                            for _ in 0..2 {
+                                match self.peek() {
+                                    Some(d @ b'0'..=b'7') => {
+                                        v = v * 8 + u32::from(d - b'0');
+                                        self.pos += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            bytes.push((v & 0xff) as u8);
+                        }
+                        b'x' | b'u' | b'U' => {
+                            let max = match e {
+                                b'x' => 2,
+                                b'u' => 4,
+                                _ => 8,
+                            };
+                            let mut v: u32 = 0;
+                            let mut n = 0;
+                            while n < max {
+                                match self.peek().and_then(|d| (d as char).to_digit(16)) {
+                                    Some(d) => {
+                                        v = v.wrapping_mul(16).wrapping_add(d);
+                                        self.pos += 1;
+                                        n += 1;
+                                    }
+                                    None => break,
+                                }
+                            }
+                            if n == 0 {
+                                bytes.push(b'\\');
+                                bytes.push(e);
+                            } else if e == b'x' {
+                                bytes.push(v as u8);
+                            } else {
+                                let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+                                let mut buf = [0u8; 4];
+                                bytes.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                            }
+                        }
+                        b'c' => match self.peek() {
+                            Some(x) => {
+                                self.pos += 1;
+                                bytes.push(x & 0x1f);
+                            }
+                            None => bytes.push(b'\\'),
+                        },
+                        other => {
+                            bytes.push(b'\\');
+                            bytes.push(other);
+                        }
+                    }
+                }
+                _ => bytes.push(c),
+            }
+        }
+        if let Some(i) = bytes.iter().position(|b| *b == 0) {
+            let e = self.pos;
+            self.note(
+                OpaqueKind::ControlByte,
+                "a NUL byte in `$'…'` cuts the word short at run time".into(),
+                open,
+                e,
+            );
+            bytes.truncate(i);
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => text.push_str(&s),
+            Err(e) => {
+                let end = self.pos;
+                self.note(
+                    OpaqueKind::ControlByte,
+                    "`$'…'` produces bytes that are not UTF-8".into(),
+                    open,
+                    end,
+                );
+                text.push_str(&String::from_utf8_lossy(e.as_bytes()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_int_literal(w: &Word) -> bool {
+    let t = w.text.strip_prefix('-').unwrap_or(&w.text);
+    !w.is_dynamic() && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+}

@@ -1,0 +1,939 @@
+//! Commands that run other commands: which words of a part form the command it runs.
+//!
+//! Each wrapper has a table-driven option grammar. An option the table does not know makes
+//! the command opaque, because the boundary between the wrapper's options and the command
+//! it runs is then unknown.
+
+use super::types::{OpaqueKind, Word, basename};
+
+/// What a part runs besides itself.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Runs {
+    /// Nothing we can see (or nothing at all).
+    Nothing,
+    /// `argv[start..end]` is a command, led by `assigns` words of `argv` (`env A=b cmd`).
+    Argv {
+        start: usize,
+        end: usize,
+        assigns: Vec<usize>,
+        open_args: bool,
+        /// Words containing this text are replaced at run time (`{}` of `find`).
+        runtime: Option<String>,
+        via: &'static str,
+    },
+    /// Several commands (`find -exec … ; -exec … +`).
+    Many(Vec<Runs>),
+    /// `argv[word]` is a script string.
+    Script { word: usize, via: &'static str },
+    /// `argv[from..]` joined by spaces is a script string (`eval`, `ssh host …`).
+    ScriptJoin { from: usize, via: &'static str },
+    /// The inner command cannot be known.
+    Opaque { kind: OpaqueKind, message: String },
+}
+
+#[derive(Default)]
+struct Grammar {
+    short_arg: &'static str,
+    short_opt_arg: &'static str,
+    short_flag: &'static str,
+    long_arg: &'static [&'static str],
+    long_flag: &'static [&'static str],
+    numeric: bool,
+    dash_is_flag: bool,
+}
+
+/// The options found and the index of the first operand.
+struct Opts {
+    seen: Vec<(String, Option<String>)>,
+    operand: usize,
+}
+
+impl Opts {
+    fn has(&self, names: &[&str]) -> bool {
+        self.seen.iter().any(|(n, _)| names.contains(&n.as_str()))
+    }
+    fn value(&self, names: &[&str]) -> Option<&str> {
+        self.seen
+            .iter()
+            .rev()
+            .find(|(n, _)| names.contains(&n.as_str()))
+            .and_then(|(_, v)| v.as_deref())
+    }
+}
+
+fn unknown(prog: &str, opt: &str) -> Runs {
+    Runs::Opaque {
+        kind: OpaqueKind::UnknownOption,
+        message: format!("unknown option `{opt}` for `{prog}`: the command it runs is not known"),
+    }
+}
+
+fn dynamic_opt(prog: &str, w: &Word) -> Runs {
+    Runs::Opaque {
+        kind: OpaqueKind::UnknownOption,
+        message: format!(
+            "`{}` in the options of `{prog}` is only known at run time: the command it runs is not known",
+            w.text
+        ),
+    }
+}
+
+/// Walks the options of `argv` from `from`; stops at `--` or the first operand.
+fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, Runs> {
+    let mut seen = Vec::new();
+    let mut i = from;
+    while i < argv.len() {
+        let w = &argv[i];
+        if w.is_dynamic() {
+            if w.text.starts_with('-') || w.text.starts_with("\"-") || w.text.starts_with("'-") {
+                return Err(dynamic_opt(prog, w));
+            }
+            // A dynamic operand: it may still expand to an option; the caller sees it as
+            // the command name, which is dynamic and so never allowed.
+            break;
+        }
+        let t = w.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t == "-" && g.dash_is_flag {
+            seen.push(("-".to_string(), None));
+            i += 1;
+            continue;
+        }
+        if !t.starts_with('-') || t == "-" {
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let (name, val) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            if g.long_arg.contains(&name) {
+                let val = match val {
+                    Some(v) => Some(v),
+                    None => {
+                        i += 1;
+                        match argv.get(i) {
+                            Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
+                            Some(v) => Some(v.text.clone()),
+                            None => None,
+                        }
+                    }
+                };
+                seen.push((name.to_string(), val));
+            } else if g.long_flag.contains(&name) {
+                seen.push((name.to_string(), val));
+            } else {
+                return Err(unknown(prog, t));
+            }
+            i += 1;
+            continue;
+        }
+        let cluster = &t[1..];
+        if g.numeric && cluster.bytes().all(|b| b.is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let mut chars = cluster.char_indices();
+        while let Some((k, c)) = chars.next() {
+            if g.short_arg.contains(c) {
+                let rest = &cluster[k + c.len_utf8()..];
+                let val = if rest.is_empty() {
+                    i += 1;
+                    match argv.get(i) {
+                        Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
+                        Some(v) => Some(v.text.clone()),
+                        None => None,
+                    }
+                } else {
+                    Some(rest.to_string())
+                };
+                seen.push((c.to_string(), val));
+                break;
+            } else if g.short_opt_arg.contains(c) {
+                let rest = &cluster[k + c.len_utf8()..];
+                seen.push((c.to_string(), (!rest.is_empty()).then(|| rest.to_string())));
+                break;
+            } else if g.short_flag.contains(c) {
+                seen.push((c.to_string(), None));
+            } else {
+                return Err(unknown(prog, t));
+            }
+        }
+        i += 1;
+    }
+    Ok(Opts { seen, operand: i })
+}
+
+fn argv_from(start: usize, argv: &[Word], via: &'static str) -> Runs {
+    if start < argv.len() {
+        Runs::Argv {
+            start,
+            end: argv.len(),
+            assigns: Vec::new(),
+            open_args: false,
+            runtime: None,
+            via,
+        }
+    } else {
+        Runs::Nothing
+    }
+}
+
+/// Like [`argv_from`], taking leading `NAME=value` operands as the command's environment.
+fn env_argv_from(mut start: usize, argv: &[Word], via: &'static str) -> Runs {
+    let mut assigns = Vec::new();
+    while let Some(w) = argv.get(start) {
+        if w.is_dynamic() || !super::quote::looks_like_assignment(&w.text) {
+            break;
+        }
+        assigns.push(start);
+        start += 1;
+    }
+    if start < argv.len() {
+        Runs::Argv {
+            start,
+            end: argv.len(),
+            assigns,
+            open_args: false,
+            runtime: None,
+            via,
+        }
+    } else {
+        Runs::Nothing
+    }
+}
+
+macro_rules! opts {
+    ($argv:expr, $from:expr, $g:expr, $prog:expr) => {
+        match options($argv, $from, $g, $prog) {
+            Ok(o) => o,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// What the part with these words runs besides itself.
+pub(crate) fn analyze(argv: &[Word]) -> Runs {
+    let Some(name) = argv.first().and_then(Word::literal).map(basename) else {
+        return Runs::Nothing;
+    };
+    match name {
+        "sudo" => {
+            let g = Grammar {
+                short_arg: "ughpCDrtTUR",
+                short_flag: "AbBEeHiKklnPSsVv",
+                long_arg: &[
+                    "user",
+                    "group",
+                    "host",
+                    "prompt",
+                    "close-from",
+                    "chdir",
+                    "role",
+                    "type",
+                    "other-user",
+                    "command-timeout",
+                    "chroot",
+                ],
+                long_flag: &[
+                    "askpass",
+                    "background",
+                    "bell",
+                    "preserve-env",
+                    "edit",
+                    "set-home",
+                    "login",
+                    "remove-timestamp",
+                    "reset-timestamp",
+                    "list",
+                    "non-interactive",
+                    "preserve-groups",
+                    "stdin",
+                    "shell",
+                    "version",
+                    "validate",
+                    "help",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "sudo");
+            if o.has(&[
+                "e", "l", "v", "V", "K", "edit", "list", "validate", "version", "help",
+            ]) {
+                return Runs::Nothing;
+            }
+            env_argv_from(o.operand, argv, "sudo")
+        }
+        "doas" => {
+            let g = Grammar {
+                short_arg: "uC",
+                short_flag: "nsL",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "doas");
+            argv_from(o.operand, argv, "doas")
+        }
+        "pkexec" => {
+            let g = Grammar {
+                long_arg: &["user"],
+                long_flag: &["disable-internal-agent", "keep-cwd", "help", "version"],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "pkexec");
+            argv_from(o.operand, argv, "pkexec")
+        }
+        "env" => {
+            let g = Grammar {
+                short_arg: "uCS",
+                short_flag: "i0v",
+                long_arg: &["unset", "chdir", "split-string"],
+                long_flag: &[
+                    "ignore-environment",
+                    "null",
+                    "debug",
+                    "block-signal",
+                    "default-signal",
+                    "ignore-signal",
+                    "list-signal-handling",
+                    "help",
+                    "version",
+                ],
+                dash_is_flag: true,
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "env");
+            if o.has(&["S", "split-string"]) {
+                // `env -S 'cmd args' more`: the string is split into words, then the rest.
+                let Some(pos) = argv
+                    .iter()
+                    .position(|w| w.text == "-S" || w.text == "--split-string")
+                else {
+                    return Runs::Opaque {
+                        kind: OpaqueKind::UnknownOption,
+                        message:
+                            "`env -S` with an attached string: the command it runs is not known"
+                                .into(),
+                    };
+                };
+                return Runs::ScriptJoin {
+                    from: pos + 1,
+                    via: "env -S",
+                };
+            }
+            env_argv_from(o.operand, argv, "env")
+        }
+        "nice" => {
+            let g = Grammar {
+                short_arg: "n",
+                long_arg: &["adjustment"],
+                long_flag: &["help", "version"],
+                numeric: true,
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "nice");
+            argv_from(o.operand, argv, "nice")
+        }
+        "nohup" | "builtin" => {
+            let g = Grammar {
+                long_flag: &["help", "version"],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, name);
+            argv_from(
+                o.operand,
+                argv,
+                if name == "nohup" { "nohup" } else { "builtin" },
+            )
+        }
+        "timeout" => {
+            let g = Grammar {
+                short_arg: "sk",
+                short_flag: "v",
+                long_arg: &["signal", "kill-after"],
+                long_flag: &[
+                    "preserve-status",
+                    "foreground",
+                    "verbose",
+                    "help",
+                    "version",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "timeout");
+            argv_from(o.operand + 1, argv, "timeout")
+        }
+        "command" => {
+            let g = Grammar {
+                short_flag: "pvV",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "command");
+            if o.has(&["v", "V"]) {
+                return Runs::Nothing;
+            }
+            argv_from(o.operand, argv, "command")
+        }
+        "exec" => {
+            let g = Grammar {
+                short_arg: "a",
+                short_flag: "cl",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "exec");
+            argv_from(o.operand, argv, "exec")
+        }
+        "time" => {
+            let g = Grammar {
+                short_arg: "fo",
+                short_flag: "apqv",
+                long_arg: &["format", "output"],
+                long_flag: &[
+                    "append",
+                    "portability",
+                    "verbose",
+                    "quiet",
+                    "help",
+                    "version",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "time");
+            argv_from(o.operand, argv, "time")
+        }
+        "stdbuf" => {
+            let g = Grammar {
+                short_arg: "ioe",
+                long_arg: &["input", "output", "error"],
+                long_flag: &["help", "version"],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "stdbuf");
+            argv_from(o.operand, argv, "stdbuf")
+        }
+        "setsid" => {
+            let g = Grammar {
+                short_flag: "cfw",
+                long_flag: &["ctty", "fork", "wait", "help", "version"],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "setsid");
+            argv_from(o.operand, argv, "setsid")
+        }
+        "chroot" => {
+            let g = Grammar {
+                long_arg: &["userspec", "groups"],
+                long_flag: &["skip-chdir", "help", "version"],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "chroot");
+            argv_from(o.operand + 1, argv, "chroot")
+        }
+        "ionice" => {
+            let g = Grammar {
+                short_arg: "cnpPu",
+                short_flag: "t",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "ionice");
+            if o.has(&["p", "P", "u"]) {
+                return Runs::Nothing;
+            }
+            argv_from(o.operand, argv, "ionice")
+        }
+        "taskset" => {
+            let g = Grammar {
+                short_flag: "acp",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "taskset");
+            if o.has(&["p"]) {
+                return Runs::Nothing;
+            }
+            argv_from(o.operand + 1, argv, "taskset")
+        }
+        "flock" => {
+            let g = Grammar {
+                short_arg: "wEc",
+                short_flag: "sxenuoF",
+                long_arg: &["timeout", "conflict-exit-code", "command"],
+                long_flag: &[
+                    "shared",
+                    "exclusive",
+                    "nonblock",
+                    "nb",
+                    "unlock",
+                    "close",
+                    "no-fork",
+                    "verbose",
+                    "help",
+                    "version",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "flock");
+            if o.has(&["c", "command"]) {
+                // The -c value was consumed; find its index.
+                return script_after_flag(argv, &["-c", "--command"], "flock -c");
+            }
+            match argv.get(o.operand + 1).map(|w| w.text.as_str()) {
+                Some("-c" | "--command") => Runs::Script {
+                    word: o.operand + 2,
+                    via: "flock -c",
+                },
+                _ => argv_from(o.operand + 1, argv, "flock"),
+            }
+        }
+        "watch" => {
+            let g = Grammar {
+                short_arg: "nq",
+                short_flag: "tbegcxpwrd",
+                long_arg: &["interval"],
+                long_flag: &[
+                    "differences",
+                    "no-title",
+                    "beep",
+                    "errexit",
+                    "chgexit",
+                    "color",
+                    "no-color",
+                    "exec",
+                    "precise",
+                    "no-wrap",
+                    "no-rerun",
+                    "help",
+                    "version",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "watch");
+            if o.operand >= argv.len() {
+                Runs::Nothing
+            } else if o.has(&["x", "exec"]) {
+                argv_from(o.operand, argv, "watch -x")
+            } else {
+                Runs::ScriptJoin {
+                    from: o.operand,
+                    via: "watch",
+                }
+            }
+        }
+        "script" => {
+            let g = Grammar {
+                short_arg: "cEIOBTm",
+                short_opt_arg: "t",
+                short_flag: "aefqh",
+                long_arg: &[
+                    "command",
+                    "echo",
+                    "log-in",
+                    "log-out",
+                    "log-io",
+                    "log-timing",
+                    "logging-format",
+                    "output-limit",
+                ],
+                long_flag: &[
+                    "append", "return", "flush", "force", "quiet", "help", "version",
+                ],
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "script");
+            if o.has(&["c", "command"]) {
+                return script_after_flag(argv, &["-c", "--command"], "script -c");
+            }
+            Runs::Nothing
+        }
+        "su" | "runuser" | "sg" => su_like(argv, name),
+        "xargs" => xargs(argv),
+        "find" => find(argv),
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "rbash" | "yash" | "posh" => {
+            shell(argv, name)
+        }
+        "eval" => {
+            let start = usize::from(argv.get(1).is_some_and(|w| w.text == "--")) + 1;
+            if start < argv.len() {
+                Runs::ScriptJoin {
+                    from: start,
+                    via: "eval",
+                }
+            } else {
+                Runs::Nothing
+            }
+        }
+        "trap" => {
+            let g = Grammar {
+                short_flag: "lpP",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "trap");
+            let first = o.operand;
+            if o.has(&["l", "p", "P"]) || first + 1 >= argv.len() || argv[first].text == "-" {
+                Runs::Nothing
+            } else {
+                Runs::Script {
+                    word: first,
+                    via: "trap",
+                }
+            }
+        }
+        "ssh" => {
+            let g = Grammar {
+                short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
+                short_flag: "46AaCfGgKkMNnqsTtVvXxYy",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "ssh");
+            if o.operand + 1 < argv.len() {
+                Runs::ScriptJoin {
+                    from: o.operand + 1,
+                    via: "ssh",
+                }
+            } else {
+                Runs::Nothing
+            }
+        }
+        "kubectl" | "oc" => kubectl(argv),
+        "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => docker(argv, name),
+        "busybox" => argv_from(1, argv, "busybox"),
+        _ => Runs::Nothing,
+    }
+}
+
+/// The script is the word after the last `-c`/`--command` (or attached `-cSCRIPT`).
+fn script_after_flag(argv: &[Word], flags: &[&str], via: &'static str) -> Runs {
+    for (i, w) in argv.iter().enumerate().skip(1) {
+        if flags.contains(&w.text.as_str()) {
+            return Runs::Script { word: i + 1, via };
+        }
+        if let Some((f, _)) = w.text.split_once('=') {
+            if flags.contains(&f) && f.starts_with("--") {
+                return Runs::Opaque {
+                    kind: OpaqueKind::UnknownOption,
+                    message: format!("`{f}=…` script for `{via}`: not split out, review it"),
+                };
+            }
+        }
+    }
+    Runs::Opaque {
+        kind: OpaqueKind::UnknownOption,
+        message: format!("an attached script for `{via}`: not split out, review it"),
+    }
+}
+
+fn su_like(argv: &[Word], name: &str) -> Runs {
+    let g = Grammar {
+        short_arg: "csgGwu",
+        short_flag: "lmpPf",
+        long_arg: &[
+            "command",
+            "session-command",
+            "shell",
+            "group",
+            "supp-group",
+            "whitelist-environment",
+            "user",
+        ],
+        long_flag: &[
+            "login",
+            "preserve-environment",
+            "pty",
+            "fast",
+            "help",
+            "version",
+        ],
+        dash_is_flag: true,
+        ..Grammar::default()
+    };
+    let via: &'static str = match name {
+        "su" => "su -c",
+        "runuser" => "runuser",
+        _ => "sg",
+    };
+    if name == "sg" {
+        // sg [-] group [-c] command
+        let mut i = 1;
+        if argv.get(i).is_some_and(|w| w.text == "-") {
+            i += 1;
+        }
+        i += 1;
+        if argv.get(i).is_some_and(|w| w.text == "-c") {
+            i += 1;
+        }
+        return if i < argv.len() {
+            Runs::Script { word: i, via }
+        } else {
+            Runs::Nothing
+        };
+    }
+    // su permutes its arguments: options may follow the user name.
+    let mut i = 1;
+    let mut user_given = false;
+    while i < argv.len() {
+        let o = opts!(argv, i, &g, name);
+        if o.has(&["c", "command", "session-command"]) {
+            return script_after_flag(argv, &["-c", "--command", "--session-command"], via);
+        }
+        if name == "runuser" && o.has(&["u", "user"]) {
+            return argv_from(o.operand, argv, "runuser -u");
+        }
+        if o.operand >= argv.len() || user_given {
+            break;
+        }
+        user_given = true;
+        i = o.operand + 1;
+    }
+    Runs::Nothing
+}
+
+fn xargs(argv: &[Word]) -> Runs {
+    let g = Grammar {
+        short_arg: "adEILnPs",
+        short_opt_arg: "eil",
+        short_flag: "0oprtx",
+        long_arg: &[
+            "arg-file",
+            "delimiter",
+            "max-args",
+            "max-procs",
+            "max-chars",
+            "process-slot-var",
+        ],
+        long_flag: &[
+            "null",
+            "interactive",
+            "no-run-if-empty",
+            "verbose",
+            "exit",
+            "open-tty",
+            "show-limits",
+            "help",
+            "version",
+            "eof",
+            "replace",
+            "max-lines",
+        ],
+        ..Grammar::default()
+    };
+    let o = opts!(argv, 1, &g, "xargs");
+    let runtime = o.value(&["I", "replace"]).map(str::to_string).or_else(|| {
+        o.has(&["i"])
+            .then(|| o.value(&["i"]).unwrap_or("{}").to_string())
+    });
+    if o.operand >= argv.len() {
+        return Runs::Nothing;
+    }
+    Runs::Argv {
+        start: o.operand,
+        end: argv.len(),
+        assigns: Vec::new(),
+        open_args: true,
+        runtime,
+        via: "xargs",
+    }
+}
+
+fn find(argv: &[Word]) -> Runs {
+    let mut runs = Vec::new();
+    let mut i = 1;
+    while i < argv.len() {
+        let t = argv[i].text.as_str();
+        if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let start = i + 1;
+            let mut j = start;
+            while j < argv.len()
+                && !(argv[j].text == ";" || (argv[j].text == "+" && argv[j - 1].text == "{}"))
+            {
+                j += 1;
+            }
+            // Without a closing `;` or `+` find refuses to run; the words are still shown
+            // as the command they name, so deny rules see them.
+            let open_args = j >= argv.len() || argv[j].text == "+";
+            if j > start {
+                runs.push(Runs::Argv {
+                    start,
+                    end: j,
+                    assigns: Vec::new(),
+                    open_args,
+                    runtime: Some("{}".into()),
+                    via: "find -exec",
+                });
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    match runs.len() {
+        0 => Runs::Nothing,
+        1 => runs.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(runs),
+    }
+}
+
+fn shell(argv: &[Word], name: &str) -> Runs {
+    let mut i = 1;
+    let mut cmd_mode = false;
+    while i < argv.len() {
+        let w = &argv[i];
+        if w.is_dynamic() {
+            if w.text.starts_with('-') || w.text.starts_with('+') {
+                return dynamic_opt(name, w);
+            }
+            break;
+        }
+        let t = w.text.as_str();
+        if t == "--" || t == "-" {
+            i += 1;
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            match long {
+                "rcfile" | "init-file" => i += 1,
+                "login" | "norc" | "noprofile" | "posix" | "noediting" | "restricted"
+                | "verbose" | "debugger" | "dump-strings" | "dump-po-strings" | "help"
+                | "version" | "pretty-print" => {}
+                _ => return unknown(name, t),
+            }
+            if long == "posix" {
+                return Runs::Opaque {
+                    kind: OpaqueKind::ShellOption,
+                    message: format!("`{name} --posix` changes how the script is read"),
+                };
+            }
+            i += 1;
+            continue;
+        }
+        if !(t.starts_with('-') || t.starts_with('+')) || t.len() < 2 {
+            break;
+        }
+        let mut takes = 0;
+        for c in t[1..].chars() {
+            match c {
+                'c' => cmd_mode = true,
+                'o' | 'O' => takes += 1,
+                c if c.is_ascii_alphabetic() => {}
+                _ => return unknown(name, t),
+            }
+            if c == 'O' {
+                return Runs::Opaque {
+                    kind: OpaqueKind::ShellOption,
+                    message: format!(
+                        "`{name} {t}` sets a shell option that changes how the script is read"
+                    ),
+                };
+            }
+        }
+        for k in 0..takes {
+            if let Some(v) = argv.get(i + 1 + k) {
+                if matches!(v.text.as_str(), "posix" | "keyword") || v.is_dynamic() {
+                    return Runs::Opaque {
+                        kind: OpaqueKind::ShellOption,
+                        message: format!("`{name} -o {}` changes how the script is read", v.text),
+                    };
+                }
+            }
+        }
+        i += 1 + takes;
+    }
+    if cmd_mode && i < argv.len() {
+        Runs::Script {
+            word: i,
+            via: "sh -c",
+        }
+    } else {
+        Runs::Nothing
+    }
+}
+
+fn kubectl(argv: &[Word]) -> Runs {
+    let dashdash = argv.iter().position(|w| w.text == "--" && !w.is_dynamic());
+    let sub = argv[1..dashdash.unwrap_or(argv.len())]
+        .iter()
+        .any(|w| matches!(w.text.as_str(), "exec" | "debug" | "run" | "attach"));
+    match dashdash {
+        Some(d) if sub => argv_from(d + 1, argv, "kubectl exec"),
+        _ => Runs::Nothing,
+    }
+}
+
+fn docker(argv: &[Word], name: &str) -> Runs {
+    let compose_bin = name.ends_with("-compose");
+    let mut i = 1;
+    let mut compose = compose_bin;
+    // Global options, then `exec`, `container exec` or `compose exec`.
+    while i < argv.len() {
+        let t = argv[i].text.as_str();
+        if argv[i].is_dynamic() {
+            return Runs::Nothing;
+        }
+        match t {
+            "-H"
+            | "--host"
+            | "--context"
+            | "-c"
+            | "--config"
+            | "-l"
+            | "--log-level"
+            | "--tlscacert"
+            | "--tlscert"
+            | "--tlskey"
+            | "-f"
+            | "--file"
+            | "-p"
+            | "--project-name"
+            | "--profile"
+            | "--env-file"
+            | "--project-directory"
+            | "--ansi"
+            | "--progress" => i += 2,
+            "container" => i += 1,
+            "compose" => {
+                compose = true;
+                i += 1;
+            }
+            "exec" => break,
+            t if t.starts_with('-') => i += 1,
+            _ => return Runs::Nothing,
+        }
+    }
+    if i >= argv.len() {
+        return Runs::Nothing;
+    }
+    let g = if compose {
+        Grammar {
+            short_arg: "euw",
+            short_flag: "dT",
+            long_arg: &["env", "user", "workdir", "index"],
+            long_flag: &[
+                "detach",
+                "privileged",
+                "no-TTY",
+                "no-tty",
+                "interactive",
+                "tty",
+            ],
+            ..Grammar::default()
+        }
+    } else {
+        Grammar {
+            short_arg: "euw",
+            short_flag: "dit",
+            long_arg: &["env", "env-file", "user", "workdir", "detach-keys"],
+            long_flag: &["detach", "interactive", "tty", "privileged"],
+            ..Grammar::default()
+        }
+    };
+    let o = opts!(argv, i + 1, &g, name);
+    argv_from(
+        o.operand + 1,
+        argv,
+        if compose {
+            "docker compose exec"
+        } else {
+            "docker exec"
+        },
+    )
+}
