@@ -16,3 +16,6 @@ pub use types::{
     Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,
     WordFlags, basename,
 };
+
+#[cfg(test)]
+mod tests;

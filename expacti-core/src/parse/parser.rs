@@ -997,8 +997,15 @@ impl<'s, 'o> P<'s, 'o> {
             i -= 1;
         }
         let tok = &self.b[i..self.pos];
-        tok.first().is_some_and(u8::is_ascii_digit)
-            && (tok.starts_with(b"0x") || tok.starts_with(b"0X") || tok.contains(&b'#'))
+        let cur = self.b[self.pos];
+        if !tok.first().is_some_and(u8::is_ascii_digit) {
+            return false;
+        }
+        if tok.contains(&b'#') {
+            return true;
+        }
+        let hex = tok.starts_with(b"0x") || tok.starts_with(b"0X");
+        (tok == b"0" && matches!(cur, b'x' | b'X')) || (hex && cur.is_ascii_hexdigit())
     }
 
     // ---- simple commands ---------------------------------------------------------------

@@ -11,7 +11,14 @@ fn is_plain(s: &str) -> bool {
                 )
         })
         && !looks_like_assignment(s)
+        && !RESERVED.contains(&s)
 }
+
+/// Words bash reads as syntax where a command name stands.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "in", "function", "time", "coproc",
+];
 
 /// `NAME=…` or `NAME+=…`: bash would read it as an assignment in command position.
 pub(crate) fn looks_like_assignment(s: &str) -> bool {

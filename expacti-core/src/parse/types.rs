@@ -330,7 +330,22 @@ impl Part {
     /// word shell-quoted where needed (dynamic words as written).
     pub fn canonical(&self) -> String {
         let mut out = String::new();
-        for w in self.assignments.iter().chain(&self.argv) {
+        for w in &self.assignments {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            match w.text.split_once('=') {
+                Some((name, value)) if !w.is_dynamic() => {
+                    out.push_str(name);
+                    out.push('=');
+                    if !value.is_empty() {
+                        crate::parse::quote::push_quoted(&mut out, value);
+                    }
+                }
+                _ => out.push_str(&w.text),
+            }
+        }
+        for w in &self.argv {
             if !out.is_empty() {
                 out.push(' ');
             }

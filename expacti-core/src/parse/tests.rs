@@ -1,0 +1,347 @@
+//! Table tests, one construct at a time.
+//!
+//! Each case renders the parse as `origin[via]: words` per part, joined by ` ; `, with dynamic
+//! words in `⟨…⟩`, followed by `!kind` for every opaque reason.
+
+use super::*;
+
+fn render(p: &Parsed) -> String {
+    let mut parts: Vec<String> = p
+        .parts
+        .iter()
+        .map(|part| {
+            let mut s = part.origin.as_str().to_string();
+            if let Some(v) = &part.via {
+                s.push_str(&format!("[{v}]"));
+            }
+            s.push(':');
+            for w in part.assignments.iter().chain(&part.argv) {
+                if w.is_dynamic() {
+                    s.push_str(&format!(" ⟨{}⟩", w.text));
+                } else {
+                    s.push_str(&format!(" {}", w.text));
+                }
+            }
+            for r in &part.redirects {
+                let fd = match &r.fd {
+                    Some(Fd::Number(n)) => n.to_string(),
+                    Some(Fd::Var(v)) => format!("{{{v}}}"),
+                    None => String::new(),
+                };
+                s.push_str(&format!(" {fd}{}{}", r.op.as_str(), r.target.text));
+            }
+            if part.open_args {
+                s.push_str(" …");
+            }
+            s
+        })
+        .collect();
+    for o in &p.opaque {
+        parts.push(format!("!{:?}", o.kind));
+    }
+    parts.join(" ; ")
+}
+
+macro_rules! cases {
+    ($($name:ident: $input:expr => $want:expr,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let p = parse($input);
+                assert_eq!(render(&p), $want, "input: {:?}", $input);
+                for part in &p.parts {
+                    assert!(part.span.1 <= $input.len());
+                }
+            }
+        )*
+    };
+}
+
+cases! {
+    // Separators and operators.
+    seq: "a; b && c || d & e | f |& g" => "top: a ; top: b ; top: c ; top: d ; top: e ; top: f ; top: g",
+    newline_sep: "a\nb\n\nc" => "top: a ; top: b ; top: c",
+    negation: "! grep -q x f" => "top: grep -q x f",
+    time_keyword: "time -p make all" => "top: make all",
+    // Groups and subshells.
+    group: "{ a; b; } && (c; (d))" => "top: a ; top: b ; top: c ; top: d",
+    brace_word_is_literal: "echo {a} }" => "top: echo {a} }",
+    // Substitutions everywhere.
+    cmd_subst: "echo $(date) `id`" => "substitution: date ; substitution: id ; top: echo ⟨$(date)⟩ ⟨`id`⟩",
+    subst_in_dq: "echo \"x $(rm -rf /) y\"" => "substitution: rm -rf / ; top: echo ⟨\"x $(rm -rf /) y\"⟩",
+    nested_subst: "a $(b $(c))" => "substitution: c ; substitution: b ⟨$(c)⟩ ; top: a ⟨$(b $(c))⟩",
+    proc_subst: "diff <(ls a) >(tee b)" => "substitution: ls a ; substitution: tee b ; top: diff ⟨<(ls a)⟩ ⟨>(tee b)⟩",
+    param_default_subst: "echo ${x:-$(whoami)}" => "substitution: whoami ; top: echo ⟨${x:-$(whoami)}⟩",
+    arith_literal: "echo $((1 + 2))" => "top: echo ⟨$((1 + 2))⟩",
+    arith_over_vars: "echo $((x + 1))" => "top: echo ⟨$((x + 1))⟩ ; !Arithmetic",
+    arith_subst: "echo $(( $(id -u) + 1 ))" => "substitution: id -u ; top: echo ⟨$(( $(id -u) + 1 ))⟩ ; !Arithmetic",
+    arith_hex_is_literal: "echo $((0xff + 16#1f))" => "top: echo ⟨$((0xff + 16#1f))⟩",
+    old_arith: "echo $[x+1]" => "top: echo ⟨$[x+1]⟩ ; !Arithmetic",
+    subshell_not_arith: "echo $( (a) | b )" => "substitution: a ; substitution: b ; top: echo ⟨$( (a) | b )⟩",
+    backtick_escapes: "echo `echo \\`id\\``" => "substitution: id ; substitution: echo ⟨`id`⟩ ; top: echo ⟨`echo \\`id\\``⟩",
+    case_in_subst: "x=$(case $y in a) echo A;; esac)" => "substitution: echo A ; top: ⟨x=$(case $y in a) echo A;; esac)⟩",
+    // Quoting.
+    single_quotes: "echo 'a $b \"c\"'" => "top: echo a $b \"c\"",
+    double_quote_escapes: r#"echo "a\"b\$c\\d\e""# => r#"top: echo a"b$c\d\e"#,
+    ansi_c: r"echo $'a\tb\x41\101\u00e9\'\n'" => "top: echo a\tbAAé'\n",
+    backslash: r"ec\ho a\ b \$x" => "top: echo a b $x",
+    continuation: "echo a\\\nb c\\\n  d" => "top: echo ab c d",
+    mixed_quotes: r#"r"m" -r'f' /"# => "top: rm -rf /",
+    locale_string: r#"echo $"hi""# => "top: echo ⟨$\"hi\"⟩",
+    dollar_alone: "echo $ a$ \"$\"" => "top: echo $ a$ $",
+    // Comments.
+    comment: "echo a # rm -rf /\necho b#c" => "top: echo a ; top: echo b#c",
+    comment_only: "# nothing" => "",
+    // Redirections.
+    redirects: "cmd <in >out >>app 2>err 2>&1 &>both &>>both2 >|clob <>rw <&3 >&- 3<in" =>
+        "top: cmd <in >out >>app 2>err 2>&1 &>both &>>both2 >|clob <>rw <&3 >&- 3<in",
+    redirect_first: ">f echo hi" => "top: echo hi >f",
+    redirect_only: "> /etc/passwd" => "top: >/etc/passwd",
+    named_fd: "exec {fd}>/tmp/x" => "top: exec {fd}>/tmp/x",
+    here_string: "cat <<< \"$x\"" => "top: cat <<<\"$x\"",
+    heredoc: "cat <<EOF\nhello $(id)\nEOF\necho next" => "top: cat <<EOF ; substitution: id ; top: echo next",
+    heredoc_quoted: "cat <<'EOF'\nhello $(id)\nEOF" => "top: cat <<EOF",
+    heredoc_strip: "cat <<-EOF | sh\n\t$(id)\n\tEOF\nls" => "top: cat <<-EOF ; top: sh ; substitution: id ; top: ls",
+    two_heredocs: "cat <<A <<B\na\nA\n$(b)\nB" => "top: cat <<A <<B ; substitution: b",
+    heredoc_in_subst: "x=$(cat <<EOF\n$(whoami)\nEOF\n)" => "substitution: cat <<EOF ; substitution: whoami ; top: ⟨x=$(cat <<EOF\n$(whoami)\nEOF\n)⟩",
+    // Assignments.
+    assignments: "A=1 B=\"x y\" cmd C=3" => "top: A=1 B=x y cmd C=3",
+    assignment_only: "PATH=/tmp:$PATH" => "top: ⟨PATH=/tmp:$PATH⟩",
+    assignment_glob_is_literal: "x=*.c" => "top: x=*.c",
+    array_assignment: "a=(x \"y z\" *.c)" => "top: ⟨a=(x \"y z\" *.c)⟩",
+    append_assignment: "x+=1 y" => "top: x+=1 y",
+    quoted_name_is_not_assignment: "\"A\"=1 cmd" => "top: A=1 cmd",
+    // Dynamic words.
+    dynamic_name: "$CMD -rf /" => "top: ⟨$CMD⟩ -rf /",
+    brace_name: "{rm,-rf,/}" => "top: ⟨{rm,-rf,/}⟩",
+    glob_name: "/???/?m -rf /" => "top: ⟨/???/?m⟩ -rf /",
+    tilde: "ls ~ ~/x a~ x=~/y --o=~" => "top: ls ⟨~⟩ ⟨~/x⟩ a~ ⟨x=~/y⟩ --o=~",
+    bracket_glob: "ls [ab]c [ x ]" => "top: ls ⟨[ab]c⟩ [ x ]",
+    find_braces_literal: "echo {} a{b}c" => "top: echo {} a{b}c",
+    github_expression: "echo ${{ github.sha }}" => "top: echo ⟨${{ github.sha }}⟩",
+    // Control flow.
+    if_elif_else: "if a; then b; elif c; then d; else e; fi" => "top: a ; top: b ; top: c ; top: d ; top: e",
+    while_loop: "while read l; do echo \"$l\"; done < f" => "top: read l <f ; top: echo ⟨\"$l\"⟩ <f",
+    until_loop: "until ping -c1 h; do sleep 1; done" => "top: ping -c1 h ; top: sleep 1",
+    for_loop: "for f in a $(ls) c; do rm \"$f\"; done" => "substitution: ls ; top: rm ⟨\"$f\"⟩",
+    for_brace_body: "for i in 1 2; { echo $i; }" => "top: echo ⟨$i⟩",
+    for_arith: "for ((i=0;i<3;i++)); do echo; done" => "top: echo ; !Arithmetic",
+    select_loop: "select x in a b; do break; done" => "top: break",
+    case_esac: "case \"$1\" in start|up) run;; stop) halt ;& *) other;;& esac" => "top: run ; top: halt ; top: other",
+    case_paren_pattern: "case x in (a) b;; esac" => "top: b",
+    cond_plain: "[[ -f x && $a == b* ]] && ls" => "top: ls",
+    cond_arith: "[[ $n -gt 3 ]]" => "!Arithmetic",
+    cond_arith_literal: "[[ 4 -gt 3 ]]" => "",
+    cond_regex: "[[ $x =~ ^(a|b)$ ]] && y" => "top: y",
+    cond_subst: "[[ $(id -u) == 0 ]]" => "substitution: id -u",
+    arith_command: "(( 1 + 1 )) && ok" => "top: ok",
+    arith_command_vars: "(( n++ ))" => "!Arithmetic",
+    // Wrappers.
+    sudo: "sudo -u root -E rm -rf /" => "top: sudo -u root -E rm -rf / ; wrapper[sudo]: rm -rf /",
+    sudo_env: "sudo FOO=1 make" => "top: sudo FOO=1 make ; wrapper[sudo]: FOO=1 make",
+    sudo_list: "sudo -l rm" => "top: sudo -l rm",
+    sudo_unknown_option: "sudo -Z rm" => "top: sudo -Z rm ; !UnknownOption",
+    env_wrapper: "env -i A=1 B=2 cmd x" => "top: env -i A=1 B=2 cmd x ; wrapper[env]: A=1 B=2 cmd x",
+    env_split: "env -S 'rm -rf /'" => "top: env -S rm -rf / ; script[env -S]: rm -rf /",
+    nice_nohup: "nohup nice -n 5 ./job &" => "top: nohup nice -n 5 ./job ; wrapper[nohup]: nice -n 5 ./job ; wrapper[nice]: ./job",
+    nice_numeric: "nice -10 x" => "top: nice -10 x ; wrapper[nice]: x",
+    timeout: "timeout -s KILL 5s curl x" => "top: timeout -s KILL 5s curl x ; wrapper[timeout]: curl x",
+    command_v: "command -v git" => "top: command -v git",
+    command_run: "command git status" => "top: command git status ; wrapper[command]: git status",
+    exec_wrapper: "exec -a x /bin/sh" => "top: exec -a x /bin/sh ; wrapper[exec]: /bin/sh",
+    external_time: "\\time -v make" => "top: time -v make ; wrapper[time]: make",
+    xargs: "ls | xargs -0 -n1 rm -f" => "top: ls ; top: xargs -0 -n1 rm -f ; wrapper[xargs]: rm -f …",
+    xargs_replace: "xargs -I % mv % /tmp" => "top: xargs -I % mv % /tmp ; wrapper[xargs]: mv ⟨%⟩ /tmp …",
+    find_exec: "find . -name x -exec rm -f {} \\; -exec echo {} +" =>
+        "top: find . -name x -exec rm -f {} ; -exec echo {} + ; wrapper[find -exec]: rm -f ⟨{}⟩ ; wrapper[find -exec]: echo ⟨{}⟩ …",
+    bash_c: "bash -lc 'rm -rf / && echo \"$HOME\"'" =>
+        "top: bash -lc rm -rf / && echo \"$HOME\" ; script[sh -c]: rm -rf / ; script[sh -c]: echo ⟨\"$HOME\"⟩",
+    sh_c_dynamic: "sh -c \"$CMD\"" => "top: sh -c ⟨\"$CMD\"⟩ ; !DynamicScript",
+    sh_script_file: "bash deploy.sh -x" => "top: bash deploy.sh -x",
+    sh_c_options: "sh -e -o pipefail -c 'x'" => "top: sh -e -o pipefail -c x ; script[sh -c]: x",
+    bash_shopt: "bash -O extglob -c 'x'" => "top: bash -O extglob -c x ; !ShellOption",
+    eval_static: "eval 'rm' -rf /" => "top: eval rm -rf / ; script[eval]: rm -rf /",
+    eval_dynamic: "eval \"$(ssh-agent -s)\"" => "substitution: ssh-agent -s ; top: eval ⟨\"$(ssh-agent -s)\"⟩ ; !DynamicScript",
+    ssh_remote: "ssh -i key -p 22 deploy@prod 'sudo systemctl restart api'" =>
+        "top: ssh -i key -p 22 deploy@prod sudo systemctl restart api ; script[ssh]: sudo systemctl restart api ; wrapper[sudo]: systemctl restart api",
+    ssh_joined: "ssh h ls -la ';' rm x" => "top: ssh h ls -la ; rm x ; script[ssh]: ls -la ; script[ssh]: rm x",
+    ssh_login: "ssh -N -L 1:h:2 h" => "top: ssh -N -L 1:h:2 h",
+    su_c: "su - postgres -c 'psql -c \"DROP TABLE x\"'" => "top: su - postgres -c psql -c \"DROP TABLE x\" ; script[su -c]: psql -c DROP TABLE x",
+    kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
+        "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",
+    docker_exec: "docker exec -u root -it web psql -c 'select 1'" =>
+        "top: docker exec -u root -it web psql -c select 1 ; wrapper[docker exec]: psql -c select 1",
+    docker_compose_exec: "docker compose -f x.yml exec -T db pg_dump app" =>
+        "top: docker compose -f x.yml exec -T db pg_dump app ; wrapper[docker compose exec]: pg_dump app",
+    trap_script: "trap 'rm -f /tmp/lock' EXIT" => "top: trap rm -f /tmp/lock EXIT ; script[trap]: rm -f /tmp/lock",
+    watch_script: "watch -n 5 'kubectl get pods | grep api'" =>
+        "top: watch -n 5 kubectl get pods | grep api ; script[watch]: kubectl get pods ; script[watch]: grep api",
+    flock_c: "flock /tmp/l -c 'make deploy'" => "top: flock /tmp/l -c make deploy ; script[flock -c]: make deploy",
+    wrappers_stack: "sudo env A=1 timeout 5 nice bash -c 'id'" =>
+        "top: sudo env A=1 timeout 5 nice bash -c id ; wrapper[sudo]: env A=1 timeout 5 nice bash -c id ; wrapper[env]: A=1 timeout 5 nice bash -c id ; wrapper[timeout]: nice bash -c id ; wrapper[nice]: bash -c id ; script[sh -c]: id",
+    absolute_wrapper: "/usr/bin/sudo /bin/rm x" => "top: /usr/bin/sudo /bin/rm x ; wrapper[sudo]: /bin/rm x",
+    // What the parser does not understand.
+    function_def: "git() { rm -rf /; }; git pull" => "top: rm -rf / ; top: git pull ; !Definition",
+    function_keyword: "function f { x; }" => "top: x ; !Definition",
+    alias_def: "alias ls='rm -rf /'; ls" => "top: alias ls=rm -rf / ; top: ls ; !Definition",
+    shopt_change: "shopt -s extglob; ls" => "top: shopt -s extglob ; top: ls ; !ShellOption",
+    set_posix: "set -o posix" => "top: set -o posix ; !ShellOption",
+    set_e_is_fine: "set -euo pipefail" => "top: set -euo pipefail",
+    unbalanced_single: "echo 'abc" => "!Syntax",
+    unbalanced_double: "echo \"abc" => "!Syntax",
+    unbalanced_subst: "echo $(ls" => "substitution: ls ; !Syntax",
+    stray_fi: "ls; fi" => "top: ls ; !Syntax",
+    missing_done: "while a; do b" => "top: a ; top: b ; !Syntax",
+    other_shell: "set x (a b)" => "!Syntax",
+    nul_byte: "ls\0 -la" => "top: ls\0 -la ; !ControlByte",
+    carriage_return: "ls\r" => "top: ls\r ; !ControlByte",
+    coproc: "coproc cat" => "top: cat ; !Unsupported",
+    indirect: "echo ${!x}" => "top: echo ⟨${!x}⟩ ; !Arithmetic",
+    subscript: "echo ${a[$i]} ${a[0]} ${a[@]}" => "top: echo ⟨${a[$i]}⟩ ⟨${a[0]}⟩ ⟨${a[@]}⟩ ; !Arithmetic",
+}
+
+#[test]
+fn spans_point_at_words_and_parts() {
+    let src = "A=1 sudo rm -rf '/tmp/x y' | tee log";
+    let p = parse(src);
+    let rm = p
+        .parts
+        .iter()
+        .find(|x| x.via.as_deref() == Some("sudo"))
+        .unwrap();
+    assert_eq!(&src[rm.span.0..rm.span.1], "rm -rf '/tmp/x y'");
+    let words: Vec<&str> = rm.argv.iter().map(|w| &src[w.span.0..w.span.1]).collect();
+    assert_eq!(words, ["rm", "-rf", "'/tmp/x y'"]);
+    let top = &p.parts[0];
+    assert_eq!(&src[top.span.0..top.span.1], "A=1 sudo rm -rf '/tmp/x y'");
+    assert_eq!((top.pipeline, top.stage), (0, 0));
+    assert_eq!(
+        (
+            p.parts.last().unwrap().pipeline,
+            p.parts.last().unwrap().stage
+        ),
+        (0, 1)
+    );
+}
+
+#[test]
+fn script_string_spans_map_into_the_input() {
+    let src = "bash -c 'ls; rm -rf /'";
+    let p = parse(src);
+    let rm = p.parts.iter().find(|x| x.program() == Some("rm")).unwrap();
+    assert_eq!(&src[rm.span.0..rm.span.1], "rm -rf /");
+    // Decoded strings point at the whole script word.
+    let src = "bash -c \"ls; rm -rf \\\"/\\\"\"";
+    let p = parse(src);
+    let rm = p.parts.iter().find(|x| x.program() == Some("rm")).unwrap();
+    assert_eq!(&src[rm.span.0..rm.span.1], "\"ls; rm -rf \\\"/\\\"\"");
+}
+
+#[test]
+fn background_and_pipeline_stages() {
+    let p = parse("curl -fsSL https://x | sudo bash & echo done");
+    let bash = p
+        .parts
+        .iter()
+        .find(|x| x.program() == Some("bash"))
+        .unwrap();
+    assert!(bash.background);
+    assert_eq!(bash.stage, 1);
+    let curl = p
+        .parts
+        .iter()
+        .find(|x| x.program() == Some("curl"))
+        .unwrap();
+    assert_eq!((curl.pipeline, curl.stage), (bash.pipeline, 0));
+    assert!(!p.parts.last().unwrap().background);
+}
+
+#[test]
+fn heredoc_bodies_are_kept() {
+    let p = parse("cat <<-EOF > /etc/motd\n\thello\n\tEOF\n");
+    let r = &p.parts[0].redirects;
+    assert_eq!(r[0].heredoc.as_ref().unwrap().body, "hello\n");
+    assert!(r[1].writes_path());
+    let p = parse("psql <<SQL\nDROP TABLE $t;\nSQL");
+    let h = p.parts[0].redirects[0].heredoc.as_ref().unwrap();
+    assert!(h.dynamic && !h.quoted);
+}
+
+#[test]
+fn brace_expansion_is_knowable() {
+    let p = parse("{rm,-rf,/}");
+    assert_eq!(
+        p.parts[0].argv[0].brace_expansion().unwrap(),
+        ["rm", "-rf", "/"]
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for n in [60usize, 1_000, 100_000] {
+        let inputs = [
+            format!("{}x{}", "$(".repeat(n), ")".repeat(n)),
+            format!("{}x{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}x{}", "${a:-".repeat(n), "}".repeat(n)),
+            format!("{}x{}", "\"$(".repeat(n), ")\"".repeat(n)),
+            format!("{}x{}", "{ ".repeat(n), "; }".repeat(n)),
+            "eval ".repeat(n) + "x",
+        ];
+        for input in inputs {
+            // A small stack proves the depth cap works.
+            let p = std::thread::Builder::new()
+                .stack_size(1024 * 1024)
+                .spawn(move || parse(&input))
+                .unwrap()
+                .join()
+                .unwrap();
+            if n > 48 {
+                assert!(p.is_opaque(), "nesting {n} must be opaque");
+            }
+        }
+    }
+}
+
+#[test]
+fn nested_script_strings_are_read() {
+    let p = parse("bash -c \"bash -c 'rm -rf /'\"");
+    assert!(p.parts.iter().any(|x| x.program() == Some("rm")), "{p:?}");
+}
+
+#[test]
+fn huge_inputs_are_bounded() {
+    let big = "echo a; ".repeat(20_000);
+    let p = parse(&big);
+    assert!(p.opaque.iter().any(|o| o.kind == OpaqueKind::Limit));
+    assert!(p.parts.len() <= Limits::default().max_parts);
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let p = parse(&huge);
+    assert!(p.is_opaque() && p.parts.is_empty());
+    let many_wrappers = "nice ".repeat(5_000) + "rm";
+    let p = parse(&many_wrappers);
+    assert!(p.is_opaque());
+}
+
+#[test]
+fn invalid_utf8_is_opaque() {
+    let p = parse_bytes(b"ls \xff");
+    assert!(p.opaque.iter().any(|o| o.kind == OpaqueKind::ControlByte));
+    assert_eq!(p.parts.len(), 1);
+}
+
+#[test]
+fn canonical_text_reparses_to_the_same_argv() {
+    for src in [
+        "rm -rf '/a b'",
+        "echo 'it'\\''s' x=1",
+        "'if' a",
+        "A=1 'B=2' c",
+    ] {
+        let p = parse(src);
+        let canon = p.parts[0].canonical();
+        let q = parse(&canon);
+        let a: Vec<_> = p.parts[0].argv.iter().map(|w| &w.text).collect();
+        let b: Vec<_> = q.parts[0].argv.iter().map(|w| &w.text).collect();
+        assert_eq!(a, b, "{src} -> {canon}");
+    }
+}
