@@ -10,6 +10,7 @@ use super::types::{
     WordFlags,
 };
 use super::wrappers::{self, Runs};
+use compact_str::CompactString;
 
 /// Bounds on the work the parser does for one command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub fn parse_bytes(input: &[u8]) -> Parsed {
 /// [`parse`] with explicit limits.
 pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
     let mut out = Out {
-        parts: Vec::new(),
+        parts: Vec::with_capacity(4),
         opaque: Vec::new(),
         heredocs: Vec::new(),
         heredoc_refs: Vec::new(),
@@ -111,10 +112,18 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
 }
 
 fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
-    if let Some(i) = s
-        .bytes()
-        .position(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
-    {
+    let bad = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f);
+    // A fold without early exit vectorises: does any byte fall below 0x20 or
+    // equal 0x7f? Only then is the exact position looked for (tabs and newlines are allowed).
+    let bytes = s.as_bytes();
+    let suspect = bytes
+        .iter()
+        .fold(0u8, |a, &b| a | u8::from(b < 0x20) | u8::from(b == 0x7f))
+        != 0;
+    if !suspect {
+        return;
+    }
+    if let Some(i) = s.bytes().position(bad) {
         let b = s.as_bytes()[i];
         let what = match b {
             0 => "a NUL byte".to_string(),
@@ -227,14 +236,51 @@ fn is_assign_lhs(s: &str) -> bool {
 
 /// `NAME=…`: bash expands `~` after its `=` and after `:` in such words.
 fn is_assign_like(text: &str) -> bool {
-    text.find('=').is_some_and(|i| is_assign_lhs(&text[..i]))
+    let first = text.as_bytes().first().copied().unwrap_or(b'0');
+    (first.is_ascii_alphabetic() || first == b'_')
+        && text.find('=').is_some_and(|i| is_assign_lhs(&text[..i]))
+}
+
+/// Byte classes, looked up in one table on the hot paths.
+const PLAIN: u8 = 1;
+const META: u8 = 2;
+const WORD_END: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'%' | b'+' | b'^' | b'!' | b'=' | b','
+            )
+            || c >= 0x80
+        {
+            t[i] |= PLAIN;
+        }
+        if matches!(
+            c,
+            b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+        ) {
+            t[i] |= META;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b')') {
+            t[i] |= WORD_END;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Bytes that never need more than copying: the fast path of [`P::word`].
+fn is_plain_byte(c: u8) -> bool {
+    CLASS[c as usize] & PLAIN != 0
 }
 
 fn is_meta(c: u8) -> bool {
-    matches!(
-        c,
-        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
-    )
+    CLASS[c as usize] & META != 0
 }
 
 struct P<'s, 'o> {
@@ -249,6 +295,8 @@ struct P<'s, 'o> {
     in_subst: u32,
     pipe: (u32, u32),
     pending: Vec<Pending>,
+    /// The last answer of [`P::reserved`] and where (asked several times per command).
+    reserved_at: std::cell::Cell<Option<(usize, Option<&'static str>)>>,
 }
 
 impl<'s, 'o> P<'s, 'o> {
@@ -271,6 +319,7 @@ impl<'s, 'o> P<'s, 'o> {
             in_subst: 0,
             pipe: (0, 0),
             pending: Vec::new(),
+            reserved_at: std::cell::Cell::new(None),
         }
     }
 
@@ -384,8 +433,43 @@ impl<'s, 'o> P<'s, 'o> {
 
     /// The reserved word at the current position, if one stands there as a whole word.
     fn reserved(&self) -> Option<&'static str> {
+        if let Some((at, r)) = self.reserved_at.get() {
+            if at == self.pos {
+                return r;
+            }
+        }
+        let r = self.reserved_uncached();
+        self.reserved_at.set(Some((self.pos, r)));
+        r
+    }
+
+    fn reserved_uncached(&self) -> Option<&'static str> {
         let rest = &self.b[self.pos..self.end];
-        let n = rest.iter().take_while(|c| !is_meta(**c)).count();
+        // Every reserved word starts with one of these bytes.
+        let first = rest.first().copied().unwrap_or(0);
+        if !matches!(
+            first,
+            b'i' | b't'
+                | b'e'
+                | b'f'
+                | b'c'
+                | b's'
+                | b'w'
+                | b'u'
+                | b'd'
+                | b'{'
+                | b'}'
+                | b'!'
+                | b'['
+                | b']'
+        ) {
+            return None;
+        }
+        // Reserved words are at most 8 bytes: look no further.
+        let n = rest.iter().take(9).take_while(|c| !is_meta(**c)).count();
+        if n > 8 {
+            return None;
+        }
         let w = &rest[..n];
         RESERVED.iter().copied().find(|r| r.as_bytes() == w)
     }
@@ -857,7 +941,7 @@ impl<'s, 'o> P<'s, 'o> {
     /// The right side of `=~`: a word in which `(`, `)` and `|` are literal.
     fn regex_operand(&mut self) -> R<()> {
         let mut depth = 0u32;
-        let mut scratch = String::new();
+        let mut scratch = CompactString::default();
         let mut flags = WordFlags::empty();
         loop {
             match self.peek() {
@@ -919,7 +1003,7 @@ impl<'s, 'o> P<'s, 'o> {
         self.enter()?;
         let mut depth = 0u32;
         let mut risky = false;
-        let mut scratch = String::new();
+        let mut scratch = CompactString::default();
         let mut flags = WordFlags::empty();
         loop {
             let Some(c) = self.peek() else {
@@ -1040,8 +1124,10 @@ impl<'s, 'o> P<'s, 'o> {
         let start = self.pos;
         let mut last_end = self.pos;
         let mut assigns: Vec<Word> = Vec::new();
-        let mut argv: Vec<Word> = Vec::new();
-        let mut redirs: Vec<(Redirect, Option<usize>)> = Vec::new();
+        let mut argv: Vec<Word> = Vec::with_capacity(6);
+        let mut redirs: Vec<Redirect> = Vec::new();
+        // (redirect index, here-document id)
+        let mut heredoc_ids: Vec<(usize, usize)> = Vec::new();
         loop {
             self.skip_blanks();
             let Some(c) = self.peek() else { break };
@@ -1066,8 +1152,11 @@ impl<'s, 'o> P<'s, 'o> {
                     return Err(self.syntax("unexpected `(`"));
                 }
                 _ if self.redirect_starts() => {
-                    let r = self.redirect()?;
+                    let (r, id) = self.redirect()?;
                     last_end = self.pos;
+                    if let Some(id) = id {
+                        heredoc_ids.push((redirs.len(), id));
+                    }
                     redirs.push(r);
                 }
                 _ => {
@@ -1084,21 +1173,16 @@ impl<'s, 'o> P<'s, 'o> {
         if argv.is_empty() && assigns.is_empty() && redirs.is_empty() {
             return Err(self.syntax("expected a command"));
         }
-        let (redirects, ids): (Vec<Redirect>, Vec<Option<usize>>) = redirs.into_iter().unzip();
         let part = Part {
             argv,
             assignments: assigns,
-            redirects,
+            redirects: redirs,
             origin: if self.in_subst > 0 {
                 Origin::Substitution
             } else {
                 self.origin
             },
-            via: if self.in_subst == 0 {
-                self.via.map(str::to_string)
-            } else {
-                None
-            },
+            via: if self.in_subst == 0 { self.via } else { None },
             span: self.span(start, last_end),
             pipeline: self.pipe.0,
             stage: self.pipe.1,
@@ -1108,10 +1192,8 @@ impl<'s, 'o> P<'s, 'o> {
         self.check_builtin(&part);
         let runs = wrappers::analyze(&part.argv);
         if let Some(idx) = self.push_part(part) {
-            for (ri, id) in ids.iter().enumerate() {
-                if let Some(id) = id {
-                    self.out.heredoc_refs.push((idx, ri, *id));
-                }
+            for (ri, id) in heredoc_ids {
+                self.out.heredoc_refs.push((idx, ri, id));
             }
             self.apply_runs(idx, runs, 0)?;
         }
@@ -1240,7 +1322,7 @@ impl<'s, 'o> P<'s, 'o> {
                     assignments,
                     redirects: Vec::new(),
                     origin: Origin::Wrapper,
-                    via: Some(via.to_string()),
+                    via: Some(via),
                     span: Span(first.0.min(last.0), last.1.max(first.1)),
                     pipeline: outer.pipeline,
                     stage: outer.stage,
@@ -1289,7 +1371,7 @@ impl<'s, 'o> P<'s, 'o> {
                 Some(at) => SpanMap::Offset(at),
                 None => SpanMap::Fixed(w.span),
             };
-            (w.text.clone(), map)
+            (w.text.to_string(), map)
         } else {
             let text = words
                 .iter()
@@ -1408,7 +1490,7 @@ impl<'s, 'o> P<'s, 'o> {
             self.out.heredocs.push(None);
             self.pending.push(Pending {
                 id: hid,
-                delim: target.text.clone(),
+                delim: target.text.to_string(),
                 strip: op == RedirectOp::HeredocStrip,
                 quoted,
             });
@@ -1463,10 +1545,12 @@ impl<'s, 'o> P<'s, 'o> {
                 let saved_end = self.end;
                 self.pos = body_start;
                 self.end = body_end;
+                self.reserved_at.set(None);
                 let mut flags = WordFlags::empty();
-                let mut scratch = String::new();
+                let mut scratch = CompactString::default();
                 let r = self.quoted_text(&mut scratch, &mut flags, None);
                 self.end = saved_end;
+                self.reserved_at.set(None);
                 self.pos = resume;
                 r?;
                 dynamic = flags.is_dynamic();
@@ -1489,7 +1573,69 @@ impl<'s, 'o> P<'s, 'o> {
     /// Returns the word and whether it is an assignment.
     fn word(&mut self, assign_ok: bool, literal_dollar: bool) -> R<(Word, bool)> {
         let start = self.pos;
-        let mut text = String::new();
+        // Fast paths: a plain word (no quotes, expansions, globs or braces), or one wholly in
+        // single quotes or in double quotes without expansions or escapes, taken whole.
+        let rest = &self.b[start..self.end];
+        let plain = rest.iter().take_while(|c| is_plain_byte(**c)).count();
+        let ends_at = |n: usize| {
+            rest.get(n)
+                .is_none_or(|c| CLASS[*c as usize] & WORD_END != 0)
+        };
+        let quoted_len = match rest.first() {
+            Some(q @ (b'\'' | b'"')) if plain == 0 => rest[1..]
+                .iter()
+                .position(|c| c == q || (*q == b'"' && matches!(c, b'$' | b'`' | b'\\')))
+                .filter(|&n| rest[n + 1] == *q && ends_at(n + 2)),
+            _ => None,
+        };
+        if let Some(n) = quoted_len {
+            self.pos += n + 2;
+            let text = CompactString::from(&self.src[start + 1..start + 1 + n]);
+            let verbatim_at = match self.map {
+                SpanMap::Offset(b) => Some(b + start + 1),
+                SpanMap::Fixed(_) => None,
+            };
+            let span = self.span(start, self.pos);
+            let word = Word {
+                text,
+                span,
+                flags: WordFlags::QUOTED,
+                verbatim_at,
+            };
+            return Ok((word, false));
+        }
+        if plain > 0 && ends_at(plain) {
+            let text = &self.src[start..start + plain];
+            let assign = assign_ok && is_assign_like(text);
+            let flags = WordFlags::empty();
+            self.pos += plain;
+            let verbatim_at = match self.map {
+                SpanMap::Offset(b) => Some(b + start),
+                SpanMap::Fixed(_) => None,
+            };
+            let span = self.span(start, self.pos);
+            let text = CompactString::from(text);
+            return Ok((
+                Word {
+                    text,
+                    span,
+                    flags,
+                    verbatim_at,
+                },
+                assign,
+            ));
+        }
+        self.word_general(start, assign_ok, literal_dollar)
+    }
+
+    fn word_general(
+        &mut self,
+        start: usize,
+        assign_ok: bool,
+        literal_dollar: bool,
+    ) -> R<(Word, bool)> {
+        self.pos = start;
+        let mut text = CompactString::default();
         let mut flags = WordFlags::empty();
         let mut unquoted_so_far = true;
         let mut assign = false;
@@ -1498,8 +1644,7 @@ impl<'s, 'o> P<'s, 'o> {
         let mut bracket_open = false;
         let mut last_unquoted: Option<u8> = None;
         let mut array: Option<WordFlags> = None;
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             match c {
                 b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b')' => break,
                 b'(' => {
@@ -1640,7 +1785,7 @@ impl<'s, 'o> P<'s, 'o> {
         } else if raw.len() == text.len() + 2
             && (raw.starts_with('\'') && raw.ends_with('\'')
                 || raw.starts_with('"') && raw.ends_with('"'))
-            && &raw[1..raw.len() - 1] == text
+            && raw[1..raw.len() - 1] == text
         {
             Some(start + 1)
         } else {
@@ -1666,7 +1811,7 @@ impl<'s, 'o> P<'s, 'o> {
         ))
     }
 
-    fn push_char(&mut self, text: &mut String) {
+    fn push_char(&mut self, text: &mut CompactString) {
         if let Some(ch) = self.src[self.pos..self.end].chars().next() {
             text.push(ch);
             self.pos += ch.len_utf8();
@@ -1715,7 +1860,7 @@ impl<'s, 'o> P<'s, 'o> {
         Ok(())
     }
 
-    fn single_quote(&mut self, text: &mut String) -> R<()> {
+    fn single_quote(&mut self, text: &mut CompactString) -> R<()> {
         let open = self.pos;
         self.pos += 1;
         let Some(n) = self.b[self.pos..self.end].iter().position(|c| *c == b'\'') else {
@@ -1731,7 +1876,7 @@ impl<'s, 'o> P<'s, 'o> {
         Ok(())
     }
 
-    fn double_quote(&mut self, text: &mut String, flags: &mut WordFlags) -> R<()> {
+    fn double_quote(&mut self, text: &mut CompactString, flags: &mut WordFlags) -> R<()> {
         let open = self.pos;
         self.pos += 1;
         flags.insert(WordFlags::QUOTED);
@@ -1745,7 +1890,7 @@ impl<'s, 'o> P<'s, 'o> {
     /// (`open` is `None`: runs to the end and `"` is literal).
     fn quoted_text(
         &mut self,
-        text: &mut String,
+        text: &mut CompactString,
         flags: &mut WordFlags,
         open: Option<usize>,
     ) -> R<()> {
@@ -1799,7 +1944,7 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     /// `$…` at the current position.
-    fn dollar(&mut self, text: &mut String, flags: &mut WordFlags, in_dq: bool) -> R<()> {
+    fn dollar(&mut self, text: &mut CompactString, flags: &mut WordFlags, in_dq: bool) -> R<()> {
         let split = if in_dq {
             WordFlags::empty()
         } else {
@@ -2008,7 +2153,7 @@ impl<'s, 'o> P<'s, 'o> {
         if self.peek() == Some(b'[') {
             let s = self.pos + 1;
             self.pos += 1;
-            let mut scratch = String::new();
+            let mut scratch = CompactString::default();
             let mut flags = WordFlags::empty();
             loop {
                 match self.peek() {
@@ -2079,7 +2224,7 @@ impl<'s, 'o> P<'s, 'o> {
     /// The word inside `${…}` after the operator, through the closing `}`. Returns whether it
     /// contains expansions.
     fn param_word(&mut self, open: usize, in_dq: bool) -> R<bool> {
-        let mut scratch = String::new();
+        let mut scratch = CompactString::default();
         let mut flags = WordFlags::empty();
         loop {
             match self.peek() {
@@ -2106,7 +2251,7 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     /// `$'…'`: ANSI-C quoting.
-    fn ansi_c(&mut self, text: &mut String) -> R<()> {
+    fn ansi_c(&mut self, text: &mut CompactString) -> R<()> {
         let open = self.pos;
         self.pos += 2;
         let mut bytes: Vec<u8> = Vec::new();

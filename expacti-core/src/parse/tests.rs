@@ -204,11 +204,7 @@ cases! {
 fn spans_point_at_words_and_parts() {
     let src = "A=1 sudo rm -rf '/tmp/x y' | tee log";
     let p = parse(src);
-    let rm = p
-        .parts
-        .iter()
-        .find(|x| x.via.as_deref() == Some("sudo"))
-        .unwrap();
+    let rm = p.parts.iter().find(|x| x.via == Some("sudo")).unwrap();
     assert_eq!(&src[rm.span.0..rm.span.1], "rm -rf '/tmp/x y'");
     let words: Vec<&str> = rm.argv.iter().map(|w| &src[w.span.0..w.span.1]).collect();
     assert_eq!(words, ["rm", "-rf", "'/tmp/x y'"]);

@@ -1,5 +1,6 @@
 //! The parts of a parsed command and the words they are made of.
 
+use compact_str::CompactString;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +87,8 @@ impl WordFlags {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
     /// The word after quote removal when it is static; its source text when it is dynamic.
-    pub text: String,
+    /// (Short words are stored inline, without an allocation.)
+    pub text: CompactString,
     /// Where the word stands in the parsed text.
     pub span: Span,
     /// What in it expands at run time.
@@ -291,7 +293,7 @@ pub struct Part {
     /// Where the part came from.
     pub origin: Origin,
     /// For wrapper and script parts, the wrapper that runs it (`sudo`, `bash -c`, `ssh`).
-    pub via: Option<String>,
+    pub via: Option<&'static str>,
     /// Where the part stands in the input.
     pub span: Span,
     /// Which pipeline of the input the part belongs to (numbered from 0 in source order).
@@ -361,7 +363,10 @@ impl Part {
 
 /// The last path component of a command name.
 pub fn basename(s: &str) -> &str {
-    s.rsplit('/').next().unwrap_or(s)
+    match s.as_bytes().iter().rposition(|b| *b == b'/') {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
 }
 
 impl Serialize for Part {

@@ -117,7 +117,7 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
                         i += 1;
                         match argv.get(i) {
                             Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
-                            Some(v) => Some(v.text.clone()),
+                            Some(v) => Some(v.text.to_string()),
                             None => None,
                         }
                     }
@@ -136,15 +136,14 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
             i += 1;
             continue;
         }
-        let mut chars = cluster.char_indices();
-        while let Some((k, c)) = chars.next() {
+        for (k, c) in cluster.char_indices() {
             if g.short_arg.contains(c) {
                 let rest = &cluster[k + c.len_utf8()..];
                 let val = if rest.is_empty() {
                     i += 1;
                     match argv.get(i) {
                         Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
-                        Some(v) => Some(v.text.clone()),
+                        Some(v) => Some(v.text.to_string()),
                         None => None,
                     }
                 } else {
@@ -740,7 +739,9 @@ fn find(argv: &[Word]) -> Runs {
     let mut i = 1;
     while i < argv.len() {
         let t = argv[i].text.as_str();
-        if matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
+        let b = t.as_bytes();
+        let maybe = b.len() >= 3 && b[0] == b'-' && (b[1] == b'e' || b[1] == b'o');
+        if maybe && matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir") {
             let start = i + 1;
             let mut j = start;
             while j < argv.len()

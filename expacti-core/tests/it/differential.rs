@@ -131,7 +131,7 @@ fn argv_matches_bash_on_every_plain_corpus_command() {
                 .assignments
                 .iter()
                 .chain(&part.argv)
-                .map(|w| w.text.clone())
+                .map(|w| w.text.to_string())
                 .collect();
             cases.push(Case {
                 label: format!("{}:{} part `{}`", c.source, c.line, words.join(" ")),
@@ -165,7 +165,7 @@ fn argv_matches_bash_on_every_plain_corpus_command() {
                         .assignments
                         .iter()
                         .chain(&part.argv)
-                        .map(|w| w.text.clone())
+                        .map(|w| w.text.to_string())
                         .collect(),
                 });
             }

@@ -1,0 +1,139 @@
+//! The `expacti` binary end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn expacti() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_expacti"))
+}
+
+fn run_with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = expacti()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn parse_json_shows_parts_and_opaque() {
+    let out = expacti().args(["parse", "--json", "--", "sudo rm -rf / ; eval \"$X\""]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let argvs: Vec<Vec<String>> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["argv"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .collect();
+    assert!(argvs.contains(&vec!["rm".to_string(), "-rf".into(), "/".into()]));
+    assert_eq!(v["parts"][1]["origin"], "wrapper");
+    assert!(v["opaque"].as_str().unwrap().contains("only known at run time"));
+}
+
+#[test]
+fn parse_with_several_words_takes_them_as_an_argv() {
+    let out = expacti().args(["parse", "--json", "--", "echo", "a b", ";", "rm"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["parts"].as_array().unwrap().len(), 1);
+    assert_eq!(v["parts"][0]["argv"], serde_json::json!(["echo", "a b", ";", "rm"]));
+}
+
+#[test]
+fn parse_jsonl_answers_every_record_in_order() {
+    let input = concat!(
+        "{\"command\": \"ls -la\"}\n",
+        "not json\n",
+        "{\"command\": 3}\n",
+        "\n",
+        "{\"command\": \"echo $(id)\", \"context\": {\"source\": \"ci\"}}\n",
+        "{\"nope\": 1}\n",
+        "{\"command\": \"echo 'unterminated\"}",
+    );
+    let (code, out, _) = run_with_stdin(&["parse", "--jsonl"], input.as_bytes());
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0]["parts"][0]["argv"], serde_json::json!(["ls", "-la"]));
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("line 2: not JSON"));
+    assert!(lines[2]["error"].as_str().unwrap().contains("must be a string"));
+    assert_eq!(lines[3]["parts"].as_array().unwrap().len(), 2);
+    assert!(lines[4]["error"].as_str().unwrap().contains("no \"command\""));
+    assert!(lines[5]["opaque"].as_str().unwrap().contains("unterminated"));
+}
+
+#[test]
+fn parse_jsonl_refuses_oversized_records_and_goes_on() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"command\": \"");
+    input.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
+    input.extend_from_slice(b"\"}\n{\"command\": \"ls\"}\n");
+    let (code, out, _) = run_with_stdin(&["parse", "--jsonl"], &input);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("longer than"));
+    assert!(lines[1].contains("\"ls\""));
+}
+
+#[test]
+fn parse_without_a_command_is_a_usage_error() {
+    let out = expacti().args(["parse"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no command given"));
+}
+
+/// Every corpus command gets an answer from one `parse --jsonl` process.
+#[test]
+fn parse_jsonl_answers_every_corpus_command() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
+    let Ok(nl) = std::fs::read_to_string(dir.join("nl2bash.txt")) else {
+        if std::env::var_os("EXPACTI_REQUIRE_CORPORA").is_some_and(|v| v == "1") {
+            panic!("EXPACTI_REQUIRE_CORPORA=1 but the corpora are not at {}", dir.display());
+        }
+        eprintln!("\n*** SKIPPED: the shared corpora are not at {} ***\n", dir.display());
+        return;
+    };
+    let mut cmds: Vec<String> = nl.lines().map(str::to_string).collect();
+    for (file, field) in [
+        ("gtfobins.jsonl", "code"),
+        ("deploy_run_steps.jsonl", "command"),
+        ("deploy_ssh_action_scripts.jsonl", "command"),
+    ] {
+        for l in std::fs::read_to_string(dir.join(file)).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            cmds.push(v[field].as_str().unwrap().to_string());
+        }
+    }
+    let mut input = Vec::new();
+    for c in &cmds {
+        serde_json::to_writer(&mut input, &serde_json::json!({"command": c})).unwrap();
+        input.push(b'\n');
+    }
+    let (code, out, err) = run_with_stdin(&["parse", "--jsonl"], &input);
+    assert_eq!(code, 0, "{err}");
+    let answers: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(answers.len(), cmds.len());
+    let mut opaque = 0;
+    for a in &answers {
+        assert!(a.get("parts").is_some(), "{a}");
+        if !a["opaque"].is_null() {
+            opaque += 1;
+        }
+    }
+    eprintln!("parse --jsonl: {} commands answered, {opaque} opaque", answers.len());
+}
