@@ -31,26 +31,47 @@ fn run_with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
 
 #[test]
 fn parse_json_shows_parts_and_opaque() {
-    let out = expacti().args(["parse", "--json", "--", "sudo rm -rf / ; eval \"$X\""]).output().unwrap();
+    let out = expacti()
+        .args(["parse", "--json", "--", "sudo rm -rf / ; eval \"$X\""])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let argvs: Vec<Vec<String>> = v["parts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["argv"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .map(|p| {
+            p["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        })
         .collect();
     assert!(argvs.contains(&vec!["rm".to_string(), "-rf".into(), "/".into()]));
     assert_eq!(v["parts"][1]["origin"], "wrapper");
-    assert!(v["opaque"].as_str().unwrap().contains("only known at run time"));
+    assert!(
+        v["opaque"]
+            .as_str()
+            .unwrap()
+            .contains("only known at run time")
+    );
 }
 
 #[test]
 fn parse_with_several_words_takes_them_as_an_argv() {
-    let out = expacti().args(["parse", "--json", "--", "echo", "a b", ";", "rm"]).output().unwrap();
+    let out = expacti()
+        .args(["parse", "--json", "--", "echo", "a b", ";", "rm"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["parts"].as_array().unwrap().len(), 1);
-    assert_eq!(v["parts"][0]["argv"], serde_json::json!(["echo", "a b", ";", "rm"]));
+    assert_eq!(
+        v["parts"][0]["argv"],
+        serde_json::json!(["echo", "a b", ";", "rm"])
+    );
 }
 
 #[test]
@@ -66,14 +87,40 @@ fn parse_jsonl_answers_every_record_in_order() {
     );
     let (code, out, _) = run_with_stdin(&["parse", "--jsonl"], input.as_bytes());
     assert_eq!(code, 0);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 6);
-    assert_eq!(lines[0]["parts"][0]["argv"], serde_json::json!(["ls", "-la"]));
-    assert!(lines[1]["error"].as_str().unwrap().starts_with("line 2: not JSON"));
-    assert!(lines[2]["error"].as_str().unwrap().contains("must be a string"));
+    assert_eq!(
+        lines[0]["parts"][0]["argv"],
+        serde_json::json!(["ls", "-la"])
+    );
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2: not JSON")
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("must be a string")
+    );
     assert_eq!(lines[3]["parts"].as_array().unwrap().len(), 2);
-    assert!(lines[4]["error"].as_str().unwrap().contains("no \"command\""));
-    assert!(lines[5]["opaque"].as_str().unwrap().contains("unterminated"));
+    assert!(
+        lines[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no \"command\"")
+    );
+    assert!(
+        lines[5]["opaque"]
+            .as_str()
+            .unwrap()
+            .contains("unterminated")
+    );
 }
 
 #[test]
@@ -103,9 +150,15 @@ fn parse_jsonl_answers_every_corpus_command() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
     let Ok(nl) = std::fs::read_to_string(dir.join("nl2bash.txt")) else {
         if std::env::var_os("EXPACTI_REQUIRE_CORPORA").is_some_and(|v| v == "1") {
-            panic!("EXPACTI_REQUIRE_CORPORA=1 but the corpora are not at {}", dir.display());
+            panic!(
+                "EXPACTI_REQUIRE_CORPORA=1 but the corpora are not at {}",
+                dir.display()
+            );
         }
-        eprintln!("\n*** SKIPPED: the shared corpora are not at {} ***\n", dir.display());
+        eprintln!(
+            "\n*** SKIPPED: the shared corpora are not at {} ***\n",
+            dir.display()
+        );
         return;
     };
     let mut cmds: Vec<String> = nl.lines().map(str::to_string).collect();
@@ -126,7 +179,10 @@ fn parse_jsonl_answers_every_corpus_command() {
     }
     let (code, out, err) = run_with_stdin(&["parse", "--jsonl"], &input);
     assert_eq!(code, 0, "{err}");
-    let answers: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let answers: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(answers.len(), cmds.len());
     let mut opaque = 0;
     for a in &answers {
@@ -135,5 +191,8 @@ fn parse_jsonl_answers_every_corpus_command() {
             opaque += 1;
         }
     }
-    eprintln!("parse --jsonl: {} commands answered, {opaque} opaque", answers.len());
+    eprintln!(
+        "parse --jsonl: {} commands answered, {opaque} opaque",
+        answers.len()
+    );
 }

@@ -24,5 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod parse;
+pub mod risk;
 
 pub use parse::{Parsed, Part, parse};
+pub use risk::{Level, Risk, RiskEngine};

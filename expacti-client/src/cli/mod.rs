@@ -3,6 +3,7 @@
 mod input;
 mod jsonl;
 mod parse;
+mod score;
 mod style;
 
 use std::process::ExitCode;
@@ -21,11 +22,14 @@ pub struct Cli {
 enum Command {
     /// Print the parts of a command: every simple command that can run.
     Parse(parse::Args),
+    /// Print the risk score, level and reasons of a command.
+    Score(score::Args),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(a) => parse::run(a),
+        Command::Score(a) => score::run(a),
     }
 }

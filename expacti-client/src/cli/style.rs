@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 
 /// Colours for human output; all empty when not writing to a terminal.
-#[expect(dead_code, reason = "bold, red and green are for `score` and `check`")]
 pub struct Style {
     pub dim: &'static str,
     pub bold: &'static str,

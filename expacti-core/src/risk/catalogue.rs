@@ -1,0 +1,505 @@
+//! The signal catalogue: its TOML form and its compiled form.
+
+use std::collections::HashMap;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use super::Level;
+use super::glob;
+
+/// A catalogue that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogueError {
+    /// The TOML does not parse or does not fit the schema.
+    #[error("{0}")]
+    Toml(String),
+    /// A signal's regex is invalid.
+    #[error("signal `{id}`: invalid regex `{field}`: {message}")]
+    Regex {
+        /// The signal.
+        id: String,
+        /// The field holding the regex.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A signal is not well formed.
+    #[error("signal `{id}`: {message}")]
+    Invalid {
+        /// The signal.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The conditions of a signal, as written in TOML. Every field given must hold.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CondSpec {
+    /// Globs on the command name's last path component.
+    #[serde(default)]
+    pub program: Vec<String>,
+    /// Alternatives: space-separated word globs found among the first positional words.
+    #[serde(default)]
+    pub sub: Vec<String>,
+    /// Groups of flags; each group must have one present.
+    #[serde(default)]
+    pub flags: Vec<Vec<String>>,
+    /// Flags that must all be absent.
+    #[serde(default)]
+    pub not_flags: Vec<String>,
+    /// Globs; some argument matches.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Globs that exclude arguments from `args` (or, without `args`: no argument may match).
+    #[serde(default)]
+    pub not_args: Vec<String>,
+    /// A regex over the part's words and here-document bodies.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A regex that must not match the part's text.
+    #[serde(default)]
+    pub not_text: Option<String>,
+    /// Globs on assigned variable names.
+    #[serde(default)]
+    pub assign: Vec<String>,
+    /// Globs on paths written by redirection.
+    #[serde(default)]
+    pub redirect: Vec<String>,
+    /// Globs on any redirection target.
+    #[serde(default)]
+    pub redirect_any: Vec<String>,
+    /// The wrapper that runs the part.
+    #[serde(default)]
+    pub via: Vec<String>,
+    /// A production marker must appear in the part.
+    #[serde(default)]
+    pub prod: bool,
+    /// The command name is only known at run time.
+    #[serde(default)]
+    pub dynamic_program: bool,
+    /// (Compositions only) one of these signals fired on the part.
+    #[serde(default)]
+    pub signal: Vec<String>,
+}
+
+/// One signal as written in TOML.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SignalSpec {
+    /// Unique id, shown with every reason.
+    pub id: String,
+    /// Score 0–100 (or give `level`).
+    #[serde(default)]
+    pub score: Option<u8>,
+    /// Level, standing for its lowest score (or give `score`).
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// A modifier instead of a score: added to the part's score.
+    #[serde(default)]
+    pub modifier: Option<i16>,
+    /// The least part score a modifier applies to.
+    #[serde(default)]
+    pub min_base: Option<u8>,
+    /// The highest score a modifier may lift a part to.
+    #[serde(default)]
+    pub cap: Option<u8>,
+    /// The sentence shown to the reviewer (`{prog}`, `{match}`, `{via}` are filled in).
+    pub reason: String,
+    /// The conditions.
+    #[serde(flatten)]
+    pub when: CondSpec,
+}
+
+/// How the two parts of a composition connect.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ComposeKind {
+    /// `a` writes into `b` through a pipeline.
+    Pipe,
+    /// `b` runs in a substitution inside `a`'s words.
+    Inside,
+    /// `a` comes before `b` in the command.
+    Sequence,
+    /// Both appear anywhere (as different parts).
+    Both,
+}
+
+/// A signal over two parts of a command.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeSpec {
+    /// Unique id.
+    pub id: String,
+    /// Score.
+    #[serde(default)]
+    pub score: Option<u8>,
+    /// Level.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// The sentence (`{a}` and `{b}` are filled in).
+    pub reason: String,
+    /// How they connect.
+    pub kind: ComposeKind,
+    /// The first part.
+    pub a: CondSpec,
+    /// The second part.
+    pub b: CondSpec,
+}
+
+/// A regex over the whole command text.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    /// Unique id.
+    pub id: String,
+    /// Score.
+    #[serde(default)]
+    pub score: Option<u8>,
+    /// Level.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// The sentence.
+    pub reason: String,
+    /// The regex.
+    pub regex: String,
+}
+
+/// A catalogue file: signals, compositions, whole-text signals and production markers.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueSpec {
+    /// Words that mark production targets.
+    #[serde(default)]
+    pub prod_markers: Vec<String>,
+    /// Signals over one part.
+    #[serde(default)]
+    pub signal: Vec<SignalSpec>,
+    /// Signals over two parts.
+    #[serde(default)]
+    pub compose: Vec<ComposeSpec>,
+    /// Signals over the whole text.
+    #[serde(default)]
+    pub raw: Vec<RawSpec>,
+}
+
+impl CatalogueSpec {
+    /// Reads a catalogue from TOML.
+    ///
+    /// # Errors
+    /// When the TOML is invalid or does not fit the schema.
+    pub fn from_toml(text: &str) -> Result<Self, CatalogueError> {
+        toml::from_str(text).map_err(|e| CatalogueError::Toml(e.to_string()))
+    }
+}
+
+pub(crate) fn score_of(
+    id: &str,
+    score: Option<u8>,
+    level: Option<Level>,
+) -> Result<u8, CatalogueError> {
+    match (score, level) {
+        (Some(s), None) if s <= 100 => Ok(s),
+        (None, Some(l)) => Ok(l.floor()),
+        (Some(_), Some(_)) => Err(CatalogueError::Invalid {
+            id: id.to_string(),
+            message: "give `score` or `level`, not both".into(),
+        }),
+        (Some(s), None) => Err(CatalogueError::Invalid {
+            id: id.to_string(),
+            message: format!("score {s} is over 100"),
+        }),
+        (None, None) => Err(CatalogueError::Invalid {
+            id: id.to_string(),
+            message: "needs a `score` or a `level`".into(),
+        }),
+    }
+}
+
+/// A flag pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum Flag {
+    /// `-x`: exactly, or inside a short cluster (`-rf`).
+    Short(u8),
+    /// `--x` or `-long`: exactly, or `--x=v` unless v is false/0/no/none/off.
+    Long(String),
+}
+
+impl Flag {
+    fn new(s: &str) -> Self {
+        let b = s.as_bytes();
+        if b.len() == 2 && b[0] == b'-' && b[1].is_ascii_alphanumeric() {
+            Flag::Short(b[1])
+        } else {
+            Flag::Long(s.to_string())
+        }
+    }
+
+    /// `clusters`: whether the program groups short flags (`-rf`); programs with
+    /// single-dash long options (`find -name`, `terraform -auto-approve`) do not.
+    pub(crate) fn matches(&self, word: &str, clusters: bool) -> bool {
+        match self {
+            Flag::Short(c) => {
+                let w = word.as_bytes();
+                if w.len() == 2 {
+                    return w[0] == b'-' && w[1] == *c;
+                }
+                if !clusters {
+                    return false;
+                }
+                // A short cluster: `-rf`, `-xvzf`; not `--long` nor `-name`-style words.
+                w.len() >= 3
+                    && w.len() <= 6
+                    && w[0] == b'-'
+                    && w[1] != b'-'
+                    && w[1..].iter().all(u8::is_ascii_alphabetic)
+                    && w[1..].contains(c)
+            }
+            Flag::Long(f) => {
+                if word == f {
+                    return true;
+                }
+                match word
+                    .strip_prefix(f.as_str())
+                    .and_then(|r| r.strip_prefix('='))
+                {
+                    Some(v) => !matches!(
+                        v.to_ascii_lowercase().as_str(),
+                        "false" | "0" | "no" | "none" | "off"
+                    ),
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cond {
+    pub program: Vec<String>,
+    pub sub: Vec<Vec<String>>,
+    pub flags: Vec<Vec<Flag>>,
+    pub not_flags: Vec<Flag>,
+    pub args: Vec<String>,
+    pub not_args: Vec<String>,
+    pub text: Option<Regex>,
+    pub not_text: Option<Regex>,
+    pub assign: Vec<String>,
+    pub redirect: Vec<String>,
+    pub redirect_any: Vec<String>,
+    pub via: Vec<String>,
+    pub prod: bool,
+    pub dynamic_program: bool,
+    pub signal: Vec<String>,
+}
+
+fn regex(
+    id: &str,
+    field: &'static str,
+    src: &Option<String>,
+) -> Result<Option<Regex>, CatalogueError> {
+    src.as_deref()
+        .map(|s| {
+            RegexBuilder::new(s)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| CatalogueError::Regex {
+                    id: id.to_string(),
+                    field,
+                    message: e.to_string(),
+                })
+        })
+        .transpose()
+}
+
+impl Cond {
+    pub(crate) fn compile(id: &str, c: &CondSpec) -> Result<Self, CatalogueError> {
+        Ok(Cond {
+            program: c.program.clone(),
+            sub: c
+                .sub
+                .iter()
+                .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+                .filter(|v| !v.is_empty())
+                .collect(),
+            flags: c
+                .flags
+                .iter()
+                .map(|g| g.iter().map(|f| Flag::new(f)).collect())
+                .collect(),
+            not_flags: c.not_flags.iter().map(|f| Flag::new(f)).collect(),
+            args: c.args.clone(),
+            not_args: c.not_args.clone(),
+            text: regex(id, "text", &c.text)?,
+            not_text: regex(id, "not_text", &c.not_text)?,
+            assign: c.assign.clone(),
+            redirect: c.redirect.clone(),
+            redirect_any: c.redirect_any.clone(),
+            via: c.via.clone(),
+            prod: c.prod,
+            dynamic_program: c.dynamic_program,
+            signal: c.signal.clone(),
+        })
+    }
+
+    /// The literal program names of this condition, when it names only literals.
+    pub(crate) fn literal_programs(&self) -> Option<Vec<&str>> {
+        if self.program.is_empty() || self.dynamic_program {
+            return None;
+        }
+        self.program
+            .iter()
+            .all(|p| glob::is_literal(p))
+            .then(|| self.program.iter().map(String::as_str).collect())
+    }
+}
+
+/// A compiled single-part signal.
+#[derive(Debug, Clone)]
+pub(crate) struct Signal {
+    pub id: String,
+    pub score: u8,
+    pub modifier: Option<(i16, u8, u8)>,
+    pub reason: String,
+    pub cond: Cond,
+}
+
+/// A compiled composition.
+#[derive(Debug, Clone)]
+pub(crate) struct Compose {
+    pub id: String,
+    pub score: u8,
+    pub reason: String,
+    pub kind: ComposeKind,
+    pub a: Cond,
+    pub b: Cond,
+}
+
+/// A compiled whole-text signal.
+#[derive(Debug, Clone)]
+pub(crate) struct Raw {
+    pub id: String,
+    pub score: u8,
+    pub reason: String,
+    pub regex: Regex,
+}
+
+/// The compiled catalogue with an index from program names to the signals that need them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Catalogue {
+    pub signals: Vec<Signal>,
+    pub compose: Vec<Compose>,
+    pub raw: Vec<Raw>,
+    pub prod_markers: Vec<String>,
+    /// Signals that name literal programs, by program.
+    pub by_program: HashMap<String, Vec<usize>>,
+    /// Signals tried on every part.
+    pub generic: Vec<usize>,
+    /// Every literal program name known to the catalogue (for glob command names).
+    pub known_programs: Vec<String>,
+}
+
+impl Catalogue {
+    pub(crate) fn compile(spec: &CatalogueSpec) -> Result<Self, CatalogueError> {
+        let mut cat = Catalogue {
+            prod_markers: spec.prod_markers.clone(),
+            ..Catalogue::default()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for s in &spec.signal {
+            if !seen.insert(s.id.clone()) {
+                return Err(CatalogueError::Invalid {
+                    id: s.id.clone(),
+                    message: "duplicate id".into(),
+                });
+            }
+            let (score, modifier) = match s.modifier {
+                Some(m) => (0, Some((m, s.min_base.unwrap_or(1), s.cap.unwrap_or(100)))),
+                None => (score_of(&s.id, s.score, s.level)?, None),
+            };
+            let cond = Cond::compile(&s.id, &s.when)?;
+            if !cond.signal.is_empty() {
+                return Err(CatalogueError::Invalid {
+                    id: s.id.clone(),
+                    message: "`signal` is only for compositions".into(),
+                });
+            }
+            cat.signals.push(Signal {
+                id: s.id.clone(),
+                score,
+                modifier,
+                reason: s.reason.clone(),
+                cond,
+            });
+        }
+        for c in &spec.compose {
+            if !seen.insert(c.id.clone()) {
+                return Err(CatalogueError::Invalid {
+                    id: c.id.clone(),
+                    message: "duplicate id".into(),
+                });
+            }
+            cat.compose.push(Compose {
+                id: c.id.clone(),
+                score: score_of(&c.id, c.score, c.level)?,
+                reason: c.reason.clone(),
+                kind: c.kind,
+                a: Cond::compile(&c.id, &c.a)?,
+                b: Cond::compile(&c.id, &c.b)?,
+            });
+        }
+        for r in &spec.raw {
+            if !seen.insert(r.id.clone()) {
+                return Err(CatalogueError::Invalid {
+                    id: r.id.clone(),
+                    message: "duplicate id".into(),
+                });
+            }
+            let re = regex(&r.id, "regex", &Some(r.regex.clone()))?.ok_or_else(|| {
+                CatalogueError::Invalid {
+                    id: r.id.clone(),
+                    message: "empty regex".into(),
+                }
+            })?;
+            cat.raw.push(Raw {
+                id: r.id.clone(),
+                score: score_of(&r.id, r.score, r.level)?,
+                reason: r.reason.clone(),
+                regex: re,
+            });
+        }
+        cat.index();
+        Ok(cat)
+    }
+
+    /// Rebuilds the program index.
+    pub(crate) fn index(&mut self) {
+        self.by_program.clear();
+        self.generic.clear();
+        let mut known = std::collections::BTreeSet::new();
+        for (i, s) in self.signals.iter().enumerate() {
+            match s.cond.literal_programs() {
+                Some(progs) => {
+                    for p in progs {
+                        self.by_program.entry(p.to_string()).or_default().push(i);
+                        known.insert(p.to_string());
+                    }
+                }
+                None => self.generic.push(i),
+            }
+        }
+        for c in &self.compose {
+            for cond in [&c.a, &c.b] {
+                if let Some(progs) = cond.literal_programs() {
+                    known.extend(progs.into_iter().map(str::to_string));
+                }
+            }
+        }
+        self.known_programs = known.into_iter().collect();
+    }
+}

