@@ -6,7 +6,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::Level;
-use super::glob;
+use super::glob::{self, GlobList};
 
 /// A catalogue that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +81,9 @@ pub struct CondSpec {
     /// The command name is only known at run time.
     #[serde(default)]
     pub dynamic_program: bool,
+    /// The command has no operands (no argument that is not an option).
+    #[serde(default)]
+    pub no_operands: bool,
     /// (Compositions only) one of these signals fired on the part.
     #[serde(default)]
     pub signal: Vec<String>,
@@ -281,19 +284,27 @@ impl Flag {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cond {
     pub program: Vec<String>,
+    pub program_globs: GlobList,
     pub sub: Vec<Vec<String>>,
+    /// Alternatives of `sub` by their literal first word.
+    pub sub_first: HashMap<String, Vec<usize>, glob::FastHash>,
+    /// Alternatives of `sub` whose first word is a glob.
+    pub sub_glob_first: Vec<usize>,
     pub flags: Vec<Vec<Flag>>,
     pub not_flags: Vec<Flag>,
-    pub args: Vec<String>,
-    pub not_args: Vec<String>,
+    pub args: GlobList,
+    /// The `args` globs as written (for the catalogue's index).
+    pub args_src: Vec<String>,
+    pub not_args: GlobList,
     pub text: Option<Regex>,
     pub not_text: Option<Regex>,
-    pub assign: Vec<String>,
-    pub redirect: Vec<String>,
-    pub redirect_any: Vec<String>,
+    pub assign: GlobList,
+    pub redirect: GlobList,
+    pub redirect_any: GlobList,
     pub via: Vec<String>,
     pub prod: bool,
     pub dynamic_program: bool,
+    pub no_operands: bool,
     pub signal: Vec<String>,
 }
 
@@ -319,43 +330,68 @@ fn regex(
 
 impl Cond {
     pub(crate) fn compile(id: &str, c: &CondSpec) -> Result<Self, CatalogueError> {
+        let list = |field: &'static str, v: &[String]| {
+            GlobList::new(v).map_err(|e| CatalogueError::Regex {
+                id: id.to_string(),
+                field,
+                message: e.to_string(),
+            })
+        };
+        let sub: Vec<Vec<String>> = c
+            .sub
+            .iter()
+            .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .filter(|v| !v.is_empty())
+            .collect();
+        let mut sub_first: HashMap<String, Vec<usize>, glob::FastHash> = HashMap::default();
+        let mut sub_glob_first = Vec::new();
+        for (i, alt) in sub.iter().enumerate() {
+            if glob::is_literal(&alt[0]) {
+                sub_first.entry(alt[0].clone()).or_default().push(i);
+            } else {
+                sub_glob_first.push(i);
+            }
+        }
         Ok(Cond {
             program: c.program.clone(),
-            sub: c
-                .sub
-                .iter()
-                .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-                .filter(|v| !v.is_empty())
-                .collect(),
+            sub_first,
+            sub_glob_first,
+            program_globs: list("program", &c.program)?,
+            sub,
             flags: c
                 .flags
                 .iter()
                 .map(|g| g.iter().map(|f| Flag::new(f)).collect())
                 .collect(),
             not_flags: c.not_flags.iter().map(|f| Flag::new(f)).collect(),
-            args: c.args.clone(),
-            not_args: c.not_args.clone(),
+            args: list("args", &c.args)?,
+            args_src: c.args.clone(),
+            not_args: list("not_args", &c.not_args)?,
             text: regex(id, "text", &c.text)?,
             not_text: regex(id, "not_text", &c.not_text)?,
-            assign: c.assign.clone(),
-            redirect: c.redirect.clone(),
-            redirect_any: c.redirect_any.clone(),
+            assign: list("assign", &c.assign)?,
+            redirect: list("redirect", &c.redirect)?,
+            redirect_any: list("redirect_any", &c.redirect_any)?,
             via: c.via.clone(),
             prod: c.prod,
             dynamic_program: c.dynamic_program,
+            no_operands: c.no_operands,
             signal: c.signal.clone(),
         })
     }
 
-    /// The literal program names of this condition, when it names only literals.
-    pub(crate) fn literal_programs(&self) -> Option<Vec<&str>> {
-        if self.program.is_empty() || self.dynamic_program {
-            return None;
-        }
+    /// The literal program names of this condition.
+    pub(crate) fn literal_programs(&self) -> Vec<&str> {
         self.program
             .iter()
-            .all(|p| glob::is_literal(p))
-            .then(|| self.program.iter().map(String::as_str).collect())
+            .filter(|p| glob::is_literal(p))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// True when some program name of this condition is a glob.
+    pub(crate) fn has_program_globs(&self) -> bool {
+        self.program.iter().any(|p| !glob::is_literal(p))
     }
 }
 
@@ -363,6 +399,7 @@ impl Cond {
 #[derive(Debug, Clone)]
 pub(crate) struct Signal {
     pub id: String,
+    pub disabled: bool,
     pub score: u8,
     pub modifier: Option<(i16, u8, u8)>,
     pub reason: String,
@@ -373,6 +410,7 @@ pub(crate) struct Signal {
 #[derive(Debug, Clone)]
 pub(crate) struct Compose {
     pub id: String,
+    pub disabled: bool,
     pub score: u8,
     pub reason: String,
     pub kind: ComposeKind,
@@ -396,12 +434,91 @@ pub(crate) struct Catalogue {
     pub compose: Vec<Compose>,
     pub raw: Vec<Raw>,
     pub prod_markers: Vec<String>,
-    /// Signals that name literal programs, by program.
-    pub by_program: HashMap<String, Vec<usize>>,
-    /// Signals tried on every part.
-    pub generic: Vec<usize>,
+    /// Signals that name literal programs, by program, then by the first word of `sub`.
+    pub by_program: HashMap<String, ProgramIndex, glob::FastHash>,
+    /// Signals whose program list has globs (`mkfs*`): their program is checked on every part.
+    pub glob_programs: Vec<usize>,
+    /// Signals without a program whose `args` name literal words, by word.
+    pub generic_by_arg: HashMap<String, Vec<usize>, glob::FastHash>,
+    /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
+    pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
+    /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
+    pub generic_needles: Option<Regex>,
+    /// Signals without a program that hold without any `args` hit (redirections,
+    /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
+    /// features each needs (see [`Gate`]).
+    pub generic_other: Vec<(usize, u8)>,
+    /// Modifiers, tried on every part.
+    pub modifiers: Vec<usize>,
     /// Every literal program name known to the catalogue (for glob command names).
     pub known_programs: Vec<String>,
+}
+
+/// Part features a signal needs before it is worth checking: a cheap pre-test.
+pub(crate) struct Gate;
+
+impl Gate {
+    pub const REDIRECT: u8 = 1;
+    pub const ASSIGN: u8 = 1 << 1;
+    pub const DASH: u8 = 1 << 2;
+    pub const DYNAMIC: u8 = 1 << 3;
+    pub const VIA: u8 = 1 << 4;
+
+    /// What the condition needs of a part.
+    pub(crate) fn of(c: &Cond) -> u8 {
+        let mut g = 0;
+        if !c.redirect.is_empty() || (!c.redirect_any.is_empty() && c.args_src.is_empty()) {
+            g |= Gate::REDIRECT;
+        }
+        if !c.assign.is_empty() {
+            g |= Gate::ASSIGN;
+        }
+        if !c.flags.is_empty() {
+            g |= Gate::DASH;
+        }
+        if c.dynamic_program {
+            g |= Gate::DYNAMIC;
+        }
+        if !c.via.is_empty() {
+            g |= Gate::VIA;
+        }
+        g
+    }
+}
+
+/// Signals of one program.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProgramIndex {
+    /// Signals without `sub`.
+    pub nosub: Vec<usize>,
+    /// Signals by the literal first word of one of their `sub` alternatives.
+    pub by_first: HashMap<String, Vec<usize>, glob::FastHash>,
+    /// Signals with an alternative whose first word is a glob.
+    pub glob_first: Vec<usize>,
+}
+
+/// The longest run of literal characters of a glob.
+fn literal_run(g: &str) -> String {
+    let mut best = String::new();
+    let mut cur = String::new();
+    let mut chars = g.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => {
+                if cur.len() > best.len() {
+                    best = std::mem::take(&mut cur);
+                }
+                cur.clear();
+            }
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if cur.len() > best.len() { cur } else { best }
 }
 
 impl Catalogue {
@@ -431,6 +548,7 @@ impl Catalogue {
             }
             cat.signals.push(Signal {
                 id: s.id.clone(),
+                disabled: false,
                 score,
                 modifier,
                 reason: s.reason.clone(),
@@ -446,6 +564,7 @@ impl Catalogue {
             }
             cat.compose.push(Compose {
                 id: c.id.clone(),
+                disabled: false,
                 score: score_of(&c.id, c.score, c.level)?,
                 reason: c.reason.clone(),
                 kind: c.kind,
@@ -480,24 +599,80 @@ impl Catalogue {
     /// Rebuilds the program index.
     pub(crate) fn index(&mut self) {
         self.by_program.clear();
-        self.generic.clear();
+        self.glob_programs.clear();
+        self.generic_by_arg.clear();
+        self.generic_other.clear();
+        self.modifiers.clear();
+        let mut wild: Vec<(String, usize)> = Vec::new();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {
-            match s.cond.literal_programs() {
-                Some(progs) => {
-                    for p in progs {
-                        self.by_program.entry(p.to_string()).or_default().push(i);
-                        known.insert(p.to_string());
+            let c = &s.cond;
+            if s.modifier.is_some() {
+                self.modifiers.push(i);
+                continue;
+            }
+            if c.program.is_empty() {
+                if c.args_src.is_empty() || !c.redirect_any.is_empty() {
+                    let mut gate = Gate::of(c);
+                    if !c.args_src.is_empty() {
+                        // Reached without an `args` hit only through `redirect_any`.
+                        gate |= Gate::REDIRECT;
+                    }
+                    self.generic_other.push((i, gate));
+                }
+                for g in &c.args_src {
+                    if glob::is_literal(g) {
+                        self.generic_by_arg.entry(g.clone()).or_default().push(i);
+                    } else {
+                        wild.push((g.clone(), i));
                     }
                 }
-                None => self.generic.push(i),
+                continue;
+            }
+            for p in c.literal_programs() {
+                known.insert(p.to_string());
+                let idx = self.by_program.entry(p.to_string()).or_default();
+                if c.sub.is_empty() {
+                    idx.nosub.push(i);
+                } else {
+                    for alt in &c.sub {
+                        if glob::is_literal(&alt[0]) {
+                            let v = idx.by_first.entry(alt[0].clone()).or_default();
+                            if v.last() != Some(&i) {
+                                v.push(i);
+                            }
+                        } else if idx.glob_first.last() != Some(&i) {
+                            idx.glob_first.push(i);
+                        }
+                    }
+                }
+            }
+            if c.has_program_globs() {
+                self.glob_programs.push(i);
+            }
+        }
+        self.generic_wild = None;
+        self.generic_needles = None;
+        if !wild.is_empty() {
+            let pats: Vec<String> = wild
+                .iter()
+                .map(|(g, _)| format!("^(?:{})$", glob::to_regex(g)))
+                .collect();
+            if let Ok(set) = regex::RegexSetBuilder::new(&pats)
+                .size_limit(16 << 20)
+                .build()
+            {
+                self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
+            }
+            let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
+            if needles.iter().all(|n| n.len() >= 2) {
+                let alt: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
+                self.generic_needles = Regex::new(&alt.join("|")).ok();
             }
         }
         for c in &self.compose {
             for cond in [&c.a, &c.b] {
-                if let Some(progs) = cond.literal_programs() {
-                    known.extend(progs.into_iter().map(str::to_string));
-                }
+                known.extend(cond.literal_programs().into_iter().map(str::to_string));
             }
         }
         self.known_programs = known.into_iter().collect();

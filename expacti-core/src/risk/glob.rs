@@ -83,3 +83,144 @@ mod tests {
         assert!(matches_word("install *", "install a/b@c"));
     }
 }
+
+/// A list of globs compiled for fast "does any match" tests: literal globs in a hash set,
+/// the others in one anchored regex.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GlobList {
+    literals: std::collections::HashSet<String, FastHash>,
+    wild: Option<regex::Regex>,
+    empty: bool,
+}
+
+impl GlobList {
+    pub(crate) fn new(globs: &[String]) -> Result<Self, regex::Error> {
+        let mut literals = std::collections::HashSet::default();
+        let mut alts = Vec::new();
+        for g in globs {
+            if is_literal(g) {
+                literals.insert(g.clone());
+            } else {
+                alts.push(to_regex(g));
+            }
+        }
+        let wild = if alts.is_empty() {
+            None
+        } else {
+            Some(
+                regex::RegexBuilder::new(&format!("^(?:{})$", alts.join("|")))
+                    .size_limit(8 << 20)
+                    .build()?,
+            )
+        };
+        Ok(GlobList {
+            literals,
+            wild,
+            empty: globs.is_empty(),
+        })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// Whether any glob matches `text`.
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        (!self.literals.is_empty() && self.literals.contains(text))
+            || self.wild.as_ref().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The regex of one glob (see the module docs for the language).
+pub(crate) fn to_regex(g: &str) -> String {
+    let mut out = String::new();
+    let b: Vec<char> = g.chars().collect();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            '*' if b.get(i + 1) == Some(&'*') => {
+                out.push_str("(?s:.*)");
+                i += 2;
+                continue;
+            }
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            '\\' if i + 1 < b.len() => {
+                out.push_str(&regex::escape(&b[i + 1].to_string()));
+                i += 2;
+                continue;
+            }
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::{GlobList, matches};
+
+    #[test]
+    fn list_agrees_with_single_matcher() {
+        let globs: Vec<String> = [
+            "/etc/*",
+            "/etc/**",
+            "*/.ssh/id_*",
+            "mkfs*",
+            "?",
+            "\\*",
+            "a.b",
+            "x+y",
+            "~/.bashrc",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let texts = [
+            "/etc/passwd",
+            "/etc/a/b",
+            "~/.ssh/id_rsa",
+            "/h/a/.ssh/id_rsa",
+            "mkfs.ext4",
+            "x",
+            "*",
+            "a.b",
+            "axb",
+            "x+y",
+            "xxy",
+            "~/.bashrc",
+            "",
+        ];
+        for t in texts {
+            let want = globs.iter().any(|g| g == t || matches(g, t));
+            assert_eq!(GlobList::new(&globs).unwrap().matches(t), want, "{t}");
+        }
+    }
+}
+
+/// FNV-1a: a fast hash for short keys that come from the catalogue, not from users
+/// (lookups only; no user input is stored in these tables).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The hasher of the catalogue's tables.
+pub(crate) type FastHash = std::hash::BuildHasherDefault<Fnv>;

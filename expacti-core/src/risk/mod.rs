@@ -194,8 +194,7 @@ impl RiskEngine {
             for s in cat.signals.iter_mut().filter(|s| s.id == o.id) {
                 found = true;
                 if o.disabled {
-                    s.cond.program = vec!["\u{0}disabled".into()];
-                    s.cond.dynamic_program = false;
+                    s.disabled = true;
                 } else if let Some(sc) = score {
                     s.score = sc;
                 }
@@ -203,7 +202,7 @@ impl RiskEngine {
             for c in cat.compose.iter_mut().filter(|c| c.id == o.id) {
                 found = true;
                 if o.disabled {
-                    c.a.program = vec!["\u{0}disabled".into()];
+                    c.disabled = true;
                 } else if let Some(sc) = score {
                     c.score = sc;
                 }
@@ -245,21 +244,24 @@ impl RiskEngine {
         let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
         let mut fired: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, part) in parsed.parts.iter().enumerate() {
-            let cut = wrapper_cut(parsed, i);
-            let outer = enclosing(parsed, i);
-            let s = self.score_part(i, part, cut, &outer, &mut fired[i], &mut reasons);
+        let ctxs: Vec<PartCtx<'_>> = parsed
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut c = PartCtx::new(p, wrapper_cut(parsed, i));
+                c.outer = enclosing(parsed, i);
+                c
+            })
+            .collect();
+        for (i, ctx) in ctxs.iter().enumerate() {
+            let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
             best = best.max(s);
         }
         // Compositions.
         if !cat.compose.is_empty() && n > 1 {
-            let ctxs: Vec<PartCtx<'_>> = parsed
-                .parts
-                .iter()
-                .enumerate()
-                .map(|(i, p)| PartCtx::new(p, wrapper_cut(parsed, i)))
-                .collect();
-            for c in &cat.compose {
+            // The part contexts built above serve the compositions too.
+            for c in cat.compose.iter().filter(|c| !c.disabled) {
                 let a: Vec<usize> = (0..n)
                     .filter(|&i| self.cond_holds(&c.a, &ctxs[i], &fired[i]).is_some())
                     .collect();
@@ -334,15 +336,15 @@ impl RiskEngine {
         self.score(&crate::parse::parse(src), src)
     }
 
-    fn score_part<'p>(
+    fn score_part(
         &self,
         i: usize,
-        part: &'p Part,
-        cut: usize,
-        outer: &[&'p Part],
+        base: &PartCtx<'_>,
         fired: &mut Vec<usize>,
         reasons: &mut Vec<Reason>,
     ) -> u8 {
+        let part = base.part;
+        let outer = &base.outer;
         let argv0 = part.argv.first();
         match argv0 {
             Some(w) if w.is_dynamic() => {
@@ -355,7 +357,7 @@ impl RiskEngine {
                             rest.iter().map(|s| Cow::Owned(s.clone())).collect();
                         words.extend(part.argv[1..].iter().map(|w| norm(w)));
                         let mut ctx = PartCtx::virtual_(part, first.clone(), words, w.span);
-                        ctx.outer = outer.to_vec();
+                        ctx.outer = outer.clone();
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
@@ -382,21 +384,15 @@ impl RiskEngine {
                         let words: Vec<Cow<'_, str>> =
                             part.argv[1..].iter().map(|w| norm(w)).collect();
                         let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span);
-                        ctx.outer = outer.to_vec();
+                        ctx.outer = outer.clone();
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
                 }
-                let mut ctx = PartCtx::new(part, cut);
-                ctx.outer = outer.to_vec();
-                let generic = self.eval_signals(i, &ctx, fired, reasons);
+                let generic = self.eval_signals(i, base, fired, reasons);
                 if any { best.max(generic) } else { generic }
             }
-            _ => {
-                let mut ctx = PartCtx::new(part, cut);
-                ctx.outer = outer.to_vec();
-                self.eval_signals(i, &ctx, fired, reasons)
-            }
+            _ => self.eval_signals(i, base, fired, reasons),
         }
     }
 
@@ -408,17 +404,11 @@ impl RiskEngine {
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let cat = &self.cat;
-        let indexed = ctx
-            .name
-            .as_deref()
-            .and_then(|n| cat.by_program.get(n))
-            .map_or(&[][..], Vec::as_slice);
+        let cands = self.candidates(ctx);
         let mut base: u8 = 0;
-        let mut modifiers: Vec<usize> = Vec::new();
-        for &si in indexed.iter().chain(&cat.generic) {
+        for &si in &cands {
             let s = &cat.signals[si];
-            if s.modifier.is_some() {
-                modifiers.push(si);
+            if s.disabled {
                 continue;
             }
             if let Some(m) = self.cond_holds(&s.cond, ctx, fired) {
@@ -433,10 +423,8 @@ impl RiskEngine {
                 });
             }
         }
-        modifiers.sort_unstable();
-        modifiers.dedup();
         let mut score = i16::from(base);
-        for si in modifiers {
+        for &si in &cat.modifiers {
             let s = &cat.signals[si];
             let Some((delta, min_base, cap)) = s.modifier else {
                 continue;
@@ -464,25 +452,111 @@ impl RiskEngine {
         score.clamp(0, 100) as u8
     }
 
+    /// The signals that can hold for a part, found through the catalogue's indexes; each is
+    /// then checked in full, so the index only saves work and never decides.
+    fn candidates(&self, ctx: &PartCtx<'_>) -> Vec<usize> {
+        let cat = &self.cat;
+        let mut out: Vec<usize> = Vec::with_capacity(32);
+        if let Some(name) = ctx.name.as_deref() {
+            if let Some(pi) = cat.by_program.get(name) {
+                out.extend_from_slice(&pi.nosub);
+                let pos = ctx.positional();
+                for &k in pos.iter().take(6) {
+                    if let Some(v) = pi.by_first.get(ctx.args[k].0.as_ref()) {
+                        out.extend_from_slice(v);
+                    }
+                }
+                out.extend_from_slice(&pi.glob_first);
+            }
+            out.extend(
+                cat.glob_programs
+                    .iter()
+                    .filter(|&&si| cat.signals[si].cond.program_globs.matches(name)),
+            );
+        }
+        // One search for the wildcard globs' literal runs over all the words: most parts
+        // have none, and then no wildcard glob needs trying.
+        let wild = cat.generic_wild.as_ref().filter(|_| {
+            cat.generic_needles
+                .as_ref()
+                .is_none_or(|n| ctx.args.iter().any(|(w, _)| n.is_match(w)))
+        });
+        for (w, _) in &ctx.args {
+            let value = w
+                .split_once('=')
+                .map(|(_, v)| v)
+                .filter(|_| w.starts_with('-'));
+            for t in std::iter::once(w.as_ref()).chain(value) {
+                if let Some(v) = cat.generic_by_arg.get(t) {
+                    out.extend_from_slice(v);
+                }
+                if let Some((set, sig)) = wild {
+                    out.extend(set.matches(t).iter().map(|k| sig[k]));
+                }
+            }
+        }
+        let mut have = 0u8;
+        if !ctx.part.redirects.is_empty() {
+            have |= catalogue::Gate::REDIRECT;
+        }
+        if !ctx.part.assignments.is_empty()
+            || matches!(
+                ctx.name.as_deref(),
+                Some(
+                    "export"
+                        | "declare"
+                        | "typeset"
+                        | "local"
+                        | "readonly"
+                        | "env"
+                        | "set"
+                        | "unset"
+                )
+            )
+        {
+            have |= catalogue::Gate::ASSIGN;
+        }
+        if ctx.args.iter().any(|(w, _)| w.starts_with('-')) {
+            have |= catalogue::Gate::DASH;
+        }
+        if ctx.dynamic_name {
+            have |= catalogue::Gate::DYNAMIC;
+        }
+        if ctx.part.via.is_some() {
+            have |= catalogue::Gate::VIA;
+        }
+        out.extend(
+            cat.generic_other
+                .iter()
+                .filter(|(_, g)| g & !have == 0)
+                .map(|(i, _)| *i),
+        );
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether `c` holds for the part; what matched, for the reason.
-    fn cond_holds(&self, c: &Cond, ctx: &PartCtx<'_>, fired: &[usize]) -> Option<Match> {
-        let mut m = Match::default();
+    fn cond_holds<'x>(
+        &'x self,
+        c: &'x Cond,
+        ctx: &'x PartCtx<'_>,
+        fired: &[usize],
+    ) -> Option<Match<'x>> {
+        let mut m = Match {
+            text: None,
+            span: None,
+            strong: false,
+        };
         if c.dynamic_program && !ctx.dynamic_name {
             return None;
         }
-        if !c.program.is_empty() {
-            let name = ctx.name.as_deref()?;
-            if !c
-                .program
-                .iter()
-                .any(|p| p == name || (!glob::is_literal(p) && glob::matches(p, name)))
-            {
-                return None;
-            }
+        if !c.program_globs.is_empty() && !c.program_globs.matches(ctx.name.as_deref()?) {
+            return None;
         }
         if c.dynamic_program {
             let w = ctx.part.argv.first()?;
-            m.set(&w.text, w.span);
+            m.set(w.text.as_str(), w.span);
         }
         if !c.via.is_empty() && !ctx.part.via.is_some_and(|v| c.via.iter().any(|x| x == v)) {
             return None;
@@ -494,30 +568,41 @@ impl RiskEngine {
         {
             return None;
         }
+        if c.no_operands && !ctx.positional().is_empty() {
+            return None;
+        }
         if !c.sub.is_empty() {
             let pos = ctx.positional();
-            let hit = c.sub.iter().find(|alt| {
-                let k = alt.len();
-                pos.len() >= k
-                    && (0..=pos.len().min(6).saturating_sub(k).min(pos.len() - k)).any(|s| {
-                        alt.iter().zip(&pos[s..s + k]).all(|(g, w)| {
-                            g.as_str() == *w || (!glob::is_literal(g) && glob::matches_word(g, w))
+            let word = |k: usize| ctx.args[pos[k]].0.as_ref();
+            let mut hit = None;
+            // A run of the first positional words: look alternatives up by their first word.
+            'starts: for s in 0..pos.len().min(6) {
+                let cands = c
+                    .sub_first
+                    .get(word(s))
+                    .into_iter()
+                    .flatten()
+                    .chain(&c.sub_glob_first);
+                for &ai in cands {
+                    let alt = &c.sub[ai];
+                    if s + alt.len() <= pos.len()
+                        && alt.iter().enumerate().all(|(k, g)| {
+                            let w = word(s + k);
+                            g.as_str() == w || (!glob::is_literal(g) && glob::matches_word(g, w))
                         })
-                    })
-            })?;
-            m.set(&hit.join(" "), ctx.part.span);
+                    {
+                        hit = Some(alt);
+                        break 'starts;
+                    }
+                }
+            }
+            m.set(hit?.join(" "), ctx.part.span);
         }
         for group in &c.flags {
-            let hit = ctx.args.iter().find(|(w, _)| {
-                w.starts_with('-') && group.iter().any(|f| f.matches(w, ctx.clusters))
-            })?;
-            m.set_weak(&hit.0, hit.1);
+            let hit = group.iter().find_map(|f| ctx.flag(f))?;
+            m.set_weak(ctx.args[hit].0.as_ref(), ctx.args[hit].1);
         }
-        if c.not_flags.iter().any(|f| {
-            ctx.args
-                .iter()
-                .any(|(w, _)| w.starts_with('-') && f.matches(w, ctx.clusters))
-        }) {
+        if c.not_flags.iter().any(|f| ctx.flag(f).is_some()) {
             return None;
         }
         // `args` and `redirect_any` together: either one is enough.
@@ -532,22 +617,22 @@ impl RiskEngine {
                 [Some(w.as_ref()), value]
                     .into_iter()
                     .flatten()
-                    .find(|t| any_glob(&c.args, t) && !any_glob(&c.not_args, t))
-                    .map(|t| (t.to_string(), *sp))
+                    .find(|t| c.args.matches(t) && !c.not_args.matches(t))
+                    .map(|t| (Cow::Borrowed(t), *sp))
             })
         };
         if c.args.is_empty()
             && !c.not_args.is_empty()
-            && ctx.args.iter().any(|(w, _)| any_glob(&c.not_args, w))
+            && ctx.args.iter().any(|(w, _)| c.not_args.matches(w))
         {
             return None;
         }
-        let redirect_any_hit = if c.redirect_any.is_empty() {
+        let redirect_any_hit = if c.redirect_any.is_empty() || ctx.part.redirects.is_empty() {
             None
         } else {
             ctx.part.redirects.iter().find_map(|r| {
                 let t = norm(&r.target);
-                any_glob(&c.redirect_any, &t).then(|| (t.into_owned(), r.span))
+                c.redirect_any.matches(&t).then_some((t, r.span))
             })
         };
         match (
@@ -556,13 +641,13 @@ impl RiskEngine {
             args_hit,
             redirect_any_hit,
         ) {
-            (_, _, Some(h), _) | (_, _, None, Some(h)) => m.set(&h.0, h.1),
+            (_, _, Some(h), _) | (_, _, None, Some(h)) => m.set(h.0, h.1),
             (true, true, None, None) => {}
             _ => return None,
         }
         if !c.assign.is_empty() {
-            let hit = ctx.assigned().find(|(name, _)| any_glob(&c.assign, name))?;
-            m.set(&hit.0, hit.1);
+            let hit = ctx.assigned().find(|(name, _)| c.assign.matches(name))?;
+            m.set(hit.0, hit.1);
         }
         if !c.redirect.is_empty() {
             let hit = ctx
@@ -572,9 +657,9 @@ impl RiskEngine {
                 .filter(|r| r.writes_path())
                 .find_map(|r| {
                     let t = norm(&r.target);
-                    any_glob(&c.redirect, &t).then(|| (t.into_owned(), r.span))
+                    c.redirect.matches(&t).then_some((t, r.span))
                 })?;
-            m.set(&hit.0, hit.1);
+            m.set(hit.0, hit.1);
         }
         if let Some(re) = &c.text {
             let text = ctx.text();
@@ -670,61 +755,62 @@ fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
     }
 }
 
-fn any_glob(globs: &[String], text: &str) -> bool {
-    globs
-        .iter()
-        .any(|g| g == text || (!glob::is_literal(g) && glob::matches(g, text)))
-}
-
 /// What matched, for the reason sentence and span.
-#[derive(Debug, Default)]
-struct Match {
-    text: Option<String>,
+#[derive(Debug)]
+struct Match<'x> {
+    text: Option<Cow<'x, str>>,
     span: Option<Span>,
     strong: bool,
 }
 
-impl Match {
-    fn set(&mut self, text: &str, span: Span) {
+impl<'x> Match<'x> {
+    fn set(&mut self, text: impl Into<Cow<'x, str>>, span: Span) {
         if !self.strong {
-            self.text = Some(text.to_string());
+            self.text = Some(text.into());
             self.span = Some(span);
             self.strong = true;
         }
     }
-    fn set_weak(&mut self, text: &str, span: Span) {
+    fn set_weak(&mut self, text: impl Into<Cow<'x, str>>, span: Span) {
         if self.text.is_none() {
-            self.text = Some(text.to_string());
+            self.text = Some(text.into());
             self.span = Some(span);
         }
     }
 }
 
-fn short(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_string()
+fn short(s: &str) -> Cow<'_, str> {
+    if s.len() <= 80 || s.chars().count() <= 80 {
+        Cow::Borrowed(s)
     } else {
         let mut t: String = s.chars().take(77).collect();
         t.push('…');
-        t
+        Cow::Owned(t)
     }
 }
 
-fn fill(template: &str, ctx: &PartCtx<'_>, m: &Match) -> String {
-    let mut out = template.replace("{prog}", ctx.name.as_deref().unwrap_or("the command"));
-    if out.contains("{match}") {
-        out = out.replace(
-            "{match}",
-            &short(
-                m.text
-                    .as_deref()
-                    .unwrap_or_else(|| ctx.name.as_deref().unwrap_or("")),
-            ),
-        );
+fn fill(template: &str, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
+    let prog = ctx.name.as_deref().unwrap_or("the command");
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(t) = tail.strip_prefix("{prog}") {
+            out.push_str(prog);
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("{match}") {
+            out.push_str(&short(m.text.as_deref().unwrap_or(prog)));
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("{via}") {
+            out.push_str(ctx.part.via.unwrap_or("a wrapper"));
+            rest = t;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
     }
-    if out.contains("{via}") {
-        out = out.replace("{via}", ctx.part.via.unwrap_or("a wrapper"));
-    }
+    out.push_str(rest);
     out
 }
 
@@ -747,6 +833,9 @@ struct PartCtx<'a> {
     args: Vec<(Cow<'a, str>, Span)>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
     outer: Vec<&'a Part>,
+    /// Short flags present (a bit per ASCII letter) and the indices of dash words.
+    flags: OnceCell<(u128, Vec<usize>)>,
+    positional: OnceCell<Vec<usize>>,
     text: OnceCell<String>,
 }
 
@@ -774,6 +863,8 @@ impl<'a> PartCtx<'a> {
             clusters,
             args,
             outer: Vec::new(),
+            positional: OnceCell::new(),
+            flags: OnceCell::new(),
             text: OnceCell::new(),
         }
     }
@@ -789,17 +880,58 @@ impl<'a> PartCtx<'a> {
             clusters,
             args,
             outer: Vec::new(),
+            positional: OnceCell::new(),
+            flags: OnceCell::new(),
             text: OnceCell::new(),
         }
     }
 
+    /// The index of an argument that is the flag `f`.
+    fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
+        let (mask, dash) = self.flags.get_or_init(|| {
+            let mut mask = 0u128;
+            let mut dash = Vec::new();
+            for (i, (w, _)) in self.args.iter().enumerate() {
+                let b = w.as_bytes();
+                if b.first() != Some(&b'-') || b.len() < 2 {
+                    continue;
+                }
+                dash.push(i);
+                let cluster = b.len() == 2
+                    || (self.clusters
+                        && b.len() <= 6
+                        && b[1] != b'-'
+                        && b[1..].iter().all(u8::is_ascii_alphabetic));
+                if cluster {
+                    for &c in &b[1..] {
+                        if c < 128 {
+                            mask |= 1u128 << c;
+                        }
+                    }
+                }
+            }
+            (mask, dash)
+        });
+        if let catalogue::Flag::Short(c) = f {
+            if *c >= 128 || mask & (1u128 << *c) == 0 {
+                return None;
+            }
+        }
+        dash.iter()
+            .copied()
+            .find(|&i| f.matches(&self.args[i].0, self.clusters))
+    }
+
     /// Arguments that are not options.
-    fn positional(&self) -> Vec<&str> {
-        self.args
-            .iter()
-            .map(|(w, _)| w.as_ref())
-            .filter(|w| !w.starts_with('-') || *w == "-")
-            .collect()
+    fn positional(&self) -> &[usize] {
+        self.positional.get_or_init(|| {
+            self.args
+                .iter()
+                .enumerate()
+                .filter(|(_, (w, _))| !w.starts_with('-') || w == "-")
+                .map(|(i, _)| i)
+                .collect()
+        })
     }
 
     /// Names assigned by the part: leading assignments, and `NAME=…` arguments of

