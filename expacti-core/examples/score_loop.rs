@@ -1,17 +1,15 @@
-//! Scores one command many times (for profiling the risk engine).
+//! Scores the given commands many times (for profiling the risk engine).
 #![allow(clippy::unwrap_used)]
 
 fn main() {
     let engine = expacti_core::risk::RiskEngine::builtin().unwrap();
-    let c = std::env::args().nth(1).unwrap();
-    let n: usize = std::env::args()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(200_000);
-    let p = expacti_core::parse(&c);
+    let cmds: Vec<String> = std::env::args().skip(1).collect();
+    let parsed: Vec<_> = cmds.iter().map(|c| expacti_core::parse(c)).collect();
     let mut t = 0u64;
-    for _ in 0..n {
-        t += u64::from(engine.score(std::hint::black_box(&p), &c).score);
+    for _ in 0..(2_000_000 / cmds.len().max(1)) {
+        for (p, c) in parsed.iter().zip(&cmds) {
+            t += u64::from(engine.score(std::hint::black_box(p), c).score);
+        }
     }
     println!("{t}");
 }

@@ -1196,8 +1196,45 @@ impl<'s, 'o> P<'s, 'o> {
                 self.out.heredoc_refs.push((idx, ri, id));
             }
             self.apply_runs(idx, runs, 0)?;
+            // `bash <<< 'cmd'`, `ssh host <<< 'cmd'`: the here-string is the script.
+            let here: Vec<Word> = self.out.parts[idx]
+                .redirects
+                .iter()
+                .filter(|r| r.op == RedirectOp::HereString)
+                .map(|r| r.target.clone())
+                .collect();
+            if !here.is_empty() {
+                if let Some(via) = self.stdin_script_reader(idx) {
+                    for w in here {
+                        self.script(&[w], via, idx)?;
+                    }
+                }
+            }
         }
         Ok(())
+    }
+
+    /// When part `pi` (or the command it wraps, `sudo bash`) is a shell or `ssh` that reads
+    /// its script from standard input, what to call it.
+    fn stdin_script_reader(&self, pi: usize) -> Option<&'static str> {
+        let mut best = wrappers::stdin_script(&self.out.parts.get(pi)?.argv);
+        // Wrapped commands follow their wrapper and lie inside its span.
+        let outer = self.out.parts.get(pi)?.span;
+        // `ssh host bash -s`: the remote script's first command reads ssh's input.
+        for p in self
+            .out
+            .parts
+            .iter()
+            .skip(pi + 1)
+            .take(self.out.limits.max_wrappers as usize)
+        {
+            let remote = p.origin == Origin::Script && p.via == Some("ssh");
+            if !(p.origin == Origin::Wrapper || remote) || !outer.contains(p.span) {
+                break;
+            }
+            best = best.or(wrappers::stdin_script(&p.argv));
+        }
+        best
     }
 
     fn push_part(&mut self, part: Part) -> Option<usize> {
@@ -1554,6 +1591,32 @@ impl<'s, 'o> P<'s, 'o> {
                 self.pos = resume;
                 r?;
                 dynamic = flags.is_dynamic();
+            }
+            // A shell or ssh reading its script from this here-document: read it as one.
+            let readers: Vec<(usize, &'static str)> = self
+                .out
+                .heredoc_refs
+                .iter()
+                .filter(|(_, _, id)| *id == h.id)
+                .filter_map(|(pi, _, _)| self.stdin_script_reader(*pi).map(|v| (*pi, v)))
+                .collect();
+            if !readers.is_empty() {
+                let map = if h.strip {
+                    SpanMap::Fixed(self.span(body_start, body_end))
+                } else {
+                    match self.map {
+                        SpanMap::Offset(b) => SpanMap::Offset(b + body_start),
+                        f @ SpanMap::Fixed(_) => f,
+                    }
+                };
+                let saved = self.pipe;
+                for (pi, via) in readers {
+                    if let Some(p) = self.out.parts.get(pi) {
+                        self.pipe = (p.pipeline, p.stage);
+                    }
+                    self.sub_parse(&body, map, Origin::Script, Some(via))?;
+                }
+                self.pipe = saved;
             }
             if let Some(slot) = self.out.heredocs.get_mut(h.id) {
                 *slot = Some(Heredoc {

@@ -180,6 +180,14 @@ cases! {
     wrappers_stack: "sudo env A=1 timeout 5 nice bash -c 'id'" =>
         "top: sudo env A=1 timeout 5 nice bash -c id ; wrapper[sudo]: env A=1 timeout 5 nice bash -c id ; wrapper[env]: A=1 timeout 5 nice bash -c id ; wrapper[timeout]: nice bash -c id ; wrapper[nice]: bash -c id ; script[sh -c]: id",
     absolute_wrapper: "/usr/bin/sudo /bin/rm x" => "top: /usr/bin/sudo /bin/rm x ; wrapper[sudo]: /bin/rm x",
+    // Here-documents and here-strings that a shell or ssh reads as its script.
+    heredoc_to_ssh: "ssh deploy@prod <<'EOF'\nsudo systemctl restart api\nrm -rf /tmp/x\nEOF" =>
+        "top: ssh deploy@prod <<EOF ; script[ssh <<]: sudo systemctl restart api ; wrapper[sudo]: systemctl restart api ; script[ssh <<]: rm -rf /tmp/x",
+    heredoc_to_bash: "bash -s -- a <<EOF\nrm -rf $1\nEOF" => "top: bash -s -- a <<EOF ; script[sh <<]: rm -rf ⟨$1⟩",
+    heredoc_to_sudo_bash: "sudo bash <<'X'\nid\nX" => "top: sudo bash <<X ; wrapper[sudo]: bash ; script[sh <<]: id",
+    heredoc_to_cat_is_data: "cat <<'EOF' > f\nrm -rf /\nEOF" => "top: cat <<EOF >f",
+    bash_with_file_ignores_stdin: "bash x.sh <<EOF\nrm\nEOF" => "top: bash x.sh <<EOF",
+    here_string_to_shell: "sh <<< 'rm -rf /'" => "top: sh <<<rm -rf / ; script[sh <<]: rm -rf /",
     // What the parser does not understand.
     function_def: "git() { rm -rf /; }; git pull" => "top: rm -rf / ; top: git pull ; !Definition",
     function_keyword: "function f { x; }" => "top: x ; !Definition",

@@ -938,3 +938,56 @@ fn docker(argv: &[Word], name: &str) -> Runs {
         },
     )
 }
+
+/// When these words run a shell or `ssh` that reads its script from standard input (no `-c`,
+/// no script file, no remote command), what to call it.
+pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
+    let name = argv.first().and_then(Word::literal).map(basename)?;
+    match name {
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "rbash" | "yash" | "posh" => {
+            let mut i = 1;
+            let mut stdin_flag = false;
+            while let Some(w) = argv.get(i) {
+                let t = w.text.as_str();
+                if w.is_dynamic() {
+                    return None;
+                }
+                if t == "--" || t == "-" {
+                    i += 1;
+                    break;
+                }
+                if let Some(long) = t.strip_prefix("--") {
+                    if matches!(long, "rcfile" | "init-file") {
+                        i += 1;
+                    }
+                    i += 1;
+                    continue;
+                }
+                if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+                    if t[1..].contains('c') {
+                        return None;
+                    }
+                    stdin_flag |= t[1..].contains('s');
+                    i += 1 + t[1..].matches(['o', 'O']).count();
+                    continue;
+                }
+                break;
+            }
+            // With `-s` the operands are the script's arguments; without, the first is a file.
+            (stdin_flag || i >= argv.len()).then_some("sh <<")
+        }
+        "ssh" => match analyze(argv) {
+            Runs::Nothing => {
+                let g = Grammar {
+                    short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
+                    short_flag: "46AaCfGgKkMNnqsTtVvXxYy",
+                    ..Grammar::default()
+                };
+                let o = options(argv, 1, &g, "ssh").ok()?;
+                (o.operand < argv.len() && !o.has(&["N", "W"])).then_some("ssh <<")
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -84,6 +84,9 @@ pub struct CondSpec {
     /// The command has no operands (no argument that is not an option).
     #[serde(default)]
     pub no_operands: bool,
+    /// Standard input is the terminal: not redirected or piped, here or in a wrapper.
+    #[serde(default)]
+    pub interactive: bool,
     /// (Compositions only) one of these signals fired on the part.
     #[serde(default)]
     pub signal: Vec<String>,
@@ -169,6 +172,9 @@ pub struct RawSpec {
     pub reason: String,
     /// The regex.
     pub regex: String,
+    /// Literal text the command must contain before the regex is tried (a fast pre-test).
+    #[serde(default)]
+    pub requires: Option<String>,
 }
 
 /// A catalogue file: signals, compositions, whole-text signals and production markers.
@@ -305,6 +311,7 @@ pub(crate) struct Cond {
     pub prod: bool,
     pub dynamic_program: bool,
     pub no_operands: bool,
+    pub interactive: bool,
     pub signal: Vec<String>,
 }
 
@@ -376,6 +383,7 @@ impl Cond {
             prod: c.prod,
             dynamic_program: c.dynamic_program,
             no_operands: c.no_operands,
+            interactive: c.interactive,
             signal: c.signal.clone(),
         })
     }
@@ -425,6 +433,7 @@ pub(crate) struct Raw {
     pub score: u8,
     pub reason: String,
     pub regex: Regex,
+    pub requires: Option<String>,
 }
 
 /// The compiled catalogue with an index from program names to the signals that need them.
@@ -590,6 +599,7 @@ impl Catalogue {
                 score: score_of(&r.id, r.score, r.level)?,
                 reason: r.reason.clone(),
                 regex: re,
+                requires: r.requires.clone(),
             });
         }
         cat.index();

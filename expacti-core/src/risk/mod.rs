@@ -263,13 +263,13 @@ impl RiskEngine {
             // The part contexts built above serve the compositions too.
             for c in cat.compose.iter().filter(|c| !c.disabled) {
                 let a: Vec<usize> = (0..n)
-                    .filter(|&i| self.cond_holds(&c.a, &ctxs[i], &fired[i]).is_some())
+                    .filter(|&i| self.cond_holds(&c.a, &ctxs[i], &fired[i], true).is_some())
                     .collect();
                 if a.is_empty() {
                     continue;
                 }
                 let b: Vec<usize> = (0..n)
-                    .filter(|&j| self.cond_holds(&c.b, &ctxs[j], &fired[j]).is_some())
+                    .filter(|&j| self.cond_holds(&c.b, &ctxs[j], &fired[j], true).is_some())
                     .collect();
                 let found = a.iter().find_map(|&i| {
                     b.iter()
@@ -296,7 +296,7 @@ impl RiskEngine {
         }
         // Whole text.
         for r in &cat.raw {
-            if r.score == 0 {
+            if r.score == 0 || r.requires.as_deref().is_some_and(|q| !src.contains(q)) {
                 continue;
             }
             if let Some(m) = r.regex.find(src) {
@@ -411,7 +411,7 @@ impl RiskEngine {
             if s.disabled {
                 continue;
             }
-            if let Some(m) = self.cond_holds(&s.cond, ctx, fired) {
+            if let Some(m) = self.cond_holds(&s.cond, ctx, fired, false) {
                 fired.push(si);
                 base = base.max(s.score);
                 reasons.push(Reason {
@@ -432,7 +432,7 @@ impl RiskEngine {
             if base < min_base {
                 continue;
             }
-            if let Some(m) = self.cond_holds(&s.cond, ctx, fired) {
+            if let Some(m) = self.cond_holds(&s.cond, ctx, fired, true) {
                 fired.push(si);
                 let before = score;
                 score = if delta > 0 {
@@ -477,9 +477,11 @@ impl RiskEngine {
         // One search for the wildcard globs' literal runs over all the words: most parts
         // have none, and then no wildcard glob needs trying.
         let wild = cat.generic_wild.as_ref().filter(|_| {
-            cat.generic_needles
-                .as_ref()
-                .is_none_or(|n| ctx.args.iter().any(|(w, _)| n.is_match(w)))
+            !ctx.args.is_empty()
+                && cat
+                    .generic_needles
+                    .as_ref()
+                    .is_none_or(|n| n.is_match(ctx.text()))
         });
         for (w, _) in &ctx.args {
             let value = w
@@ -537,11 +539,14 @@ impl RiskEngine {
     }
 
     /// Whether `c` holds for the part; what matched, for the reason.
+    /// `check_program`: false when the part was found through the program index, so the
+    /// program is known to match.
     fn cond_holds<'x>(
         &'x self,
         c: &'x Cond,
         ctx: &'x PartCtx<'_>,
         fired: &[usize],
+        check_program: bool,
     ) -> Option<Match<'x>> {
         let mut m = Match {
             text: None,
@@ -551,7 +556,10 @@ impl RiskEngine {
         if c.dynamic_program && !ctx.dynamic_name {
             return None;
         }
-        if !c.program_globs.is_empty() && !c.program_globs.matches(ctx.name.as_deref()?) {
+        if !c.program_globs.is_empty()
+            && (ctx.name.is_none()
+                || (check_program && !c.program_globs.matches(ctx.name.as_deref()?)))
+        {
             return None;
         }
         if c.dynamic_program {
@@ -569,6 +577,9 @@ impl RiskEngine {
             return None;
         }
         if c.no_operands && !ctx.positional().is_empty() {
+            return None;
+        }
+        if c.interactive && !ctx.stdin_is_terminal() {
             return None;
         }
         if !c.sub.is_empty() {
@@ -820,7 +831,11 @@ fn norm(w: &Word) -> Cow<'_, str> {
     if !w.is_dynamic() {
         return Cow::Borrowed(w.text.as_str());
     }
-    let t: String = w.text.chars().filter(|c| *c != '"' && *c != '\'').collect();
+    let t = w.text.as_str();
+    if !t.contains(['"', '\'']) && !t.contains("HOME") {
+        return Cow::Borrowed(t);
+    }
+    let t: String = t.chars().filter(|c| *c != '"' && *c != '\'').collect();
     Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
 }
 
@@ -920,6 +935,30 @@ impl<'a> PartCtx<'a> {
         dash.iter()
             .copied()
             .find(|&i| f.matches(&self.args[i].0, self.clusters))
+    }
+
+    /// True when nothing feeds the part's standard input: no input redirection on it or on
+    /// a command that wraps it, and it does not read from a pipe.
+    fn stdin_is_terminal(&self) -> bool {
+        use crate::parse::RedirectOp as Op;
+        let feeds = |p: &Part| {
+            p.stage > 0
+                || p.redirects.iter().any(|r| {
+                    matches!(
+                        r.op,
+                        Op::In
+                            | Op::ReadWrite
+                            | Op::DupIn
+                            | Op::Heredoc
+                            | Op::HeredocStrip
+                            | Op::HereString
+                    ) && r
+                        .fd
+                        .as_ref()
+                        .is_none_or(|fd| *fd == crate::parse::Fd::Number(0))
+                })
+        };
+        !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))
     }
 
     /// Arguments that are not options.
