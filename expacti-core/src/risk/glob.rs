@@ -12,50 +12,66 @@ pub(crate) fn matches_word(pat: &str, text: &str) -> bool {
 }
 
 fn matches_bytes(p: &[u8], t: &[u8], star_crosses: bool) -> bool {
-    // Iterative matcher with one backtrack point per star kind (linear for `*`, and `**`
-    // patterns in the catalogue are short).
+    // Linear-time matching with two backtrack points, as gitignore matchers do: the last
+    // `**` (which can absorb anything, so earlier stars never need revisiting) and the last
+    // `*` after it (which cannot cross `/`).
     let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize, bool)> = None; // (pattern after star, text pos, crosses '/')
-    while ti < t.len() {
+    let mut double: Option<(usize, usize)> = None; // (pattern after `**`, text position)
+    let mut single: Option<(usize, usize)> = None; // (pattern after `*`, text position)
+    loop {
         if pi < p.len() {
             match p[pi] {
                 b'*' => {
-                    let double = p.get(pi + 1) == Some(&b'*');
-                    pi += if double { 2 } else { 1 };
-                    star = Some((pi, ti, double || star_crosses));
+                    if p.get(pi + 1) == Some(&b'*') || star_crosses {
+                        pi += if p.get(pi + 1) == Some(&b'*') { 2 } else { 1 };
+                        double = Some((pi, ti));
+                        single = None;
+                    } else {
+                        pi += 1;
+                        single = Some((pi, ti));
+                    }
                     continue;
                 }
-                b'\\' if p.get(pi + 1) == Some(&t[ti]) => {
-                    pi += 2;
-                    ti += 1;
-                    continue;
-                }
-                b'?' if t[ti] != b'/' => {
+                b'?' if ti < t.len() && t[ti] != b'/' => {
                     pi += 1;
                     ti += 1;
                     continue;
                 }
-                c if c == t[ti] => {
+                b'\\' if ti < t.len() && p.get(pi + 1) == Some(&t[ti]) => {
+                    pi += 2;
+                    ti += 1;
+                    continue;
+                }
+                c if c != b'\\' && ti < t.len() && c == t[ti] => {
                     pi += 1;
                     ti += 1;
                     continue;
                 }
                 _ => {}
             }
+        } else if ti == t.len() {
+            return true;
         }
-        match star {
-            Some((sp, st, double)) if double || t[st] != b'/' => {
-                star = Some((sp, st + 1, double));
+        // Mismatch: widen the last `*` if it may take the next character, else the last `**`.
+        match single {
+            Some((sp, st)) if st < t.len() && t[st] != b'/' => {
+                single = Some((sp, st + 1));
                 pi = sp;
                 ti = st + 1;
+                continue;
+            }
+            _ => {}
+        }
+        match double {
+            Some((dp, dt)) if dt < t.len() => {
+                double = Some((dp, dt + 1));
+                single = None;
+                pi = dp;
+                ti = dt + 1;
             }
             _ => return false,
         }
     }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 /// True when the pattern has no wildcard or escape.
@@ -89,9 +105,14 @@ mod tests {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GlobList {
     literals: std::collections::HashSet<String, FastHash>,
+    /// Few wildcard globs: matched one by one (cheaper than a regex call on short words).
+    few: Vec<String>,
     wild: Option<regex::Regex>,
     empty: bool,
 }
+
+/// Up to this many wildcard globs are matched one by one rather than by one regex.
+const FEW: usize = 6;
 
 impl GlobList {
     pub(crate) fn new(globs: &[String]) -> Result<Self, regex::Error> {
@@ -104,6 +125,11 @@ impl GlobList {
                 alts.push(to_regex(g));
             }
         }
+        let mut few = Vec::new();
+        if alts.len() <= FEW {
+            few = globs.iter().filter(|g| !is_literal(g)).cloned().collect();
+            alts.clear();
+        }
         let wild = if alts.is_empty() {
             None
         } else {
@@ -115,6 +141,7 @@ impl GlobList {
         };
         Ok(GlobList {
             literals,
+            few,
             wild,
             empty: globs.is_empty(),
         })
@@ -127,6 +154,7 @@ impl GlobList {
     /// Whether any glob matches `text`.
     pub(crate) fn matches(&self, text: &str) -> bool {
         (!self.literals.is_empty() && self.literals.contains(text))
+            || self.few.iter().any(|g| matches(g, text))
             || self.wild.as_ref().is_some_and(|r| r.is_match(text))
     }
 }
@@ -155,6 +183,23 @@ pub(crate) fn to_regex(g: &str) -> String {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod prop_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The matcher agrees with the regex the same glob compiles to.
+        #[test]
+        fn matcher_agrees_with_regex(
+            p in "[ab/*?]{0,8}",
+            t in "[ab/]{0,10}",
+        ) {
+            let re = regex::Regex::new(&format!("^(?:{})$", super::to_regex(&p))).unwrap();
+            prop_assert_eq!(super::matches(&p, &t), re.is_match(&t), "{} vs {}", p, t);
+        }
+    }
 }
 
 #[cfg(test)]
