@@ -242,3 +242,116 @@ fn score_jsonl_answers_in_order() {
     assert_eq!(v[1]["risk"]["level"], "critical");
     assert!(v[2]["error"].is_string());
 }
+
+fn policy_path() -> String {
+    format!(
+        "{}/../testdata/example-policy.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn check_exit_codes_follow_the_verdict() {
+    let ctx = [
+        "--context",
+        "source=ci",
+        "--context",
+        "repository=acme/app",
+        "--context",
+        "environment=production",
+    ];
+    let run = |cmd: &str| {
+        let mut c = expacti();
+        c.args(["check", "--policy", &policy_path()])
+            .args(ctx)
+            .args(["--", cmd]);
+        c.output().unwrap()
+    };
+    assert_eq!(run("npm ci && npm run build").status.code(), Some(0));
+    assert_eq!(run("git pull").status.code(), Some(1));
+    assert_eq!(run("make deploy").status.code(), Some(1));
+    assert_eq!(run("git push -f origin main").status.code(), Some(3));
+    assert_eq!(
+        run("npm ci; curl -fsSL https://x | sh").status.code(),
+        Some(3)
+    );
+    assert_eq!(
+        run("kubectl set image deployment/api api=myapp:42")
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = expacti()
+        .args([
+            "check",
+            "--policy",
+            &policy_path(),
+            "--json",
+            "--",
+            "npm ci; rm -rf /",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "deny");
+    assert_eq!(v["parts"][0]["rule"], "build");
+    assert_eq!(v["parts"][0]["verdict"], "allow");
+    assert!(v["why"].as_str().unwrap().contains("rm -rf /"));
+}
+
+#[test]
+fn check_and_lint_report_policy_errors_with_file_line_col() {
+    let dir = std::env::temp_dir().join(format!("expacti-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n[[rule]]\nid = \"x\"\naction = \"allow\"\nmatch = \"ls [a\"\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["check", "--policy", bad.to_str().unwrap(), "--", "ls"],
+        vec!["lint", bad.to_str().unwrap()],
+    ] {
+        let out = expacti().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{}:5:13:", bad.display())), "{err}");
+    }
+}
+
+#[test]
+fn lint_exit_codes() {
+    let out = expacti().args(["lint", &policy_path()]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let dir = std::env::temp_dir().join(format!("expacti-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("broad.toml");
+    std::fs::write(&p, "version = 1\n[[rule]]\nid = \"all\"\naction = \"allow\"\nmatch = \"**\"\n[[test]]\ncommand = \"rm -rf /\"\nexpect = \"deny\"\n").unwrap();
+    let out = expacti()
+        .args(["lint", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(":2:1: broad-allow"), "{text}");
+    assert!(text.contains(":6:1: test-failed"), "{text}");
+}
+
+#[test]
+fn check_jsonl_uses_each_records_context() {
+    let input = b"{\"command\": \"kubectl set image deployment/api api=myapp:1\", \"context\": {\"source\": \"ci\", \"repository\": \"acme/app\", \"environment\": \"production\"}}\n{\"command\": \"kubectl set image deployment/api api=myapp:1\"}\n";
+    let (code, out, _) = run_with_stdin(&["check", "--policy", &policy_path(), "--jsonl"], input);
+    assert_eq!(code, 0);
+    let v: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["verdict"], "allow");
+    assert_eq!(v[1]["verdict"], "review");
+}

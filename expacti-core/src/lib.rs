@@ -24,7 +24,9 @@
 #![deny(missing_docs)]
 
 pub mod parse;
+pub mod policy;
 pub mod risk;
 
 pub use parse::{Parsed, Part, parse};
+pub use policy::{Context, Decision, Evaluation, Policy};
 pub use risk::{Level, Risk, RiskEngine};

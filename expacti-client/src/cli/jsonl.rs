@@ -10,7 +10,6 @@ pub const MAX_LINE: usize = 1024 * 1024;
 /// One input record.
 pub struct Record {
     pub command: String,
-    #[expect(dead_code, reason = "read by `check --jsonl`, which is not built yet")]
     pub context: Option<Value>,
 }
 

@@ -1,7 +1,9 @@
 //! The subcommands of the `expacti` binary.
 
+mod check;
 mod input;
 mod jsonl;
+mod lint;
 mod parse;
 mod score;
 mod style;
@@ -24,6 +26,10 @@ enum Command {
     Parse(parse::Args),
     /// Print the risk score, level and reasons of a command.
     Score(score::Args),
+    /// Decide a command under a policy: exit 0 allow, 1 review, 3 deny, 2 error.
+    Check(check::Args),
+    /// Check a policy and run its [[test]] cases: exit 0 clean, 1 findings, 2 unreadable.
+    Lint(lint::Args),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -31,5 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(a) => parse::run(a),
         Command::Score(a) => score::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Lint(a) => lint::run(a),
     }
 }

@@ -125,6 +125,9 @@ pub struct Risk {
     pub level: Level,
     /// Reasons, highest first.
     pub reasons: Vec<Reason>,
+    /// Each part's own score (index as in [`Parsed::parts`]), before compositions.
+    #[serde(skip)]
+    pub part_scores: Vec<u8>,
 }
 
 /// A change a policy makes to a built-in signal.
@@ -254,8 +257,10 @@ impl RiskEngine {
                 c
             })
             .collect();
+        let mut part_scores = Vec::with_capacity(n);
         for (i, ctx) in ctxs.iter().enumerate() {
             let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
+            part_scores.push(s);
             best = best.max(s);
         }
         // Compositions.
@@ -291,6 +296,12 @@ impl RiskEngine {
                         score: i16::from(c.score),
                     });
                     best = best.max(c.score);
+                    // Both parts carry the composition's risk (for `deny_at`, which is per part).
+                    for k in [i, j] {
+                        if let Some(ps) = part_scores.get_mut(k) {
+                            *ps = (*ps).max(c.score);
+                        }
+                    }
                 }
             }
         }
@@ -328,6 +339,7 @@ impl RiskEngine {
             score: best,
             level: Level::from_score(best),
             reasons,
+            part_scores,
         }
     }
 
@@ -607,7 +619,7 @@ impl RiskEngine {
                     }
                 }
             }
-            m.set(hit?.join(" "), ctx.part.span);
+            m.set_weak(hit?.join(" "), ctx.part.span);
         }
         for group in &c.flags {
             let hit = group.iter().find_map(|f| ctx.flag(f))?;

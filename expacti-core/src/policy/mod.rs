@@ -1,0 +1,637 @@
+//! Policies (SPEC §4): rules of word-glob patterns, the verdict over every part of a command,
+//! and the policy's own test cases.
+//!
+//! A policy is compiled once ([`Policy::from_toml`]) and then decides many commands
+//! ([`Policy::check`]). Rules are indexed by their first literal word, so a check looks only
+//! at the rules that can match each part.
+
+mod lint;
+mod pattern;
+mod verdict;
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::risk::{CatalogueSpec, Level, RiskConfig, RiskEngine, SignalOverride};
+use pattern::Pattern;
+
+pub use lint::Finding;
+pub use verdict::{Context, Decision, Evaluation, PartVerdict};
+
+/// A policy that cannot be used, with where in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{col}: {message}")]
+#[non_exhaustive]
+pub struct PolicyError {
+    /// The file name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What a rule does with the parts it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Run without asking.
+    Allow,
+    /// Ask a reviewer.
+    Review,
+    /// Refuse.
+    Deny,
+}
+
+/// What happens when nobody answers in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnTimeout {
+    /// Refuse (the default).
+    Deny,
+    /// Proceed (only sensible for low risk; lint says so).
+    Approve,
+}
+
+/// The `[settings]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// What a part that no rule matches gets: review or deny.
+    pub default: Action,
+    /// How long a review may wait, in seconds.
+    pub timeout_secs: u64,
+    /// What a timeout means.
+    pub on_timeout: OnTimeout,
+    /// Parts at or above this risk are denied outright.
+    pub deny_at: Option<Level>,
+    /// Redirection targets a command may write without a rule (globs over the target as
+    /// written, such as `$GITHUB_OUTPUT` or `dist/**`).
+    pub writable: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default: Action::Review,
+            timeout_secs: 600,
+            on_timeout: OnTimeout::Deny,
+            deny_at: None,
+            writable: Vec::new(),
+        }
+    }
+}
+
+/// One `[[rule]]`.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule's id, named in every verdict it decides.
+    pub id: String,
+    /// What it does.
+    pub action: Action,
+    /// The patterns as written.
+    pub patterns: Vec<String>,
+    /// The regex as written.
+    pub regex_src: Option<String>,
+    /// Context conditions: key → globs; every key must hold.
+    pub when: Vec<(String, Vec<String>)>,
+    /// The rule allows only while the command's risk is at most this.
+    pub max_risk: Option<Level>,
+    /// What a timeout means for parts this rule sends to review.
+    pub on_timeout: Option<OnTimeout>,
+    /// How many different reviewers must approve.
+    pub approvals: u32,
+    /// Where to notify.
+    pub notify: Vec<String>,
+    /// Who may review.
+    pub reviewers: Vec<String>,
+    /// Line of the rule in the file (for lint).
+    pub line: usize,
+    compiled: Vec<Pattern>,
+    regex: Option<Regex>,
+    when_globs: Vec<(String, Vec<Regex>)>,
+}
+
+/// One `[[test]]` of the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// The command.
+    pub command: String,
+    /// The verdict it must get.
+    pub expect: Decision,
+    /// The context to check it in.
+    pub context: Context,
+    /// Line in the file.
+    pub line: usize,
+}
+
+/// A compiled policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The settings.
+    pub settings: Settings,
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    /// The policy's own tests.
+    pub tests: Vec<TestCase>,
+    /// The risk engine with the policy's changes.
+    pub risk: RiskEngine,
+    /// Rules by their patterns' literal first word.
+    index: HashMap<String, Vec<usize>>,
+    /// Rules with a pattern whose first word is a glob or `**`, or with a regex.
+    unindexed: Vec<usize>,
+    writable: Vec<Regex>,
+}
+
+// ---- the file format ----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: Option<Spanned<i64>>,
+    #[serde(default)]
+    settings: Option<SettingsFile>,
+    #[serde(default)]
+    rule: Vec<Spanned<RuleFile>>,
+    #[serde(default)]
+    test: Vec<Spanned<TestFile>>,
+    #[serde(default)]
+    risk: Option<RiskFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    default: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    on_timeout: Option<Spanned<String>>,
+    deny_at: Option<Spanned<String>>,
+    #[serde(default)]
+    writable: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: Spanned<String>,
+    action: Spanned<String>,
+    #[serde(rename = "match")]
+    matches: Option<Spanned<OneOrMany>>,
+    regex: Option<Spanned<String>>,
+    #[serde(default)]
+    when: Option<Spanned<toml::Table>>,
+    max_risk: Option<Spanned<String>>,
+    on_timeout: Option<Spanned<String>>,
+    approvals: Option<Spanned<i64>>,
+    #[serde(default)]
+    notify: Vec<String>,
+    #[serde(default)]
+    reviewers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    command: String,
+    expect: Spanned<String>,
+    #[serde(default)]
+    context: Option<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskFile {
+    #[serde(default)]
+    prod_markers: Option<Vec<String>>,
+    #[serde(default)]
+    signal: Vec<crate::risk::SignalSpec>,
+    #[serde(default)]
+    compose: Vec<crate::risk::ComposeSpec>,
+    #[serde(default)]
+    raw: Vec<crate::risk::RawSpec>,
+    #[serde(default, rename = "override")]
+    overrides: Vec<SignalOverride>,
+}
+
+/// The context keys a `when` may name (SPEC §6), plus `branch` (the ref without `refs/heads/`).
+const CONTEXT_KEYS: &[&str] = &[
+    "source",
+    "repository",
+    "workflow",
+    "run_id",
+    "job",
+    "step",
+    "sha",
+    "ref",
+    "branch",
+    "actor",
+    "environment",
+    "host",
+    "cwd",
+];
+
+struct Loc<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Loc<'_> {
+    fn err(&self, at: usize, message: impl Into<String>) -> PolicyError {
+        let at = at.min(self.text.len());
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        PolicyError {
+            file: self.file.to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+fn parse_level(loc: &Loc<'_>, v: &Spanned<String>, field: &str) -> Result<Level, PolicyError> {
+    v.get_ref()
+        .parse::<Level>()
+        .map_err(|e| loc.err(v.span().start, format!("`{field}`: {e}")))
+}
+
+/// `10m`, `90s`, `2h`, `600` (seconds).
+fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last()? {
+        's' => (&s[..s.len() - 1], 1),
+        'm' => (&s[..s.len() - 1], 60),
+        'h' => (&s[..s.len() - 1], 3600),
+        'd' => (&s[..s.len() - 1], 86400),
+        c if c.is_ascii_digit() => (s, 1),
+        _ => return None,
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// A glob over a context value: `*` any run, `?` one character; compiled to a regex.
+fn context_glob(g: &str) -> Result<Regex, regex::Error> {
+    let mut re = String::from("^");
+    for c in g.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re)
+}
+
+fn context_of(table: &toml::Table) -> Context {
+    let mut c = Context::default();
+    for (k, v) in table {
+        if let Some(s) = v.as_str() {
+            c.values.insert(k.clone(), s.to_string());
+        }
+    }
+    c
+}
+
+impl Policy {
+    /// Reads and compiles a policy. `file` names it in errors.
+    ///
+    /// # Errors
+    /// With `file:line:col` and the field, for TOML and schema errors, invalid patterns and
+    /// regexes, unknown context keys, bad levels and durations, duplicate ids and invalid
+    /// risk signals.
+    pub fn from_toml(text: &str, file: &str) -> Result<Policy, PolicyError> {
+        let loc = Loc { file, text };
+        let pf: PolicyFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start);
+            loc.err(at, e.message().trim().to_string())
+        })?;
+        if let Some(v) = &pf.version {
+            if *v.get_ref() != 1 {
+                return Err(loc.err(
+                    v.span().start,
+                    format!("`version` {} is not supported (1 is)", v.get_ref()),
+                ));
+            }
+        }
+        let mut settings = Settings::default();
+        if let Some(sf) = &pf.settings {
+            if let Some(d) = &sf.default {
+                settings.default = match d.get_ref().as_str() {
+                    "review" => Action::Review,
+                    "deny" => Action::Deny,
+                    other => {
+                        return Err(loc.err(
+                            d.span().start,
+                            format!("`default` must be `review` or `deny`, not `{other}`"),
+                        ));
+                    }
+                };
+            }
+            if let Some(t) = &sf.timeout {
+                settings.timeout_secs = parse_duration(t.get_ref()).ok_or_else(|| {
+                    loc.err(
+                        t.span().start,
+                        format!(
+                            "`timeout`: `{}` is not a duration (like `10m`, `90s`)",
+                            t.get_ref()
+                        ),
+                    )
+                })?;
+            }
+            if let Some(o) = &sf.on_timeout {
+                settings.on_timeout = on_timeout(&loc, o)?;
+            }
+            if let Some(l) = &sf.deny_at {
+                settings.deny_at = Some(parse_level(&loc, l, "deny_at")?);
+            }
+            settings.writable = sf.writable.clone();
+        }
+        let mut rules = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for r in &pf.rule {
+            let line = loc.err(r.span().start, "").line;
+            let rf = r.get_ref();
+            let id = rf.id.get_ref().clone();
+            if id.trim().is_empty() {
+                return Err(loc.err(rf.id.span().start, "`id` must not be empty"));
+            }
+            if let Some(prev) = ids.insert(id.clone(), line) {
+                return Err(loc.err(
+                    rf.id.span().start,
+                    format!("duplicate rule id `{id}` (first on line {prev})"),
+                ));
+            }
+            let action = match rf.action.get_ref().as_str() {
+                "allow" => Action::Allow,
+                "review" => Action::Review,
+                "deny" => Action::Deny,
+                other => {
+                    return Err(loc.err(
+                        rf.action.span().start,
+                        format!("`action` must be `allow`, `review` or `deny`, not `{other}`"),
+                    ));
+                }
+            };
+            let patterns: Vec<String> = match rf.matches.as_ref().map(Spanned::get_ref) {
+                Some(OneOrMany::One(s)) => vec![s.clone()],
+                Some(OneOrMany::Many(v)) => v.clone(),
+                None => Vec::new(),
+            };
+            if patterns.is_empty() && rf.regex.is_none() {
+                return Err(loc.err(
+                    r.span().start,
+                    format!("rule `{id}` needs `match` or `regex`"),
+                ));
+            }
+            let mut compiled = Vec::new();
+            for p in &patterns {
+                let at = rf
+                    .matches
+                    .as_ref()
+                    .map_or(r.span().start, |m| m.span().start);
+                // Point into the pattern's string when it appears verbatim in the file.
+                let base = text[at..].find(p.as_str()).map_or(at, |k| at + k);
+                compiled.push(Pattern::parse(p).map_err(|e| {
+                    loc.err(
+                        base + e.offset,
+                        format!("rule `{id}`, `match` `{p}`: {}", e.message),
+                    )
+                })?);
+            }
+            let regex = match &rf.regex {
+                Some(rs) => Some(
+                    regex::RegexBuilder::new(rs.get_ref())
+                        .size_limit(1 << 20)
+                        .build()
+                        .map_err(|e| {
+                            loc.err(rs.span().start, format!("rule `{id}`, `regex`: {e}"))
+                        })?,
+                ),
+                None => None,
+            };
+            let mut when = Vec::new();
+            let mut when_globs = Vec::new();
+            if let Some(w) = &rf.when {
+                for (k, v) in w.get_ref() {
+                    if !CONTEXT_KEYS.contains(&k.as_str()) {
+                        return Err(loc.err(
+                            w.span().start,
+                            format!(
+                                "rule `{id}`, `when`: unknown context key `{k}` (known: {})",
+                                CONTEXT_KEYS.join(", ")
+                            ),
+                        ));
+                    }
+                    let globs: Vec<String> = match v {
+                        toml::Value::String(s) => vec![s.clone()],
+                        toml::Value::Array(a) => a
+                            .iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect(),
+                        _ => {
+                            return Err(loc.err(
+                                w.span().start,
+                                format!("rule `{id}`, `when.{k}`: a string or a list of strings"),
+                            ));
+                        }
+                    };
+                    let res = globs
+                        .iter()
+                        .map(|g| context_glob(g))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| {
+                            loc.err(w.span().start, format!("rule `{id}`, `when.{k}`: {e}"))
+                        })?;
+                    when.push((k.clone(), globs));
+                    when_globs.push((k.clone(), res));
+                }
+            }
+            let max_risk = match &rf.max_risk {
+                Some(m) => Some(parse_level(&loc, m, "max_risk")?),
+                None => None,
+            };
+            let on_timeout = match &rf.on_timeout {
+                Some(o) => Some(on_timeout(&loc, o)?),
+                None => None,
+            };
+            let approvals = match &rf.approvals {
+                Some(a) if (1..=10).contains(a.get_ref()) => *a.get_ref() as u32,
+                Some(a) => {
+                    return Err(loc.err(a.span().start, "`approvals` must be between 1 and 10"));
+                }
+                None => 1,
+            };
+            rules.push(Rule {
+                id,
+                action,
+                patterns,
+                regex_src: rf.regex.as_ref().map(|r| r.get_ref().clone()),
+                when,
+                max_risk,
+                on_timeout,
+                approvals,
+                notify: rf.notify.clone(),
+                reviewers: rf.reviewers.clone(),
+                line,
+                compiled,
+                regex,
+                when_globs,
+            });
+        }
+        let mut tests = Vec::new();
+        for t in &pf.test {
+            let tf = t.get_ref();
+            let expect = match tf.expect.get_ref().as_str() {
+                "allow" => Decision::Allow,
+                "review" => Decision::Review,
+                "deny" => Decision::Deny,
+                other => {
+                    return Err(loc.err(
+                        tf.expect.span().start,
+                        format!("`expect` must be `allow`, `review` or `deny`, not `{other}`"),
+                    ));
+                }
+            };
+            tests.push(TestCase {
+                command: tf.command.clone(),
+                expect,
+                context: tf.context.as_ref().map(context_of).unwrap_or_default(),
+                line: loc.err(t.span().start, "").line,
+            });
+        }
+        let mut risk_cfg = RiskConfig::default();
+        if let Some(rf) = &pf.risk {
+            risk_cfg.extra = CatalogueSpec {
+                prod_markers: Vec::new(),
+                signal: rf.signal.clone(),
+                compose: rf.compose.clone(),
+                raw: rf.raw.clone(),
+            };
+            risk_cfg.overrides = rf.overrides.clone();
+            risk_cfg.prod_markers = rf.prod_markers.clone();
+        }
+        let risk = RiskEngine::with_config(&risk_cfg).map_err(|e| {
+            let at = text.find("[risk]").unwrap_or(0);
+            loc.err(at, format!("`risk`: {e}"))
+        })?;
+        let writable = settings
+            .writable
+            .iter()
+            .map(|g| context_glob(g))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                loc.err(
+                    text.find("writable").unwrap_or(0),
+                    format!("`writable`: {e}"),
+                )
+            })?;
+        let mut p = Policy {
+            settings,
+            rules,
+            tests,
+            risk,
+            index: HashMap::new(),
+            unindexed: Vec::new(),
+            writable,
+        };
+        p.build_index();
+        Ok(p)
+    }
+
+    /// A policy with no rules: every part goes to `default` (review).
+    ///
+    /// # Errors
+    /// Never in a released build (the built-in risk catalogue is tested).
+    pub fn empty() -> Result<Policy, PolicyError> {
+        Policy::from_toml("version = 1\n", "<empty>")
+    }
+
+    fn build_index(&mut self) {
+        self.index.clear();
+        self.unindexed.clear();
+        for (i, r) in self.rules.iter().enumerate() {
+            let mut unindexed = r.regex.is_some();
+            for p in &r.compiled {
+                match p.first_literal() {
+                    Some(w) => {
+                        let v = self.index.entry(w.to_string()).or_default();
+                        if v.last() != Some(&i) {
+                            v.push(i);
+                        }
+                    }
+                    None => unindexed = true,
+                }
+            }
+            if unindexed {
+                self.unindexed.push(i);
+            }
+        }
+    }
+
+    /// The rules that can match a part whose first word is `first`, in file order.
+    pub(crate) fn candidates(&self, first: Option<&str>) -> Vec<usize> {
+        let mut out: Vec<usize> = first
+            .and_then(|f| self.index.get(f))
+            .cloned()
+            .unwrap_or_default();
+        out.extend_from_slice(&self.unindexed);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// True when a redirection to `target` (as written) is allowed without a rule.
+    pub(crate) fn writable(&self, target: &str) -> bool {
+        self.writable.iter().any(|r| r.is_match(target))
+    }
+}
+
+fn on_timeout(loc: &Loc<'_>, o: &Spanned<String>) -> Result<OnTimeout, PolicyError> {
+    match o.get_ref().as_str() {
+        "deny" => Ok(OnTimeout::Deny),
+        "approve" => Ok(OnTimeout::Approve),
+        other => Err(loc.err(
+            o.span().start,
+            format!("`on_timeout` must be `deny` or `approve`, not `{other}`"),
+        )),
+    }
+}
+
+impl Rule {
+    /// Whether the rule's `when` holds in `ctx` (a missing context value fails).
+    pub(crate) fn when_holds(&self, ctx: &Context) -> bool {
+        self.when_globs.iter().all(|(k, globs)| {
+            let value = match k.as_str() {
+                "branch" => ctx.values.get("branch").cloned().or_else(|| {
+                    ctx.values
+                        .get("ref")
+                        .map(|r| r.strip_prefix("refs/heads/").unwrap_or(r).to_string())
+                }),
+                _ => ctx.values.get(k).cloned(),
+            };
+            value.is_some_and(|v| globs.iter().any(|g| g.is_match(&v)))
+        })
+    }
+
+    /// Whether the rule matches a part's words (or, for a regex rule, its canonical text).
+    pub(crate) fn matches_part(&self, words: &[pattern::Subject<'_>], canonical: &str) -> bool {
+        self.compiled.iter().any(|p| p.matches(words))
+            || self.regex.as_ref().is_some_and(|r| r.is_match(canonical))
+    }
+}
+
+#[cfg(test)]
+mod tests;

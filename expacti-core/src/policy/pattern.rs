@@ -1,0 +1,355 @@
+//! Word-glob patterns (SPEC §4): a pattern is split into words the way the shell splits a
+//! command; each pattern word matches exactly one word of a part, except a word that is
+//! exactly `**`, which matches any number of whole words.
+//!
+//! Inside a word, unquoted `*` is any run of characters, `?` one character, `[…]` a class and
+//! `{a,b}` alternatives; `*`, `?` and classes never match whitespace or control characters.
+//! Quoted or backslash-escaped characters are literal.
+
+use regex::Regex;
+
+/// One word of a pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum PatWord {
+    /// `**`: any number (zero or more) of whole words.
+    Any,
+    /// A literal word.
+    Lit(String),
+    /// A word with glob syntax, compiled to an anchored regex.
+    Glob(Regex),
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    pub words: Vec<PatWord>,
+}
+
+/// Why a pattern could not be compiled, and at which byte of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PatternError {
+    pub message: String,
+    pub offset: usize,
+}
+
+/// A word to match: its text and whether it is only known at run time.
+pub(crate) struct Subject<'a> {
+    pub text: &'a str,
+    pub dynamic: bool,
+}
+
+const NOT_SPACE: &str = r"[^\s\x00-\x1f\x7f]";
+
+impl Pattern {
+    pub(crate) fn parse(src: &str) -> Result<Pattern, PatternError> {
+        let chars: Vec<(usize, char)> = src.char_indices().collect();
+        let mut words = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].1.is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut re = String::new();
+            let mut lit = String::new();
+            let mut globby = false;
+            let mut quoted = false;
+            i = word(&chars, i, &mut re, &mut lit, &mut globby, &mut quoted, 0)?;
+            let raw: String = chars[start..i].iter().map(|(_, c)| *c).collect();
+            if raw == "**" {
+                words.push(PatWord::Any);
+            } else if globby {
+                let rx = Regex::new(&format!("^(?:{re})$")).map_err(|e| PatternError {
+                    message: format!("invalid glob `{raw}`: {e}"),
+                    offset: chars[start].0,
+                })?;
+                words.push(PatWord::Glob(rx));
+            } else {
+                words.push(PatWord::Lit(lit));
+            }
+        }
+        if words.is_empty() {
+            return Err(PatternError {
+                message: "empty pattern".into(),
+                offset: 0,
+            });
+        }
+        Ok(Pattern { words })
+    }
+
+    /// The literal first word, for the matcher's index.
+    pub(crate) fn first_literal(&self) -> Option<&str> {
+        match self.words.first() {
+            Some(PatWord::Lit(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True when the pattern matches the words exactly (`**` absorbing any run of words).
+    pub(crate) fn matches(&self, subject: &[Subject<'_>]) -> bool {
+        // Wildcard matching over words with one kind of star (`**`): linear, with the
+        // last-star backtrack point.
+        let p = &self.words;
+        let (mut pi, mut ti) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while ti < subject.len() {
+            if pi < p.len() {
+                match &p[pi] {
+                    PatWord::Any => {
+                        star = Some((pi + 1, ti));
+                        pi += 1;
+                        continue;
+                    }
+                    w if word_matches(w, &subject[ti]) => {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            match star {
+                Some((sp, st)) => {
+                    star = Some((sp, st + 1));
+                    pi = sp;
+                    ti = st + 1;
+                }
+                None => return false,
+            }
+        }
+        while pi < p.len() && matches!(p[pi], PatWord::Any) {
+            pi += 1;
+        }
+        pi == p.len()
+    }
+}
+
+fn word_matches(w: &PatWord, s: &Subject<'_>) -> bool {
+    if s.dynamic {
+        // A word only known at run time may expand to anything, even several words: only
+        // `**` covers it.
+        return false;
+    }
+    match w {
+        PatWord::Any => true,
+        PatWord::Lit(l) => l == s.text,
+        PatWord::Glob(re) => re.is_match(s.text),
+    }
+}
+
+/// Reads one pattern word (or, at `depth > 0`, one brace alternative) from `i`; appends its
+/// regex to `re` and its literal value to `lit`. Returns where it stopped.
+fn word(
+    chars: &[(usize, char)],
+    mut i: usize,
+    re: &mut String,
+    lit: &mut String,
+    globby: &mut bool,
+    quoted: &mut bool,
+    depth: u32,
+) -> Result<usize, PatternError> {
+    if depth > 8 {
+        return Err(PatternError {
+            message: "braces nested too deeply".into(),
+            offset: chars[i.min(chars.len() - 1)].0,
+        });
+    }
+    let push_lit = |re: &mut String, lit: &mut String, c: char| {
+        re.push_str(&regex::escape(&c.to_string()));
+        lit.push(c);
+    };
+    while i < chars.len() {
+        let (off, c) = chars[i];
+        match c {
+            c if c.is_whitespace() => break,
+            ',' | '}' if depth > 0 => break,
+            '\'' => {
+                *quoted = true;
+                i += 1;
+                loop {
+                    let Some(&(_, q)) = chars.get(i) else {
+                        return Err(PatternError {
+                            message: "unclosed single quote".into(),
+                            offset: off,
+                        });
+                    };
+                    i += 1;
+                    if q == '\'' {
+                        break;
+                    }
+                    push_lit(re, lit, q);
+                }
+                continue;
+            }
+            '"' => {
+                *quoted = true;
+                i += 1;
+                loop {
+                    let Some(&(_, q)) = chars.get(i) else {
+                        return Err(PatternError {
+                            message: "unclosed double quote".into(),
+                            offset: off,
+                        });
+                    };
+                    i += 1;
+                    match q {
+                        '"' => break,
+                        '\\' if matches!(
+                            chars.get(i).map(|x| x.1),
+                            Some('"' | '\\' | '$' | '`')
+                        ) =>
+                        {
+                            push_lit(re, lit, chars[i].1);
+                            i += 1;
+                        }
+                        q => push_lit(re, lit, q),
+                    }
+                }
+                continue;
+            }
+            '\\' => {
+                match chars.get(i + 1) {
+                    Some(&(_, n)) => push_lit(re, lit, n),
+                    None => push_lit(re, lit, '\\'),
+                }
+                i += 2;
+                continue;
+            }
+            '*' => {
+                *globby = true;
+                re.push_str(NOT_SPACE);
+                re.push('*');
+            }
+            '?' => {
+                *globby = true;
+                re.push_str(NOT_SPACE);
+            }
+            '[' => {
+                *globby = true;
+                let mut j = i + 1;
+                let mut class = String::new();
+                if matches!(chars.get(j).map(|x| x.1), Some('!' | '^')) {
+                    class.push('^');
+                    j += 1;
+                }
+                let first = j;
+                loop {
+                    let Some(&(_, k)) = chars.get(j) else {
+                        return Err(PatternError {
+                            message: "unclosed `[`".into(),
+                            offset: off,
+                        });
+                    };
+                    if k == ']' && j > first {
+                        break;
+                    }
+                    if k == '-' && j > first && chars.get(j + 1).is_some_and(|x| x.1 != ']') {
+                        class.push('-');
+                    } else {
+                        // `regex::escape` escapes every class metacharacter (`[ ] \ ^ - & ~`).
+                        class.push_str(&regex::escape(&k.to_string()));
+                    }
+                    j += 1;
+                }
+                if class.is_empty() || class == "^" {
+                    return Err(PatternError {
+                        message: "empty `[]` class".into(),
+                        offset: off,
+                    });
+                }
+                re.push_str(&format!("[{class}&&{NOT_SPACE}]"));
+                i = j + 1;
+                continue;
+            }
+            '{' => {
+                // Alternatives, only when a `,` follows at this level before the `}`.
+                let mut alts = Vec::new();
+                let mut j = i + 1;
+                let mut ok = false;
+                loop {
+                    let mut are = String::new();
+                    let mut alit = String::new();
+                    let mut aq = false;
+                    j = word(chars, j, &mut are, &mut alit, globby, &mut aq, depth + 1)?;
+                    alts.push(are);
+                    match chars.get(j).map(|x| x.1) {
+                        Some(',') => j += 1,
+                        Some('}') => {
+                            ok = alts.len() > 1;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                if ok {
+                    *globby = true;
+                    re.push_str(&format!("(?:{})", alts.join("|")));
+                    i = j + 1;
+                    continue;
+                }
+                push_lit(re, lit, '{');
+            }
+            c => push_lit(re, lit, c),
+        }
+        i += 1;
+    }
+    Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pat: &str, words: &[&str]) -> bool {
+        let p = Pattern::parse(pat).unwrap();
+        let subj: Vec<Subject<'_>> = words
+            .iter()
+            .map(|w| Subject {
+                text: w,
+                dynamic: w.starts_with('$'),
+            })
+            .collect();
+        p.matches(&subj)
+    }
+
+    #[test]
+    fn word_globs() {
+        assert!(m("npm ci", &["npm", "ci"]));
+        assert!(!m("npm ci", &["npm", "ci", "--x"]));
+        assert!(m(
+            "git push origin feat-*",
+            &["git", "push", "origin", "feat-a"]
+        ));
+        assert!(!m(
+            "git push origin feat-*",
+            &["git", "push", "origin", "feat a"]
+        ));
+        assert!(!m("git pull*", &["git", "pull;", "rm"]));
+        assert!(m("cargo test **", &["cargo", "test"]));
+        assert!(m("cargo test **", &["cargo", "test", "-p", "x"]));
+        assert!(m("** --help", &["x", "y", "--help"]));
+        assert!(m(
+            "kubectl set image deployment/api api=myapp:*",
+            &["kubectl", "set", "image", "deployment/api", "api=myapp:v1"]
+        ));
+        assert!(m("deploy {staging,prod}", &["deploy", "prod"]));
+        assert!(!m("deploy {staging,prod}", &["deploy", "dev"]));
+        assert!(m("x v[0-9].?", &["x", "v1.2"]));
+        assert!(!m("x v[0-9]", &["x", "v12"]));
+        assert!(m("x [!a]", &["x", "b"]) && !m("x [!a]", &["x", "a"]));
+        assert!(m("echo '*'", &["echo", "*"]) && !m("echo '*'", &["echo", "x"]));
+        assert!(m("echo \"a b\"", &["echo", "a b"]));
+        assert!(!m("echo *", &["echo", "a\nb"]));
+        assert!(!m("echo *", &["echo", "$X"]));
+        assert!(m("echo **", &["echo", "$X"]));
+        assert!(m("x {a,{b,c}*}", &["x", "cz"]));
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        assert_eq!(Pattern::parse("a [b").unwrap_err().offset, 2);
+        assert!(Pattern::parse("a 'b").is_err());
+        assert!(Pattern::parse("   ").is_err());
+    }
+}

@@ -1,0 +1,347 @@
+//! The verdict over every part of a command (SPEC §4).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::pattern::Subject;
+use super::{Action, OnTimeout, Policy};
+use crate::parse::{Parsed, Part};
+use crate::risk::{Level, Risk};
+
+/// A verdict. Ordered from the most to the least permissive, so the strictest is the `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Run at once.
+    Allow,
+    /// Wait for a reviewer.
+    Review,
+    /// Refuse.
+    Deny,
+}
+
+impl Decision {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Review => "review",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+/// Where a command comes from (SPEC §6 `context`): `source`, `repository`, `ref`, `actor`,
+/// `environment`, `host`, …
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// Key → value.
+    #[serde(flatten)]
+    pub values: BTreeMap<String, String>,
+}
+
+impl Context {
+    /// A context from `key=value` pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Context {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// The verdict on one part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartVerdict {
+    /// The part's words (assignments first).
+    pub argv: Vec<String>,
+    /// Its verdict.
+    pub verdict: Decision,
+    /// The rule that decided it, if one did.
+    pub rule: Option<String>,
+    /// Why, in a sentence.
+    pub why: String,
+}
+
+/// The verdict on a whole command, with everything that led to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The verdict.
+    pub verdict: Decision,
+    /// The command's risk.
+    pub risk: Risk,
+    /// Every part's verdict, in the parser's order.
+    pub parts: Vec<PartVerdict>,
+    /// Why, in a sentence.
+    pub why: String,
+    /// Why the parser could not read all of it, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opaque: Option<String>,
+    /// How many different reviewers must approve (the most any deciding rule asks).
+    pub approvals: u32,
+    /// What a timeout means for this command.
+    pub on_timeout: OnTimeout,
+    /// How long a review may wait, in seconds.
+    pub timeout_secs: u64,
+    /// Who to notify (from the deciding rules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+}
+
+/// Redirection targets that write no file.
+fn harmless_target(t: &str) -> bool {
+    matches!(
+        t,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/fd/1" | "/dev/fd/2"
+    )
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() <= 60 {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(57).collect();
+        t.push('…');
+        t
+    }
+}
+
+impl Policy {
+    /// Parses, scores and decides a command.
+    pub fn check(&self, command: &str, ctx: &Context) -> Evaluation {
+        let parsed = crate::parse::parse(command);
+        let risk = self.risk.score(&parsed, command);
+        self.decide(&parsed, risk, ctx)
+    }
+
+    /// Decides a parsed and scored command.
+    pub fn decide(&self, parsed: &Parsed, risk: Risk, ctx: &Context) -> Evaluation {
+        let s = &self.settings;
+        let mut parts = Vec::with_capacity(parsed.parts.len());
+        let mut approvals = 1;
+        let mut notify: Vec<String> = Vec::new();
+        let mut timeout_approve = true;
+        for (i, part) in parsed.parts.iter().enumerate() {
+            let part_score = risk.part_scores.get(i).copied().unwrap_or(risk.score);
+            let (verdict, rule, why) = self.decide_part(part, part_score, risk.level, ctx);
+            if let Some(r) = rule.and_then(|ri| self.rules.get(ri)) {
+                approvals = approvals.max(r.approvals);
+                notify.extend(r.notify.iter().cloned());
+                if verdict == Decision::Review {
+                    timeout_approve &= r.on_timeout.unwrap_or(s.on_timeout) == OnTimeout::Approve;
+                }
+            } else if verdict == Decision::Review {
+                timeout_approve &= s.on_timeout == OnTimeout::Approve;
+            }
+            parts.push(PartVerdict {
+                argv: part
+                    .assignments
+                    .iter()
+                    .chain(&part.argv)
+                    .map(|w| w.text.to_string())
+                    .collect(),
+                verdict,
+                rule: rule.and_then(|ri| self.rules.get(ri)).map(|r| r.id.clone()),
+                why,
+            });
+        }
+        // Redirections that write files no setting allows.
+        let mut writes = Vec::new();
+        for part in &parsed.parts {
+            for r in part.redirects.iter().filter(|r| r.writes_path()) {
+                let t = r.target.text.as_str();
+                if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+                    writes.push(format!("opens a network connection through `{t}`"));
+                } else if !harmless_target(t) && !self.writable(t) {
+                    writes.push(format!("writes `{}`", short(t)));
+                }
+            }
+        }
+        writes.dedup();
+        let opaque = parsed.opaque_reason();
+        let denied = parts.iter().find(|p| p.verdict == Decision::Deny);
+        let (verdict, why) = if let Some(d) = denied {
+            (
+                Decision::Deny,
+                format!("`{}` is denied: {}", short(&d.argv.join(" ")), d.why),
+            )
+        } else if let Some(o) = &opaque {
+            (
+                Decision::Review,
+                format!("not fully understood ({o}), so a reviewer decides"),
+            )
+        } else if !writes.is_empty() {
+            (
+                Decision::Review,
+                format!(
+                    "the command {}, which no rule or setting allows",
+                    writes.join(", ")
+                ),
+            )
+        } else if let Some(r) = parts.iter().find(|p| p.verdict == Decision::Review) {
+            (
+                Decision::Review,
+                format!("`{}` needs review: {}", short(&r.argv.join(" ")), r.why),
+            )
+        } else if parts.is_empty() {
+            (Decision::Allow, "nothing runs".to_string())
+        } else {
+            let rules: Vec<String> = parts.iter().filter_map(|p| p.rule.clone()).collect();
+            let mut rules = rules;
+            rules.dedup();
+            (
+                Decision::Allow,
+                format!(
+                    "every part is allowed ({})",
+                    if rules.is_empty() {
+                        "no rule needed".to_string()
+                    } else {
+                        rules.join(", ")
+                    }
+                ),
+            )
+        };
+        notify.sort();
+        notify.dedup();
+        Evaluation {
+            verdict,
+            on_timeout: if verdict == Decision::Review
+                && timeout_approve
+                && risk.level == Level::Low
+            {
+                OnTimeout::Approve
+            } else {
+                OnTimeout::Deny
+            },
+            risk,
+            parts,
+            why,
+            opaque,
+            approvals,
+            timeout_secs: s.timeout_secs,
+            notify,
+        }
+    }
+
+    /// One part: deny rules, then `deny_at`, then allow rules (with `when` and `max_risk`),
+    /// then review rules, then the default.
+    fn decide_part(
+        &self,
+        part: &Part,
+        part_score: u8,
+        level: Level,
+        ctx: &Context,
+    ) -> (Decision, Option<usize>, String) {
+        let mut words: Vec<Subject<'_>> = part
+            .assignments
+            .iter()
+            .chain(&part.argv)
+            .map(|w| Subject {
+                text: w.text.as_str(),
+                dynamic: w.is_dynamic(),
+            })
+            .collect();
+        if part.open_args {
+            // A wrapper appends words at run time: only a trailing `**` covers them.
+            words.push(Subject {
+                text: "…",
+                dynamic: true,
+            });
+        }
+        let dynamic_name = part.argv.first().is_some_and(|w| w.is_dynamic());
+        let first = words.first().filter(|w| !w.dynamic).map(|w| w.text);
+        let cands = self.candidates(first);
+        let canonical = std::cell::OnceCell::new();
+        let canon = || canonical.get_or_init(|| part.canonical());
+        let matches = |ri: usize| {
+            let r = &self.rules[ri];
+            r.when_holds(ctx) && r.matches_part(&words, canon())
+        };
+        // Deny beats everything; it applies even to parts whose name is only known at run time.
+        if let Some(&ri) = cands
+            .iter()
+            .find(|&&ri| self.rules[ri].action == Action::Deny && matches(ri))
+        {
+            return (
+                Decision::Deny,
+                Some(ri),
+                format!("rule `{}` denies it", self.rules[ri].id),
+            );
+        }
+        if let Some(at) = self.settings.deny_at {
+            if part_score >= at.floor() {
+                return (
+                    Decision::Deny,
+                    None,
+                    format!(
+                        "its risk ({}) reaches `deny_at = \"{at}\"`",
+                        Level::from_score(part_score)
+                    ),
+                );
+            }
+        }
+        let mut over_risk = None;
+        if !dynamic_name {
+            for &ri in cands
+                .iter()
+                .filter(|&&ri| self.rules[ri].action == Action::Allow)
+            {
+                if !matches(ri) {
+                    continue;
+                }
+                let r = &self.rules[ri];
+                match r.max_risk {
+                    Some(max) if level > max => {
+                        over_risk.get_or_insert((ri, max));
+                    }
+                    _ => {
+                        return (
+                            Decision::Allow,
+                            Some(ri),
+                            format!("rule `{}` allows it", r.id),
+                        );
+                    }
+                }
+            }
+        }
+        if part.argv.is_empty() && part_score < Level::Medium.floor() {
+            // Only assignments or redirections: nothing runs; writes are checked on their own.
+            return (
+                Decision::Allow,
+                None,
+                "runs nothing (only sets variables or redirects)".into(),
+            );
+        }
+        if let Some(&ri) = cands
+            .iter()
+            .find(|&&ri| self.rules[ri].action == Action::Review && matches(ri))
+        {
+            return (
+                Decision::Review,
+                Some(ri),
+                format!("rule `{}` asks for review", self.rules[ri].id),
+            );
+        }
+        let why = if dynamic_name {
+            "its command name is only known at run time, so no rule can allow it".to_string()
+        } else if let Some((ri, max)) = over_risk {
+            format!(
+                "rule `{}` matches but allows only up to {max} risk, and this is {level}",
+                self.rules[ri].id
+            )
+        } else {
+            "no rule matches it".to_string()
+        };
+        match self.settings.default {
+            Action::Deny => (
+                Decision::Deny,
+                None,
+                format!("{why}, and the default is deny"),
+            ),
+            _ => (Decision::Review, None, why),
+        }
+    }
+}
