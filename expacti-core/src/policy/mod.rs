@@ -140,8 +140,8 @@ pub struct Policy {
     pub tests: Vec<TestCase>,
     /// The risk engine with the policy's changes.
     pub risk: RiskEngine,
-    /// Rules by their patterns' literal first word.
-    index: HashMap<String, Vec<usize>>,
+    /// Rules by their patterns' leading literal words (a trie).
+    index: Trie,
     /// Rules with a pattern whose first word is a glob or `**`, or with a regex.
     unindexed: Vec<usize>,
     writable: Vec<Regex>,
@@ -224,6 +224,93 @@ struct RiskFile {
     overrides: Vec<SignalOverride>,
 }
 
+/// Rules by the literal words their patterns start with.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TrieNode {
+    children: HashMap<String, usize>,
+    /// Rules whose literal words end here and whose next word is `**`, a class, … (or none).
+    rules: Vec<usize>,
+    /// Rules whose next word is a glob starting with literal text, by that text.
+    by_glob_prefix: HashMap<String, Vec<usize>>,
+    /// The lengths of the keys of `by_glob_prefix`.
+    prefix_lens: Vec<usize>,
+}
+
+impl Trie {
+    fn insert(&mut self, words: &[&str], glob_prefix: &str, rule: usize) {
+        if self.nodes.is_empty() {
+            self.nodes.push(TrieNode::default());
+        }
+        let mut n = 0;
+        for w in words {
+            n = match self.nodes[n].children.get(*w) {
+                Some(&c) => c,
+                None => {
+                    let c = self.nodes.len();
+                    self.nodes.push(TrieNode::default());
+                    self.nodes[n].children.insert((*w).to_string(), c);
+                    c
+                }
+            };
+        }
+        let node = &mut self.nodes[n];
+        if glob_prefix.is_empty() {
+            if node.rules.last() != Some(&rule) {
+                node.rules.push(rule);
+            }
+        } else {
+            let v = node
+                .by_glob_prefix
+                .entry(glob_prefix.to_string())
+                .or_default();
+            if v.last() != Some(&rule) {
+                v.push(rule);
+            }
+            if let Err(k) = node.prefix_lens.binary_search(&glob_prefix.len()) {
+                node.prefix_lens.insert(k, glob_prefix.len());
+            }
+        }
+    }
+
+    /// Rules at node `n` whose next word is a glob that `w` can start.
+    fn glob_rules(&self, n: usize, w: &str, out: &mut Vec<usize>) {
+        let node = &self.nodes[n];
+        for &len in &node.prefix_lens {
+            if len > w.len() {
+                break;
+            }
+            if let Some(v) = w.get(..len).and_then(|p| node.by_glob_prefix.get(p)) {
+                out.extend_from_slice(v);
+            }
+        }
+    }
+
+    /// Rules at every node along the words.
+    fn walk<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut n = 0;
+        if self.nodes.is_empty() {
+            return out;
+        }
+        for w in words {
+            self.glob_rules(n, w, &mut out);
+            match self.nodes[n].children.get(w) {
+                Some(&c) => {
+                    n = c;
+                    out.extend_from_slice(&self.nodes[n].rules);
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
 /// The context keys a `when` may name (SPEC §6), plus `branch` (the ref without `refs/heads/`).
 const CONTEXT_KEYS: &[&str] = &[
     "source",
@@ -244,14 +331,30 @@ const CONTEXT_KEYS: &[&str] = &[
 struct Loc<'a> {
     file: &'a str,
     text: &'a str,
+    /// Byte offsets where lines start.
+    lines: Vec<usize>,
 }
 
-impl Loc<'_> {
+impl<'a> Loc<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        let lines = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Loc { file, text, lines }
+    }
+
+    fn line_of(&self, at: usize) -> usize {
+        self.lines.partition_point(|&s| s <= at).max(1)
+    }
+
     fn err(&self, at: usize, message: impl Into<String>) -> PolicyError {
-        let at = at.min(self.text.len());
-        let before = &self.text[..at];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let line = self.line_of(at);
+        let start = self.lines[line - 1];
+        let col = self.text[start..at].chars().count() + 1;
         PolicyError {
             file: self.file.to_string(),
             line,
@@ -313,7 +416,7 @@ impl Policy {
     /// regexes, unknown context keys, bad levels and durations, duplicate ids and invalid
     /// risk signals.
     pub fn from_toml(text: &str, file: &str) -> Result<Policy, PolicyError> {
-        let loc = Loc { file, text };
+        let loc = Loc::new(file, text);
         let pf: PolicyFile = toml::from_str(text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
             loc.err(at, e.message().trim().to_string())
@@ -362,7 +465,7 @@ impl Policy {
         let mut rules = Vec::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for r in &pf.rule {
-            let line = loc.err(r.span().start, "").line;
+            let line = loc.line_of(r.span().start);
             let rf = r.get_ref();
             let id = rf.id.get_ref().clone();
             if id.trim().is_empty() {
@@ -509,7 +612,7 @@ impl Policy {
                 command: tf.command.clone(),
                 expect,
                 context: tf.context.as_ref().map(context_of).unwrap_or_default(),
-                line: loc.err(t.span().start, "").line,
+                line: loc.line_of(t.span().start),
             });
         }
         let mut risk_cfg = RiskConfig::default();
@@ -543,7 +646,7 @@ impl Policy {
             rules,
             tests,
             risk,
-            index: HashMap::new(),
+            index: Trie::default(),
             unindexed: Vec::new(),
             writable,
         };
@@ -560,19 +663,17 @@ impl Policy {
     }
 
     fn build_index(&mut self) {
-        self.index.clear();
+        self.index = Trie::default();
         self.unindexed.clear();
         for (i, r) in self.rules.iter().enumerate() {
             let mut unindexed = r.regex.is_some();
             for p in &r.compiled {
-                match p.first_literal() {
-                    Some(w) => {
-                        let v = self.index.entry(w.to_string()).or_default();
-                        if v.last() != Some(&i) {
-                            v.push(i);
-                        }
-                    }
-                    None => unindexed = true,
+                let prefix: Vec<&str> = p.literal_prefix().collect();
+                let glob_prefix = p.glob_prefix();
+                if prefix.is_empty() && glob_prefix.is_empty() {
+                    unindexed = true;
+                } else {
+                    self.index.insert(&prefix, glob_prefix, i);
                 }
             }
             if unindexed {
@@ -581,12 +682,10 @@ impl Policy {
         }
     }
 
-    /// The rules that can match a part whose first word is `first`, in file order.
-    pub(crate) fn candidates(&self, first: Option<&str>) -> Vec<usize> {
-        let mut out: Vec<usize> = first
-            .and_then(|f| self.index.get(f))
-            .cloned()
-            .unwrap_or_default();
+    /// The rules that can match a part with these leading static words, in file order: those
+    /// whose patterns' literal prefix the words start with, and those without one.
+    pub(crate) fn candidates<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
+        let mut out = self.index.walk(words);
         out.extend_from_slice(&self.unindexed);
         out.sort_unstable();
         out.dedup();

@@ -15,8 +15,143 @@ pub(crate) enum PatWord {
     Any,
     /// A literal word.
     Lit(String),
-    /// A word with glob syntax, compiled to an anchored regex.
+    /// A word with only `*` and `?`: matched without a regex (small and fast).
+    Simple(SimpleGlob),
+    /// A word with classes or alternatives, compiled to an anchored regex.
     Glob(Regex),
+}
+
+/// A glob word of literal runs, `*` and `?`.
+#[derive(Debug, Clone)]
+pub(crate) struct SimpleGlob {
+    toks: Vec<Tok>,
+}
+
+#[derive(Debug, Clone)]
+enum Tok {
+    Lit(String),
+    Star,
+    Quest,
+}
+
+/// `*` and `?` never match whitespace or control characters.
+fn glob_char(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control()
+}
+
+impl SimpleGlob {
+    /// The literal text the word starts with.
+    pub(crate) fn prefix(&self) -> &str {
+        match self.toks.first() {
+            Some(Tok::Lit(l)) => l,
+            _ => "",
+        }
+    }
+
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        let t: Vec<char> = text.chars().collect();
+        let (mut ti, mut pi) = (0usize, 0usize);
+        // Literal runs are matched char by char: flatten them lazily through (token, offset).
+        let toks: Vec<TokC> = self
+            .toks
+            .iter()
+            .flat_map(|tk| match tk {
+                Tok::Lit(l) => l.chars().map(TokC::C).collect::<Vec<_>>(),
+                Tok::Star => vec![TokC::Star],
+                Tok::Quest => vec![TokC::Q],
+            })
+            .collect();
+        let mut star: Option<(usize, usize)> = None;
+        while ti < t.len() {
+            match toks.get(pi) {
+                Some(TokC::Star) => {
+                    star = Some((pi + 1, ti));
+                    pi += 1;
+                    continue;
+                }
+                Some(TokC::Q) if glob_char(t[ti]) => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                Some(TokC::C(c)) if *c == t[ti] => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            match star {
+                Some((sp, st)) if glob_char(t[st]) => {
+                    star = Some((sp, st + 1));
+                    pi = sp;
+                    ti = st + 1;
+                }
+                _ => return false,
+            }
+        }
+        while matches!(toks.get(pi), Some(TokC::Star)) {
+            pi += 1;
+        }
+        pi == toks.len()
+    }
+}
+
+enum TokC {
+    C(char),
+    Star,
+    Q,
+}
+
+/// The tokens of a word with only `*` and `?` (quotes and escapes make characters literal).
+fn simple_tokens(chars: &[(usize, char)]) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::new();
+    let mut lit = String::new();
+    let mut i = 0;
+    let flush = |out: &mut Vec<Tok>, lit: &mut String| {
+        if !lit.is_empty() {
+            out.push(Tok::Lit(std::mem::take(lit)));
+        }
+    };
+    while i < chars.len() {
+        match chars[i].1 {
+            '\'' => {
+                i += 1;
+                while i < chars.len() && chars[i].1 != '\'' {
+                    lit.push(chars[i].1);
+                    i += 1;
+                }
+            }
+            '"' => {
+                i += 1;
+                while i < chars.len() && chars[i].1 != '"' {
+                    if chars[i].1 == '\\'
+                        && matches!(chars.get(i + 1).map(|x| x.1), Some('"' | '\\' | '$' | '`'))
+                    {
+                        i += 1;
+                    }
+                    lit.push(chars[i].1);
+                    i += 1;
+                }
+            }
+            '\\' => {
+                i += 1;
+                lit.push(chars.get(i).map_or('\\', |x| x.1));
+            }
+            '*' => {
+                flush(&mut out, &mut lit);
+                out.push(Tok::Star);
+            }
+            '?' => {
+                flush(&mut out, &mut lit);
+                out.push(Tok::Quest);
+            }
+            c => lit.push(c),
+        }
+        i += 1;
+    }
+    flush(&mut out, &mut lit);
+    out
 }
 
 /// A compiled pattern.
@@ -55,10 +190,16 @@ impl Pattern {
             let mut lit = String::new();
             let mut globby = false;
             let mut quoted = false;
+            let classes_before = re.matches("&&").count() + re.matches("(?:").count();
             i = word(&chars, i, &mut re, &mut lit, &mut globby, &mut quoted, 0)?;
+            let complex = re.matches("&&").count() + re.matches("(?:").count() > classes_before;
             let raw: String = chars[start..i].iter().map(|(_, c)| *c).collect();
             if raw == "**" {
                 words.push(PatWord::Any);
+            } else if globby && !complex {
+                words.push(PatWord::Simple(SimpleGlob {
+                    toks: simple_tokens(&chars[start..i]),
+                }));
             } else if globby {
                 let rx = Regex::new(&format!("^(?:{re})$")).map_err(|e| PatternError {
                     message: format!("invalid glob `{raw}`: {e}"),
@@ -78,12 +219,20 @@ impl Pattern {
         Ok(Pattern { words })
     }
 
-    /// The literal first word, for the matcher's index.
-    pub(crate) fn first_literal(&self) -> Option<&str> {
-        match self.words.first() {
-            Some(PatWord::Lit(s)) => Some(s),
-            _ => None,
+    /// The literal start of the first word that is not literal (empty for `**`, a class, …).
+    pub(crate) fn glob_prefix(&self) -> &str {
+        match self.words.iter().find(|w| !matches!(w, PatWord::Lit(_))) {
+            Some(PatWord::Simple(g)) => g.prefix(),
+            _ => "",
         }
+    }
+
+    /// The leading literal words, for the matcher's index.
+    pub(crate) fn literal_prefix(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map_while(|w| match w {
+            PatWord::Lit(s) => Some(s.as_str()),
+            _ => None,
+        })
     }
 
     /// True when the pattern matches the words exactly (`**` absorbing any run of words).
@@ -134,6 +283,7 @@ fn word_matches(w: &PatWord, s: &Subject<'_>) -> bool {
     match w {
         PatWord::Any => true,
         PatWord::Lit(l) => l == s.text,
+        PatWord::Simple(g) => g.matches(s.text),
         PatWord::Glob(re) => re.is_match(s.text),
     }
 }
@@ -344,6 +494,28 @@ mod tests {
         assert!(!m("echo *", &["echo", "$X"]));
         assert!(m("echo **", &["echo", "$X"]));
         assert!(m("x {a,{b,c}*}", &["x", "cz"]));
+    }
+
+    proptest::proptest! {
+        /// Words with only `*` and `?` match as the regex form of the same glob would.
+        #[test]
+        fn simple_globs_agree_with_regex(pat in "[ab*?]{1,6}", text in "[ab c]{0,6}") {
+            let simple = match Pattern::parse(&pat).unwrap().words.remove(0) {
+                PatWord::Simple(g) => g,
+                PatWord::Lit(_) | PatWord::Any => return Ok(()),
+                PatWord::Glob(_) => panic!("`{pat}` should be simple"),
+            };
+            let mut re = String::new();
+            for c in pat.chars() {
+                match c {
+                    '*' => re.push_str(r"[^\s\x00-\x1f\x7f]*"),
+                    '?' => re.push_str(r"[^\s\x00-\x1f\x7f]"),
+                    c => re.push(c),
+                }
+            }
+            let rx = Regex::new(&format!("^(?:{re})$")).unwrap();
+            proptest::prop_assert_eq!(simple.matches(&text), rx.is_match(&text), "{} vs {:?}", pat, text);
+        }
     }
 
     #[test]

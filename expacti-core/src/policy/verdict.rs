@@ -252,8 +252,7 @@ impl Policy {
             });
         }
         let dynamic_name = part.argv.first().is_some_and(|w| w.is_dynamic());
-        let first = words.first().filter(|w| !w.dynamic).map(|w| w.text);
-        let cands = self.candidates(first);
+        let cands = self.candidates(words.iter().take_while(|w| !w.dynamic).map(|w| w.text));
         let canonical = std::cell::OnceCell::new();
         let canon = || canonical.get_or_init(|| part.canonical());
         let matches = |ri: usize| {
