@@ -244,7 +244,7 @@ impl RiskEngine {
     pub fn score(&self, parsed: &Parsed, src: &str) -> Risk {
         let cat = &self.cat;
         let n = parsed.parts.len();
-        let mut reasons: Vec<Reason> = Vec::new();
+        let mut reasons: Vec<Reason> = Vec::with_capacity(8);
         let mut best: u8 = 0;
         let mut fired: Vec<Vec<usize>> = vec![Vec::new(); n];
         let ctxs: Vec<PartCtx<'_>> = parsed
@@ -1008,7 +1008,8 @@ impl<'a> PartCtx<'a> {
     /// The part's words and here-document bodies, for regexes.
     fn text(&self) -> &str {
         self.text.get_or_init(|| {
-            let mut t = String::new();
+            let cap = self.args.iter().map(|(w, _)| w.len() + 1).sum::<usize>() + 16;
+            let mut t = String::with_capacity(cap);
             if let Some(n) = &self.name {
                 t.push_str(n);
             }
