@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::pattern::{PatWord, Subject};
+use super::pattern::{PatWord, Subject, subjects};
 use super::{Action, OnTimeout, Policy};
 use crate::risk::Level;
 
@@ -100,15 +100,7 @@ impl Policy {
                     let Some(part) = parsed.parts.first() else {
                         continue;
                     };
-                    let words: Vec<Subject<'_>> = part
-                        .assignments
-                        .iter()
-                        .chain(&part.argv)
-                        .map(|w| Subject {
-                            text: w.text.as_str(),
-                            dynamic: w.is_dynamic(),
-                        })
-                        .collect();
+                    let words: Vec<Subject<'_>> = subjects(part);
                     if r.matches_part(&words, &part.canonical()) {
                         let level = self.risk.score(&parsed, probe).level;
                         if level >= Level::High {
@@ -134,15 +126,7 @@ impl Policy {
                     let Some(part) = parsed.parts.first() else {
                         continue;
                     };
-                    let words: Vec<Subject<'_>> = part
-                        .assignments
-                        .iter()
-                        .chain(&part.argv)
-                        .map(|w| Subject {
-                            text: w.text.as_str(),
-                            dynamic: w.is_dynamic(),
-                        })
-                        .collect();
+                    let words: Vec<Subject<'_>> = subjects(part);
                     if r.matches_part(&words, &part.canonical()) {
                         out.push(Finding {
                             line: r.line,

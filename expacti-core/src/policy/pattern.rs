@@ -173,6 +173,18 @@ pub(crate) struct Subject<'a> {
     pub dynamic: bool,
 }
 
+/// The words a rule sees of a part: its assignments, then its argv.
+pub(crate) fn subjects(part: &crate::parse::Part) -> Vec<Subject<'_>> {
+    part.assignments
+        .iter()
+        .chain(&part.argv)
+        .map(|w| Subject {
+            text: w.text.as_str(),
+            dynamic: w.is_dynamic(),
+        })
+        .collect()
+}
+
 const NOT_SPACE: &str = r"[^\s\x00-\x1f\x7f]";
 
 impl Pattern {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::pattern::Subject;
+use super::pattern::{Subject, subjects};
 use super::{Action, OnTimeout, Policy};
 use crate::parse::{Parsed, Part};
 use crate::risk::{Level, Risk};
@@ -235,15 +235,7 @@ impl Policy {
         level: Level,
         ctx: &Context,
     ) -> (Decision, Option<usize>, String) {
-        let mut words: Vec<Subject<'_>> = part
-            .assignments
-            .iter()
-            .chain(&part.argv)
-            .map(|w| Subject {
-                text: w.text.as_str(),
-                dynamic: w.is_dynamic(),
-            })
-            .collect();
+        let mut words: Vec<Subject<'_>> = subjects(part);
         if part.open_args {
             // A wrapper appends words at run time: only a trailing `**` covers them.
             words.push(Subject {
