@@ -177,24 +177,21 @@ impl Policy {
                     })
                     .collect();
                 let canonical = r.patterns[pi].clone();
-                let earlier = self.rules.iter().enumerate().find(|(oi, o)| {
-                    *oi != ri
-                        && (*oi < ri || (o.action == Action::Deny && r.action != Action::Deny))
-                        && o.when.is_empty()
-                        && o.matches_part(&words, &canonical)
-                        && (o.action == Action::Deny || o.action == r.action || *oi < ri)
+                let earlier = self.rules.iter().enumerate().find(|&(oi, o)| {
+                    oi != ri && decides_first(o, oi, r, ri) && o.matches_part(&words, &canonical)
                 });
                 if let Some((_, o)) = earlier {
-                    if o.action == Action::Deny && r.action != Action::Deny
-                        || o.action == r.action
-                        || o.max_risk.is_none()
-                    {
-                        out.push(Finding {
-                            line: r.line,
-                            kind: "shadowed",
-                            message: format!("rule `{}`: `{}` is already decided by rule `{}` ({}), so this rule never decides it", r.id, r.patterns[pi], o.id, match o.action { Action::Allow => "allow", Action::Review => "review", Action::Deny => "deny" }),
-                        });
-                    }
+                    out.push(Finding {
+                        line: r.line,
+                        kind: "shadowed",
+                        message: format!(
+                            "rule `{}`: `{}` is always decided first by rule `{}` ({}), so this rule never decides it",
+                            r.id,
+                            r.patterns[pi],
+                            o.id,
+                            action_name(o.action)
+                        ),
+                    });
                 }
             }
         }
@@ -222,5 +219,30 @@ impl Policy {
             }
         }
         out
+    }
+}
+
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Allow => "allow",
+        Action::Review => "review",
+        Action::Deny => "deny",
+    }
+}
+
+/// Whether rule `o` (at `oi`) always decides a part before rule `r` (at `ri`) when both match:
+/// deny rules win wherever they stand, allow rules beat review rules, and among rules of one
+/// action the first wins. A rule with `when` or `max_risk` may not apply, so it never shadows.
+fn decides_first(o: &super::Rule, oi: usize, r: &super::Rule, ri: usize) -> bool {
+    if !o.when.is_empty() {
+        return false;
+    }
+    match (o.action, r.action) {
+        (Action::Deny, Action::Deny) => oi < ri,
+        (Action::Deny, _) => true,
+        (Action::Allow, Action::Allow) => oi < ri && o.max_risk.is_none(),
+        (Action::Allow, Action::Review) => o.max_risk.is_none(),
+        (Action::Review, Action::Review) => oi < ri,
+        _ => false,
     }
 }

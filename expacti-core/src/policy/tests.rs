@@ -298,6 +298,79 @@ fn tests_in_the_policy_are_read() {
     );
 }
 
+#[test]
+fn lint_findings() {
+    let text = r#"
+version = 1
+[settings]
+on_timeout = "approve"
+
+[[rule]]
+id = "all"
+action = "allow"
+match = "** --version"
+
+[[rule]]
+id = "shell"
+action = "allow"
+match = "bash -c *"
+
+[[rule]]
+id = "ops"
+action = "allow"
+match = "npm ci && npm test"
+
+[[rule]]
+id = "review-ls"
+action = "review"
+match = "ls"
+
+[[rule]]
+id = "allow-ls"
+action = "allow"
+match = "ls"
+
+[[rule]]
+id = "no-ls"
+action = "deny"
+match = "ls **"
+
+[[rule]]
+id = "pull"
+action = "review"
+match = "git pull **"
+on_timeout = "approve"
+
+[[test]]
+command = "ls"
+expect = "allow"
+"#;
+    let p = Policy::from_toml(text, "p.toml").unwrap();
+    let f = p.lint();
+    let has = |kind: &str, line: usize| f.iter().any(|x| x.kind == kind && x.line == line);
+    assert!(has("on-timeout-approve", 1), "{f:#?}");
+    assert!(has("broad-allow", 6), "`**`-first: {f:#?}");
+    assert!(has("broad-allow", 11), "bash -c: {f:#?}");
+    assert!(has("never-matches", 16), "{f:#?}");
+    assert!(
+        has("shadowed", 21) && has("shadowed", 26),
+        "deny and allow decide `ls` first: {f:#?}"
+    );
+    assert!(!has("shadowed", 31), "{f:#?}");
+    assert!(has("on-timeout-approve", 36), "{f:#?}");
+    assert!(has("test-failed", 42), "{f:#?}");
+    // The example policy is clean.
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/example-policy.toml"
+    ))
+    .unwrap();
+    assert_eq!(
+        Policy::from_toml(&example, "example.toml").unwrap().lint(),
+        []
+    );
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;
