@@ -449,6 +449,8 @@ pub(crate) struct Catalogue {
     pub glob_programs: Vec<usize>,
     /// Signals without a program whose `args` name literal words, by word.
     pub generic_by_arg: HashMap<String, Vec<usize>, glob::FastHash>,
+    /// The first bytes of the keys of `generic_by_arg`.
+    pub generic_arg_first: [u64; 4],
     /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
     /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
@@ -611,6 +613,7 @@ impl Catalogue {
         self.by_program.clear();
         self.glob_programs.clear();
         self.generic_by_arg.clear();
+        self.generic_arg_first = [0; 4];
         self.generic_other.clear();
         self.modifiers.clear();
         let mut wild: Vec<(String, usize)> = Vec::new();
@@ -632,6 +635,9 @@ impl Catalogue {
                 }
                 for g in &c.args_src {
                     if glob::is_literal(g) {
+                        if let Some(b) = g.as_bytes().first() {
+                            self.generic_arg_first[usize::from(*b >> 6)] |= 1 << (b & 63);
+                        }
                         self.generic_by_arg.entry(g.clone()).or_default().push(i);
                     } else {
                         wild.push((g.clone(), i));

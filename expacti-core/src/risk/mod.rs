@@ -488,24 +488,25 @@ impl RiskEngine {
         }
         // One search for the wildcard globs' literal runs over all the words: most parts
         // have none, and then no wildcard glob needs trying.
-        let wild = cat.generic_wild.as_ref().filter(|_| {
-            !ctx.args.is_empty()
-                && cat
-                    .generic_needles
-                    .as_ref()
-                    .is_none_or(|n| n.is_match(ctx.text()))
-        });
         for (w, _) in &ctx.args {
             let value = w
                 .split_once('=')
                 .map(|(_, v)| v)
                 .filter(|_| w.starts_with('-'));
             for t in std::iter::once(w.as_ref()).chain(value) {
-                if let Some(v) = cat.generic_by_arg.get(t) {
-                    out.extend_from_slice(v);
+                // A literal argument glob starts with one of few bytes: look only then.
+                if t.as_bytes().first().is_some_and(|b| {
+                    cat.generic_arg_first[usize::from(*b >> 6)] & (1 << (b & 63)) != 0
+                }) {
+                    if let Some(v) = cat.generic_by_arg.get(t) {
+                        out.extend_from_slice(v);
+                    }
                 }
-                if let Some((set, sig)) = wild {
-                    out.extend(set.matches(t).iter().map(|k| sig[k]));
+                // Wildcard globs only when one of their literal runs occurs in the word.
+                if let Some((set, sig)) = &cat.generic_wild {
+                    if cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t)) {
+                        out.extend(set.matches(t).iter().map(|k| sig[k]));
+                    }
                 }
             }
         }
