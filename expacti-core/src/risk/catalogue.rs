@@ -320,19 +320,27 @@ fn regex(
     field: &'static str,
     src: &Option<String>,
 ) -> Result<Option<Regex>, CatalogueError> {
-    src.as_deref()
-        .map(|s| {
-            RegexBuilder::new(s)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| CatalogueError::Regex {
-                    id: id.to_string(),
-                    field,
-                    message: e.to_string(),
-                })
+    let Some(s) = src.as_deref() else {
+        return Ok(None);
+    };
+    // ASCII classes and case folding compile many times faster than Unicode ones, and
+    // commands are matched on their ASCII keywords; patterns that need Unicode (or that could
+    // match bytes that are not UTF-8 without it) are compiled with it.
+    let build = |unicode: bool| {
+        RegexBuilder::new(s)
+            .case_insensitive(true)
+            .unicode(unicode)
+            .size_limit(1 << 20)
+            .build()
+    };
+    build(false)
+        .or_else(|_| build(true))
+        .map(Some)
+        .map_err(|e| CatalogueError::Regex {
+            id: id.to_string(),
+            field,
+            message: e.to_string(),
         })
-        .transpose()
 }
 
 impl Cond {
