@@ -300,6 +300,34 @@ fn word_matches(w: &PatWord, s: &Subject<'_>) -> bool {
     }
 }
 
+/// Appends `c` to a regex, escaped when it is a metacharacter (as `regex::escape` does,
+/// without allocating).
+fn push_escaped(re: &mut String, c: char) {
+    if matches!(
+        c,
+        '\\' | '.'
+            | '+'
+            | '*'
+            | '?'
+            | '('
+            | ')'
+            | '|'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '^'
+            | '$'
+            | '#'
+            | '&'
+            | '-'
+            | '~'
+    ) {
+        re.push('\\');
+    }
+    re.push(c);
+}
+
 /// Reads one pattern word (or, at `depth > 0`, one brace alternative) from `i`; appends its
 /// regex to `re` and its literal value to `lit`. Returns where it stopped.
 fn word(
@@ -318,7 +346,7 @@ fn word(
         });
     }
     let push_lit = |re: &mut String, lit: &mut String, c: char| {
-        re.push_str(&regex::escape(&c.to_string()));
+        push_escaped(re, c);
         lit.push(c);
     };
     while i < chars.len() {
@@ -410,7 +438,7 @@ fn word(
                         class.push('-');
                     } else {
                         // `regex::escape` escapes every class metacharacter (`[ ] \ ^ - & ~`).
-                        class.push_str(&regex::escape(&k.to_string()));
+                        push_escaped(&mut class, k);
                     }
                     j += 1;
                 }
