@@ -654,9 +654,10 @@ impl RiskEngine {
         let redirect_any_hit = if c.redirect_any.is_empty() || ctx.part.redirects.is_empty() {
             None
         } else {
-            ctx.part.redirects.iter().find_map(|r| {
-                let t = norm(&r.target);
-                c.redirect_any.matches(&t).then_some((t, r.span))
+            ctx.targets().iter().find_map(|(t, span, _)| {
+                c.redirect_any
+                    .matches(t)
+                    .then_some((Cow::Borrowed(t.as_ref()), *span))
             })
         };
         match (
@@ -675,13 +676,13 @@ impl RiskEngine {
         }
         if !c.redirect.is_empty() {
             let hit = ctx
-                .part
-                .redirects
+                .targets()
                 .iter()
-                .filter(|r| r.writes_path())
-                .find_map(|r| {
-                    let t = norm(&r.target);
-                    c.redirect.matches(&t).then_some((t, r.span))
+                .filter(|(_, _, writes)| *writes)
+                .find_map(|(t, span, _)| {
+                    c.redirect
+                        .matches(t)
+                        .then_some((Cow::Borrowed(t.as_ref()), *span))
                 })?;
             m.set(hit.0, hit.1);
         }
@@ -697,10 +698,7 @@ impl RiskEngine {
         }
         if c.prod {
             let markers = &self.cat.prod_markers;
-            let is_prod = |w: &str| {
-                w.split(|c: char| !c.is_ascii_alphanumeric())
-                    .any(|tok| markers.iter().any(|mk| tok.eq_ignore_ascii_case(mk)))
-            };
+            let is_prod = |w: &str| has_marker(w.as_bytes(), markers);
             let own = ctx
                 .args
                 .iter()
@@ -744,6 +742,29 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
         }
     }
     part.argv.len()
+}
+
+/// True when a run of ASCII letters and digits in `w` equals a marker (ignoring case).
+fn has_marker(w: &[u8], markers: &[String]) -> bool {
+    let mut i = 0;
+    while i < w.len() {
+        while i < w.len() && !w[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let start = i;
+        while i < w.len() && w[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let tok = &w[start..i];
+        if !tok.is_empty()
+            && markers
+                .iter()
+                .any(|m| m.len() == tok.len() && m.as_bytes().eq_ignore_ascii_case(tok))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The wrapper and script parts that run part `i` (those whose span holds it). Substitutions
@@ -861,6 +882,8 @@ struct PartCtx<'a> {
     args: Vec<(Cow<'a, str>, Span)>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
     outer: Vec<&'a Part>,
+    /// Redirection targets (normalised), their spans, and whether they write a path.
+    targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
     /// Short flags present (a bit per ASCII letter) and the indices of dash words.
     flags: OnceCell<(u128, Vec<usize>)>,
     positional: OnceCell<Vec<usize>>,
@@ -892,6 +915,7 @@ impl<'a> PartCtx<'a> {
             args,
             outer: Vec::new(),
             positional: OnceCell::new(),
+            targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
         }
@@ -909,6 +933,7 @@ impl<'a> PartCtx<'a> {
             args,
             outer: Vec::new(),
             positional: OnceCell::new(),
+            targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
         }
@@ -972,6 +997,17 @@ impl<'a> PartCtx<'a> {
                 })
         };
         !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))
+    }
+
+    /// The part's redirection targets, normalised once.
+    fn targets(&self) -> &[(Cow<'a, str>, Span, bool)] {
+        self.targets.get_or_init(|| {
+            self.part
+                .redirects
+                .iter()
+                .map(|r| (norm(&r.target), r.span, r.writes_path()))
+                .collect()
+        })
     }
 
     /// Arguments that are not options.
