@@ -155,10 +155,10 @@ fn parse_jsonl_answers_every_corpus_command() {
                 dir.display()
             );
         }
-        eprintln!(
+        loud(&format!(
             "\n*** SKIPPED: the shared corpora are not at {} ***\n",
             dir.display()
-        );
+        ));
         return;
     };
     let mut cmds: Vec<String> = nl.lines().map(str::to_string).collect();
@@ -354,4 +354,10 @@ fn check_jsonl_uses_each_records_context() {
         .collect();
     assert_eq!(v[0]["verdict"], "allow");
     assert_eq!(v[1]["verdict"], "review");
+}
+
+/// Writes straight to standard error, past the test harness's capture, so a skip is seen.
+fn loud(msg: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(msg.as_bytes());
 }

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use expacti_core::parse::{OpaqueKind, Origin, parse};
 
-use super::corpus;
+use super::corpus::{self, loud};
 
 struct Case {
     label: String,
@@ -98,7 +98,7 @@ fn argv_matches_bash_on_every_plain_corpus_command() {
         if std::env::var_os("EXPACTI_REQUIRE_CORPORA").is_some_and(|v| v == "1") {
             panic!("bash is required for the differential test");
         }
-        eprintln!("\n*** SKIPPED: bash is not available ***\n");
+        loud("\n*** SKIPPED: bash is not available ***\n");
         return;
     }
     let mut cases = Vec::new();
