@@ -463,6 +463,8 @@ pub(crate) struct Catalogue {
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
     /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
     pub generic_needles: Option<Regex>,
+    /// The shortest of those literal runs: shorter words cannot hold one.
+    pub generic_needle_min: usize,
     /// Signals without a program that hold without any `args` hit (redirections,
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
@@ -689,6 +691,7 @@ impl Catalogue {
                 self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
             }
             let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
+            self.generic_needle_min = needles.iter().map(String::len).min().unwrap_or(0);
             if needles.iter().all(|n| n.len() >= 2) {
                 let alt: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
                 self.generic_needles = Regex::new(&alt.join("|")).ok();

@@ -504,7 +504,8 @@ impl RiskEngine {
                 }
                 // Wildcard globs only when one of their literal runs occurs in the word.
                 if let Some((set, sig)) = &cat.generic_wild {
-                    if cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t)) {
+                    let can_hold = t.len() >= cat.generic_needle_min;
+                    if can_hold && cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t)) {
                         out.extend(set.matches(t).iter().map(|k| sig[k]));
                     }
                 }
