@@ -361,3 +361,67 @@ fn loud(msg: &str) {
     use std::io::Write as _;
     let _ = std::io::stderr().write_all(msg.as_bytes());
 }
+
+#[test]
+fn suggest_mines_history_into_pasteable_rules() {
+    let dir = std::env::temp_dir().join(format!("expacti-suggest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = dir.join("history.jsonl");
+    let mut lines = Vec::new();
+    for sha in ["3f2a9c1", "a1b2c3d", "9e8d7c6"] {
+        lines.push(serde_json::json!({"command": format!("docker push ghcr.io/acme/api:{sha}"), "decision": "approved", "at": "2026-11-24T10:00:00Z"}).to_string());
+    }
+    lines.push("{broken".to_string());
+    std::fs::write(&h, lines.join("\n")).unwrap();
+    let out = expacti()
+        .args([
+            "suggest",
+            "--history",
+            h.to_str().unwrap(),
+            "--max-risk",
+            "high",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(":4: "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = expacti()
+        .args([
+            "suggest",
+            "--history",
+            h.to_str().unwrap(),
+            "--max-risk",
+            "high",
+            "--skip-bad",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        toml.contains("match = \"docker push ghcr.io/acme/api:*\""),
+        "{toml}"
+    );
+    let p = dir.join("suggested.toml");
+    std::fs::write(&p, format!("version = 1\n{toml}")).unwrap();
+    let out = expacti()
+        .args([
+            "check",
+            "--policy",
+            p.to_str().unwrap(),
+            "--",
+            "docker push ghcr.io/acme/api:0000001",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -26,6 +26,7 @@
 pub mod parse;
 pub mod policy;
 pub mod risk;
+pub mod suggest;
 
 pub use parse::{Parsed, Part, parse};
 pub use policy::{Context, Decision, Evaluation, Policy};

@@ -7,6 +7,7 @@ mod lint;
 mod parse;
 mod score;
 mod style;
+mod suggest;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ enum Command {
     Check(check::Args),
     /// Check a policy and run its [[test]] cases: exit 0 clean, 1 findings, 2 unreadable.
     Lint(lint::Args),
+    /// Mine approval history into suggested rules.
+    Suggest(suggest::Args),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -39,5 +42,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(a) => score::run(a),
         Command::Check(a) => check::run(a),
         Command::Lint(a) => lint::run(a),
+        Command::Suggest(a) => suggest::run(a),
     }
 }
