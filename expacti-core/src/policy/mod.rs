@@ -6,7 +6,7 @@
 //! at the rules that can match each part.
 
 mod lint;
-mod pattern;
+pub(crate) mod pattern;
 mod verdict;
 
 use std::collections::HashMap;

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::{Origin, quote};
+use crate::policy::pattern::{Pattern, Subject};
 use crate::policy::{Context, Decision, Policy};
 use crate::risk::{Level, RiskEngine};
 
@@ -264,14 +265,17 @@ pub fn suggest(
                 }
             }
         }
-        let Ok(rule) = single_rule(&id, &pattern) else {
+        let Ok(compiled) = Pattern::parse(&pattern) else {
             out.dropped.push(Dropped {
                 pattern,
                 why: "the pattern does not compile".into(),
             });
             continue;
         };
-        let covered = samples.iter().filter(|s| allows(&rule, &s.words)).count();
+        let covered = samples
+            .iter()
+            .filter(|s| matches_words(&compiled, &s.words))
+            .count();
         if covered < samples.len() {
             // Cannot happen by construction; never offer a rule that misses its own support.
             out.dropped.push(Dropped {
@@ -477,6 +481,7 @@ fn escape_glob(w: &str) -> String {
     }
 }
 
+#[cfg(test)]
 fn single_rule(id: &str, pattern: &str) -> Result<Policy, crate::policy::PolicyError> {
     let text = format!(
         "version = 1\n[[rule]]\nid = {}\naction = \"allow\"\nmatch = {}\n",
@@ -486,23 +491,27 @@ fn single_rule(id: &str, pattern: &str) -> Result<Policy, crate::policy::PolicyE
     Policy::from_toml(&text, "<suggestion>")
 }
 
-fn allows(rule: &Policy, words: &[String]) -> bool {
-    let cmd = quote::join(words.iter().map(String::as_str));
-    // The rule alone, on one part: allow means its pattern matched.
-    rule.check(&cmd, &Context::default())
-        .parts
-        .first()
-        .is_some_and(|p| p.rule.is_some() && p.verdict == Decision::Allow)
+/// Whether the compiled pattern matches these words (taken literally, so a denied part with
+/// `$X` counts as matched by `*`: stricter).
+fn matches_words(pat: &Pattern, words: &[String]) -> bool {
+    let subj: Vec<Subject<'_>> = words
+        .iter()
+        .map(|w| Subject {
+            text: w.as_str(),
+            dynamic: false,
+        })
+        .collect();
+    pat.matches(&subj)
 }
 
 /// Why a pattern is unsafe: it matches a part of a refused command, or a part the policy
 /// denies.
 fn unsafe_for(pattern: &str, refused: &[Vec<String>], policy: Option<&Policy>) -> Option<String> {
-    let rule = match single_rule("candidate", pattern) {
-        Ok(r) => r,
+    let pat = match Pattern::parse(pattern) {
+        Ok(p) => p,
         Err(e) => return Some(format!("does not compile: {}", e.message)),
     };
-    if let Some(r) = refused.iter().find(|r| allows(&rule, r)) {
+    if let Some(r) = refused.iter().find(|r| matches_words(&pat, r)) {
         return Some(format!(
             "would allow `{}`, which was denied or timed out",
             quote::join(r.iter().map(String::as_str))
@@ -522,7 +531,7 @@ fn unsafe_for(pattern: &str, refused: &[Vec<String>], policy: Option<&Policy>) -
                         .first()
                         .map(|x| x.argv.iter().map(|w| w.text.to_string()).collect())
                         .unwrap_or_default();
-                    if allows(&rule, &words) {
+                    if matches_words(&pat, &words) {
                         return Some(format!("would allow `{p}`, which rule `{}` denies", r.id));
                     }
                 }

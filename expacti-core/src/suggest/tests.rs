@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// The rule alone, on one part given as words: allow means its pattern matched.
+fn allows(rule: &Policy, words: &[String]) -> bool {
+    let cmd = quote::join(words.iter().map(String::as_str));
+    rule.check(&cmd, &Context::default())
+        .parts
+        .first()
+        .is_some_and(|p| p.rule.is_some() && p.verdict == Decision::Allow)
+}
+
 fn rec(cmd: &str, d: &str) -> String {
     serde_json::json!({"command": cmd, "decision": d, "at": "2026-11-24T10:00:00Z"}).to_string()
 }
