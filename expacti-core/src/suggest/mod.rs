@@ -398,8 +398,8 @@ fn generalise(samples: &[Sample], opts: &SuggestOptions, exact: bool) -> String 
             continue;
         }
         let is_option = values.iter().any(|v| v.starts_with('-'));
-        let prefix = common_prefix(&values);
-        let suffix = common_suffix(&values, prefix.len());
+        let prefix = trim_prefix(&values, common_prefix(&values));
+        let suffix = trim_suffix(&values, prefix.len(), common_suffix(&values, prefix.len()));
         // SHAs, versions, numbers, dates and ids vary by nature: they become `*`.
         let varying = values.iter().all(|v| {
             let middle = &v[prefix.len()..v.len() - suffix.len()];
@@ -422,6 +422,81 @@ fn generalise(samples: &[Sample], opts: &SuggestOptions, exact: bool) -> String 
         words.push(format!("{}*{}", part(prefix), part(suffix)));
     }
     words.join(" ")
+}
+
+/// Characters that join the pieces of a number, version, date, time or id (`1.2.3`,
+/// `2026-11-24`, `10:00:00`, `20261124T1000Z`).
+fn joins_numbers(b: u8) -> bool {
+    matches!(b, b'.' | b'-' | b':' | b'T' | b'Z' | b'+' | b'_')
+}
+
+/// Whether byte `i` of `v` lies in a run of at least seven hex digits (a SHA or digest).
+fn in_hex_run(v: &[u8], i: usize) -> bool {
+    if !v.get(i).is_some_and(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let start = v[..i]
+        .iter()
+        .rposition(|b| !b.is_ascii_hexdigit())
+        .map_or(0, |p| p + 1);
+    let end = v[i..]
+        .iter()
+        .position(|b| !b.is_ascii_hexdigit())
+        .map_or(v.len(), |p| i + p);
+    end - start >= 7
+}
+
+/// Moves the end of a shared prefix back to the start of the value it cuts into: a SHA,
+/// number, version, date or timestamp is globbed whole, so `api:3f2a9c1` and `api:3f0b7e2`
+/// give `api:*`, not `api:3f*`, and `2026-11-24` with `2026-12-01` give `*`, not `2026-1*`
+/// (the next SHA or the next month would not match).
+fn trim_prefix<'a>(values: &[&'a str], prefix: &'a str) -> &'a str {
+    let mut k = prefix.len();
+    let bytes = prefix.as_bytes();
+    while k > 0 {
+        let c = bytes[k - 1];
+        let cut = values.iter().any(|v| {
+            let v = v.as_bytes();
+            let Some(&next) = v.get(k) else { return false };
+            (c.is_ascii_hexdigit() && in_hex_run(v, k - 1) && next.is_ascii_hexdigit())
+                || (c.is_ascii_digit() && (next.is_ascii_digit() || joins_numbers(next)))
+                || (joins_numbers(c)
+                    && k >= 2
+                    && v[k - 2].is_ascii_digit()
+                    && (next.is_ascii_digit() || joins_numbers(next)))
+        });
+        if !cut {
+            break;
+        }
+        k -= 1;
+    }
+    &prefix[..k]
+}
+
+/// The same at the start of a shared suffix.
+fn trim_suffix<'a>(values: &[&'a str], after: usize, suffix: &'a str) -> &'a str {
+    let mut n = suffix.len();
+    while n > 0 {
+        let c = suffix.as_bytes()[suffix.len() - n];
+        let cut = values.iter().any(|v| {
+            let v = v.as_bytes();
+            let at = v.len() - n;
+            if at <= after {
+                return false;
+            }
+            let prev = v[at - 1];
+            (c.is_ascii_hexdigit() && in_hex_run(v, at) && prev.is_ascii_hexdigit())
+                || (c.is_ascii_digit() && (prev.is_ascii_digit() || joins_numbers(prev)))
+                || (joins_numbers(c)
+                    && v.get(at + 1).is_some_and(u8::is_ascii_digit)
+                    && (prev.is_ascii_digit() || joins_numbers(prev)))
+        });
+        if !cut {
+            break;
+        }
+        n -= 1;
+    }
+    &suffix[suffix.len() - n..]
 }
 
 fn common_prefix<'a>(v: &[&'a str]) -> &'a str {
