@@ -23,8 +23,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod parse;
 pub mod policy;
+pub mod protocol;
 pub mod risk;
 pub mod suggest;
 

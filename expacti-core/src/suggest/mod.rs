@@ -47,6 +47,10 @@ pub struct HistoryRecord {
     /// Where it came from.
     #[serde(default)]
     pub context: Option<Context>,
+    /// `"exit"` on the audit record that adds a command's exit code to an earlier decision
+    /// (the same request's second record): the miner counts each decision once.
+    #[serde(default)]
+    pub event: Option<String>,
 }
 
 /// A history line that cannot be read.
@@ -167,7 +171,7 @@ pub fn suggest(
     // Parts of denied and timed-out commands: no suggestion may match one.
     let mut refused: Vec<Vec<String>> = Vec::new();
     let mut groups: BTreeMap<(usize, String), Vec<Sample>> = BTreeMap::new();
-    for r in history {
+    for r in history.iter().filter(|r| r.event.as_deref() != Some("exit")) {
         let parsed = crate::parse::parse(&r.command);
         match r.decision {
             HistoryDecision::Denied | HistoryDecision::TimedOut | HistoryDecision::AutoDenied => {
