@@ -188,7 +188,13 @@ pub fn verify(text: &str, key: Option<&str>) -> Report {
         if line.trim().is_empty() {
             continue;
         }
-        let mut find = |seq, message: String| rep.findings.push(Finding { line: n, seq, message });
+        let mut find = |seq, message: String| {
+            rep.findings.push(Finding {
+                line: n,
+                seq,
+                message,
+            })
+        };
         let v: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
@@ -357,7 +363,11 @@ mod tests {
         let mut d = recs.clone();
         d.remove(1);
         let r = verify(&export(&d, Some(&cp)), Some(&pk));
-        assert!(r.findings.iter().any(|f| f.seq == Some(3) && f.message.contains("removed")));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.seq == Some(3) && f.message.contains("removed"))
+        );
 
         // Reordered.
         let mut o = recs.clone();
@@ -366,12 +376,20 @@ mod tests {
 
         // Cut short at the end: the checkpoint says there was more.
         let r = verify(&export(&recs[..4], Some(&cp)), Some(&pk));
-        assert!(r.findings.iter().any(|f| f.message.contains("removed from the end")));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.message.contains("removed from the end"))
+        );
 
         // Rewritten and re-signed with another key.
         let other = sign_checkpoint(&[9u8; 32], 5, recs[4]["hash"].as_str().unwrap(), "t");
         let r = verify(&export(&recs, Some(&other)), Some(&pk));
-        assert!(r.findings.iter().any(|f| f.message.contains("not the expected key")));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.message.contains("not the expected key"))
+        );
 
         // A forged signature.
         let mut bad = cp.clone();

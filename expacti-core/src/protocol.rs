@@ -131,8 +131,10 @@ mod tests {
             }
         );
         assert!(
-            serde_json::from_str::<ClientMessage>(r#"{"type":"request","id":"a","command":"ls","x":1}"#)
-                .is_err()
+            serde_json::from_str::<ClientMessage>(
+                r#"{"type":"request","id":"a","command":"ls","x":1}"#
+            )
+            .is_err()
         );
         let d = ServerMessage::Decision {
             id: "a1".into(),

@@ -1,1 +1,204 @@
-//! The expacti approval server (SPEC §8). Not built yet: see the open issues.
+//! The expacti approval server (SPEC §8): shells connect to `/ws/shell` and wait; reviewers
+//! decide through the HTTP API; every decision lands in a hash-chained audit trail.
+//!
+//! The server only adapts: every decision about a command is made by `expacti-core`
+//! (`Policy::check`), and the audit chain's hashing and signing are core's too.
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod state;
+pub mod time;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use expacti_core::Policy;
+use tokio::sync::{Mutex, broadcast};
+
+use crate::db::Db;
+use crate::error::{AppError, Result};
+use crate::state::{AppState, LoadedPolicy, Metrics};
+
+/// Where the server keeps its files and data.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// The data directory (SQLite database, audit signing key, initial admin password).
+    pub data: PathBuf,
+    /// A database URL; SQLite in the data directory when absent.
+    pub database: Option<String>,
+}
+
+impl Storage {
+    /// Opens the database, creating the data directory.
+    pub async fn open(&self) -> Result<Db> {
+        std::fs::create_dir_all(&self.data)
+            .map_err(|e| AppError::Config(format!("cannot create {}: {e}", self.data.display())))?;
+        let url = self
+            .database
+            .clone()
+            .unwrap_or_else(|| db::sqlite_url(&self.data));
+        Db::open(&url).await
+    }
+}
+
+/// What `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub listen: String,
+    /// Storage.
+    pub storage: Storage,
+    /// The policy file; without one every command goes to review.
+    pub policy: Option<PathBuf>,
+    /// The dashboard's public base URL, for links.
+    pub public_url: Option<String>,
+}
+
+/// The router.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/ws/shell", get(ws::handler))
+        .route("/api/requests", get(api::list))
+        .route("/api/requests/{id}", get(api::get))
+        .route("/api/requests/{id}/approve", post(api::approve))
+        .route("/api/requests/{id}/deny", post(api::deny))
+        .route("/api/history", get(api::history))
+        .route("/api/audit/export", get(api::audit_export))
+        .route("/api/audit/key", get(api::audit_key))
+        .route("/api/policy", get(api::policy))
+        .route("/api/policy/reload", post(api::reload))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+/// Reads the audit signing key from the data directory, creating it (mode 0600) on first
+/// start. Replicas must share this file.
+fn signing_key(dir: &Path) -> Result<[u8; 32]> {
+    let path = dir.join("audit-signing.key");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => expacti_core::audit::unhex::<32>(t.trim()).ok_or_else(|| {
+            AppError::Config(format!(
+                "{}: not a 64-hex-digit ed25519 key",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = auth::random_bytes::<32>()?;
+            admin::write_private(&path, &expacti_core::audit::hex(&key))?;
+            Ok(key)
+        }
+        Err(e) => Err(AppError::Config(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Starts the server and runs until SIGINT or SIGTERM. Prints `listening on http://ADDR` on
+/// standard output once it accepts connections.
+pub async fn serve(opts: ServeOptions) -> Result<()> {
+    let db = opts.storage.open().await?;
+    let (policy, path, text) = match &opts.policy {
+        Some(p) => {
+            let (pol, text) = state::load_policy(p).map_err(|e| AppError::Config(e.to_string()))?;
+            (pol, Some(p.clone()), text)
+        }
+        None => (
+            Policy::empty().map_err(|e| AppError::Config(e.to_string()))?,
+            None,
+            String::new(),
+        ),
+    };
+    let key = signing_key(&opts.storage.data)?;
+    admin::ensure_admin(&db, &opts.storage.data).await?;
+    let listener = tokio::net::TcpListener::bind(&opts.listen)
+        .await
+        .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", opts.listen)))?;
+    let addr: SocketAddr = listener
+        .local_addr()
+        .map_err(|e| AppError::Config(e.to_string()))?;
+    let (tx, _) = broadcast::channel(1024);
+    let state = Arc::new(AppState {
+        db,
+        policy: RwLock::new(LoadedPolicy {
+            policy: Arc::new(policy),
+            path,
+            text,
+        }),
+        write_lock: Mutex::new(()),
+        decided: tx,
+        public_url: opts
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string(),
+        signing_key: key,
+        metrics: Metrics::default(),
+    });
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.sweep_timeouts().await {
+                tracing::warn!(error = %e, "timeout sweep failed; retrying");
+            }
+        }
+    });
+    let signer = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Err(e) = signer.checkpoint().await {
+                tracing::warn!(error = %e, "audit checkpoint failed; retrying");
+            }
+        }
+    });
+    tracing::info!(%addr, key = %expacti_core::audit::public_key(&key), "expacti-server started");
+    println!("listening on http://{addr}");
+    println!(
+        "audit signing key (pin it with `expacti audit verify --key`): {}",
+        expacti_core::audit::public_key(&key)
+    );
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    // Waiting shells hold their WebSockets open: after the signal, give them a moment, then
+    // stop. Their requests stay in the database and resume on reconnect.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown().await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        r = server => r.map_err(|e| AppError::Internal(e.to_string())),
+        _ = async { stopping.notified().await; tokio::time::sleep(Duration::from_secs(3)).await } => Ok(()),
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

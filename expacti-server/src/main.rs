@@ -1,6 +1,251 @@
-fn main() -> std::process::ExitCode {
-    eprintln!(
-        "expacti-server: the approval server is not built yet (see the project's open issues)"
-    );
-    std::process::ExitCode::from(2)
+//! `expacti-server`: serve, and the admin commands. Thin: everything lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use expacti_server::api::Role;
+use expacti_server::{ServeOptions, Storage, admin};
+
+/// The expacti approval server.
+#[derive(Debug, Parser)]
+#[command(name = "expacti-server", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct StorageArgs {
+    /// The data directory (SQLite database, audit signing key).
+    #[arg(long, env = "EXPACTI_DATA", default_value = "expacti-data")]
+    data: PathBuf,
+    /// A database URL (postgres://…); SQLite in the data directory when absent.
+    #[arg(long, env = "EXPACTI_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl StorageArgs {
+    fn storage(&self) -> Storage {
+        Storage {
+            data: self.data.clone(),
+            database: self.database.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8800")]
+        listen: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The policy file (TOML); without one every command goes to review.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// The dashboard's public URL, for links in pending answers and notifications.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Shell tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Reviewers.
+    #[command(subcommand)]
+    Reviewer(ReviewerCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Create a shell token; it is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Limit the token to one repository.
+        #[arg(long)]
+        repository: Option<String>,
+        /// Limit the token to one environment.
+        #[arg(long)]
+        environment: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List shell tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Revoke a shell token by id or name.
+    Revoke {
+        which: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewerCmd {
+    /// Add a reviewer; the password is read from standard input (one line) or generated.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// admin, reviewer or viewer.
+        #[arg(long, default_value = "reviewer")]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Remove a reviewer and revoke their API tokens.
+    Remove {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Reviewer API tokens.
+    #[command(subcommand)]
+    Token(ReviewerTokenCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewerTokenCmd {
+    /// Create an API token for a reviewer; it is printed once.
+    Create {
+        /// The reviewer.
+        #[arg(long)]
+        name: String,
+        /// A label for the token.
+        #[arg(long, default_value = "api")]
+        label: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EXPACTI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("expacti-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("expacti-server: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            storage,
+            policy,
+            public_url,
+        } => {
+            expacti_server::serve(ServeOptions {
+                listen,
+                storage: storage.storage(),
+                policy,
+                public_url,
+            })
+            .await?;
+        }
+        Command::Token(TokenCmd::Create {
+            name,
+            repository,
+            environment,
+            storage,
+        }) => {
+            let db = storage.storage().open().await?;
+            let (id, token) = admin::create_shell_token(
+                &db,
+                &name,
+                repository.as_deref(),
+                environment.as_deref(),
+            )
+            .await?;
+            eprintln!("created shell token `{name}` (id {id}); it is shown once:");
+            println!("{token}");
+        }
+        Command::Token(TokenCmd::List { storage }) => {
+            let db = storage.storage().open().await?;
+            for l in admin::list_shell_tokens(&db).await? {
+                println!("{l}");
+            }
+        }
+        Command::Token(TokenCmd::Revoke { which, storage }) => {
+            let db = storage.storage().open().await?;
+            admin::revoke_shell_token(&db, &which)
+                .await
+                .with_context(|| format!("no active token `{which}`"))?;
+            eprintln!("revoked `{which}`");
+        }
+        Command::Reviewer(ReviewerCmd::Add {
+            name,
+            role,
+            password_stdin,
+            storage,
+        }) => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("`{role}`: expected admin, reviewer or viewer"))?;
+            let db = storage.storage().open().await?;
+            let password = if password_stdin {
+                let mut l = String::new();
+                std::io::stdin().read_line(&mut l)?;
+                l.trim_end_matches(['\n', '\r']).to_string()
+            } else {
+                expacti_core::audit::hex(&expacti_server::auth::random_bytes::<12>()?)
+            };
+            anyhow::ensure!(
+                password.len() >= 8,
+                "the password must be at least 8 characters"
+            );
+            admin::add_reviewer(&db, &name, role, &password).await?;
+            if password_stdin {
+                eprintln!("added reviewer `{name}`");
+            } else {
+                eprintln!("added reviewer `{name}`; its password is shown once:");
+                println!("{password}");
+            }
+        }
+        Command::Reviewer(ReviewerCmd::Remove { name, storage }) => {
+            let db = storage.storage().open().await?;
+            admin::remove_reviewer(&db, &name)
+                .await
+                .with_context(|| format!("no reviewer `{name}`"))?;
+            eprintln!("removed reviewer `{name}`");
+        }
+        Command::Reviewer(ReviewerCmd::Token(ReviewerTokenCmd::Create {
+            name,
+            label,
+            storage,
+        })) => {
+            let db = storage.storage().open().await?;
+            let token = admin::create_api_token(&db, &name, &label).await?;
+            eprintln!("created an API token for `{name}`; it is shown once:");
+            println!("{token}");
+        }
+    }
+    Ok(())
 }

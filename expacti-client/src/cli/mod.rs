@@ -1,10 +1,12 @@
 //! The subcommands of the `expacti` binary.
 
+mod audit;
 mod check;
 mod input;
 mod jsonl;
 mod lint;
 mod parse;
+mod run;
 mod score;
 mod style;
 mod suggest;
@@ -33,6 +35,12 @@ enum Command {
     Lint(lint::Args),
     /// Mine approval history into suggested rules.
     Suggest(suggest::Args),
+    /// Ask the server and run the command only when approved: exit with its code; 126 denied,
+    /// 124 timed out, 125 no decision.
+    Run(run::Args),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(audit::Cmd),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -43,5 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::run(a),
         Command::Lint(a) => lint::run(a),
         Command::Suggest(a) => suggest::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Audit(c) => audit::run(c),
     }
 }

@@ -171,7 +171,10 @@ pub fn suggest(
     // Parts of denied and timed-out commands: no suggestion may match one.
     let mut refused: Vec<Vec<String>> = Vec::new();
     let mut groups: BTreeMap<(usize, String), Vec<Sample>> = BTreeMap::new();
-    for r in history.iter().filter(|r| r.event.as_deref() != Some("exit")) {
+    for r in history
+        .iter()
+        .filter(|r| r.event.as_deref() != Some("exit"))
+    {
         let parsed = crate::parse::parse(&r.command);
         match r.decision {
             HistoryDecision::Denied | HistoryDecision::TimedOut | HistoryDecision::AutoDenied => {

@@ -1,0 +1,404 @@
+//! The reviewer HTTP API (JSON; `Authorization: Bearer <reviewer API token>`), health,
+//! readiness and metrics.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth;
+use crate::db;
+use crate::error::{AppError, Result};
+use crate::state::{AppState, ShellToken};
+
+/// A reviewer's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Reads only.
+    Viewer,
+    /// Approves and denies.
+    Reviewer,
+    /// Everything, including policy reloads.
+    Admin,
+}
+
+impl Role {
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "reviewer" => Some(Role::Reviewer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The reviewer behind a request's API token.
+#[derive(Debug, Clone)]
+pub struct Reviewer {
+    /// Their name.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+impl Reviewer {
+    fn require(&self, role: Role) -> Result<()> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "`{}` may not do this: it needs the {role:?} role",
+                self.name
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Reviewer {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Reviewer> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let tok = auth::bearer(header).ok_or(AppError::Unauthorized)?;
+        let (id, secret) =
+            auth::split_token(auth::API_PREFIX, tok).ok_or(AppError::Unauthorized)?;
+        let row = sqlx::query(
+            "SELECT t.hash, t.reviewer, r.role FROM api_tokens t JOIN reviewers r ON r.name = t.reviewer \
+             WHERE t.id = $1 AND t.revoked_at IS NULL AND r.removed_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+        if !auth::secret_matches(secret, &db::str_col(&row, "hash")?) {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(Reviewer {
+            name: db::str_col(&row, "reviewer")?,
+            role: Role::parse(&db::str_col(&row, "role")?).unwrap_or(Role::Viewer),
+        })
+    }
+}
+
+/// The shell token of an `Authorization` header, if valid and not revoked.
+pub async fn shell_token(state: &AppState, header: Option<&str>) -> Result<Option<ShellToken>> {
+    let Some((id, secret)) =
+        auth::bearer(header).and_then(|t| auth::split_token(auth::SHELL_PREFIX, t))
+    else {
+        return Ok(None);
+    };
+    let Some(row) = sqlx::query(
+        "SELECT id, name, hash, repository, environment FROM shell_tokens WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    if !auth::secret_matches(secret, &db::str_col(&row, "hash")?) {
+        return Ok(None);
+    }
+    Ok(Some(ShellToken {
+        id: db::str_col(&row, "id")?,
+        name: db::str_col(&row, "name")?,
+        repository: db::opt_str(&row, "repository")?,
+        environment: db::opt_str(&row, "environment")?,
+    }))
+}
+
+/// `GET /api/requests?state=&repository=&source=&limit=`
+pub async fn list(
+    State(st): State<Arc<AppState>>,
+    _r: Reviewer,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>> {
+    let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(200);
+    let rows = st.list(&q, limit).await?;
+    Ok(Json(json!({
+        "requests": rows.iter().map(|r| r.to_json(&[])).collect::<Vec<_>>()
+    })))
+}
+
+/// `GET /api/requests/{id}`
+pub async fn get(
+    State(st): State<Arc<AppState>>,
+    _r: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let row = st.get(&id).await?;
+    let a = st.approvals(&id).await?;
+    Ok(Json(row.to_json(&a)))
+}
+
+/// The body of approve and deny.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideBody {
+    /// An optional comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+fn comment(body: Option<Json<DecideBody>>) -> Result<Option<String>> {
+    let c = body.and_then(|b| b.0.comment);
+    if c.as_ref().is_some_and(|c| c.len() > 4096) {
+        return Err(AppError::BadRequest(
+            "the comment is longer than 4 KiB".into(),
+        ));
+    }
+    Ok(c)
+}
+
+/// `POST /api/requests/{id}/approve`
+pub async fn approve(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Path(id): Path<String>,
+    body: Option<Json<DecideBody>>,
+) -> Result<Json<Value>> {
+    r.require(Role::Reviewer)?;
+    let row = st.approve(&id, &r.name, comment(body)?).await?;
+    let a = st.approvals(&id).await?;
+    Ok(Json(row.to_json(&a)))
+}
+
+/// `POST /api/requests/{id}/deny`
+pub async fn deny(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Path(id): Path<String>,
+    body: Option<Json<DecideBody>>,
+) -> Result<Json<Value>> {
+    r.require(Role::Reviewer)?;
+    let row = st.deny(&id, &r.name, comment(body)?).await?;
+    let a = st.approvals(&id).await?;
+    Ok(Json(row.to_json(&a)))
+}
+
+/// `GET /api/history?format=jsonl|csv&since=&repository=&source=&reviewer=&decision=`: one
+/// history record (SPEC §6) per decided request.
+pub async fn history(
+    State(st): State<Arc<AppState>>,
+    _r: Reviewer,
+    Query(mut q): Query<BTreeMap<String, String>>,
+) -> Result<Response> {
+    if let Some(d) = q.remove("decision") {
+        q.insert("state".into(), d);
+    }
+    let format = q.remove("format").unwrap_or_else(|| "jsonl".into());
+    let rows = st.list(&q, 100_000).await?;
+    let recs: Vec<Value> = rows
+        .iter()
+        .rev()
+        .filter(|r| r.state != "pending")
+        .map(|r| Value::Object(r.history_record()))
+        .collect();
+    lines(&format, &recs)
+}
+
+/// `GET /api/audit/export?format=jsonl|csv`: the hash chain with signed checkpoints.
+pub async fn audit_export(
+    State(st): State<Arc<AppState>>,
+    _r: Reviewer,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response> {
+    let recs = st.audit_export().await?;
+    lines(q.get("format").map_or("jsonl", String::as_str), &recs)
+}
+
+/// `GET /api/audit/key`: the public key that signs checkpoints.
+pub async fn audit_key(State(st): State<Arc<AppState>>) -> Json<Value> {
+    Json(json!({ "key": expacti_core::audit::public_key(&st.signing_key) }))
+}
+
+const CSV_COLS: &[&str] = &[
+    "seq",
+    "id",
+    "event",
+    "command",
+    "decision",
+    "reviewer",
+    "rule",
+    "risk_level",
+    "risk_score",
+    "requested_at",
+    "decided_at",
+    "latency_ms",
+    "exit_code",
+    "repository",
+    "source",
+    "environment",
+    "actor",
+    "comment",
+    "prev_hash",
+    "hash",
+];
+
+fn lines(format: &str, recs: &[Value]) -> Result<Response> {
+    match format {
+        "jsonl" => {
+            let mut out = String::new();
+            for r in recs {
+                out.push_str(&r.to_string());
+                out.push('\n');
+            }
+            Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response())
+        }
+        "csv" => {
+            let mut out = CSV_COLS.join(",");
+            out.push('\n');
+            for r in recs.iter().filter(|r| r.get("checkpoint").is_none()) {
+                let cell = |k: &str| -> String {
+                    let v = match k {
+                        "risk_level" => r.pointer("/risk/level"),
+                        "risk_score" => r.pointer("/risk/score"),
+                        "repository" | "source" | "environment" | "actor" => {
+                            r.get("context").and_then(|c| c.get(k))
+                        }
+                        _ => r.get(k),
+                    };
+                    match v {
+                        None | Some(Value::Null) => String::new(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                    }
+                };
+                let row: Vec<String> = CSV_COLS.iter().map(|k| csv_cell(&cell(k))).collect();
+                let _ = writeln!(out, "{}", row.join(","));
+            }
+            Ok(([(header::CONTENT_TYPE, "text/csv")], out).into_response())
+        }
+        f => Err(AppError::BadRequest(format!(
+            "`format={f}`: expected jsonl or csv"
+        ))),
+    }
+}
+
+/// A CSV cell: quoted when needed, and a leading `=`, `+`, `-`, `@` made inert for
+/// spreadsheets (commands often start with `-` or contain `=`).
+fn csv_cell(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// `GET /api/policy`
+pub async fn policy(State(st): State<Arc<AppState>>, _r: Reviewer) -> Result<Json<Value>> {
+    let p = st
+        .policy
+        .read()
+        .map_err(|_| AppError::Internal("policy lock".into()))?;
+    Ok(Json(json!({
+        "path": p.path.as_ref().map(|p| p.display().to_string()),
+        "text": p.text,
+        "rules": p.policy.rules.iter().map(|r| json!({
+            "id": r.id, "action": r.action, "match": r.patterns, "regex": r.regex_src,
+            "max_risk": r.max_risk, "approvals": r.approvals, "line": r.line,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+/// `POST /api/policy/reload` (admin): a bad policy is refused with file:line:col.
+pub async fn reload(State(st): State<Arc<AppState>>, r: Reviewer) -> Result<Response> {
+    r.require(Role::Admin)?;
+    match st.reload_policy() {
+        Ok(n) => Ok(Json(json!({ "reloaded": true, "rules": n })).into_response()),
+        Err(AppError::BadRequest(m)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "reloaded": false, "error": m, "kept": "the previous policy stays in force" })),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /readyz`: the database answers.
+pub async fn readyz(State(st): State<Arc<AppState>>) -> Response {
+    if st.db.ping().await {
+        "ready\n".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+    let m = &st.metrics;
+    let mut out = String::new();
+    let counters = [
+        ("expacti_requests_total", "requests submitted", &m.requests),
+        (
+            "expacti_requests_resumed_total",
+            "requests resumed by a reconnecting shell",
+            &m.resumed,
+        ),
+        (
+            "expacti_auto_approved_total",
+            "requests the policy allowed",
+            &m.auto_approved,
+        ),
+        (
+            "expacti_auto_denied_total",
+            "requests the policy denied",
+            &m.auto_denied,
+        ),
+        (
+            "expacti_approved_total",
+            "requests reviewers approved",
+            &m.approved,
+        ),
+        (
+            "expacti_denied_total",
+            "requests reviewers denied",
+            &m.denied,
+        ),
+        (
+            "expacti_timed_out_total",
+            "requests decided by their timeout",
+            &m.timed_out,
+        ),
+        (
+            "expacti_refused_total",
+            "frames or requests refused",
+            &m.refused,
+        ),
+    ];
+    for (name, help, c) in counters {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            c.load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP expacti_shells_connected open shell connections\n# TYPE expacti_shells_connected gauge\nexpacti_shells_connected {}",
+        m.shells.load(Ordering::Relaxed)
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

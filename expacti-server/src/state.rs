@@ -1,0 +1,853 @@
+//! The server's shared state and the request lifecycle: submit, decide (by a reviewer, a
+//! timeout or the policy), record the exit code. Every decision and its audit record are
+//! written in one transaction, so a crash loses neither or both; decisions about a command
+//! come from `expacti-core` only.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use expacti_core::Policy;
+use expacti_core::audit;
+use expacti_core::policy::{Context, Decision, OnTimeout};
+use expacti_core::protocol::{MAX_COMMAND, MAX_ID, Outcome};
+use serde_json::{Map, Value, json};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::{Mutex, broadcast};
+
+use crate::db::{self, Db};
+use crate::error::{AppError, Result};
+use crate::time::{now_ms, rfc3339};
+
+/// A request's state; the terminal ones are the history decisions of SPEC §6.
+pub const STATES: &[&str] = &[
+    "pending",
+    "approved",
+    "denied",
+    "timed_out",
+    "auto_approved",
+    "auto_denied",
+];
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Requests submitted (new, not resumed).
+    pub requests: AtomicU64,
+    /// Requests resumed by a reconnecting shell.
+    pub resumed: AtomicU64,
+    /// Decided by the policy at once, allow.
+    pub auto_approved: AtomicU64,
+    /// Decided by the policy at once, deny.
+    pub auto_denied: AtomicU64,
+    /// Approved by reviewers.
+    pub approved: AtomicU64,
+    /// Denied by reviewers.
+    pub denied: AtomicU64,
+    /// Timed out.
+    pub timed_out: AtomicU64,
+    /// Frames refused (malformed, oversized, unauthenticated).
+    pub refused: AtomicU64,
+    /// Open shell connections.
+    pub shells: AtomicU64,
+}
+
+/// The loaded policy and where it came from.
+#[derive(Debug)]
+pub struct LoadedPolicy {
+    /// The compiled policy.
+    pub policy: Arc<Policy>,
+    /// The file, when there is one.
+    pub path: Option<PathBuf>,
+    /// Its text.
+    pub text: String,
+}
+
+/// Shared state.
+#[derive(Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The policy in force.
+    pub policy: RwLock<LoadedPolicy>,
+    /// Serialises writes (SQLite has one writer; PostgreSQL replicas also lock the audit head).
+    pub write_lock: Mutex<()>,
+    /// Request ids, sent after each decision is committed.
+    pub decided: broadcast::Sender<String>,
+    /// Where the dashboard is, for links.
+    pub public_url: String,
+    /// The audit signing key.
+    pub signing_key: [u8; 32],
+    /// Counters.
+    pub metrics: Metrics,
+}
+
+/// A shell token's row.
+#[derive(Debug, Clone)]
+pub struct ShellToken {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The repository it is limited to.
+    pub repository: Option<String>,
+    /// The environment it is limited to.
+    pub environment: Option<String>,
+}
+
+/// A request as stored.
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    /// Server id.
+    pub id: String,
+    /// The shell token that asked.
+    pub token_id: String,
+    /// The client's id.
+    pub client_id: String,
+    /// The command.
+    pub command: String,
+    /// Its SHA-256.
+    pub command_sha256: String,
+    /// Context (JSON object).
+    pub context: Value,
+    /// The core's evaluation (JSON).
+    pub evaluation: Value,
+    /// Risk level.
+    pub risk_level: String,
+    /// Risk score.
+    pub risk_score: i64,
+    /// The deciding rule, if one.
+    pub rule: Option<String>,
+    /// Distinct approvals needed.
+    pub approvals_needed: i64,
+    /// What a timeout does.
+    pub on_timeout: String,
+    /// State (see [`STATES`]).
+    pub state: String,
+    /// Why, in words.
+    pub why: String,
+    /// Times, ms.
+    pub created_at: i64,
+    /// When it times out, ms.
+    pub timeout_at: i64,
+    /// When it was decided, ms.
+    pub decided_at: Option<i64>,
+    /// Who decided.
+    pub reviewer: Option<String>,
+    /// Their comment.
+    pub comment: Option<String>,
+    /// The command's exit code, when it ran.
+    pub exit_code: Option<i64>,
+}
+
+const REQUEST_COLS: &str = "id, token_id, client_id, command, command_sha256, context, evaluation, \
+    risk_level, risk_score, rule, approvals_needed, on_timeout, state, why, created_at, timeout_at, \
+    decided_at, reviewer, comment, exit_code";
+
+impl RequestRow {
+    fn from_row(r: &AnyRow) -> Result<RequestRow> {
+        let json = |c: &str| -> Result<Value> {
+            serde_json::from_str(&db::str_col(r, c)?)
+                .map_err(|e| AppError::Internal(format!("stored {c}: {e}")))
+        };
+        Ok(RequestRow {
+            id: db::str_col(r, "id")?,
+            token_id: db::str_col(r, "token_id")?,
+            client_id: db::str_col(r, "client_id")?,
+            command: db::str_col(r, "command")?,
+            command_sha256: db::str_col(r, "command_sha256")?,
+            context: json("context")?,
+            evaluation: json("evaluation")?,
+            risk_level: db::str_col(r, "risk_level")?,
+            risk_score: db::int(r, "risk_score")?,
+            rule: db::opt_str(r, "rule")?,
+            approvals_needed: db::int(r, "approvals_needed")?,
+            on_timeout: db::str_col(r, "on_timeout")?,
+            state: db::str_col(r, "state")?,
+            why: db::str_col(r, "why")?,
+            created_at: db::int(r, "created_at")?,
+            timeout_at: db::int(r, "timeout_at")?,
+            decided_at: db::opt_int(r, "decided_at")?,
+            reviewer: db::opt_str(r, "reviewer")?,
+            comment: db::opt_str(r, "comment")?,
+            exit_code: db::opt_int(r, "exit_code")?,
+        })
+    }
+
+    /// What the shell is told of a decided request; `None` while pending.
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.state.as_str() {
+            "approved" | "auto_approved" => Some(Outcome::Allow),
+            "denied" | "auto_denied" => Some(Outcome::Deny),
+            "timed_out" => Some(Outcome::TimedOut),
+            _ => None,
+        }
+    }
+
+    /// The history record of SPEC §6 (without the chain fields).
+    pub fn history_record(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(self.id));
+        m.insert("command".into(), json!(self.command));
+        m.insert("decision".into(), json!(self.state));
+        m.insert("reviewer".into(), json!(self.reviewer));
+        m.insert("rule".into(), json!(self.rule));
+        m.insert(
+            "risk".into(),
+            self.evaluation.get("risk").cloned().unwrap_or(Value::Null),
+        );
+        m.insert("requested_at".into(), json!(rfc3339(self.created_at)));
+        m.insert("decided_at".into(), json!(self.decided_at.map(rfc3339)));
+        m.insert(
+            "latency_ms".into(),
+            json!(self.decided_at.map(|d| d - self.created_at)),
+        );
+        m.insert("exit_code".into(), json!(self.exit_code));
+        m.insert("context".into(), self.context.clone());
+        m.insert("comment".into(), json!(self.comment));
+        m
+    }
+
+    /// The JSON a reviewer sees.
+    pub fn to_json(&self, approvals: &[(String, i64, Option<String>)]) -> Value {
+        let mut m = self.history_record();
+        m.insert("state".into(), json!(self.state));
+        m.insert("why".into(), json!(self.why));
+        m.insert("evaluation".into(), self.evaluation.clone());
+        m.insert("approvals_needed".into(), json!(self.approvals_needed));
+        m.insert(
+            "approvals".into(),
+            json!(
+                approvals
+                    .iter()
+                    .map(|(r, at, c)| json!({"reviewer": r, "at": rfc3339(*at), "comment": c}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        m.insert("on_timeout".into(), json!(self.on_timeout));
+        m.insert("timeout_at".into(), json!(rfc3339(self.timeout_at)));
+        m.insert("client_id".into(), json!(self.client_id));
+        Value::Object(m)
+    }
+}
+
+/// What the shell is answered when it submits.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The request.
+    pub row: RequestRow,
+    /// Whether it existed already (a resumed request).
+    pub resumed: bool,
+}
+
+/// A new request from a shell.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The client's id.
+    pub client_id: String,
+    /// The command.
+    pub command: String,
+    /// Context.
+    pub context: BTreeMap<String, String>,
+    /// How long the shell waits, seconds.
+    pub timeout_secs: Option<u64>,
+}
+
+impl AppState {
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<Policy> {
+        match self.policy.read() {
+            Ok(p) => p.policy.clone(),
+            Err(poisoned) => poisoned.into_inner().policy.clone(),
+        }
+    }
+
+    /// Submits (or resumes) a request: the core decides; allow and deny are final at once.
+    pub async fn submit(&self, token: &ShellToken, req: NewRequest) -> Result<Submitted> {
+        if req.client_id.is_empty() || req.client_id.len() > MAX_ID {
+            return Err(AppError::BadRequest(format!(
+                "the request id must be 1 to {MAX_ID} bytes"
+            )));
+        }
+        if req.command.len() > MAX_COMMAND {
+            return Err(AppError::BadRequest(format!(
+                "the command is {} bytes; the limit is {MAX_COMMAND}",
+                req.command.len()
+            )));
+        }
+        if req.context.len() > 32
+            || req
+                .context
+                .iter()
+                .any(|(k, v)| k.len() > 64 || v.len() > 4096)
+        {
+            return Err(AppError::BadRequest(
+                "the context is too large (32 keys, 64-byte keys, 4 KiB values)".into(),
+            ));
+        }
+        let sha = audit::sha256_hex(req.command.as_bytes());
+        if let Some(row) = self.find_by_client(&token.id, &req.client_id).await? {
+            if row.command_sha256 != sha {
+                return Err(AppError::Conflict(format!(
+                    "request id `{}` was used for another command",
+                    req.client_id
+                )));
+            }
+            self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
+            return Ok(Submitted { row, resumed: true });
+        }
+        let mut ctx = Context::default();
+        ctx.values = req.context.clone();
+        for (key, scope) in [
+            ("repository", &token.repository),
+            ("environment", &token.environment),
+        ] {
+            if let Some(s) = scope {
+                match ctx.values.get(key) {
+                    Some(v) if v != s => {
+                        return Err(AppError::Forbidden(format!(
+                            "this token is limited to {key} `{s}`, not `{v}`"
+                        )));
+                    }
+                    _ => {
+                        ctx.values.insert(key.to_string(), s.clone());
+                    }
+                }
+            }
+        }
+        let policy = self.policy();
+        let eval = policy.check(&req.command, &ctx);
+        let now = now_ms();
+        let mut timeout = eval.timeout_secs;
+        if let Some(t) = req.timeout_secs {
+            timeout = timeout.min(t.max(1));
+        }
+        let rule = eval
+            .parts
+            .iter()
+            .find(|p| p.verdict == eval.verdict && p.rule.is_some())
+            .and_then(|p| p.rule.clone());
+        let state = match eval.verdict {
+            Decision::Allow => "auto_approved",
+            Decision::Deny => "auto_denied",
+            Decision::Review => "pending",
+        };
+        let row = RequestRow {
+            id: crate::auth::new_id()?,
+            token_id: token.id.clone(),
+            client_id: req.client_id.clone(),
+            command: req.command.clone(),
+            command_sha256: sha,
+            context: serde_json::to_value(&ctx.values)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            evaluation: serde_json::to_value(&eval)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            risk_level: eval.risk.level.as_str().to_string(),
+            risk_score: i64::from(eval.risk.score),
+            rule,
+            approvals_needed: i64::from(eval.approvals.max(1)),
+            on_timeout: match eval.on_timeout {
+                OnTimeout::Approve => "approve".into(),
+                OnTimeout::Deny => "deny".into(),
+            },
+            state: state.into(),
+            why: eval.why.clone(),
+            created_at: now,
+            timeout_at: now + i64::try_from(timeout.saturating_mul(1000)).unwrap_or(i64::MAX / 2),
+            decided_at: (state != "pending").then_some(now),
+            reviewer: None,
+            comment: None,
+            exit_code: None,
+        };
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.pool.begin().await?;
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO requests ({REQUEST_COLS}, repository, source) VALUES \
+             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) \
+             ON CONFLICT (token_id, client_id) DO NOTHING"
+        )))
+        .bind(&row.id)
+        .bind(&row.token_id)
+        .bind(&row.client_id)
+        .bind(&row.command)
+        .bind(&row.command_sha256)
+        .bind(row.context.to_string())
+        .bind(row.evaluation.to_string())
+        .bind(&row.risk_level)
+        .bind(row.risk_score)
+        .bind(&row.rule)
+        .bind(row.approvals_needed)
+        .bind(&row.on_timeout)
+        .bind(&row.state)
+        .bind(&row.why)
+        .bind(row.created_at)
+        .bind(row.timeout_at)
+        .bind(row.decided_at)
+        .bind(&row.reviewer)
+        .bind(&row.comment)
+        .bind(row.exit_code)
+        .bind(ctx.values.get("repository"))
+        .bind(ctx.values.get("source"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Another replica took the same id at the same moment: resume that one.
+            drop(tx);
+            drop(_w);
+            let row = self
+                .find_by_client(&token.id, &req.client_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            return Ok(Submitted { row, resumed: true });
+        }
+        if row.state != "pending" {
+            self.append_audit(&mut tx, &row, None).await?;
+        }
+        tx.commit().await?;
+        self.metrics.requests.fetch_add(1, Ordering::Relaxed);
+        match row.state.as_str() {
+            "auto_approved" => self.metrics.auto_approved.fetch_add(1, Ordering::Relaxed),
+            "auto_denied" => self.metrics.auto_denied.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+        tracing::info!(request = %row.id, client_id = %row.client_id, token = %token.name,
+            state = %row.state, risk = %row.risk_level, "request submitted");
+        Ok(Submitted {
+            row,
+            resumed: false,
+        })
+    }
+
+    /// Appends the audit record of `row` (or `extra` fields merged into it) to the chain, in
+    /// the caller's transaction.
+    async fn append_audit(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        row: &RequestRow,
+        event: Option<&str>,
+    ) -> Result<()> {
+        let head = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{}",
+            self.db.for_update()
+        )))
+        .fetch_one(&mut **tx)
+        .await?;
+        let seq = db::int(&head, "seq")?;
+        let prev = db::str_col(&head, "hash")?;
+        let mut rec = row.history_record();
+        if let Some(e) = event {
+            rec.insert("event".into(), json!(e));
+        }
+        let next = u64::try_from(seq + 1).map_err(|e| AppError::Internal(e.to_string()))?;
+        let sealed = audit::seal(rec, next, &prev);
+        let hash = sealed
+            .get("hash")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        sqlx::query(
+            "INSERT INTO audit (seq, request_id, at, record, hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(seq + 1)
+        .bind(&row.id)
+        .bind(now_ms())
+        .bind(Value::Object(sealed).to_string())
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq + 1)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// A request by the client's id.
+    pub async fn find_by_client(
+        &self,
+        token_id: &str,
+        client_id: &str,
+    ) -> Result<Option<RequestRow>> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE token_id = $1 AND client_id = $2"
+        )))
+        .bind(token_id)
+        .bind(client_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        r.as_ref().map(RequestRow::from_row).transpose()
+    }
+
+    /// A request by the server's id.
+    pub async fn get(&self, id: &str) -> Result<RequestRow> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        RequestRow::from_row(&r)
+    }
+
+    /// Who has approved a request so far: (reviewer, at, comment).
+    pub async fn approvals(&self, id: &str) -> Result<Vec<(String, i64, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT reviewer, at, comment FROM approvals WHERE request_id = $1 ORDER BY at",
+        )
+        .bind(id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    db::str_col(r, "reviewer")?,
+                    db::int(r, "at")?,
+                    db::opt_str(r, "comment")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Requests, newest first, filtered.
+    pub async fn list(
+        &self,
+        filters: &BTreeMap<String, String>,
+        limit: i64,
+    ) -> Result<Vec<RequestRow>> {
+        let mut sql = format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1");
+        let mut binds: Vec<String> = Vec::new();
+        for col in ["state", "repository", "source", "reviewer"] {
+            if let Some(v) = filters.get(col) {
+                binds.push(v.clone());
+                sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+            }
+        }
+        let mut q_since = None;
+        if let Some(s) = filters.get("since") {
+            q_since = Some(crate::time::parse_rfc3339(s).ok_or_else(|| {
+                AppError::BadRequest(format!("`since={s}`: expected an RFC 3339 time"))
+            })?);
+            sql.push_str(&format!(" AND created_at >= ${}", binds.len() + 1));
+        }
+        sql.push_str(&format!(
+            " ORDER BY created_at DESC LIMIT {}",
+            limit.clamp(1, 100_000)
+        ));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        if let Some(s) = q_since {
+            q = q.bind(s);
+        }
+        let rows = q.fetch_all(&self.db.pool).await?;
+        rows.iter().map(RequestRow::from_row).collect()
+    }
+
+    /// A reviewer approves. With `approvals = N` the request is approved at the Nth distinct
+    /// reviewer; before that it stays pending.
+    pub async fn approve(
+        &self,
+        id: &str,
+        reviewer: &str,
+        comment: Option<String>,
+    ) -> Result<RequestRow> {
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.pool.begin().await?;
+        let row = self.locked_pending(&mut tx, id).await?;
+        sqlx::query(
+            "INSERT INTO approvals (request_id, reviewer, at, comment) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (request_id, reviewer) DO NOTHING",
+        )
+        .bind(id)
+        .bind(reviewer)
+        .bind(now_ms())
+        .bind(&comment)
+        .execute(&mut *tx)
+        .await?;
+        let n = db::int(
+            &sqlx::query(
+                "SELECT COUNT(DISTINCT reviewer) AS n FROM approvals WHERE request_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?,
+            "n",
+        )?;
+        if n < row.approvals_needed {
+            tx.commit().await?;
+            tracing::info!(request = %id, reviewer, approvals = n, needed = row.approvals_needed, "approval counted");
+            return self.get(id).await;
+        }
+        let why = if row.approvals_needed > 1 {
+            format!("approved by {n} reviewers")
+        } else {
+            format!("approved by {reviewer}")
+        };
+        let out = self
+            .finish(&mut tx, row, "approved", Some(reviewer), comment, why)
+            .await?;
+        tx.commit().await?;
+        self.metrics.approved.fetch_add(1, Ordering::Relaxed);
+        let _ = self.decided.send(out.id.clone());
+        Ok(out)
+    }
+
+    /// A reviewer denies: one deny ends the request.
+    pub async fn deny(
+        &self,
+        id: &str,
+        reviewer: &str,
+        comment: Option<String>,
+    ) -> Result<RequestRow> {
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.pool.begin().await?;
+        let row = self.locked_pending(&mut tx, id).await?;
+        let out = self
+            .finish(
+                &mut tx,
+                row,
+                "denied",
+                Some(reviewer),
+                comment,
+                format!("denied by {reviewer}"),
+            )
+            .await?;
+        tx.commit().await?;
+        self.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        let _ = self.decided.send(out.id.clone());
+        Ok(out)
+    }
+
+    async fn locked_pending(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+    ) -> Result<RequestRow> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE id = $1{}",
+            self.db.for_update()
+        )))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let row = RequestRow::from_row(&r)?;
+        if row.state != "pending" {
+            return Err(AppError::Conflict(format!(
+                "request {id} is already decided: {}",
+                row.state
+            )));
+        }
+        Ok(row)
+    }
+
+    async fn finish(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        mut row: RequestRow,
+        state: &str,
+        reviewer: Option<&str>,
+        comment: Option<String>,
+        why: String,
+    ) -> Result<RequestRow> {
+        let now = now_ms();
+        let n = sqlx::query(
+            "UPDATE requests SET state = $1, decided_at = $2, reviewer = $3, comment = $4, why = $5 \
+             WHERE id = $6 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(now)
+        .bind(reviewer)
+        .bind(&comment)
+        .bind(&why)
+        .bind(&row.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(AppError::Conflict(format!(
+                "request {} is already decided",
+                row.id
+            )));
+        }
+        row.state = state.into();
+        row.decided_at = Some(now);
+        row.reviewer = reviewer.map(str::to_string);
+        row.comment = comment;
+        row.why = why;
+        self.append_audit(tx, &row, None).await?;
+        tracing::info!(request = %row.id, state, reviewer = reviewer.unwrap_or("-"), "request decided");
+        Ok(row)
+    }
+
+    /// Decides every pending request whose time is up: deny, or approve where the deciding
+    /// rule says `on_timeout = "approve"`. Returns how many were decided.
+    pub async fn sweep_timeouts(&self) -> Result<usize> {
+        let due =
+            sqlx::query("SELECT id FROM requests WHERE state = 'pending' AND timeout_at <= $1")
+                .bind(now_ms())
+                .fetch_all(&self.db.pool)
+                .await?;
+        let mut n = 0;
+        for r in due {
+            let id = db::str_col(&r, "id")?;
+            let _w = self.write_lock.lock().await;
+            let mut tx = self.db.pool.begin().await?;
+            let row = match self.locked_pending(&mut tx, &id).await {
+                Ok(r) => r,
+                Err(AppError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let (state, why) = if row.on_timeout == "approve" {
+                (
+                    "approved",
+                    format!(
+                        "nobody answered in time; rule `{}` approves on timeout",
+                        row.rule.as_deref().unwrap_or("-")
+                    ),
+                )
+            } else {
+                ("timed_out", "nobody answered in time: denied".to_string())
+            };
+            let out = self.finish(&mut tx, row, state, None, None, why).await?;
+            tx.commit().await?;
+            self.metrics.timed_out.fetch_add(1, Ordering::Relaxed);
+            let _ = self.decided.send(out.id.clone());
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Records the exit code of a command that was allowed to run; it lands in the audit
+    /// trail as a second record of the same request (`"event": "exit"`).
+    pub async fn record_exit(&self, token: &ShellToken, client_id: &str, code: i32) -> Result<()> {
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.pool.begin().await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE token_id = $1 AND client_id = $2{}",
+            self.db.for_update()
+        )))
+        .bind(&token.id)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let mut row = RequestRow::from_row(&r)?;
+        if row.outcome() != Some(Outcome::Allow) {
+            return Err(AppError::Conflict(format!(
+                "request `{client_id}` was not allowed to run"
+            )));
+        }
+        if row.exit_code.is_some() {
+            return Ok(()); // A resent exit report: already recorded.
+        }
+        sqlx::query("UPDATE requests SET exit_code = $1 WHERE id = $2")
+            .bind(i64::from(code))
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        row.exit_code = Some(i64::from(code));
+        self.append_audit(&mut tx, &row, Some("exit")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a checkpoint of the chain's head when it moved since the last one.
+    pub async fn checkpoint(&self) -> Result<()> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.db.pool)
+            .await?;
+        let seq = db::int(&head, "seq")?;
+        if seq == 0 {
+            return Ok(());
+        }
+        let hash = db::str_col(&head, "hash")?;
+        let cp = audit::sign_checkpoint(
+            &self.signing_key,
+            u64::try_from(seq).unwrap_or(0),
+            &hash,
+            &rfc3339(now_ms()),
+        );
+        let body = serde_json::to_string(&cp).map_err(|e| AppError::Internal(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO checkpoints (seq, body) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(seq)
+        .bind(body)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The audit trail: records and checkpoints, as JSON Lines.
+    pub async fn audit_export(&self) -> Result<Vec<Value>> {
+        self.checkpoint().await?;
+        let recs = sqlx::query("SELECT seq, record FROM audit ORDER BY seq")
+            .fetch_all(&self.db.pool)
+            .await?;
+        let cps = sqlx::query("SELECT seq, body FROM checkpoints ORDER BY seq")
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut cps = cps.iter().peekable();
+        let mut out = Vec::with_capacity(recs.len());
+        for r in &recs {
+            let seq = db::int(r, "seq")?;
+            out.push(
+                serde_json::from_str(&db::str_col(r, "record")?)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+            while let Some(c) = cps.next_if(|c| c.try_get::<i64, _>("seq").is_ok_and(|s| s <= seq))
+            {
+                let body: Value = serde_json::from_str(&db::str_col(c, "body")?)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                out.push(json!({ "checkpoint": body }));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reloads the policy from its file. A bad policy is refused with file:line:col and the
+    /// old one stays in force.
+    pub fn reload_policy(&self) -> Result<usize> {
+        let path = {
+            let p = self
+                .policy
+                .read()
+                .map_err(|_| AppError::Internal("policy lock".into()))?;
+            p.path.clone()
+        };
+        let Some(path) = path else {
+            return Err(AppError::BadRequest(
+                "the server runs without a policy file".into(),
+            ));
+        };
+        let (policy, text) = load_policy(&path)?;
+        let n = policy.rules.len();
+        let mut p = self
+            .policy
+            .write()
+            .map_err(|_| AppError::Internal("policy lock".into()))?;
+        *p = LoadedPolicy {
+            policy: Arc::new(policy),
+            path: Some(path),
+            text,
+        };
+        tracing::info!(rules = n, "policy reloaded");
+        Ok(n)
+    }
+}
+
+/// Reads and compiles a policy file.
+pub fn load_policy(path: &std::path::Path) -> Result<(Policy, String)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
+    let policy = Policy::from_toml(&text, &path.display().to_string())
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok((policy, text))
+}

@@ -1,0 +1,185 @@
+//! `/ws/shell`: a shell asks, waits and reports the exit code (see
+//! `expacti_core::protocol`). One request at a time per connection; a shell that reconnects
+//! with the same request id resumes the same request.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use expacti_core::protocol::{ClientMessage, MAX_FRAME, ServerMessage};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::{AppError, Result};
+use crate::state::{AppState, NewRequest, RequestRow, ShellToken};
+use crate::time::now_ms;
+
+/// How often the server pings an idle shell.
+const PING_EVERY: Duration = Duration::from_secs(15);
+/// A shell silent this long (no frame, no pong) is dropped; its request stays and resumes.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// How often a waiting request is re-read from the database (decisions made elsewhere).
+const RECHECK_EVERY: Duration = Duration::from_millis(1000);
+/// Malformed frames tolerated before the connection is closed.
+const MAX_ERRORS: u32 = 8;
+
+/// The upgrade: the shell token is checked before the WebSocket opens.
+pub async fn handler(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(token) = crate::api::shell_token(&state, header).await? else {
+        state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+        return Err(AppError::Unauthorized);
+    };
+    Ok(ws
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| async move {
+            state.metrics.shells.fetch_add(1, Ordering::Relaxed);
+            session(state.clone(), token, socket).await;
+            state.metrics.shells.fetch_sub(1, Ordering::Relaxed);
+        }))
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(t) => socket.send(Message::Text(t.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+fn decision(row: &RequestRow) -> Option<ServerMessage> {
+    Some(ServerMessage::Decision {
+        id: row.client_id.clone(),
+        request: row.id.clone(),
+        command_sha256: row.command_sha256.clone(),
+        outcome: row.outcome()?,
+        why: row.why.clone(),
+        reviewer: row.reviewer.clone(),
+    })
+}
+
+async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket) {
+    let mut decided = state.decided.subscribe();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    let mut last_seen = tokio::time::Instant::now();
+    let mut waiting: Option<String> = None;
+    let mut errors = 0u32;
+    loop {
+        tokio::select! {
+            msg = socket.recv() => {
+                last_seen = tokio::time::Instant::now();
+                let text = match msg {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => {
+                        errors += 1;
+                        state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                        send(&mut socket, &ServerMessage::Error { id: None, message: "binary frames are not accepted: send JSON text".into() }).await;
+                        if errors >= MAX_ERRORS { return close(socket, "too many bad frames").await; }
+                        continue;
+                    }
+                    Some(Ok(Message::Text(t))) => t,
+                };
+                let msg: ClientMessage = match serde_json::from_str(text.as_str()) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        errors += 1;
+                        state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                        send(&mut socket, &ServerMessage::Error { id: None, message: format!("malformed message: {e}") }).await;
+                        if errors >= MAX_ERRORS { return close(socket, "too many bad frames").await; }
+                        continue;
+                    }
+                };
+                match msg {
+                    ClientMessage::Ping => { send(&mut socket, &ServerMessage::Pong).await; }
+                    ClientMessage::Request { id, command, context, timeout_secs } => {
+                        let req = NewRequest { client_id: id.clone(), command, context, timeout_secs };
+                        match state.submit(&token, req).await {
+                            Ok(s) => {
+                                if let Some(d) = decision(&s.row) {
+                                    waiting = None;
+                                    if !send(&mut socket, &d).await { return; }
+                                } else {
+                                    let left = (s.row.timeout_at - now_ms()).max(0) / 1000;
+                                    let url = format!("{}/requests/{}", state.public_url, s.row.id);
+                                    let p = ServerMessage::Pending { id, request: s.row.id.clone(), url,
+                                        expires_in_secs: u64::try_from(left).unwrap_or(0), risk: s.row.risk_level.clone() };
+                                    waiting = Some(s.row.id);
+                                    if !send(&mut socket, &p).await { return; }
+                                }
+                            }
+                            Err(e) => {
+                                state.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                                let message = match e { AppError::Db(_) | AppError::Internal(_) => "the server could not record the request".to_string(), e => e.to_string() };
+                                if !send(&mut socket, &ServerMessage::Error { id: Some(id), message }).await { return; }
+                            }
+                        }
+                    }
+                    ClientMessage::Exit { id, code } => {
+                        let m = match state.record_exit(&token, &id, code).await {
+                            Ok(()) => ServerMessage::ExitRecorded { id },
+                            Err(e) => ServerMessage::Error { id: Some(id), message: e.to_string() },
+                        };
+                        if !send(&mut socket, &m).await { return; }
+                    }
+                }
+            }
+            r = decided.recv(), if waiting.is_some() => {
+                let hit = match r {
+                    Ok(id) => waiting.as_deref() == Some(id.as_str()),
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return,
+                };
+                if hit && !deliver_if_decided(&state, &mut socket, &mut waiting).await { return; }
+            }
+            _ = recheck.tick(), if waiting.is_some() => {
+                if !deliver_if_decided(&state, &mut socket, &mut waiting).await { return; }
+            }
+            _ = ping.tick() => {
+                if last_seen.elapsed() > IDLE_LIMIT { return close(socket, "idle").await; }
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { return; }
+            }
+        }
+    }
+}
+
+/// Sends the decision of the awaited request if it is decided; false when the socket failed.
+async fn deliver_if_decided(
+    state: &AppState,
+    socket: &mut WebSocket,
+    waiting: &mut Option<String>,
+) -> bool {
+    let Some(id) = waiting.clone() else {
+        return true;
+    };
+    match state.get(&id).await {
+        Ok(row) => match decision(&row) {
+            Some(d) => {
+                *waiting = None;
+                send(socket, &d).await
+            }
+            None => true,
+        },
+        // The database is unreachable: keep waiting; the shell's own timeout still holds.
+        Err(_) => true,
+    }
+}
+
+async fn close(mut socket: WebSocket, why: &str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1008,
+            reason: why.to_string().into(),
+        })))
+        .await;
+}
