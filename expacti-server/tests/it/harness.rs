@@ -1,0 +1,321 @@
+//! Starts the real `expacti-server` binary on a loopback port, on SQLite in a temporary data
+//! directory or on a fresh PostgreSQL database, and talks to it over HTTP and WebSocket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const POLICY: &str = r#"
+version = 1
+[settings]
+default = "review"
+timeout = "10m"
+deny_at = "critical"
+
+[[rule]]
+id = "markers"
+action = "allow"
+match = ["touch *", "echo allowed **"]
+
+[[rule]]
+id = "two-person"
+action = "review"
+match = "mkdir */two-*"
+approvals = 2
+
+[[rule]]
+id = "lenient"
+action = "review"
+match = "mkdir */lenient-*"
+on_timeout = "approve"
+
+[[rule]]
+id = "forbidden"
+action = "deny"
+match = "echo forbidden **"
+"#;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    )
+}
+
+/// The PostgreSQL server tests use: `EXPACTI_TEST_POSTGRES` or the machine's local one.
+fn pg_base() -> String {
+    std::env::var("EXPACTI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+/// A fresh PostgreSQL database URL, or `None` (with a loud message) when there is no
+/// PostgreSQL; `EXPACTI_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes that a failure.
+pub async fn pg_database() -> Option<String> {
+    let admin = format!("{}/test", pg_base());
+    let name = unique("expacti_it_");
+    sqlx::any::install_default_drivers();
+    let res = async {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        Ok::<_, sqlx::Error>(())
+    }
+    .await;
+    match res {
+        Ok(()) => Some(format!("{}/{name}", pg_base())),
+        Err(e) => {
+            if std::env::var("EXPACTI_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!(
+                    "PostgreSQL is required (EXPACTI_REQUIRE_POSTGRES=1) but {admin} failed: {e}"
+                );
+            }
+            let msg = format!(
+                "SKIPPED: PostgreSQL tests: cannot reach {admin} ({e}); set EXPACTI_TEST_POSTGRES"
+            );
+            eprintln!("{msg}");
+            // Past the test harness's output capture, so it is seen.
+            if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+                let _ = writeln!(tty, "{msg}");
+            }
+            None
+        }
+    }
+}
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub data: PathBuf,
+    pub database: Option<String>,
+    pub policy: PathBuf,
+    pub admin: String,
+    pub shell: String,
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_expacti-server"))
+}
+
+impl Server {
+    /// Starts a server on a fresh database; `None` when the backend is not available here.
+    pub async fn start(backend: Backend) -> Option<Server> {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(pg_database().await?),
+        };
+        let data = std::env::temp_dir().join(unique("expacti-it-"));
+        std::fs::create_dir_all(&data).unwrap();
+        let policy = data.join("policy.toml");
+        std::fs::write(&policy, POLICY).unwrap();
+        let (child, addr) = spawn(&data, database.as_deref(), &policy, "127.0.0.1:0");
+        let mut s = Server {
+            child,
+            addr,
+            data,
+            database,
+            policy,
+            admin: String::new(),
+            shell: String::new(),
+        };
+        s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
+        s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
+        Some(s)
+    }
+
+    /// Runs an admin command against the same storage; returns its standard output.
+    pub fn admin_cmd(&self, args: &[&str]) -> String {
+        let mut c = bin();
+        c.args(args).arg("--data").arg(&self.data);
+        if let Some(db) = &self.database {
+            c.arg("--database").arg(db);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// Adds a reviewer with an API token.
+    pub fn reviewer(&self, name: &str, role: &str) -> String {
+        self.admin_cmd(&["reviewer", "add", "--name", name, "--role", role]);
+        self.admin_cmd(&["reviewer", "token", "create", "--name", name])
+    }
+
+    /// `kill -9` and start again on the same storage (a new port).
+    pub fn crash_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let (child, addr) = spawn(
+            &self.data,
+            self.database.as_deref(),
+            &self.policy,
+            "127.0.0.1:0",
+        );
+        self.child = child;
+        self.addr = addr;
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws/shell", self.addr)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> (u16, String) {
+        http(&self.addr, "GET", path, Some(token), None)
+    }
+
+    pub fn post(&self, path: &str, token: &str, body: &str) -> (u16, String) {
+        http(&self.addr, "POST", path, Some(token), Some(body))
+    }
+
+    pub fn json(&self, path: &str, token: &str) -> Value {
+        let (s, b) = self.get(path, token);
+        assert_eq!(s, 200, "{path}: {b}");
+        serde_json::from_str(&b).unwrap()
+    }
+
+    /// The ids of pending requests.
+    pub fn pending(&self) -> Vec<String> {
+        self.json("/api/requests?state=pending", &self.admin)["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Waits until exactly one request is pending and returns its id.
+    pub async fn one_pending(&self) -> String {
+        for _ in 0..200 {
+            let p = self.pending();
+            if p.len() == 1 {
+                return p[0].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no single pending request: {:?}", self.pending());
+    }
+
+    pub fn marker(&self, name: &str) -> PathBuf {
+        self.data.join(name)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn spawn(data: &Path, database: Option<&str>, policy: &Path, listen: &str) -> (Child, String) {
+    let mut c = bin();
+    c.args(["serve", "--listen", listen, "--policy"])
+        .arg(policy)
+        .arg("--data")
+        .arg(data)
+        .env("EXPACTI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(db) = database {
+        c.arg("--database").arg(db);
+    }
+    let mut child = c.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    (child, addr)
+}
+
+/// A minimal HTTP/1.1 client (one request per connection).
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.unwrap_or("");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    if method == "POST" {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let text = String::from_utf8_lossy(&resp).to_string();
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].strip_prefix("\r\n").unwrap_or(&rest[n..]);
+    }
+    out
+}
