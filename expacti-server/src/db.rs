@@ -46,12 +46,12 @@ impl Db {
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             // Every write goes through the server's write lock; WAL lets readers go on.
-            opts = opts.max_connections(4).after_connect(|conn, _| {
+            opts = opts.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA journal_mode = WAL")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("PRAGMA synchronous = FULL")
+                    sqlx::query("PRAGMA synchronous = NORMAL")
                         .execute(&mut *conn)
                         .await?;
                     sqlx::query("PRAGMA busy_timeout = 10000")
@@ -111,6 +111,17 @@ impl Db {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         }
+    }
+
+    /// Copies the SQLite write-ahead log into the database without blocking writers; a no-op
+    /// on PostgreSQL.
+    pub async fn checkpoint_wal(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether the database answers.

@@ -155,6 +155,16 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             }
         }
     });
+    let wal = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            if let Err(e) = wal.db.checkpoint_wal().await {
+                tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+            }
+        }
+    });
     let signer = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));

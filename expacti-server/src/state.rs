@@ -298,8 +298,9 @@ impl AppState {
             self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
             return Ok(Submitted { row, resumed: true });
         }
-        let mut ctx = Context::default();
-        ctx.values = req.context.clone();
+        let mut ctx = Context {
+            values: req.context.clone(),
+        };
         for (key, scope) in [
             ("repository", &token.repository),
             ("environment", &token.environment),
