@@ -71,7 +71,9 @@ async fn main() -> anyhow::Result<()> {
     let db = storage.open().await?;
     let (_, token) = expacti_server::admin::create_shell_token(&db, "load", None, None).await?;
     drop(db);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let opts = expacti_server::ServeOptions {
         listen: listen.clone(),

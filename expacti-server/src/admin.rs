@@ -27,8 +27,11 @@ pub fn write_private(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| AppError::Config(format!("cannot write {}: {e}", path.display())))
 }
 
-/// On first start (no reviewers at all) creates the reviewer `admin` with a random password,
+/// On first use (no reviewers at all) creates the reviewer `admin` with a random password,
 /// written to `DATA/initial-admin-password` (mode 0600), and says so on standard error.
+/// Every command that opens the storage does this, so `reviewer token create --name admin`
+/// works before the first `serve`; of processes racing here, only the one whose insert
+/// lands writes the file.
 pub async fn ensure_admin(db: &Db, data: &Path) -> Result<()> {
     let n = db::int(
         &sqlx::query("SELECT COUNT(*) AS n FROM reviewers")
@@ -40,10 +43,21 @@ pub async fn ensure_admin(db: &Db, data: &Path) -> Result<()> {
         return Ok(());
     }
     let password = expacti_core::audit::hex(&auth::random_bytes::<12>()?);
+    let inserted = sqlx::query(
+        "INSERT INTO reviewers (name, password_hash, role, created_at) VALUES ('admin', $1, 'admin', $2) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(auth::hash_password(&password)?)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(());
+    }
     let path = data.join("initial-admin-password");
     let _ = std::fs::remove_file(&path);
     write_private(&path, &password)?;
-    add_reviewer(db, "admin", Role::Admin, &password).await?;
     eprintln!(
         "expacti-server: created the reviewer `admin`; its password is in {} (delete the file once \
          you have it). Create an API token with `expacti-server reviewer token create --name admin`.",

@@ -73,7 +73,7 @@ impl Db {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if self.backend == Backend::Postgres {
             // Replicas starting together migrate one at a time.
             sqlx::query("SELECT pg_advisory_xact_lock(7274856)")
@@ -103,6 +103,16 @@ impl Db {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so a transaction that reads
+    /// and then writes never fails on another process's commit (admin commands run beside
+    /// the server); a plain `BEGIN` on PostgreSQL, where rows are locked `FOR UPDATE`.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// `FOR UPDATE` where the database has row locks.

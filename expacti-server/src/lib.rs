@@ -46,7 +46,9 @@ impl Storage {
             .database
             .clone()
             .unwrap_or_else(|| db::sqlite_url(&self.data));
-        Db::open(&url).await
+        let db = Db::open(&url).await?;
+        admin::ensure_admin(&db, &self.data).await?;
+        Ok(db)
     }
 }
 
@@ -119,7 +121,6 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         ),
     };
     let key = signing_key(&opts.storage.data)?;
-    admin::ensure_admin(&db, &opts.storage.data).await?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", opts.listen)))?;

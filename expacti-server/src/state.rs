@@ -363,7 +363,7 @@ impl AppState {
             exit_code: None,
         };
         let _w = self.write_lock.lock().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO requests ({REQUEST_COLS}, repository, source) VALUES \
              ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) \
@@ -559,7 +559,7 @@ impl AppState {
         comment: Option<String>,
     ) -> Result<RequestRow> {
         let _w = self.write_lock.lock().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = self.locked_pending(&mut tx, id).await?;
         sqlx::query(
             "INSERT INTO approvals (request_id, reviewer, at, comment) VALUES ($1, $2, $3, $4) \
@@ -607,7 +607,7 @@ impl AppState {
         comment: Option<String>,
     ) -> Result<RequestRow> {
         let _w = self.write_lock.lock().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = self.locked_pending(&mut tx, id).await?;
         let out = self
             .finish(
@@ -699,7 +699,7 @@ impl AppState {
         for r in due {
             let id = db::str_col(&r, "id")?;
             let _w = self.write_lock.lock().await;
-            let mut tx = self.db.pool.begin().await?;
+            let mut tx = self.db.begin().await?;
             let row = match self.locked_pending(&mut tx, &id).await {
                 Ok(r) => r,
                 Err(AppError::Conflict(_)) => continue,
@@ -729,7 +729,7 @@ impl AppState {
     /// trail as a second record of the same request (`"event": "exit"`).
     pub async fn record_exit(&self, token: &ShellToken, client_id: &str, code: i32) -> Result<()> {
         let _w = self.write_lock.lock().await;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLS} FROM requests WHERE token_id = $1 AND client_id = $2{}",
             self.db.for_update()

@@ -231,6 +231,30 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.data);
+        if let Some(url) = self.database.take() {
+            // Drop the test's database, on a thread with its own runtime (Drop may run inside
+            // the test's runtime).
+            let name = url.rsplit('/').next().unwrap_or_default().to_string();
+            let admin = format!("{}/test", pg_base());
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                        .await
+                        .ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await
+                    .ok()
+                })
+            })
+            .join();
+        }
     }
 }
 
