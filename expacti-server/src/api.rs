@@ -71,6 +71,25 @@ impl FromRequestParts<Arc<AppState>> for Reviewer {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        if header.is_none() {
+            // The dashboard: a signed session cookie, and the CSRF checks on anything that
+            // changes state.
+            let session = crate::web::cookie(&parts.headers)
+                .and_then(|c| crate::web::check_session(&state.session_key, c))
+                .ok_or(AppError::Unauthorized)?;
+            let safe = matches!(
+                parts.method,
+                axum::http::Method::GET | axum::http::Method::HEAD
+            );
+            if !safe && !crate::web::csrf_ok(&parts.headers, &session, None) {
+                return Err(AppError::Forbidden(
+                    "missing or wrong CSRF token: reload the page".into(),
+                ));
+            }
+            return crate::web::session_reviewer(state, &session)
+                .await?
+                .ok_or(AppError::Unauthorized);
+        }
         let tok = auth::bearer(header).ok_or(AppError::Unauthorized)?;
         let (id, secret) =
             auth::split_token(auth::API_PREFIX, tok).ok_or(AppError::Unauthorized)?;
@@ -140,7 +159,98 @@ pub async fn get(
 ) -> Result<Json<Value>> {
     let row = st.get(&id).await?;
     let a = st.approvals(&id).await?;
-    Ok(Json(row.to_json(&a)))
+    let mut v = row.to_json(&a);
+    // What ran before it in the same run, with decisions and exit codes.
+    let run = row.context.get("run_id").and_then(Value::as_str);
+    let mut previous = Vec::new();
+    if let Some(run) = run {
+        let mut f = BTreeMap::from([("run_id".to_string(), run.to_string())]);
+        if let Some(r) = row.context.get("repository").and_then(Value::as_str) {
+            f.insert("repository".into(), r.to_string());
+        }
+        for p in st.list(&f, 200).await? {
+            if p.created_at < row.created_at || (p.created_at == row.created_at && p.id < row.id) {
+                previous.push(json!({
+                    "id": p.id, "command": p.command, "decision": p.state,
+                    "exit_code": p.exit_code, "requested_at": crate::time::rfc3339(p.created_at),
+                    "step": p.context.get("step"),
+                }));
+            }
+        }
+        previous.reverse();
+    }
+    if let Value::Object(m) = &mut v {
+        m.insert("previous".into(), Value::Array(previous));
+        m.insert("nearest".into(), json!(st.policy().nearest(&row.command)));
+        m.insert(
+            "now".into(),
+            json!(crate::time::rfc3339(crate::time::now_ms())),
+        );
+    }
+    Ok(Json(v))
+}
+
+/// `GET /api/audit/status`: whether the stored chain verifies (the same check as
+/// `expacti audit verify`).
+pub async fn audit_status(State(st): State<Arc<AppState>>, _r: Reviewer) -> Result<Json<Value>> {
+    let recs = st.audit_export().await?;
+    let text: String = recs.iter().map(|r| format!("{r}\n")).collect();
+    let key = expacti_core::audit::public_key(&st.signing_key);
+    let rep = expacti_core::audit::verify(&text, Some(&key));
+    Ok(Json(json!({
+        "ok": rep.ok() || (rep.records == 0 && rep.checkpoints == 0),
+        "records": rep.records,
+        "checkpoints": rep.checkpoints,
+        "covered_to": rep.covered_to,
+        "findings": rep.findings,
+        "key": key,
+    })))
+}
+
+/// `GET /api/admin/tokens` (admin): shell tokens, never their secrets.
+pub async fn admin_tokens(State(st): State<Arc<AppState>>, r: Reviewer) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    let rows = sqlx::query(
+        "SELECT id, name, repository, environment, created_at, revoked_at FROM shell_tokens ORDER BY created_at",
+    )
+    .fetch_all(&st.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for t in &rows {
+        out.push(json!({
+            "id": db::str_col(t, "id")?, "name": db::str_col(t, "name")?,
+            "repository": db::opt_str(t, "repository")?, "environment": db::opt_str(t, "environment")?,
+            "created_at": crate::time::rfc3339(db::int(t, "created_at")?),
+            "revoked": db::opt_int(t, "revoked_at")?.is_some(),
+        }));
+    }
+    Ok(Json(json!({ "tokens": out })))
+}
+
+/// `POST /api/admin/tokens/{id}/revoke` (admin).
+pub async fn admin_revoke(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    crate::admin::revoke_shell_token(&st.db, &id).await?;
+    tracing::info!(token = %id, by = %r.name, "shell token revoked");
+    Ok(Json(json!({ "revoked": id })))
+}
+
+/// `GET /api/admin/reviewers` (admin).
+pub async fn admin_reviewers(State(st): State<Arc<AppState>>, r: Reviewer) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    let rows =
+        sqlx::query("SELECT name, role FROM reviewers WHERE removed_at IS NULL ORDER BY name")
+            .fetch_all(&st.db.pool)
+            .await?;
+    let mut out = Vec::new();
+    for x in &rows {
+        out.push(json!({ "name": db::str_col(x, "name")?, "role": db::str_col(x, "role")? }));
+    }
+    Ok(Json(json!({ "reviewers": out })))
 }
 
 /// The body of approve and deny.
@@ -304,16 +414,26 @@ fn csv_cell(s: &str) -> String {
 
 /// `GET /api/policy`
 pub async fn policy(State(st): State<Arc<AppState>>, _r: Reviewer) -> Result<Json<Value>> {
+    // (The lock is taken after the await below.)
+    let hits = st.rule_hits().await?;
     let p = st
         .policy
         .read()
         .map_err(|_| AppError::Internal("policy lock".into()))?;
+    let lint: Vec<Value> = p
+        .policy
+        .lint()
+        .iter()
+        .map(|f| json!({ "line": f.line, "kind": f.kind, "message": f.message }))
+        .collect();
     Ok(Json(json!({
+        "lint": lint,
         "path": p.path.as_ref().map(|p| p.display().to_string()),
         "text": p.text,
         "rules": p.policy.rules.iter().map(|r| json!({
             "id": r.id, "action": r.action, "match": r.patterns, "regex": r.regex_src,
             "max_risk": r.max_risk, "approvals": r.approvals, "line": r.line,
+            "hits": hits.get(&r.id).copied().unwrap_or(0),
         })).collect::<Vec<_>>(),
     })))
 }

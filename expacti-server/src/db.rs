@@ -19,7 +19,10 @@ pub enum Backend {
 }
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_run_id.sql")),
+];
 
 /// The database.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod state;
 pub mod time;
+pub mod web;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -78,6 +79,21 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/audit/key", get(api::audit_key))
         .route("/api/policy", get(api::policy))
         .route("/api/policy/reload", post(api::reload))
+        .route("/api/audit/status", get(api::audit_status))
+        .route("/api/admin/tokens", get(api::admin_tokens))
+        .route("/api/admin/tokens/{id}/revoke", post(api::admin_revoke))
+        .route("/api/admin/reviewers", get(api::admin_reviewers))
+        .route("/api/events", get(web::events))
+        .route("/", get(web::queue_page))
+        .route("/requests/{id}", get(web::request_page))
+        .route("/history", get(web::history_page))
+        .route("/rules", get(web::rules_page))
+        .route("/admin", get(web::admin_page))
+        .route("/login", get(web::login_page).post(web::login))
+        .route("/logout", post(web::logout))
+        .route("/assets/app.css", get(web::css))
+        .route("/assets/app.js", get(web::js))
+        .fallback(web::not_found)
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))
@@ -85,10 +101,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Reads the audit signing key from the data directory, creating it (mode 0600) on first
-/// start. Replicas must share this file.
-fn signing_key(dir: &Path) -> Result<[u8; 32]> {
-    let path = dir.join("audit-signing.key");
+/// Reads a 32-byte key from the data directory (`audit-signing.key`, `session.key`), creating
+/// it (mode 0600) on first start. Replicas must share these files.
+fn key_file(dir: &Path, file: &str) -> Result<[u8; 32]> {
+    let path = dir.join(file);
     match std::fs::read_to_string(&path) {
         Ok(t) => expacti_core::audit::unhex::<32>(t.trim()).ok_or_else(|| {
             AppError::Config(format!(
@@ -120,7 +136,8 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             String::new(),
         ),
     };
-    let key = signing_key(&opts.storage.data)?;
+    let key = key_file(&opts.storage.data, "audit-signing.key")?;
+    let session_key = key_file(&opts.storage.data, "session.key")?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", opts.listen)))?;
@@ -144,6 +161,8 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             .trim_end_matches('/')
             .to_string(),
         signing_key: key,
+        session_key,
+        logins: web::LoginLimiter::default(),
         metrics: Metrics::default(),
     });
     let sweeper = state.clone();
@@ -188,7 +207,8 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     // stop. Their requests stay in the database and resume on reconnect.
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown().await;
         signalled.notify_one();
     });

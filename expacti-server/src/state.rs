@@ -74,12 +74,16 @@ pub struct AppState {
     pub policy: RwLock<LoadedPolicy>,
     /// Serialises writes (SQLite has one writer; PostgreSQL replicas also lock the audit head).
     pub write_lock: Mutex<()>,
-    /// Request ids, sent after each decision is committed.
+    /// Request ids, sent after each new request and each decision is committed.
     pub decided: broadcast::Sender<String>,
     /// Where the dashboard is, for links.
     pub public_url: String,
     /// The audit signing key.
     pub signing_key: [u8; 32],
+    /// The key that signs dashboard session cookies.
+    pub session_key: [u8; 32],
+    /// Failed dashboard logins.
+    pub logins: crate::web::LoginLimiter,
     /// Counters.
     pub metrics: Metrics,
 }
@@ -365,8 +369,8 @@ impl AppState {
         let _w = self.write_lock.lock().await;
         let mut tx = self.db.begin().await?;
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO requests ({REQUEST_COLS}, repository, source) VALUES \
-             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) \
+            "INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES \
+             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) \
              ON CONFLICT (token_id, client_id) DO NOTHING"
         )))
         .bind(&row.id)
@@ -391,6 +395,7 @@ impl AppState {
         .bind(row.exit_code)
         .bind(ctx.values.get("repository"))
         .bind(ctx.values.get("source"))
+        .bind(ctx.values.get("run_id"))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -409,6 +414,7 @@ impl AppState {
         }
         tx.commit().await?;
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
+        let _ = self.decided.send(row.id.clone());
         match row.state.as_str() {
             "auto_approved" => self.metrics.auto_approved.fetch_add(1, Ordering::Relaxed),
             "auto_denied" => self.metrics.auto_denied.fetch_add(1, Ordering::Relaxed),
@@ -522,18 +528,44 @@ impl AppState {
     ) -> Result<Vec<RequestRow>> {
         let mut sql = format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
-        for col in ["state", "repository", "source", "reviewer"] {
-            if let Some(v) = filters.get(col) {
+        for (key, col) in [
+            ("state", "state"),
+            ("repository", "repository"),
+            ("source", "source"),
+            ("reviewer", "reviewer"),
+            ("risk", "risk_level"),
+            ("run_id", "run_id"),
+        ] {
+            if let Some(v) = filters.get(key).filter(|v| !v.is_empty()) {
                 binds.push(v.clone());
                 sql.push_str(&format!(" AND {col} = ${}", binds.len()));
             }
         }
-        let mut q_since = None;
-        if let Some(s) = filters.get("since") {
-            q_since = Some(crate::time::parse_rfc3339(s).ok_or_else(|| {
-                AppError::BadRequest(format!("`since={s}`: expected an RFC 3339 time"))
-            })?);
-            sql.push_str(&format!(" AND created_at >= ${}", binds.len() + 1));
+        if let Some(q) = filters.get("q").filter(|v| !v.is_empty()) {
+            // Full-text search on the command: a substring, with LIKE's wildcards escaped.
+            let esc = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            binds.push(format!("%{esc}%"));
+            sql.push_str(&format!(" AND command LIKE ${} ESCAPE '\\'", binds.len()));
+        }
+        let mut times: Vec<i64> = Vec::new();
+        for (key, op) in [("since", ">="), ("until", "<"), ("before", "<")] {
+            if let Some(s) = filters.get(key).filter(|v| !v.is_empty()) {
+                let t = crate::time::parse_rfc3339(s)
+                    .or_else(|| crate::time::parse_rfc3339(&format!("{s}T00:00:00Z")))
+                    .ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "`{key}={s}`: expected an RFC 3339 time or a date"
+                        ))
+                    })?;
+                times.push(t);
+                sql.push_str(&format!(
+                    " AND created_at {op} ${}",
+                    binds.len() + times.len()
+                ));
+            }
         }
         sql.push_str(&format!(
             " ORDER BY created_at DESC LIMIT {}",
@@ -543,8 +575,8 @@ impl AppState {
         for b in &binds {
             q = q.bind(b);
         }
-        if let Some(s) = q_since {
-            q = q.bind(s);
+        for t in times {
+            q = q.bind(t);
         }
         let rows = q.fetch_all(&self.db.pool).await?;
         rows.iter().map(RequestRow::from_row).collect()
@@ -757,6 +789,18 @@ impl AppState {
         self.append_audit(&mut tx, &row, Some("exit")).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many requests each rule decided.
+    pub async fn rule_hits(&self) -> Result<BTreeMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT rule, COUNT(*) AS n FROM requests WHERE rule IS NOT NULL GROUP BY rule",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((db::str_col(r, "rule")?, db::int(r, "n")?)))
+            .collect()
     }
 
     /// Signs a checkpoint of the chain's head when it moved since the last one.

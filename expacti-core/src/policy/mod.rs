@@ -6,7 +6,9 @@
 //! at the rules that can match each part.
 
 mod lint;
+mod nearest;
 pub(crate) mod pattern;
+pub use nearest::Nearest;
 mod verdict;
 
 use std::collections::HashMap;

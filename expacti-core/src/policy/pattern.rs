@@ -247,6 +247,11 @@ impl Pattern {
         })
     }
 
+    /// Whether pattern word `i` matches one subject word (`**` matches any).
+    pub(crate) fn matches_word(&self, i: usize, s: &Subject<'_>) -> bool {
+        self.words.get(i).is_some_and(|w| word_matches(w, s))
+    }
+
     /// True when the pattern matches the words exactly (`**` absorbing any run of words).
     pub(crate) fn matches(&self, subject: &[Subject<'_>]) -> bool {
         // Wildcard matching over words with one kind of star (`**`): linear, with the
