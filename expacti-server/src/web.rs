@@ -92,7 +92,7 @@ pub fn check_session(key: &[u8; 32], value: &str) -> Option<Session> {
 }
 
 /// The session cookie of a request, if any.
-pub fn cookie<'a>(headers: &'a HeaderMap) -> Option<&'a str> {
+pub fn cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -289,20 +289,16 @@ pub async fn logout() -> Response {
 pub async fn events(State(st): State<Arc<AppState>>, _r: Reviewer) -> Response {
     let rx = st.decided.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(id) => {
-                    return Some((
-                        Ok::<_, Infallible>(Event::default().event("changed").data(id)),
-                        rx,
-                    ));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("changed").data("*")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let data = match rx.recv().await {
+            Ok(id) => id,
+            // Missed some: tell the page to reload everything.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "*".to_string(),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((
+            Ok::<_, Infallible>(Event::default().event("changed").data(data)),
+            rx,
+        ))
     });
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

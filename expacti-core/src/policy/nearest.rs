@@ -32,8 +32,8 @@ const MAX_PATTERNS: usize = 5_000;
 /// Parts longer than this are not aligned.
 const MAX_WORDS: usize = 64;
 
-fn pat_text(w: &PatWord, src: &[&str], i: usize) -> String {
-    let _ = w;
+/// The source text of pattern word `i` (patterns are split at white space for display).
+fn pat_text(src: &[&str], i: usize) -> String {
     src.get(i).map_or_else(String::new, |s| (*s).to_string())
 }
 
@@ -125,7 +125,7 @@ fn align(pat: &Pattern, src: &[&str], subj: &[Subject<'_>]) -> (usize, Vec<Strin
                 out.push(format!(
                     "`{}` where the rule has `{}`",
                     subj[j].text,
-                    pat_text(&pat.words[i], src, i)
+                    pat_text(src, i)
                 ));
             }
             i += 1;
@@ -134,7 +134,7 @@ fn align(pat: &Pattern, src: &[&str], subj: &[Subject<'_>]) -> (usize, Vec<Strin
             out.push(format!("extra word `{}`", subj[j].text));
             j += 1;
         } else if i < n {
-            out.push(format!("missing `{}`", pat_text(&pat.words[i], src, i)));
+            out.push(format!("missing `{}`", pat_text(src, i)));
             i += 1;
         } else {
             break;

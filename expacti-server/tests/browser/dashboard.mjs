@@ -70,11 +70,12 @@ try {
   const row = page.locator("#queue li").first();
   await row.waitFor({ timeout: 15000 });
   const cmd = await row.locator(".cmd").textContent();
-  assert.match(cmd, /^mkdir .*approve-me$/);
+  assert.match(cmd, /^mkdir .*approve-me && chmod 777 /);
   await shots(page, "queue");
   await row.locator("a").click();
   await page.waitForSelector("#approve");
   assert.match(await page.locator("#command").textContent(), /approve-me/);
+  assert.match(await page.locator("#command mark").first().textContent(), /chmod/, "the risky span is marked");
   const ctxText = await page.locator("#context").textContent();
   assert.match(ctxText, /repositoryacme\/app/, ctxText);
   assert.match(await page.locator("#previous").textContent(), /echo allowed first-step/, "what ran before it in the run");

@@ -119,7 +119,7 @@ async fn dashboard_in_chromium() {
             }
         }
     });
-    let mut expect = |want: &str| -> String {
+    let expect = |want: &str| -> String {
         loop {
             let l = rx
                 .recv_timeout(Duration::from_secs(90))
@@ -140,7 +140,7 @@ async fn dashboard_in_chromium() {
 
     expect("STEP approve");
     let dir = s.marker("approve-me");
-    let waiting = spawn_run(&s, format!("mkdir {}", dir.display()));
+    let waiting = spawn_run(&s, format!("mkdir {0} && chmod 777 {0}", dir.display()));
     s.one_pending().await;
     writeln!(to_node, "GO approve").unwrap();
     expect("APPROVED");
