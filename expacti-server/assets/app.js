@@ -51,7 +51,8 @@ const risk = (r) => el("span", { class: `badge ${r.level}` }, `${r.level} ${r.sc
 function events(onChange) {
   const live = $("#live");
   const es = new EventSource("/api/events");
-  es.addEventListener("open", () => { if (live) live.textContent = "live"; });
+  // On every (re)connection, reload: what changed while no stream was open is not lost.
+  es.addEventListener("open", () => { if (live) live.textContent = "live"; onChange("*"); });
   es.addEventListener("error", () => { if (live) live.textContent = "reconnecting…"; });
   es.addEventListener("changed", (e) => onChange(e.data));
   return es;
@@ -226,6 +227,28 @@ async function rulesPage() {
     el("td", {}, r.id), el("td", {}, r.action),
     el("td", { class: "cmd" }, r.regex ? `regex ${r.regex}` : (r.match || []).join("\n")),
     el("td", {}, String(r.hits)))));
+  await suggestions();
+}
+
+async function suggestions() {
+  const { suggestions } = await api("/api/suggestions");
+  $("#no-suggestions").hidden = suggestions.length > 0;
+  const pick = async (action, g) => {
+    try {
+      await api(`/api/suggestions/${action}`, { method: "POST", body: JSON.stringify({ pattern: g.pattern }) });
+      $("#suggest-msg").textContent = action === "accept" ? `accepted: ${g.pattern}` : `dismissed: ${g.pattern}`;
+      if (action === "accept") return rulesPage();
+      return suggestions();
+    } catch (e) { $("#suggest-msg").textContent = e.message; }
+  };
+  $("#suggestions").replaceChildren(...suggestions.map((g) => el("li", { class: `risk-${g.max_risk}`, "data-pattern": g.pattern },
+    el("div", { class: "card" },
+      el("div", { class: "cmd" }, g.pattern),
+      el("div", { class: "meta" }, risk({ level: g.max_risk, score: "" }), ` ${g.support} approvals · e.g. `, el("code", {}, g.examples[0] || "")),
+      g.note ? el("p", { class: "hint" }, g.note) : null,
+      el("div", { class: "buttons" },
+        ROLE === "admin" ? el("button", { type: "button", class: "accept", onclick: () => pick("accept", g) }, "Accept") : null,
+        ROLE !== "viewer" ? el("button", { type: "button", class: "dismiss", onclick: () => pick("dismiss", g) }, "Dismiss") : null)))));
 }
 
 // ---- admin ----
@@ -238,9 +261,24 @@ async function adminPage() {
       if (confirm(`Revoke ${x.name}?`)) { await api(`/api/admin/tokens/${x.id}/revoke`, { method: "POST", body: "{}" }); adminPage(); }
     } }, "Revoke")))));
   const r = await api("/api/admin/reviewers");
-  $("#reviewers").replaceChildren(...r.reviewers.map((x) => el("tr", {}, el("td", {}, x.name), el("td", {}, x.role))));
+  $("#reviewers").replaceChildren(...r.reviewers.map((x) => el("tr", {}, el("td", {}, x.name), el("td", {}, x.role),
+    el("td", {}, x.name === meta("me") ? "" : el("button", { type: "button", onclick: async () => {
+      if (confirm(`Remove ${x.name}?`)) { await api(`/api/admin/reviewers/${encodeURIComponent(x.name)}/remove`, { method: "POST", body: "{}" }); adminPage(); }
+    } }, "Remove")))));
 }
 
-const pages = { queue: queuePage, request: requestPage, history: historyPage, rules: rulesPage, admin: adminPage };
+function adminForms() {
+  const form = (id, path, show) => $(id).addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = {};
+    for (const x of e.target.elements) if (x.name) body[x.name] = x.value;
+    try { show(await api(path, { method: "POST", body: JSON.stringify(body) })); e.target.reset(); adminPage(); }
+    catch (err) { show({ error: err.message }); }
+  });
+  form("#new-token", "/api/admin/tokens", (t) => { $("#token-once").textContent = t.error || `shell token (shown once): ${t.token}`; });
+  form("#new-reviewer", "/api/admin/reviewers", (r) => { $("#password-once").textContent = r.error || `password for ${r.name} (shown once): ${r.password}`; });
+}
+
+const pages = { queue: queuePage, request: requestPage, history: historyPage, rules: rulesPage, admin: () => { adminForms(); return adminPage(); } };
 const run = pages[document.body.dataset.page];
 if (run) run().catch((e) => { const m = document.querySelector("main"); m.prepend(el("p", { class: "error" }, e.message)); });

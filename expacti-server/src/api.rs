@@ -52,7 +52,8 @@ pub struct Reviewer {
 }
 
 impl Reviewer {
-    fn require(&self, role: Role) -> Result<()> {
+    /// Refuses unless the reviewer has at least `role`.
+    pub fn require(&self, role: Role) -> Result<()> {
         if self.role >= role {
             Ok(())
         } else {
@@ -237,6 +238,80 @@ pub async fn admin_revoke(
     crate::admin::revoke_shell_token(&st.db, &id).await?;
     tracing::info!(token = %id, by = %r.name, "shell token revoked");
     Ok(Json(json!({ "revoked": id })))
+}
+
+/// The body of `POST /api/admin/tokens`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    name: String,
+    #[serde(default)]
+    repository: Option<String>,
+    #[serde(default)]
+    environment: Option<String>,
+}
+
+/// `POST /api/admin/tokens` (admin): a new shell token, shown once in the answer.
+pub async fn admin_create_token(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Json(t): Json<NewToken>,
+) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    let blank = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
+    if t.name.trim().is_empty() || t.name.len() > 64 {
+        return Err(AppError::BadRequest(
+            "a token name is 1 to 64 characters".into(),
+        ));
+    }
+    let (id, token) = crate::admin::create_shell_token(
+        &st.db,
+        t.name.trim(),
+        blank(t.repository).as_deref(),
+        blank(t.environment).as_deref(),
+    )
+    .await?;
+    tracing::info!(token = %id, by = %r.name, "shell token created");
+    Ok(Json(json!({ "id": id, "token": token })))
+}
+
+/// The body of `POST /api/admin/reviewers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReviewer {
+    name: String,
+    role: String,
+}
+
+/// `POST /api/admin/reviewers` (admin): a new reviewer with a generated password, shown once.
+pub async fn admin_add_reviewer(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Json(n): Json<NewReviewer>,
+) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    let role = Role::parse(&n.role).ok_or_else(|| {
+        AppError::BadRequest(format!("`{}`: expected admin, reviewer or viewer", n.role))
+    })?;
+    let password = expacti_core::audit::hex(&auth::random_bytes::<12>()?);
+    crate::admin::add_reviewer(&st.db, &n.name, role, &password).await?;
+    tracing::info!(reviewer = %n.name, by = %r.name, "reviewer added");
+    Ok(Json(json!({ "name": n.name, "password": password })))
+}
+
+/// `POST /api/admin/reviewers/{name}/remove` (admin).
+pub async fn admin_remove_reviewer(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Path(name): Path<String>,
+) -> Result<Json<Value>> {
+    r.require(Role::Admin)?;
+    if name == r.name {
+        return Err(AppError::BadRequest("you cannot remove yourself".into()));
+    }
+    crate::admin::remove_reviewer(&st.db, &name).await?;
+    tracing::info!(reviewer = %name, by = %r.name, "reviewer removed");
+    Ok(Json(json!({ "removed": name })))
 }
 
 /// `GET /api/admin/reviewers` (admin).

@@ -22,6 +22,7 @@ pub enum Backend {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_run_id.sql")),
+    (3, include_str!("../migrations/0003_dismissed.sql")),
 ];
 
 /// The database.

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod state;
+pub mod suggestions;
 pub mod time;
 pub mod web;
 pub mod ws;
@@ -84,6 +85,15 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/admin/tokens/{id}/revoke", post(api::admin_revoke))
         .route("/api/admin/reviewers", get(api::admin_reviewers))
         .route("/api/events", get(web::events))
+        .route("/api/suggestions", get(suggestions::list))
+        .route("/api/suggestions/accept", post(suggestions::accept))
+        .route("/api/suggestions/dismiss", post(suggestions::dismiss))
+        .route("/api/admin/tokens", post(api::admin_create_token))
+        .route("/api/admin/reviewers", post(api::admin_add_reviewer))
+        .route(
+            "/api/admin/reviewers/{name}/remove",
+            post(api::admin_remove_reviewer),
+        )
         .route("/", get(web::queue_page))
         .route("/requests/{id}", get(web::request_page))
         .route("/history", get(web::history_page))

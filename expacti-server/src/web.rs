@@ -471,15 +471,21 @@ pub async fn history_page(State(st): State<Arc<AppState>>, headers: HeaderMap) -
 /// `GET /rules`
 pub async fn rules_page(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response> {
     page(&st, &headers, "/rules", "rules", "Rules", r#"<h1>Rules</h1><div id="lint"></div>
-<table class="rules"><thead><tr><th>id</th><th>action</th><th>match</th><th>hits</th></tr></thead><tbody id="rules"></tbody></table>"#).await
+<table class="rules"><thead><tr><th>id</th><th>action</th><th>match</th><th>hits</th></tr></thead><tbody id="rules"></tbody></table>
+<h2>Suggested from history</h2><p class="hint">Mined from approvals, checked against every denied and timed-out command. Accepting writes the rule into the policy file with who accepted it and when.</p>
+<p id="suggest-msg" class="state"></p><ul id="suggestions" class="queue"></ul><p id="no-suggestions" class="empty" hidden>No suggestions yet: they need at least three approvals of the same shape.</p>"#).await
 }
 
 /// `GET /admin`
 pub async fn admin_page(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response> {
     page(&st, &headers, "/admin", "admin", "Admin", r#"<h1>Admin</h1>
-<section><h2>Shell tokens</h2><table><thead><tr><th>name</th><th>scope</th><th>created</th><th>state</th></tr></thead><tbody id="tokens"></tbody></table></section>
-<section><h2>Reviewers</h2><table><thead><tr><th>name</th><th>role</th></tr></thead><tbody id="reviewers"></tbody></table></section>
-<p class="hint">Tokens and reviewers are created with <code>expacti-server token create</code> and <code>expacti-server reviewer add</code>; secrets are shown once, there.</p>"#).await
+<section><h2>Shell tokens</h2>
+<form id="new-token" class="filters"><input name="name" placeholder="token name" required aria-label="token name"><input name="repository" placeholder="repository (optional)" aria-label="repository"><input name="environment" placeholder="environment (optional)" aria-label="environment"><button type="submit">Create token</button></form>
+<p id="token-once" class="state"></p><table><thead><tr><th>name</th><th>scope</th><th>created</th><th>state</th></tr></thead><tbody id="tokens"></tbody></table></section>
+<section><h2>Reviewers</h2>
+<form id="new-reviewer" class="filters"><input name="name" placeholder="name" required aria-label="reviewer name"><select name="role" aria-label="role"><option>reviewer</option><option>viewer</option><option>admin</option></select><button type="submit">Add reviewer</button></form>
+<p id="password-once" class="state"></p><table><thead><tr><th>name</th><th>role</th><th></th></tr></thead><tbody id="reviewers"></tbody></table></section>
+<p class="hint">Tokens and passwords are shown once, here; only their hashes are kept.</p>"#).await
 }
 
 /// A not-found page for unknown paths.

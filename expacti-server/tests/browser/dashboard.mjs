@@ -122,7 +122,28 @@ try {
   assert.deepEqual(csrfless, [403, 403], "POSTs without the CSRF token are refused");
   console.log(`STILL-PENDING ${id}`);
 
-  // 5. History, rules and the audit chain status.
+  // 5. An admin accepts a suggestion mined from the approvals, in one click, and creates a
+  //    shell token (shown once).
+  await step("suggest");
+  const admin = await login("admin", process.env.EXPACTI_ADMIN_PASSWORD);
+  current = admin.page;
+  await admin.page.goto(`${BASE}/rules`);
+  const sug = admin.page.locator("#suggestions li[data-pattern*='cache-']").first();
+  await sug.waitFor({ timeout: 15000 });
+  await shots(admin.page, "suggestions");
+  await sug.locator("button.accept").click();
+  await admin.page.waitForSelector("#suggest-msg:text('accepted')");
+  console.log("ACCEPTED");
+  await admin.page.goto(`${BASE}/admin`);
+  await admin.page.fill("#new-token input[name=name]", "from-the-dashboard");
+  await admin.page.click("#new-token button[type=submit]");
+  await admin.page.waitForSelector("#token-once:text('exs_')");
+  const once = await admin.page.locator("#token-once").textContent();
+  console.log(`TOKEN ${once.match(/exs_\S+/)[0]}`);
+  await shots(admin.page, "admin");
+  current = page;
+
+  // 6. History, rules and the audit chain status.
   await page.goto(`${BASE}/history`);
   await page.waitForSelector("#rows tr");
   await page.waitForSelector("#chain:text('intact')");

@@ -104,6 +104,12 @@ async fn dashboard_in_chromium() {
         .env("EXPACTI_CHROMIUM", &chromium)
         .env("EXPACTI_ALICE_PASSWORD", "alice-password-1")
         .env("EXPACTI_VERA_PASSWORD", "vera-password-1")
+        .env(
+            "EXPACTI_ADMIN_PASSWORD",
+            std::fs::read_to_string(s.data.join("initial-admin-password"))
+                .unwrap()
+                .trim(),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -180,10 +186,66 @@ async fn dashboard_in_chromium() {
     assert_eq!(waiting.await.unwrap(), DENIED);
     assert!(!dir.exists());
 
+    // Three approvals of one shape: the miner suggests a rule for them.
+    expect("STEP suggest");
+    for n in 11..14 {
+        let waiting = spawn_run(
+            &s,
+            format!("mkdir -p {}", s.marker(&format!("cache-{n}")).display()),
+        );
+        let id = s.one_pending().await;
+        assert_eq!(
+            s.post(&format!("/api/requests/{id}/approve"), &s.admin, "{}")
+                .0,
+            200
+        );
+        assert_eq!(waiting.await.unwrap(), 0);
+    }
+    writeln!(to_node, "GO suggest").unwrap();
+    expect("ACCEPTED");
+    let policy = std::fs::read_to_string(&s.policy).unwrap();
+    assert!(
+        policy.contains("# accepted from the dashboard by admin"),
+        "{policy}"
+    );
+    let fresh = s.marker("cache-99");
+    let t0 = std::time::Instant::now();
+    let quick = spawn_run(&s, format!("mkdir -p {}", fresh.display()));
+    assert_eq!(
+        quick.await.unwrap(),
+        0,
+        "the accepted rule allows a new instance at once"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5) && fresh.exists());
+    let l = expect("TOKEN ");
+    let token = l.trim_start_matches("TOKEN ").to_string();
+    let opts = RunOptions {
+        url: s.url(),
+        token,
+        timeout: Duration::from_secs(5),
+        context: BTreeMap::new(),
+        command: "echo allowed with the new token".into(),
+        request_id: None,
+    };
+    let mut err: Vec<u8> = Vec::new();
+    assert_eq!(
+        run(&opts, &mut err).await,
+        0,
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+
     expect("DONE");
     drop(to_node);
     assert!(node.wait().unwrap().success());
-    for page in ["queue", "request", "history", "rules"] {
+    for page in [
+        "queue",
+        "request",
+        "history",
+        "rules",
+        "suggestions",
+        "admin",
+    ] {
         for w in [390, 1280] {
             let p = shots.join(format!("{page}-{w}.png"));
             assert!(
