@@ -44,6 +44,7 @@ on_both!(
     oversized_and_malformed_frames,
     audit_export_verifies_and_tampering_is_found,
     policy_reload_keeps_the_old_policy_on_error,
+    suggestions_accept_and_dismiss,
 );
 
 async fn gated(s: &Server, command: &str, timeout: u64, id: Option<&str>) -> (i32, String) {
@@ -598,4 +599,68 @@ async fn policy_reload_keeps_the_old_policy_on_error(b: Backend) {
     assert_eq!(gated(&s, "echo forbidden now allowed", 5, None).await.0, 0);
     let p = s.json("/api/policy", &s.admin);
     assert_eq!(p["rules"][0]["id"], "all-echo");
+}
+
+async fn suggestions_accept_and_dismiss(b: Backend) {
+    let Some(s) = Server::start(b).await else {
+        return;
+    };
+    // Three approvals of one shape, and a denied near miss.
+    for n in 1..=3 {
+        let (cmd, _) = touch(&s, &format!("build-{n}0"));
+        let url = s.url();
+        let token = s.shell.clone();
+        let waiting = tokio::spawn(async move {
+            let opts = RunOptions {
+                url,
+                token,
+                timeout: Duration::from_secs(30),
+                context: BTreeMap::new(),
+                command: cmd,
+                request_id: None,
+            };
+            let mut err: Vec<u8> = Vec::new();
+            run(&opts, &mut err).await
+        });
+        let id = s.one_pending().await;
+        assert_eq!(
+            s.post(&format!("/api/requests/{id}/approve"), &s.admin, "{}")
+                .0,
+            200
+        );
+        assert_eq!(waiting.await.unwrap(), 0);
+    }
+    let v = s.json("/api/suggestions", &s.admin);
+    let pats: Vec<String> = v["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["pattern"].as_str().unwrap().to_string())
+        .collect();
+    let pat = pats
+        .iter()
+        .find(|p| p.contains("build-"))
+        .unwrap_or_else(|| panic!("{v}"))
+        .clone();
+    assert!(
+        pat.starts_with("mkdir ") && pat.ends_with("build-*"),
+        "{pat}"
+    );
+    // A made-up pattern is refused; so is a viewer.
+    let (st, _) = s.post("/api/suggestions/accept", &s.admin, r#"{"pattern": "**"}"#);
+    assert_eq!(st, 400);
+    let viewer = s.reviewer("val", "viewer");
+    let body = serde_json::json!({ "pattern": pat }).to_string();
+    assert_eq!(s.post("/api/suggestions/accept", &viewer, &body).0, 403);
+    assert_eq!(s.post("/api/suggestions/dismiss", &viewer, &body).0, 403);
+    // Dismissed: no longer offered.
+    let bob = s.reviewer("bob", "reviewer");
+    assert_eq!(s.post("/api/suggestions/dismiss", &bob, &body).0, 200);
+    let v = s.json("/api/suggestions", &s.admin);
+    assert!(!v.to_string().contains(&pat), "{v}");
+    assert_eq!(
+        s.post("/api/suggestions/accept", &s.admin, &body).0,
+        400,
+        "a dismissed suggestion is not current"
+    );
 }
