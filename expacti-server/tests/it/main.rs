@@ -71,6 +71,27 @@ async fn gated_with(
     (code, String::from_utf8_lossy(&err).to_string())
 }
 
+/// Starts `expacti run` (the client library) in the background, as a waiting shell.
+fn spawn_gated(
+    s: &Server,
+    command: String,
+    timeout: u64,
+) -> tokio::task::JoinHandle<(i32, String)> {
+    let opts = RunOptions {
+        url: s.url(),
+        token: s.shell.clone(),
+        timeout: Duration::from_secs(timeout),
+        context: BTreeMap::new(),
+        command,
+        request_id: None,
+    };
+    tokio::spawn(async move {
+        let mut err: Vec<u8> = Vec::new();
+        let code = run(&opts, &mut err).await;
+        (code, String::from_utf8_lossy(&err).to_string())
+    })
+}
+
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -181,25 +202,7 @@ async fn approve_runs_it(b: Backend) {
         return;
     };
     let (cmd, m) = touch(&s, "approved");
-    let waiting = {
-        let url = s.url();
-        let token = s.shell.clone();
-        tokio::spawn(async move {
-            let opts = RunOptions {
-                url,
-                token,
-                timeout: Duration::from_secs(30),
-                context: BTreeMap::new(),
-                command: cmd,
-                request_id: None,
-            };
-            let mut err: Vec<u8> = Vec::new();
-            (
-                run(&opts, &mut err).await,
-                String::from_utf8_lossy(&err).to_string(),
-            )
-        })
-    };
+    let waiting = spawn_gated(&s, cmd, 30);
     let id = s.one_pending().await;
     assert!(!m.exists(), "nothing runs before the approval");
     let r = s.json(&format!("/api/requests/{id}"), &s.admin);
@@ -242,23 +245,7 @@ async fn reject_does_not_run(b: Backend) {
         return;
     };
     let (cmd, m) = touch(&s, "rejected");
-    let url = s.url();
-    let token = s.shell.clone();
-    let waiting = tokio::spawn(async move {
-        let opts = RunOptions {
-            url,
-            token,
-            timeout: Duration::from_secs(30),
-            context: BTreeMap::new(),
-            command: cmd,
-            request_id: None,
-        };
-        let mut err: Vec<u8> = Vec::new();
-        (
-            run(&opts, &mut err).await,
-            String::from_utf8_lossy(&err).to_string(),
-        )
-    });
+    let waiting = spawn_gated(&s, cmd, 30);
     let id = s.one_pending().await;
     let (st, body) = s.post(
         &format!("/api/requests/{id}/deny"),
@@ -297,20 +284,7 @@ async fn two_distinct_reviewers(b: Backend) {
     };
     let bob = s.reviewer("bob", "reviewer");
     let (cmd, m) = touch(&s, "two-1");
-    let url = s.url();
-    let token = s.shell.clone();
-    let waiting = tokio::spawn(async move {
-        let opts = RunOptions {
-            url,
-            token,
-            timeout: Duration::from_secs(30),
-            context: BTreeMap::new(),
-            command: cmd,
-            request_id: None,
-        };
-        let mut err: Vec<u8> = Vec::new();
-        run(&opts, &mut err).await
-    });
+    let waiting = spawn_gated(&s, cmd, 30);
     let id = s.one_pending().await;
     let path = format!("/api/requests/{id}/approve");
     assert_eq!(s.post(&path, &s.admin, "{}").0, 200);
@@ -322,7 +296,7 @@ async fn two_distinct_reviewers(b: Backend) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!m.exists(), "one approval of two runs nothing");
     assert_eq!(s.post(&path, &bob, "{}").0, 200);
-    assert_eq!(waiting.await.unwrap(), 0);
+    assert_eq!(waiting.await.unwrap().0, 0);
     assert!(m.exists());
 }
 
@@ -608,27 +582,14 @@ async fn suggestions_accept_and_dismiss(b: Backend) {
     // Three approvals of one shape, and a denied near miss.
     for n in 1..=3 {
         let (cmd, _) = touch(&s, &format!("build-{n}0"));
-        let url = s.url();
-        let token = s.shell.clone();
-        let waiting = tokio::spawn(async move {
-            let opts = RunOptions {
-                url,
-                token,
-                timeout: Duration::from_secs(30),
-                context: BTreeMap::new(),
-                command: cmd,
-                request_id: None,
-            };
-            let mut err: Vec<u8> = Vec::new();
-            run(&opts, &mut err).await
-        });
+        let waiting = spawn_gated(&s, cmd, 30);
         let id = s.one_pending().await;
         assert_eq!(
             s.post(&format!("/api/requests/{id}/approve"), &s.admin, "{}")
                 .0,
             200
         );
-        assert_eq!(waiting.await.unwrap(), 0);
+        assert_eq!(waiting.await.unwrap().0, 0);
     }
     let v = s.json("/api/suggestions", &s.admin);
     let pats: Vec<String> = v["suggestions"]
