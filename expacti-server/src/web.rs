@@ -210,6 +210,19 @@ pub async fn login_page(Query(q): Query<HashMap<String, String>>) -> Html<String
     ))
 }
 
+/// Percent-encodes all but RFC 3986's unreserved characters.
+fn url_encode(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            o.push(char::from(b));
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
@@ -231,10 +244,11 @@ pub async fn login(
     }
     let keys = [format!("name:{}", f.name), format!("ip:{}", addr.ip())];
     let next = safe_next(f.next.as_deref());
-    let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
     if st.logins.blocked(&keys) {
         tracing::warn!(name = %f.name, ip = %addr.ip(), "login rate-limited");
-        return Ok(Redirect::to(&format!("/login?limited=1&next={}", enc(&next))).into_response());
+        return Ok(
+            Redirect::to(&format!("/login?limited=1&next={}", url_encode(&next))).into_response(),
+        );
     }
     let row =
         sqlx::query("SELECT password_hash FROM reviewers WHERE name = $1 AND removed_at IS NULL")
@@ -252,7 +266,9 @@ pub async fn login(
     if !ok {
         st.logins.fail(&keys);
         tracing::info!(name = %f.name, "login failed");
-        return Ok(Redirect::to(&format!("/login?failed=1&next={}", enc(&next))).into_response());
+        return Ok(
+            Redirect::to(&format!("/login?failed=1&next={}", url_encode(&next))).into_response(),
+        );
     }
     st.logins.clear(&keys);
     let (value, _) = make_session(&st.session_key, &f.name)?;
@@ -404,8 +420,7 @@ async fn page(
         None => None,
     };
     let (Some(s), Some(r)) = (session, reviewer) else {
-        let enc: String = uri_path.bytes().map(|b| format!("%{b:02X}")).collect();
-        return Ok(Redirect::to(&format!("/login?next={enc}")).into_response());
+        return Ok(Redirect::to(&format!("/login?next={}", url_encode(uri_path))).into_response());
     };
     let mut resp = Html(shell(name, title, &nav(&r, &s.csrf), body)).into_response();
     let h = resp.headers_mut();

@@ -287,6 +287,21 @@ fn spawn(data: &Path, database: Option<&str>, policy: &Path, listen: &str) -> (C
     (child, addr)
 }
 
+/// A raw HTTP/1.1 exchange: the request's extra header lines and body; the whole response
+/// (status line, headers, body) as text.
+pub fn raw(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    String::from_utf8_lossy(&resp).to_string()
+}
+
 /// A minimal HTTP/1.1 client (one request per connection).
 pub fn http(
     addr: &str,

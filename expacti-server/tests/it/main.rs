@@ -45,6 +45,7 @@ on_both!(
     audit_export_verifies_and_tampering_is_found,
     policy_reload_keeps_the_old_policy_on_error,
     suggestions_accept_and_dismiss,
+    dashboard_login_cookie_csrf_and_rate_limit,
 );
 
 async fn gated(s: &Server, command: &str, timeout: u64, id: Option<&str>) -> (i32, String) {
@@ -624,4 +625,124 @@ async fn suggestions_accept_and_dismiss(b: Backend) {
         400,
         "a dismissed suggestion is not current"
     );
+}
+
+async fn dashboard_login_cookie_csrf_and_rate_limit(b: Backend) {
+    let Some(s) = Server::start(b).await else {
+        return;
+    };
+    let pw = std::fs::read_to_string(s.data.join("initial-admin-password")).unwrap();
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+    // Signed out: pages send you to the login page, the API says 401.
+    let r = harness::raw(&s.addr, "GET", "/requests/abc", "", "");
+    assert!(
+        r.starts_with("HTTP/1.1 303") && r.contains("location: /login?next=%2Frequests%2Fabc"),
+        "{r}"
+    );
+    // Logging in sets an HttpOnly, SameSite=Strict cookie.
+    let r = harness::raw(
+        &s.addr,
+        "POST",
+        "/login",
+        form,
+        &format!("name=admin&password={}&next=%2Fhistory", pw.trim()),
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 303") && r.contains("location: /history"),
+        "{r}"
+    );
+    let cookie_line = r
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(
+        cookie_line.contains("HttpOnly") && cookie_line.contains("SameSite=Strict"),
+        "{cookie_line}"
+    );
+    let cookie = cookie_line
+        .split_once(':')
+        .unwrap()
+        .1
+        .trim()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = harness::raw(&s.addr, "GET", "/", &format!("Cookie: {cookie}\r\n"), "");
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("content-security-policy"),
+        "{page}"
+    );
+    let csrf = page
+        .split("name=\"csrf\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // The cookie authenticates the API; a POST needs the CSRF token and a same-site origin.
+    let (cmd, _) = touch(&s, "csrf");
+    let mut w = ws(&s, &s.shell).await.unwrap();
+    send(&mut w, &request("c1", &cmd)).await;
+    let ServerMessage::Pending { request: rid, .. } = recv(&mut w).await else {
+        panic!()
+    };
+    let path = format!("/api/requests/{rid}/deny");
+    let json = "Content-Type: application/json\r\n";
+    let no_token = harness::raw(
+        &s.addr,
+        "POST",
+        &path,
+        &format!("{json}Cookie: {cookie}\r\n"),
+        "{}",
+    );
+    assert!(no_token.starts_with("HTTP/1.1 403"), "{no_token}");
+    let cross = harness::raw(
+        &s.addr,
+        "POST",
+        &path,
+        &format!(
+            "{json}Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nSec-Fetch-Site: cross-site\r\n"
+        ),
+        "{}",
+    );
+    assert!(cross.starts_with("HTTP/1.1 403"), "{cross}");
+    let forged = cookie.replacen("admin", "admix", 1);
+    let bad_cookie = harness::raw(
+        &s.addr,
+        "POST",
+        &path,
+        &format!("{json}Cookie: {forged}\r\nX-CSRF-Token: {csrf}\r\n"),
+        "{}",
+    );
+    assert!(bad_cookie.starts_with("HTTP/1.1 401"), "{bad_cookie}");
+    assert_eq!(
+        s.json(&format!("/api/requests/{rid}"), &s.admin)["state"],
+        "pending"
+    );
+    let ok = harness::raw(
+        &s.addr,
+        "POST",
+        &path,
+        &format!(
+            "{json}Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nSec-Fetch-Site: same-origin\r\n"
+        ),
+        "{}",
+    );
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    // Five wrong passwords, then even the right one is refused for a while.
+    for _ in 0..5 {
+        let r = harness::raw(&s.addr, "POST", "/login", form, "name=admin&password=wrong");
+        assert!(r.contains("location: /login?failed=1"), "{r}");
+    }
+    let r = harness::raw(
+        &s.addr,
+        "POST",
+        "/login",
+        form,
+        &format!("name=admin&password={}", pw.trim()),
+    );
+    assert!(r.contains("location: /login?limited=1"), "{r}");
+    assert!(!r.to_ascii_lowercase().contains("set-cookie"), "{r}");
 }
