@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod mask;
 pub mod parse;
 pub mod policy;
 pub mod protocol;
