@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         storage,
         policy: Some(policy),
         public_url: None,
+        notify: None,
     };
     tokio::spawn(async move {
         if let Err(e) = expacti_server::serve(opts).await {

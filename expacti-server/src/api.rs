@@ -595,5 +595,30 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
         "# HELP expacti_shells_connected open shell connections\n# TYPE expacti_shells_connected gauge\nexpacti_shells_connected {}",
         m.shells.load(Ordering::Relaxed)
     );
+    if let Some(n) = &st.notifier {
+        for (name, help, v) in [
+            (
+                "expacti_notifications_delivered_total",
+                "notifications delivered",
+                &n.metrics.delivered,
+            ),
+            (
+                "expacti_notification_attempts_failed_total",
+                "notification attempts that failed",
+                &n.metrics.failed_attempts,
+            ),
+            (
+                "expacti_notifications_given_up_total",
+                "notifications given up after every retry",
+                &n.metrics.given_up,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod notify;
 pub mod state;
 pub mod suggestions;
 pub mod time;
@@ -65,6 +66,8 @@ pub struct ServeOptions {
     pub policy: Option<PathBuf>,
     /// The dashboard's public base URL, for links.
     pub public_url: Option<String>,
+    /// The notification settings file.
+    pub notify: Option<PathBuf>,
 }
 
 /// The router.
@@ -85,6 +88,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/admin/tokens/{id}/revoke", post(api::admin_revoke))
         .route("/api/admin/reviewers", get(api::admin_reviewers))
         .route("/api/events", get(web::events))
+        .route("/slack/interactions", post(notify::slack_interaction))
         .route("/api/suggestions", get(suggestions::list))
         .route("/api/suggestions/accept", post(suggestions::accept))
         .route("/api/suggestions/dismiss", post(suggestions::dismiss))
@@ -146,6 +150,12 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             String::new(),
         ),
     };
+    let notifier = match &opts.notify {
+        Some(p) => Some(Arc::new(notify::Notifier::new(
+            notify::NotifyConfig::load(p)?,
+        )?)),
+        None => None,
+    };
     let key = key_file(&opts.storage.data, "audit-signing.key")?;
     let session_key = key_file(&opts.storage.data, "session.key")?;
     let listener = tokio::net::TcpListener::bind(&opts.listen)
@@ -174,7 +184,11 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         session_key,
         logins: web::LoginLimiter::default(),
         metrics: Metrics::default(),
+        notifier: notifier.clone(),
     });
+    if let Some(n) = notifier {
+        tokio::spawn(n.run(state.clone()));
+    }
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(250));

@@ -50,6 +50,9 @@ enum Command {
         /// The dashboard's public URL, for links in pending answers and notifications.
         #[arg(long)]
         public_url: Option<String>,
+        /// Notification settings (TOML: Slack, webhooks, PagerDuty; see docs/notifications.md).
+        #[arg(long)]
+        notify: Option<PathBuf>,
     },
     /// Shell tokens.
     #[command(subcommand)]
@@ -169,12 +172,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             storage,
             policy,
             public_url,
+            notify,
         } => {
             expacti_server::serve(ServeOptions {
                 listen,
                 storage: storage.storage(),
                 policy,
                 public_url,
+                notify,
             })
             .await?;
         }

@@ -86,6 +86,8 @@ pub struct AppState {
     pub logins: crate::web::LoginLimiter,
     /// Counters.
     pub metrics: Metrics,
+    /// Notifications, when configured.
+    pub notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 /// A shell token's row.
