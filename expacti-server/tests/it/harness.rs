@@ -109,6 +109,7 @@ pub struct Server {
     pub policy: PathBuf,
     pub admin: String,
     pub shell: String,
+    pub notify: Option<PathBuf>,
 }
 
 pub fn bin() -> Command {
@@ -118,6 +119,11 @@ pub fn bin() -> Command {
 impl Server {
     /// Starts a server on a fresh database; `None` when the backend is not available here.
     pub async fn start(backend: Backend) -> Option<Server> {
+        Server::start_with(backend, None).await
+    }
+
+    /// Starts a server with a notification settings file.
+    pub async fn start_with(backend: Backend, notify: Option<&str>) -> Option<Server> {
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(pg_database().await?),
@@ -126,7 +132,18 @@ impl Server {
         std::fs::create_dir_all(&data).unwrap();
         let policy = data.join("policy.toml");
         std::fs::write(&policy, POLICY).unwrap();
-        let (child, addr) = spawn(&data, database.as_deref(), &policy, "127.0.0.1:0");
+        let notify_file = notify.map(|text| {
+            let p = data.join("notify.toml");
+            std::fs::write(&p, text).unwrap();
+            p
+        });
+        let (child, addr) = spawn(
+            &data,
+            database.as_deref(),
+            &policy,
+            "127.0.0.1:0",
+            notify_file.as_deref(),
+        );
         let mut s = Server {
             child,
             addr,
@@ -135,6 +152,7 @@ impl Server {
             policy,
             admin: String::new(),
             shell: String::new(),
+            notify: notify_file,
         };
         s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
         s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
@@ -172,6 +190,7 @@ impl Server {
             self.database.as_deref(),
             &self.policy,
             "127.0.0.1:0",
+            self.notify.as_deref(),
         );
         self.child = child;
         self.addr = addr;
@@ -258,7 +277,13 @@ impl Drop for Server {
     }
 }
 
-fn spawn(data: &Path, database: Option<&str>, policy: &Path, listen: &str) -> (Child, String) {
+fn spawn(
+    data: &Path,
+    database: Option<&str>,
+    policy: &Path,
+    listen: &str,
+    notify: Option<&Path>,
+) -> (Child, String) {
     let mut c = bin();
     c.args(["serve", "--listen", listen, "--policy"])
         .arg(policy)
@@ -269,6 +294,9 @@ fn spawn(data: &Path, database: Option<&str>, policy: &Path, listen: &str) -> (C
         .stderr(Stdio::null());
     if let Some(db) = database {
         c.arg("--database").arg(db);
+    }
+    if let Some(n) = notify {
+        c.arg("--notify").arg(n);
     }
     let mut child = c.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());

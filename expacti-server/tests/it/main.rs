@@ -5,6 +5,7 @@
 
 mod browser;
 mod harness;
+mod notify;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -73,7 +74,7 @@ async fn gated_with(
 }
 
 /// Starts `expacti run` (the client library) in the background, as a waiting shell.
-fn spawn_gated(
+pub(crate) fn spawn_gated(
     s: &Server,
     command: String,
     timeout: u64,
