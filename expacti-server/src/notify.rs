@@ -351,19 +351,7 @@ impl Notifier {
                     "text": format!("expacti: {} risk command waiting for review: {}", n.level, n.command),
                     "blocks": slack_blocks(n, true),
                 });
-                let r = self
-                    .post(
-                        &format!("{}/chat.postMessage", slack.api_url),
-                        &body,
-                        &[("authorization", format!("Bearer {}", slack.token))],
-                    )
-                    .await?;
-                if r.get("ok") != Some(&Value::Bool(true)) {
-                    return Err(format!(
-                        "Slack said {}",
-                        r.get("error").unwrap_or(&Value::Null)
-                    ));
-                }
+                let r = self.slack_call(slack, "chat.postMessage", &body).await?;
                 let ch = r
                     .get("channel")
                     .and_then(Value::as_str)
@@ -438,12 +426,21 @@ impl Notifier {
             "text": format!("expacti: {} — {}", n.state, n.command),
             "blocks": slack_blocks(n, false),
         });
+        self.slack_call(slack, "chat.update", &body)
+            .await
+            .map(|_| ())
+    }
+
+    /// A Slack Web API call: `ok: false` is a failure like an HTTP error.
+    async fn slack_call(
+        &self,
+        slack: &SlackConfig,
+        method: &str,
+        body: &Value,
+    ) -> std::result::Result<Value, String> {
+        let auth = [("authorization", format!("Bearer {}", slack.token))];
         let r = self
-            .post(
-                &format!("{}/chat.update", slack.api_url),
-                &body,
-                &[("authorization", format!("Bearer {}", slack.token))],
-            )
+            .post(&format!("{}/{method}", slack.api_url), body, &auth)
             .await?;
         if r.get("ok") != Some(&Value::Bool(true)) {
             return Err(format!(
@@ -451,7 +448,7 @@ impl Notifier {
                 r.get("error").unwrap_or(&Value::Null)
             ));
         }
-        Ok(())
+        Ok(r)
     }
 
     async fn webhook(
