@@ -489,8 +489,8 @@ fn csv_cell(s: &str) -> String {
 
 /// `GET /api/policy`
 pub async fn policy(State(st): State<Arc<AppState>>, _r: Reviewer) -> Result<Json<Value>> {
-    // (The lock is taken after the await below.)
     let hits = st.rule_hits().await?;
+    // The policy lock is a std lock: taken only after the last await.
     let p = st
         .policy
         .read()

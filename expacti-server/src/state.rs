@@ -21,16 +21,6 @@ use crate::db::{self, Db};
 use crate::error::{AppError, Result};
 use crate::time::{now_ms, rfc3339};
 
-/// A request's state; the terminal ones are the history decisions of SPEC §6.
-pub const STATES: &[&str] = &[
-    "pending",
-    "approved",
-    "denied",
-    "timed_out",
-    "auto_approved",
-    "auto_denied",
-];
-
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -130,7 +120,8 @@ pub struct RequestRow {
     pub approvals_needed: i64,
     /// What a timeout does.
     pub on_timeout: String,
-    /// State (see [`STATES`]).
+    /// State: `pending`, or a history decision of SPEC §6 (`approved`, `denied`,
+    /// `timed_out`, `auto_approved`, `auto_denied`).
     pub state: String,
     /// Why, in words.
     pub why: String,
@@ -331,11 +322,7 @@ impl AppState {
         if let Some(t) = req.timeout_secs {
             timeout = timeout.min(t.max(1));
         }
-        let rule = eval
-            .parts
-            .iter()
-            .find(|p| p.verdict == eval.verdict && p.rule.is_some())
-            .and_then(|p| p.rule.clone());
+        let rule = eval.deciding_rule().map(str::to_string);
         let state = match eval.verdict {
             Decision::Allow => "auto_approved",
             Decision::Deny => "auto_denied",

@@ -424,3 +424,28 @@ mod props {
         }
     }
 }
+
+#[test]
+fn the_deciding_rule_is_named() {
+    let p = Policy::from_toml(
+        include_str!("../../../testdata/example-policy.toml"),
+        "example.toml",
+    )
+    .unwrap();
+    let ctx = Context::default();
+    assert_eq!(
+        p.check("git push --force origin main", &ctx)
+            .deciding_rule(),
+        Some("no-force-push")
+    );
+    assert_eq!(
+        p.check("npm ci && npm test", &ctx).deciding_rule(),
+        Some("build")
+    );
+    assert_eq!(p.check("git pull", &ctx).deciding_rule(), Some("sync-repo"));
+    assert_eq!(
+        p.check("echo hi", &ctx).deciding_rule(),
+        None,
+        "the default decided"
+    );
+}

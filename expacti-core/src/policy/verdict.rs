@@ -91,6 +91,17 @@ pub struct Evaluation {
     pub notify: Vec<String>,
 }
 
+impl Evaluation {
+    /// The rule that decided the command: the first part whose verdict is the command's and
+    /// that a rule decided (`None` when the default, the risk or opacity decided).
+    pub fn deciding_rule(&self) -> Option<&str> {
+        self.parts
+            .iter()
+            .find(|p| p.verdict == self.verdict && p.rule.is_some())
+            .and_then(|p| p.rule.as_deref())
+    }
+}
+
 /// Redirection targets that write no file.
 fn harmless_target(t: &str) -> bool {
     matches!(
