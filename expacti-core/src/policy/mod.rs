@@ -8,6 +8,8 @@
 mod lint;
 mod nearest;
 pub(crate) mod pattern;
+mod route;
+pub use route::{Groups, Route, Routing, approval_refused};
 pub use nearest::Nearest;
 mod verdict;
 
@@ -142,6 +144,10 @@ pub struct Policy {
     pub tests: Vec<TestCase>,
     /// The risk engine with the policy's changes.
     pub risk: RiskEngine,
+    /// Reviewer groups (`[groups]`).
+    pub groups: Groups,
+    /// Notification routes (`[[route]]`), in file order.
+    pub routes: Vec<Route>,
     /// Rules by their patterns' leading literal words (a trie).
     index: Trie,
     /// Rules with a pattern whose first word is a glob or `**`, or with a regex.
@@ -163,6 +169,10 @@ struct PolicyFile {
     test: Vec<Spanned<TestFile>>,
     #[serde(default)]
     risk: Option<RiskFile>,
+    #[serde(default)]
+    groups: Option<Spanned<Groups>>,
+    #[serde(default)]
+    route: Vec<Spanned<route::RouteFile>>,
 }
 
 #[derive(Deserialize)]
@@ -464,6 +474,20 @@ impl Policy {
             }
             settings.writable = sf.writable.clone();
         }
+        let groups = match &pf.groups {
+            Some(g) => {
+                for (name, members) in g.get_ref() {
+                    if name.is_empty() || members.is_empty() {
+                        return Err(loc.err(
+                            g.span().start,
+                            format!("group `{name}` needs a name and at least one reviewer"),
+                        ));
+                    }
+                }
+                g.get_ref().clone()
+            }
+            None => Groups::new(),
+        };
         let mut rules = Vec::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for r in &pf.rule {
@@ -588,8 +612,8 @@ impl Policy {
                 max_risk,
                 on_timeout,
                 approvals,
-                notify: rf.notify.clone(),
-                reviewers: rf.reviewers.clone(),
+                notify: route::expand_targets(&loc, r.span().start, &groups, &rf.notify)?,
+                reviewers: route::expand_reviewer_list(&loc, r.span().start, &groups, &rf.reviewers)?,
                 line,
                 compiled,
                 regex,
@@ -643,11 +667,18 @@ impl Policy {
                     format!("`writable`: {e}"),
                 )
             })?;
+        let routes = pf
+            .route
+            .iter()
+            .map(|r| route::Route::compile(&loc, r.span().start, r.get_ref(), &groups))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut p = Policy {
             settings,
             rules,
             tests,
             risk,
+            groups,
+            routes,
             index: Trie::default(),
             unindexed: Vec::new(),
             writable,
