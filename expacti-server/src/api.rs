@@ -612,6 +612,11 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
                 "notifications given up after every retry",
                 &n.metrics.given_up,
             ),
+            (
+                "expacti_escalations_total",
+                "requests escalated because nobody answered in time",
+                &n.metrics.escalations,
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -621,4 +626,61 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+fn delivery_json(r: &sqlx::any::AnyRow) -> Result<Value> {
+    Ok(json!({
+        "request": db::str_col(r, "request_id")?,
+        "target": db::str_col(r, "target")?,
+        "event": db::str_col(r, "event")?,
+        "status": db::str_col(r, "status")?,
+        "detail": db::opt_str(r, "detail")?,
+        "attempts": db::int(r, "attempts")?,
+        "at": crate::time::rfc3339(db::int(r, "at")?),
+    }))
+}
+
+/// `GET /api/requests/{id}/deliveries`: every notification sent or given up for a request.
+pub async fn deliveries(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    r.require(Role::Viewer)?;
+    let rows = sqlx::query(
+        "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
+         WHERE request_id = $1 ORDER BY at, id",
+    )
+    .bind(&id)
+    .fetch_all(&st.db.pool)
+    .await?;
+    let list = rows.iter().map(delivery_json).collect::<Result<Vec<_>>>()?;
+    Ok(Json(json!({ "deliveries": list })))
+}
+
+/// `GET /api/deliveries?status=failed`: the latest 100 deliveries (of one status).
+pub async fn recent_deliveries(
+    State(st): State<Arc<AppState>>,
+    r: Reviewer,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    r.require(Role::Viewer)?;
+    let rows =
+        match q.get("status") {
+            Some(s) => sqlx::query(
+                "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
+                 WHERE status = $1 ORDER BY at DESC LIMIT 100",
+            )
+            .bind(s)
+            .fetch_all(&st.db.pool)
+            .await?,
+            None => sqlx::query(
+                "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
+                 ORDER BY at DESC LIMIT 100",
+            )
+            .fetch_all(&st.db.pool)
+            .await?,
+        };
+    let list = rows.iter().map(delivery_json).collect::<Result<Vec<_>>>()?;
+    Ok(Json(json!({ "deliveries": list })))
 }

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_run_id.sql")),
     (3, include_str!("../migrations/0003_dismissed.sql")),
+    (4, include_str!("../migrations/0004_routing.sql")),
 ];
 
 /// The database.

@@ -68,6 +68,8 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// The notification settings file.
     pub notify: Option<PathBuf>,
+    /// The clock (tests move it forward).
+    pub clock: time::Clock,
 }
 
 /// The router.
@@ -89,6 +91,15 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/admin/reviewers", get(api::admin_reviewers))
         .route("/api/events", get(web::events))
         .route("/slack/interactions", post(notify::slack_interaction))
+        .route(
+            "/confirm/{token}",
+            get(notify::confirm_page).post(notify::confirm_post),
+        )
+        .route("/api/push/key", get(notify::push_key))
+        .route("/api/push/subscriptions", post(notify::push_subscribe))
+        .route("/api/requests/{id}/deliveries", get(api::deliveries))
+        .route("/api/deliveries", get(api::recent_deliveries))
+        .route("/sw.js", get(notify::service_worker))
         .route("/api/suggestions", get(suggestions::list))
         .route("/api/suggestions/accept", post(suggestions::accept))
         .route("/api/suggestions/dismiss", post(suggestions::dismiss))
@@ -153,6 +164,7 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
     let notifier = match &opts.notify {
         Some(p) => Some(Arc::new(notify::Notifier::new(
             notify::NotifyConfig::load(p)?,
+            &opts.storage.data,
         )?)),
         None => None,
     };
@@ -185,6 +197,8 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
         logins: web::LoginLimiter::default(),
         metrics: Metrics::default(),
         notifier: notifier.clone(),
+        escalated: broadcast::channel(1024).0,
+        clock: opts.clock.clone(),
     });
     if let Some(n) = notifier {
         tokio::spawn(n.run(state.clone()));
@@ -196,6 +210,9 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             tick.tick().await;
             if let Err(e) = sweeper.sweep_timeouts().await {
                 tracing::warn!(error = %e, "timeout sweep failed; retrying");
+            }
+            if let Err(e) = sweeper.sweep_escalations().await {
+                tracing::warn!(error = %e, "escalation sweep failed; retrying");
             }
         }
     });

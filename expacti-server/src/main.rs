@@ -180,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 policy,
                 public_url,
                 notify,
+                clock: expacti_server::time::Clock::default(),
             })
             .await?;
         }

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use expacti_core::Policy;
 use expacti_core::audit;
-use expacti_core::policy::{Context, Decision, OnTimeout};
+use expacti_core::policy::{Context, Decision, OnTimeout, Routing, approval_refused};
 use expacti_core::protocol::{MAX_COMMAND, MAX_ID, Outcome};
 use serde_json::{Map, Value, json};
 use sqlx::Row;
@@ -78,6 +78,10 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Notifications, when configured.
     pub notifier: Option<Arc<crate::notify::Notifier>>,
+    /// Request ids whose escalation time came (sent once, by the replica that marked it).
+    pub escalated: broadcast::Sender<String>,
+    /// The clock for request times, timeouts and escalations.
+    pub clock: crate::time::Clock,
 }
 
 /// A shell token's row.
@@ -137,11 +141,15 @@ pub struct RequestRow {
     pub comment: Option<String>,
     /// The command's exit code, when it ran.
     pub exit_code: Option<i64>,
+    /// When it escalates if still waiting, ms.
+    pub escalate_at: Option<i64>,
+    /// When it escalated, ms.
+    pub escalated_at: Option<i64>,
 }
 
 const REQUEST_COLS: &str = "id, token_id, client_id, command, command_sha256, context, evaluation, \
     risk_level, risk_score, rule, approvals_needed, on_timeout, state, why, created_at, timeout_at, \
-    decided_at, reviewer, comment, exit_code";
+    decided_at, reviewer, comment, exit_code, escalate_at, escalated_at";
 
 impl RequestRow {
     fn from_row(r: &AnyRow) -> Result<RequestRow> {
@@ -170,6 +178,8 @@ impl RequestRow {
             reviewer: db::opt_str(r, "reviewer")?,
             comment: db::opt_str(r, "comment")?,
             exit_code: db::opt_int(r, "exit_code")?,
+            escalate_at: db::opt_int(r, "escalate_at")?,
+            escalated_at: db::opt_int(r, "escalated_at")?,
         })
     }
 
@@ -207,6 +217,14 @@ impl RequestRow {
         m
     }
 
+    /// Where the request was routed when it was submitted.
+    pub fn routing(&self) -> Routing {
+        self.evaluation
+            .get("routing")
+            .and_then(|r| serde_json::from_value(r.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// The JSON a reviewer sees.
     pub fn to_json(&self, approvals: &[(String, i64, Option<String>)]) -> Value {
         let mut m = self.history_record();
@@ -226,6 +244,8 @@ impl RequestRow {
         m.insert("on_timeout".into(), json!(self.on_timeout));
         m.insert("timeout_at".into(), json!(rfc3339(self.timeout_at)));
         m.insert("client_id".into(), json!(self.client_id));
+        m.insert("escalate_at".into(), json!(self.escalate_at.map(rfc3339)));
+        m.insert("escalated_at".into(), json!(self.escalated_at.map(rfc3339)));
         Value::Object(m)
     }
 }
@@ -317,12 +337,28 @@ impl AppState {
         }
         let policy = self.policy();
         let eval = policy.check(&req.command, &ctx);
-        let now = now_ms();
+        let now = self.clock.now();
         let mut timeout = eval.timeout_secs;
         if let Some(t) = req.timeout_secs {
             timeout = timeout.min(t.max(1));
         }
         let rule = eval.deciding_rule().map(str::to_string);
+        let mut evaluation =
+            serde_json::to_value(&eval).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut escalate_at = None;
+        if eval.verdict == Decision::Review {
+            let routing = policy.route(&eval, &ctx);
+            escalate_at = routing
+                .escalate_after_secs
+                .map(|s| now + i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX / 2));
+            if let Value::Object(m) = &mut evaluation {
+                m.insert(
+                    "routing".into(),
+                    serde_json::to_value(&routing)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                );
+            }
+        }
         let state = match eval.verdict {
             Decision::Allow => "auto_approved",
             Decision::Deny => "auto_denied",
@@ -336,8 +372,7 @@ impl AppState {
             command_sha256: sha,
             context: serde_json::to_value(&ctx.values)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
-            evaluation: serde_json::to_value(&eval)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+            evaluation,
             risk_level: eval.risk.level.as_str().to_string(),
             risk_score: i64::from(eval.risk.score),
             rule,
@@ -354,12 +389,14 @@ impl AppState {
             reviewer: None,
             comment: None,
             exit_code: None,
+            escalate_at,
+            escalated_at: None,
         };
         let _w = self.write_lock.lock().await;
         let mut tx = self.db.begin().await?;
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES \
-             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) \
+             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
              ON CONFLICT (token_id, client_id) DO NOTHING"
         )))
         .bind(&row.id)
@@ -382,6 +419,8 @@ impl AppState {
         .bind(&row.reviewer)
         .bind(&row.comment)
         .bind(row.exit_code)
+        .bind(row.escalate_at)
+        .bind(row.escalated_at)
         .bind(ctx.values.get("repository"))
         .bind(ctx.values.get("source"))
         .bind(ctx.values.get("run_id"))
@@ -449,7 +488,7 @@ impl AppState {
         )
         .bind(seq + 1)
         .bind(&row.id)
-        .bind(now_ms())
+        .bind(self.clock.now())
         .bind(Value::Object(sealed).to_string())
         .bind(&hash)
         .execute(&mut **tx)
@@ -582,13 +621,22 @@ impl AppState {
         let _w = self.write_lock.lock().await;
         let mut tx = self.db.begin().await?;
         let row = self.locked_pending(&mut tx, id).await?;
+        let requester = row.context.get("actor").and_then(Value::as_str);
+        if let Some(why) = approval_refused(
+            &row.routing(),
+            reviewer,
+            requester,
+            row.escalated_at.is_some(),
+        ) {
+            return Err(AppError::Forbidden(why));
+        }
         sqlx::query(
             "INSERT INTO approvals (request_id, reviewer, at, comment) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (request_id, reviewer) DO NOTHING",
         )
         .bind(id)
         .bind(reviewer)
-        .bind(now_ms())
+        .bind(self.clock.now())
         .bind(&comment)
         .execute(&mut *tx)
         .await?;
@@ -678,7 +726,7 @@ impl AppState {
         comment: Option<String>,
         why: String,
     ) -> Result<RequestRow> {
-        let now = now_ms();
+        let now = self.clock.now();
         let n = sqlx::query(
             "UPDATE requests SET state = $1, decided_at = $2, reviewer = $3, comment = $4, why = $5 \
              WHERE id = $6 AND state = 'pending'",
@@ -713,7 +761,7 @@ impl AppState {
     pub async fn sweep_timeouts(&self) -> Result<usize> {
         let due =
             sqlx::query("SELECT id FROM requests WHERE state = 'pending' AND timeout_at <= $1")
-                .bind(now_ms())
+                .bind(self.clock.now())
                 .fetch_all(&self.db.pool)
                 .await?;
         let mut n = 0;
@@ -742,6 +790,43 @@ impl AppState {
             self.metrics.timed_out.fetch_add(1, Ordering::Relaxed);
             let _ = self.decided.send(out.id.clone());
             n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Marks every waiting request whose escalation time came as escalated and announces it
+    /// on [`AppState::escalated`]. The mark is one conditional update, so with several
+    /// replicas each request escalates exactly once. Returns how many escalated.
+    pub async fn sweep_escalations(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let due = sqlx::query(
+            "SELECT id FROM requests WHERE state = 'pending' AND escalate_at IS NOT NULL \
+             AND escalate_at <= $1 AND escalated_at IS NULL",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut n = 0;
+        for r in due {
+            let id = db::str_col(&r, "id")?;
+            let marked = {
+                let _w = self.write_lock.lock().await;
+                sqlx::query(
+                    "UPDATE requests SET escalated_at = $1 WHERE id = $2 AND state = 'pending' \
+                     AND escalated_at IS NULL",
+                )
+                .bind(now)
+                .bind(&id)
+                .execute(&self.db.pool)
+                .await?
+                .rows_affected()
+            };
+            if marked == 1 {
+                tracing::info!(request = %id, "request escalated: nobody answered in time");
+                let _ = self.escalated.send(id.clone());
+                let _ = self.decided.send(id);
+                n += 1;
+            }
         }
         Ok(n)
     }

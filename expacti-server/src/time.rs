@@ -1,6 +1,27 @@
 //! Wall-clock time as milliseconds since the epoch, and RFC 3339 text.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The server's clock: wall-clock time plus an offset that tests move forward
+/// ([`Clock::advance`]) to make timeouts and escalations due without waiting.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// Now, in milliseconds since the epoch.
+    pub fn now(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock forward (tests).
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
 
 /// Now, in milliseconds since the epoch.
 pub fn now_ms() -> i64 {

@@ -15,7 +15,6 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{AppError, Result};
 use crate::state::{AppState, NewRequest, RequestRow, ShellToken};
-use crate::time::now_ms;
 
 /// How often the server pings an idle shell.
 const PING_EVERY: Duration = Duration::from_secs(15);
@@ -110,7 +109,7 @@ async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket)
                                     waiting = None;
                                     if !send(&mut socket, &d).await { return; }
                                 } else {
-                                    let left = (s.row.timeout_at - now_ms()).max(0) / 1000;
+                                    let left = (s.row.timeout_at - state.clock.now()).max(0) / 1000;
                                     let url = format!("{}/requests/{}", state.public_url, s.row.id);
                                     let p = ServerMessage::Pending { id, request: s.row.id.clone(), url,
                                         expires_in_secs: u64::try_from(left).unwrap_or(0), risk: s.row.risk_level.clone() };

@@ -9,8 +9,8 @@ mod lint;
 mod nearest;
 pub(crate) mod pattern;
 mod route;
-pub use route::{Groups, Route, Routing, approval_refused};
 pub use nearest::Nearest;
+pub use route::{Groups, Route, Routing, approval_refused};
 mod verdict;
 
 use std::collections::HashMap;
@@ -613,7 +613,12 @@ impl Policy {
                 on_timeout,
                 approvals,
                 notify: route::expand_targets(&loc, r.span().start, &groups, &rf.notify)?,
-                reviewers: route::expand_reviewer_list(&loc, r.span().start, &groups, &rf.reviewers)?,
+                reviewers: route::expand_reviewer_list(
+                    &loc,
+                    r.span().start,
+                    &groups,
+                    &rf.reviewers,
+                )?,
                 line,
                 compiled,
                 regex,

@@ -135,7 +135,9 @@ pub(super) fn expand_targets(
         let Some((kind, rest)) = t.split_once(':') else {
             return Err(loc.err(
                 at,
-                format!("`{t}` is not a target (`slack:#channel`, `email:NAME`, `webhook:NAME`, …)"),
+                format!(
+                    "`{t}` is not a target (`slack:#channel`, `email:NAME`, `webhook:NAME`, …)"
+                ),
             ));
         };
         if !matches!(
@@ -213,8 +215,9 @@ impl Route {
             when.push((key.to_string(), res));
         }
         let list = |v: &Option<Spanned<Vec<String>>>| {
-            v.as_ref()
-                .map_or((span_start, Vec::new()), |s| (s.span().start, s.get_ref().clone()))
+            v.as_ref().map_or((span_start, Vec::new()), |s| {
+                (s.span().start, s.get_ref().clone())
+            })
         };
         let (at, v) = list(&rf.notify);
         let notify = expand_targets(loc, at, groups, &v)?;

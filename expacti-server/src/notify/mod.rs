@@ -10,7 +10,7 @@
 //! (`v0=` HMAC-SHA256 of `v0:{timestamp}:{raw body}` with the signing secret, five-minute
 //! window, constant-time comparison) and maps the Slack user to a reviewer.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,22 +30,37 @@ use subtle::ConstantTimeEq;
 use crate::error::{AppError, Result};
 use crate::state::{AppState, RequestRow};
 
+mod email;
+mod push;
+
+pub use email::{EmailConfig, confirm_page, confirm_post};
+pub use push::{PushConfig, push_key, push_subscribe, service_worker};
+
 /// The notification settings (`--notify FILE`, TOML).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyConfig {
-    /// Targets for requests whose rule names none.
+    /// Targets for requests whose rule and routes name none.
     #[serde(default)]
     pub default: Vec<String>,
     /// Slack.
     #[serde(default)]
     pub slack: Option<SlackConfig>,
+    /// Email over SMTP (`email:REVIEWER`).
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
+    /// Web Push to subscribed dashboard browsers (`push:REVIEWER`).
+    #[serde(default)]
+    pub push: Option<PushConfig>,
     /// Generic webhooks by name (`webhook:NAME`).
     #[serde(default)]
     pub webhook: BTreeMap<String, WebhookConfig>,
     /// PagerDuty services by name (`pagerduty:NAME`).
     #[serde(default)]
     pub pagerduty: BTreeMap<String, PagerDutyConfig>,
+    /// Opsgenie (or Jira Service Management) teams by name (`opsgenie:NAME`).
+    #[serde(default)]
+    pub opsgenie: BTreeMap<String, OpsgenieConfig>,
 }
 
 /// Slack settings.
@@ -93,6 +108,25 @@ fn pagerduty_url() -> String {
     "https://events.pagerduty.com/v2/enqueue".into()
 }
 
+/// An Opsgenie API integration (Opsgenie's API ends in April 2027; Jira Service Management's
+/// alert API takes the same requests at another base URL).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieConfig {
+    /// The API integration key (`Authorization: GenieKey …`).
+    pub api_key: String,
+    /// The API base URL.
+    #[serde(default = "opsgenie_url")]
+    pub url: String,
+    /// Responders, as Opsgenie expects them (`{ name = "ops", type = "team" }`).
+    #[serde(default)]
+    pub responders: Vec<BTreeMap<String, String>>,
+}
+
+fn opsgenie_url() -> String {
+    "https://api.opsgenie.com".into()
+}
+
 impl NotifyConfig {
     /// Reads and checks the settings file.
     pub fn load(path: &std::path::Path) -> Result<NotifyConfig> {
@@ -104,6 +138,10 @@ impl NotifyConfig {
             cfg.check_target(t)
                 .map_err(|e| AppError::Config(format!("{}: {e}", path.display())))?;
         }
+        if let Some(e) = &cfg.email {
+            e.check()
+                .map_err(|e| AppError::Config(format!("{}: [email]: {e}", path.display())))?;
+        }
         Ok(cfg)
     }
 
@@ -112,8 +150,19 @@ impl NotifyConfig {
             Some(("slack", c)) if self.slack.is_some() && !c.is_empty() => Ok(()),
             Some(("webhook", n)) if self.webhook.contains_key(n) => Ok(()),
             Some(("pagerduty", n)) if self.pagerduty.contains_key(n) => Ok(()),
+            Some(("opsgenie", n)) if self.opsgenie.contains_key(n) => Ok(()),
+            Some(("email", n))
+                if self
+                    .email
+                    .as_ref()
+                    .is_some_and(|e| e.addresses.contains_key(n)) =>
+            {
+                Ok(())
+            }
+            Some(("push", n)) if self.push.is_some() && !n.is_empty() => Ok(()),
             _ => Err(format!(
-                "`{t}`: not a configured target (slack:#channel, webhook:NAME, pagerduty:NAME)"
+                "`{t}`: not a configured target (slack:#channel, email:REVIEWER with an address, \
+                 push:REVIEWER, webhook:NAME, pagerduty:NAME, opsgenie:NAME)"
             )),
         }
     }
@@ -128,6 +177,29 @@ pub struct NotifyMetrics {
     pub failed_attempts: AtomicU64,
     /// Deliveries given up after every retry.
     pub given_up: AtomicU64,
+    /// Escalations sent.
+    pub escalations: AtomicU64,
+}
+
+/// What a delivery is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A request started waiting.
+    Requested,
+    /// Nobody answered in time: the backup is told.
+    Escalated,
+    /// It was decided.
+    Decided,
+}
+
+impl Event {
+    fn as_str(self) -> &'static str {
+        match self {
+            Event::Requested => "requested",
+            Event::Escalated => "escalated",
+            Event::Decided => "decided",
+        }
+    }
 }
 
 /// The notifier.
@@ -137,35 +209,44 @@ pub struct Notifier {
     http: reqwest::Client,
     /// Counters for `/metrics`.
     pub metrics: NotifyMetrics,
-    /// Requests notified, with the Slack messages posted for them (channel, ts).
-    sent: Mutex<HashMap<String, Vec<(String, String)>>>,
-    /// The last delivery failures, newest last, for the dashboard and the logs.
-    pub failures: Mutex<Vec<String>>,
+    /// Requests this process announced and that are still waiting.
+    notified: Mutex<HashSet<String>>,
+    /// The VAPID key pair for Web Push, when push is configured.
+    vapid: Option<push::Vapid>,
 }
 
 const ATTEMPTS: u32 = 5;
 
 impl Notifier {
-    /// A notifier for these settings.
-    pub fn new(cfg: NotifyConfig) -> Result<Notifier> {
+    /// A notifier for these settings; `data` holds the VAPID key (created on first start).
+    pub fn new(cfg: NotifyConfig, data: &std::path::Path) -> Result<Notifier> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| AppError::Config(format!("HTTP client: {e}")))?;
+        let vapid = match &cfg.push {
+            Some(_) => Some(push::Vapid::load_or_create(data)?),
+            None => None,
+        };
         Ok(Notifier {
             cfg,
             http,
             metrics: NotifyMetrics::default(),
-            sent: Mutex::new(HashMap::new()),
-            failures: Mutex::new(Vec::new()),
+            notified: Mutex::new(HashSet::new()),
+            vapid,
         })
     }
 
-    /// Follows the server's change stream until it closes.
+    /// Follows the server's change and escalation streams until they close.
     pub async fn run(self: Arc<Self>, state: Arc<AppState>) {
-        let mut rx = state.decided.subscribe();
+        let mut changes = state.decided.subscribe();
+        let mut escalations = state.escalated.subscribe();
         loop {
-            let id = match rx.recv().await {
+            let (got, escalation) = tokio::select! {
+                r = changes.recv() => (r, false),
+                r = escalations.recv() => (r, true),
+            };
+            let id = match got {
                 Ok(id) => id,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(
@@ -179,48 +260,34 @@ impl Notifier {
             let Ok(row) = state.get(&id).await else {
                 continue;
             };
-            let first = {
-                let Ok(mut sent) = self.sent.lock() else {
-                    continue;
-                };
+            if escalation {
                 if row.state == "pending" {
-                    if sent.contains_key(&row.id) {
-                        false
-                    } else {
-                        sent.insert(row.id.clone(), Vec::new());
-                        true
-                    }
-                } else {
-                    false
+                    self.metrics.escalations.fetch_add(1, Ordering::Relaxed);
+                    let targets = self.checked(row.routing().escalate_to);
+                    self.send_all(&state, &row, Event::Escalated, targets);
                 }
-            };
-            if first {
-                self.requested(&state, &row);
-            } else if row.state != "pending" {
-                let refs = self.sent.lock().ok().and_then(|mut s| s.remove(&row.id));
-                if let Some(refs) = refs {
-                    self.decided(&state, &row, refs);
+            } else if row.state == "pending" {
+                let first = self
+                    .notified
+                    .lock()
+                    .is_ok_and(|mut n| n.insert(row.id.clone()));
+                if first {
+                    let targets = self.targets(&row);
+                    self.send_all(&state, &row, Event::Requested, targets);
                 }
+            } else {
+                if let Ok(mut n) = self.notified.lock() {
+                    n.remove(&row.id);
+                }
+                let me = self.clone();
+                let st = state.clone();
+                tokio::spawn(async move { me.decided(&st, &row).await });
             }
         }
     }
 
-    fn targets(&self, row: &RequestRow) -> Vec<String> {
-        let named: Vec<String> = row
-            .evaluation
-            .get("notify")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let list = if named.is_empty() {
-            self.cfg.default.clone()
-        } else {
-            named
-        };
+    /// Keeps the targets this server can reach, in order, once each.
+    fn checked(&self, list: Vec<String>) -> Vec<String> {
         let mut seen = HashSet::new();
         list.into_iter()
             .filter(|t| seen.insert(t.clone()))
@@ -234,16 +301,58 @@ impl Notifier {
             .collect()
     }
 
-    fn requested(self: &Arc<Self>, state: &Arc<AppState>, row: &RequestRow) {
-        for target in self.targets(row) {
+    /// Where a new request goes: its routing (rules and routes), else the defaults.
+    fn targets(&self, row: &RequestRow) -> Vec<String> {
+        let mut list = row.routing().notify;
+        if list.is_empty() {
+            list = row
+                .evaluation
+                .get("notify")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        if list.is_empty() {
+            list = self.cfg.default.clone();
+        }
+        self.checked(list)
+    }
+
+    /// Sends `event` to every target, each in its own task with retries, and records each
+    /// delivery. A request decided while its announcement was in flight is told at once.
+    fn send_all(
+        self: &Arc<Self>,
+        state: &Arc<AppState>,
+        row: &RequestRow,
+        event: Event,
+        targets: Vec<String>,
+    ) {
+        let n = Notice::of(state, row, event);
+        for target in targets {
             let me = self.clone();
-            let n = Notice::of(state, row);
+            let st = state.clone();
+            let n = n.clone();
             tokio::spawn(async move {
-                let r = me.retry(&target, || me.send_requested(&target, &n)).await;
-                if let Some((channel, ts)) = r.flatten() {
-                    if let Ok(mut s) = me.sent.lock() {
-                        if let Some(v) = s.get_mut(&n.id) {
-                            v.push((channel, ts));
+                let (r, attempts) = me.retry(&target, || me.send(&st, &target, &n)).await;
+                let sent = r.is_ok();
+                let reference = r.as_ref().ok().cloned().flatten();
+                me.record(&st, &n.id, &target, event, r, attempts).await;
+                if sent {
+                    if let Ok(now) = st.get(&n.id).await {
+                        if now.state != "pending" {
+                            let d = Notice::of(&st, &now, Event::Decided);
+                            let (r, _) = me
+                                .retry(&target, || {
+                                    me.send_decided(&st, &target, &d, reference.as_deref())
+                                })
+                                .await;
+                            if let Err(e) = r {
+                                tracing::warn!(target = %target, error = %e, "late update failed");
+                            }
                         }
                     }
                 }
@@ -251,66 +360,124 @@ impl Notifier {
         }
     }
 
-    fn decided(
-        self: &Arc<Self>,
-        state: &Arc<AppState>,
-        row: &RequestRow,
-        slack: Vec<(String, String)>,
-    ) {
-        let n = Notice::of(state, row);
-        for target in self.targets(row) {
-            if target.starts_with("slack:") {
+    /// Tells every target that was told of the request (from the delivery records, so it
+    /// works after a restart) that it was decided.
+    async fn decided(self: &Arc<Self>, state: &Arc<AppState>, row: &RequestRow) {
+        let rows = match sqlx::query(
+            "SELECT target, ref FROM deliveries WHERE request_id = $1 AND status = 'sent' \
+             AND event <> 'decided' ORDER BY at",
+        )
+        .bind(&row.id)
+        .fetch_all(&state.db.pool)
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(request = %row.id, error = %e, "cannot read deliveries");
+                return;
+            }
+        };
+        let mut seen = HashSet::new();
+        let n = Notice::of(state, row, Event::Decided);
+        for r in rows {
+            let (Ok(target), Ok(reference)) = (
+                crate::db::str_col(&r, "target"),
+                crate::db::opt_str(&r, "ref"),
+            ) else {
+                continue;
+            };
+            if !seen.insert((target.clone(), reference.clone())) {
                 continue;
             }
             let me = self.clone();
+            let st = state.clone();
             let n = n.clone();
             tokio::spawn(async move {
-                me.retry(&target, || me.send_decided(&target, &n)).await;
-            });
-        }
-        for (channel, ts) in slack {
-            let me = self.clone();
-            let n = n.clone();
-            tokio::spawn(async move {
-                let t = format!("slack:{channel}");
-                me.retry(&t, || me.slack_update(&channel, &ts, &n)).await;
+                let (r, attempts) = me
+                    .retry(&target, || {
+                        me.send_decided(&st, &target, &n, reference.as_deref())
+                    })
+                    .await;
+                if !matches!(r, Ok(false)) {
+                    me.record(
+                        &st,
+                        &n.id,
+                        &target,
+                        Event::Decided,
+                        r.map(|_| None),
+                        attempts,
+                    )
+                    .await;
+                }
             });
         }
     }
 
-    /// Runs `f` up to [`ATTEMPTS`] times with doubling waits; records the outcome.
-    async fn retry<T, F, Fut>(&self, target: &str, f: F) -> Option<T>
+    /// Stores one delivery's outcome, for the dashboard.
+    async fn record(
+        &self,
+        state: &AppState,
+        request: &str,
+        target: &str,
+        event: Event,
+        r: std::result::Result<Option<String>, String>,
+        attempts: u32,
+    ) {
+        let (status, detail, reference) = match r {
+            Ok(reference) => ("sent", None, reference),
+            Err(e) => ("failed", Some(truncate(&e, 500)), None),
+        };
+        let Ok(id) = crate::auth::new_id() else {
+            return;
+        };
+        let res = sqlx::query(
+            "INSERT INTO deliveries (id, request_id, target, event, status, detail, ref, attempts, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(request)
+        .bind(target)
+        .bind(event.as_str())
+        .bind(status)
+        .bind(detail)
+        .bind(reference)
+        .bind(i64::from(attempts))
+        .bind(crate::time::now_ms())
+        .execute(&state.db.pool)
+        .await;
+        if let Err(e) = res {
+            tracing::warn!(request, target, error = %e, "cannot record a delivery");
+        }
+    }
+
+    /// Runs `f` up to [`ATTEMPTS`] times with doubling waits; returns the last result and
+    /// the number of attempts.
+    async fn retry<T, F, Fut>(&self, target: &str, f: F) -> (std::result::Result<T, String>, u32)
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = std::result::Result<T, String>>,
     {
         let mut wait = Duration::from_millis(250);
-        for attempt in 1..=ATTEMPTS {
+        let mut attempt = 1;
+        loop {
             match f().await {
                 Ok(v) => {
                     self.metrics.delivered.fetch_add(1, Ordering::Relaxed);
-                    return Some(v);
+                    return (Ok(v), attempt);
                 }
                 Err(e) => {
                     self.metrics.failed_attempts.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(target, attempt, error = %e, "notification failed");
                     if attempt == ATTEMPTS {
                         self.metrics.given_up.fetch_add(1, Ordering::Relaxed);
-                        if let Ok(mut f) = self.failures.lock() {
-                            f.push(format!("{target}: {e}"));
-                            let n = f.len();
-                            if n > 100 {
-                                f.drain(..n - 100);
-                            }
-                        }
-                        return None;
+                        return (Err(e), attempt);
                     }
                     tokio::time::sleep(wait).await;
                     wait *= 2;
+                    attempt += 1;
                 }
             }
         }
-        None
     }
 
     async fn post(
@@ -337,35 +504,37 @@ impl Notifier {
         Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
-    /// Returns the Slack message (channel, ts) when the target is Slack.
-    async fn send_requested(
+    /// Announces a waiting (or escalated) request to one target; returns the reference to
+    /// keep (Slack: `channel ts`).
+    async fn send(
         &self,
+        state: &AppState,
         target: &str,
         n: &Notice,
-    ) -> std::result::Result<Option<(String, String)>, String> {
+    ) -> std::result::Result<Option<String>, String> {
+        let headline = if n.event == Event::Escalated {
+            format!(
+                "expacti: ESCALATED, nobody answered: {} risk command waiting for review",
+                n.level
+            )
+        } else {
+            format!("expacti: {} risk command waiting for review", n.level)
+        };
         match target.split_once(':') {
             Some(("slack", channel)) => {
                 let slack = self.cfg.slack.as_ref().ok_or("Slack is not configured")?;
                 let body = json!({
                     "channel": channel,
-                    "text": format!("expacti: {} risk command waiting for review: {}", n.level, n.command),
+                    "text": format!("{headline}: {}", n.command),
                     "blocks": slack_blocks(n, true),
                 });
                 let r = self.slack_call(slack, "chat.postMessage", &body).await?;
-                let ch = r
-                    .get("channel")
-                    .and_then(Value::as_str)
-                    .unwrap_or(channel)
-                    .to_string();
-                let ts = r
-                    .get("ts")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Ok(Some((ch, ts)))
+                let ch = r.get("channel").and_then(Value::as_str).unwrap_or(channel);
+                let ts = r.get("ts").and_then(Value::as_str).unwrap_or_default();
+                Ok(Some(format!("{ch} {ts}")))
             }
             Some(("webhook", name)) => {
-                self.webhook(name, "requested", n).await?;
+                self.webhook(name, n.event.as_str(), n).await?;
                 Ok(None)
             }
             Some(("pagerduty", name)) => {
@@ -379,23 +548,66 @@ impl Notifier {
                     "event_action": "trigger",
                     "dedup_key": format!("expacti-{}", n.id),
                     "payload": {
-                        "summary": format!("expacti: {} risk command waiting for review: {}", n.level, truncate(&n.command, 900)),
+                        "summary": truncate(&format!("{headline}: {}", n.command), 1000),
                         "source": n.context.get("host").and_then(Value::as_str).unwrap_or("expacti"),
                         "severity": match n.level.as_str() { "critical" => "critical", "high" => "error", "medium" => "warning", _ => "info" },
-                        "custom_details": { "command": n.command, "reasons": n.reasons, "context": n.context },
+                        "custom_details": { "command": n.command, "reasons": n.reasons, "context": n.context, "escalated": n.event == Event::Escalated },
                     },
                     "links": [{ "href": n.url, "text": "Review in expacti" }],
                 });
                 self.post(&pd.url, &body, &[]).await?;
                 Ok(None)
             }
+            Some(("opsgenie", name)) => {
+                let og = self.cfg.opsgenie.get(name).ok_or("no such Opsgenie team")?;
+                let body = json!({
+                    "message": truncate(&format!("{headline}: {}", n.command), 120),
+                    "alias": format!("expacti-{}", n.id),
+                    "description": truncate(&format!("{}\n\n{}\n\n{}", n.command, n.reasons.join("\n"), n.url), 15000),
+                    "responders": og.responders,
+                    "details": n.context.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect::<BTreeMap<_, _>>(),
+                    "source": "expacti",
+                    "priority": match n.level.as_str() { "critical" => "P1", "high" => "P2", "medium" => "P3", _ => "P4" },
+                    "tags": ["expacti", n.level.as_str()],
+                });
+                let url = format!("{}/v2/alerts", og.url.trim_end_matches('/'));
+                self.post(
+                    &url,
+                    &body,
+                    &[("authorization", format!("GenieKey {}", og.api_key))],
+                )
+                .await?;
+                Ok(None)
+            }
+            Some(("email", reviewer)) => {
+                let cfg = self.cfg.email.as_ref().ok_or("email is not configured")?;
+                email::send(state, cfg, reviewer, n, &headline).await?;
+                Ok(None)
+            }
+            Some(("push", reviewer)) => {
+                let (cfg, vapid) = match (&self.cfg.push, &self.vapid) {
+                    (Some(c), Some(v)) => (c, v),
+                    _ => return Err("Web Push is not configured".into()),
+                };
+                let sent =
+                    push::send(state, &self.http, cfg, vapid, reviewer, n, &headline).await?;
+                Ok(Some(format!("{sent} browser(s)")))
+            }
             _ => Err(format!("`{target}`: unknown target")),
         }
     }
 
-    async fn send_decided(&self, target: &str, n: &Notice) -> std::result::Result<(), String> {
+    /// Tells one target that a request it was told of was decided; `reference` is what
+    /// [`Notifier::send`] kept. Returns whether anything was sent.
+    async fn send_decided(
+        &self,
+        _state: &AppState,
+        target: &str,
+        n: &Notice,
+        reference: Option<&str>,
+    ) -> std::result::Result<bool, String> {
         match target.split_once(':') {
-            Some(("webhook", name)) => self.webhook(name, "decided", n).await,
+            Some(("webhook", name)) => self.webhook(name, "decided", n).await.map(|()| true),
             Some(("pagerduty", name)) => {
                 let pd = self
                     .cfg
@@ -407,9 +619,35 @@ impl Notifier {
                     "event_action": "resolve",
                     "dedup_key": format!("expacti-{}", n.id),
                 });
-                self.post(&pd.url, &body, &[]).await.map(|_| ())
+                self.post(&pd.url, &body, &[]).await.map(|_| true)
             }
-            _ => Ok(()),
+            Some(("opsgenie", name)) => {
+                let og = self.cfg.opsgenie.get(name).ok_or("no such Opsgenie team")?;
+                let url = format!(
+                    "{}/v2/alerts/expacti-{}/close?identifierType=alias",
+                    og.url.trim_end_matches('/'),
+                    n.id
+                );
+                let note = match &n.reviewer {
+                    Some(r) => format!("{} by {r}", n.state),
+                    None => n.state.clone(),
+                };
+                let body = json!({ "source": "expacti", "note": note });
+                self.post(
+                    &url,
+                    &body,
+                    &[("authorization", format!("GenieKey {}", og.api_key))],
+                )
+                .await
+                .map(|_| true)
+            }
+            Some(("slack", _)) => {
+                let Some((channel, ts)) = reference.and_then(|r| r.split_once(' ')) else {
+                    return Ok(false);
+                };
+                self.slack_update(channel, ts, n).await.map(|()| true)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -530,6 +768,7 @@ fn truncate(s: &str, n: usize) -> String {
 #[derive(Debug, Clone)]
 pub struct Notice {
     id: String,
+    event: Event,
     command: String,
     level: String,
     score: i64,
@@ -539,10 +778,11 @@ pub struct Notice {
     state: String,
     reviewer: Option<String>,
     rule: Option<String>,
+    timeout_at: i64,
 }
 
 impl Notice {
-    fn of(state: &AppState, row: &RequestRow) -> Notice {
+    fn of(state: &AppState, row: &RequestRow, event: Event) -> Notice {
         let reasons = row
             .evaluation
             .pointer("/risk/reasons")
@@ -569,6 +809,7 @@ impl Notice {
         };
         Notice {
             id: row.id.clone(),
+            event,
             command: mask_secrets(&row.command),
             level: row.risk_level.clone(),
             score: row.risk_score,
@@ -578,6 +819,7 @@ impl Notice {
             state: row.state.clone(),
             reviewer: row.reviewer.clone(),
             rule: row.rule.clone(),
+            timeout_at: row.timeout_at,
         }
     }
 
@@ -586,6 +828,7 @@ impl Notice {
             "id": self.id, "command": self.command,
             "risk": { "level": self.level, "score": self.score, "reasons": self.reasons },
             "context": self.context, "url": self.url, "state": self.state,
+            "escalated": self.event == Event::Escalated,
             "reviewer": self.reviewer, "rule": self.rule,
         })
     }
@@ -609,8 +852,13 @@ fn slack_blocks(n: &Notice, buttons: bool) -> Value {
     })
     .collect();
     let code = truncate(&n.command.replace("```", "`\u{200b}``"), 2500);
+    let escalated = if n.event == Event::Escalated {
+        "*Escalated: nobody answered in time.*\n"
+    } else {
+        ""
+    };
     let mut blocks = vec![
-        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{} risk ({})*\n```{}```", n.level, n.score, code)}}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("{escalated}*{} risk ({})*\n```{}```", n.level, n.score, code)}}),
     ];
     if !n.reasons.is_empty() {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": n.reasons.iter().map(|r| format!("• {r}")).collect::<Vec<_>>().join("\n")}}));
