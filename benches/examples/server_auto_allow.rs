@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         policy: Some(policy),
         public_url: None,
         notify: None,
+        clock: expacti_server::time::Clock::default(),
     };
     tokio::spawn(async move {
         if let Err(e) = expacti_server::serve(opts).await {

@@ -146,9 +146,22 @@ fn key_file(dir: &Path, file: &str) -> Result<[u8; 32]> {
     }
 }
 
-/// Starts the server and runs until SIGINT or SIGTERM. Prints `listening on http://ADDR` on
-/// standard output once it accepts connections.
-pub async fn serve(opts: ServeOptions) -> Result<()> {
+/// A server ready to accept connections: its listener, its state (with the background tasks
+/// running: notifier, timeout and escalation sweeps, WAL and audit checkpoints).
+#[derive(Debug)]
+pub struct Prepared {
+    /// The bound listener.
+    pub listener: tokio::net::TcpListener,
+    /// Its address.
+    pub addr: SocketAddr,
+    /// The shared state.
+    pub state: Arc<AppState>,
+}
+
+/// Opens storage, loads the policy and notification settings, binds the listener and starts
+/// the background tasks; [`serve`] then answers requests. Tests use it to run a server in
+/// their own process with a clock they move.
+pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
     let db = opts.storage.open().await?;
     let (policy, path, text) = match &opts.policy {
         Some(p) => {
@@ -236,6 +249,22 @@ pub async fn serve(opts: ServeOptions) -> Result<()> {
             }
         }
     });
+    Ok(Prepared {
+        listener,
+        addr,
+        state,
+    })
+}
+
+/// Starts the server and runs until SIGINT or SIGTERM. Prints `listening on http://ADDR` on
+/// standard output once it accepts connections.
+pub async fn serve(opts: ServeOptions) -> Result<()> {
+    let Prepared {
+        listener,
+        addr,
+        state,
+    } = prepare(opts).await?;
+    let key = state.signing_key;
     tracing::info!(%addr, key = %expacti_core::audit::public_key(&key), "expacti-server started");
     println!("listening on http://{addr}");
     println!(

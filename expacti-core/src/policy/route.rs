@@ -237,7 +237,7 @@ impl Route {
             })?),
             None => None,
         };
-        if escalate_after_secs.is_some() != !escalate_to.is_empty() {
+        if escalate_after_secs.is_some() == escalate_to.is_empty() {
             return Err(loc.err(
                 span_start,
                 "a route escalates with both `escalate_after` and `escalate_to`, or neither",

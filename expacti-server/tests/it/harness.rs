@@ -49,7 +49,7 @@ pub enum Backend {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!(
         "{prefix}{}_{}_{}",
         std::process::id(),
@@ -124,6 +124,15 @@ impl Server {
 
     /// Starts a server with a notification settings file.
     pub async fn start_with(backend: Backend, notify: Option<&str>) -> Option<Server> {
+        Server::start_full(backend, notify, POLICY).await
+    }
+
+    /// Starts a server with notification settings and a policy of its own.
+    pub async fn start_full(
+        backend: Backend,
+        notify: Option<&str>,
+        policy_text: &str,
+    ) -> Option<Server> {
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(pg_database().await?),
@@ -131,7 +140,7 @@ impl Server {
         let data = std::env::temp_dir().join(unique("expacti-it-"));
         std::fs::create_dir_all(&data).unwrap();
         let policy = data.join("policy.toml");
-        std::fs::write(&policy, POLICY).unwrap();
+        std::fs::write(&policy, policy_text).unwrap();
         let notify_file = notify.map(|text| {
             let p = data.join("notify.toml");
             std::fs::write(&p, text).unwrap();

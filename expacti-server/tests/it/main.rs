@@ -6,6 +6,7 @@
 mod browser;
 mod harness;
 mod notify;
+mod routing;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -18,10 +18,14 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, Server, http};
 use crate::spawn_gated;
 
+/// Raw bodies by path.
+type Bodies = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 #[derive(Clone, Default)]
-struct Seen {
-    calls: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
-    flaky: Arc<Mutex<u32>>,
+pub(crate) struct Seen {
+    pub calls: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
+    pub bodies: Bodies,
+    pub flaky: Arc<Mutex<u32>>,
 }
 
 async fn record(
@@ -31,6 +35,10 @@ async fn record(
     body: Bytes,
 ) -> axum::response::Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    s.bodies.lock().unwrap().push((path.clone(), body.to_vec()));
+    if path == "down" {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     if path == "flaky" {
         let mut n = s.flaky.lock().unwrap();
         *n += 1;
@@ -42,7 +50,9 @@ async fn record(
     let mut h = headers.clone();
     h.insert(
         "x-raw-body",
-        String::from_utf8_lossy(&body).parse().unwrap(),
+        String::from_utf8_lossy(&body)
+            .parse()
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static("binary")),
     );
     s.calls.lock().unwrap().push((path.clone(), h, v));
     match path.as_str() {
@@ -51,6 +61,12 @@ async fn record(
                 .into_response()
         }
         "slack/chat.update" => axum::Json(json!({"ok": true})).into_response(),
+        p if p.starts_with("push/") => StatusCode::CREATED.into_response(),
+        p if p.starts_with("og/") => (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"result": "Request will be processed", "requestId": "r1"})),
+        )
+            .into_response(),
         "pd" => (
             StatusCode::ACCEPTED,
             axum::Json(json!({"status": "success"})),
@@ -60,7 +76,7 @@ async fn record(
     }
 }
 
-async fn stub() -> (String, Seen) {
+pub(crate) async fn stub() -> (String, Seen) {
     let seen = Seen::default();
     let app = Router::new()
         .route("/{*path}", post(record))
@@ -72,7 +88,7 @@ async fn stub() -> (String, Seen) {
 }
 
 impl Seen {
-    async fn wait(&self, path: &str, n: usize) -> Vec<(HeaderMap, Value)> {
+    pub async fn wait(&self, path: &str, n: usize) -> Vec<(HeaderMap, Value)> {
         for _ in 0..400 {
             let got: Vec<(HeaderMap, Value)> = self
                 .calls
@@ -93,7 +109,7 @@ impl Seen {
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|c| c.0.clone())
+                .map(|c| format!("{} {}", c.0, c.2))
                 .collect::<Vec<_>>()
         );
     }
