@@ -63,7 +63,7 @@ async function queuePage() {
   let known = null;
   const btn = $("#notify");
   if (!("Notification" in window)) btn.hidden = true;
-  btn.addEventListener("click", () => Notification.requestPermission());
+  btn.addEventListener("click", () => subscribe().catch((e) => { $("#live").textContent = e.message; }));
   async function load() {
     const { requests } = await api("/api/requests?state=pending");
     // Riskiest first, then newest.
@@ -88,6 +88,30 @@ async function queuePage() {
   await load();
   events(() => load().catch(() => {}));
   setInterval(() => load().catch(() => {}), 30000);
+}
+
+// Web Push when the server has it (a notification even with no tab open), else the page's
+// own notifications while this tab is open.
+async function subscribe() {
+  const perm = await Notification.requestPermission();
+  if (perm !== "granted") throw new Error("notifications are blocked in this browser");
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  let key;
+  try { key = (await api("/api/push/key")).public_key; } catch (_) { return; }
+  const reg = await navigator.serviceWorker.register("/sw.js");
+  const raw = Uint8Array.from(atob(key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw });
+  await api("/api/push/subscriptions", { method: "POST", body: JSON.stringify(sub.toJSON()) });
+  $("#notify").textContent = "Notifications on";
+}
+
+function deliveriesTable(list) {
+  if (!list.length) return el("p", { class: "hint" }, "No notifications sent for this request.");
+  return el("table", { id: "deliveries" },
+    el("thead", {}, el("tr", {}, ["target", "event", "status", "tries", "when", "detail"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, list.map((d) => el("tr", { class: d.status === "failed" ? "failed" : "" },
+      el("td", {}, d.target), el("td", {}, d.event), el("td", {}, d.status), el("td", {}, d.attempts),
+      el("td", {}, ago(d.at)), el("td", {}, d.detail || "")))));
 }
 
 // ---- request ----
@@ -130,7 +154,10 @@ async function requestPage() {
   }
   async function load() {
     r = await api(`/api/requests/${id}`);
+    let deliveries = [];
+    try { deliveries = (await api(`/api/requests/${id}/deliveries`)).deliveries; } catch (_) { /* shown as none */ }
     const ev = r.evaluation || {};
+    const routing = ev.routing || {};
     const reasons = (ev.risk && ev.risk.reasons) || [];
     const canDecide = r.state === "pending" && (ROLE === "reviewer" || ROLE === "admin");
     const ctx = r.context || {};
@@ -168,6 +195,13 @@ async function requestPage() {
               : el("p", { class: "hint" }, ctx.run_id ? "Nothing ran before it in this run." : "No run id in the context."))),
         el("div", {},
           decideBox,
+          el("section", { class: "card", id: "routing" }, el("h2", {}, "Routing"),
+            el("p", {}, routing.reviewers && routing.reviewers.length
+              ? `May approve: ${routing.reviewers.join(", ")}` : "Any reviewer may approve",
+              ctx.actor ? ` (not ${ctx.actor}, who asked)` : ""),
+            r.escalated_at ? el("p", { id: "escalated" }, `Escalated ${ago(r.escalated_at)} to ${(routing.escalate_to || []).join(", ")}`)
+              : r.escalate_at && r.state === "pending" ? el("p", {}, `Escalates to ${(routing.escalate_to || []).join(", ")} in ${left(r.escalate_at).replace(" left", "")}`) : null,
+            deliveriesTable(deliveries)),
           el("section", { class: "card" }, el("h2", {}, "Context"),
             el("dl", { class: "context", id: "context" }, keys.filter((k) => ctx[k]).map((k) => [el("dt", {}, k), el("dd", {}, ctx[k])])),
             el("p", { class: "hint" }, `asked ${ago(r.requested_at)}`)))));
@@ -253,6 +287,12 @@ async function suggestions() {
 
 // ---- admin ----
 async function adminPage() {
+  const f = await api("/api/deliveries?status=failed");
+  $("#failures").replaceChildren(f.deliveries.length ? deliveriesTable(f.deliveries) : el("p", { class: "hint" }, "No failed notifications."));
+  for (const row of $("#failures").querySelectorAll("tbody tr")) {
+    const d = f.deliveries[row.sectionRowIndex];
+    row.firstChild.replaceChildren(el("a", { href: `/requests/${d.request}` }, d.target));
+  }
   const t = await api("/api/admin/tokens");
   $("#tokens").replaceChildren(...t.tokens.map((x) => el("tr", {},
     el("td", {}, x.name), el("td", {}, [x.repository, x.environment].filter(Boolean).join(" / ") || "any"),

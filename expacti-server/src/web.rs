@@ -500,6 +500,7 @@ pub async fn admin_page(State(st): State<Arc<AppState>>, headers: HeaderMap) -> 
 <section><h2>Reviewers</h2>
 <form id="new-reviewer" class="filters"><input name="name" placeholder="name" required aria-label="reviewer name"><select name="role" aria-label="role"><option>reviewer</option><option>viewer</option><option>admin</option></select><button type="submit">Add reviewer</button></form>
 <p id="password-once" class="state"></p><table><thead><tr><th>name</th><th>role</th><th></th></tr></thead><tbody id="reviewers"></tbody></table></section>
+<section><h2>Failed notifications</h2><div id="failures"></div></section>
 <p class="hint">Tokens and passwords are shown once, here; only their hashes are kept.</p>"#).await
 }
 

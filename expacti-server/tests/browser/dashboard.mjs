@@ -80,6 +80,7 @@ try {
   assert.match(ctxText, /repositoryacme\/app/, ctxText);
   assert.match(await page.locator("#previous").textContent(), /echo allowed first-step/, "what ran before it in the run");
   assert.ok(await page.locator(".badge").first().isVisible());
+  assert.match(await page.locator("#routing").textContent(), /Any reviewer may approve/, "the routing card");
   await shots(page, "request");
   await page.click("#approve");
   await page.waitForSelector("#state:text('approved by alice')");
@@ -140,6 +141,7 @@ try {
   await admin.page.waitForSelector("#token-once:text('exs_')");
   const once = await admin.page.locator("#token-once").textContent();
   console.log(`TOKEN ${once.match(/exs_\S+/)[0]}`);
+  await admin.page.waitForSelector("#failures :text('No failed notifications.')");
   await shots(admin.page, "admin");
   current = page;
 
