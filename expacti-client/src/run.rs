@@ -146,25 +146,144 @@ async fn connect(url: &str, token: &str) -> Connect {
 /// Asks the server about `opts.command`, runs it through `bash -c` only when approved, and
 /// returns the exit code. One line on `err` says why when the command did not run.
 pub async fn run(opts: &RunOptions, err: &mut (dyn Write + Send)) -> i32 {
+    match approval(opts, err).await {
+        Ok(a) => a.run(opts).await,
+        Err(code) => code,
+    }
+}
+
+/// An approval of one command, with the connection that reports its exit code.
+#[derive(Debug)]
+pub struct Approval {
+    ws: Box<Ws>,
+    id: String,
+}
+
+impl Approval {
+    /// Runs the approved command through `bash -c` with the caller's standard streams and
+    /// working directory, reports its exit code, and returns it.
+    pub async fn run(self, opts: &RunOptions) -> i32 {
+        let code = execute(&opts.command).await;
+        report_exit(opts, self.ws, self.id, code).await;
+        code
+    }
+}
+
+/// Waits for the server's decision. `Err` carries the exit code to use ([`DENIED`],
+/// [`TIMED_OUT`], [`NO_DECISION`]) after one line on `err` saying why.
+pub async fn approval(opts: &RunOptions, err: &mut (dyn Write + Send)) -> Result<Approval, i32> {
     match decide(opts, err).await {
-        Ok(Decided::Allow(ws, id)) => {
-            let code = execute(&opts.command).await;
-            report_exit(opts, ws, id, code).await;
-            code
-        }
+        Ok(Decided::Allow(ws, id)) => Ok(Approval { ws, id }),
         Ok(Decided::Deny(why)) => {
             let _ = writeln!(err, "expacti: denied: {why}");
-            DENIED
+            Err(DENIED)
         }
         Ok(Decided::TimedOut(why)) => {
             let _ = writeln!(err, "expacti: not run: {why}");
-            TIMED_OUT
+            Err(TIMED_OUT)
         }
         Err(why) => {
             let _ = writeln!(err, "expacti: not run: {why}");
-            NO_DECISION
+            Err(NO_DECISION)
         }
     }
+}
+
+/// The server's answer about a command, for callers that run it themselves (the Claude Code
+/// hook hands the answer back to the agent, which runs the command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Approved: this exact command may run.
+    Allow,
+    /// Denied, with why.
+    Deny(String),
+    /// Nobody answered in time: denied.
+    TimedOut(String),
+    /// No decision could be had (unreachable, refused, protocol error): do not run.
+    NoDecision(String),
+}
+
+/// Asks the server about `opts.command` and returns its answer; runs nothing.
+pub async fn ask(opts: &RunOptions, err: &mut (dyn Write + Send)) -> Answer {
+    match decide(opts, err).await {
+        Ok(Decided::Allow(mut ws, _)) => {
+            let _ = ws.close(None).await;
+            Answer::Allow
+        }
+        Ok(Decided::Deny(why)) => Answer::Deny(why),
+        Ok(Decided::TimedOut(why)) => Answer::TimedOut(why),
+        Err(why) => Answer::NoDecision(why),
+    }
+}
+
+/// What [`run_captured`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// The exit code ([`DENIED`], [`TIMED_OUT`], [`NO_DECISION`] when it did not run).
+    pub code: i32,
+    /// Whether the command ran.
+    pub ran: bool,
+    /// Its standard output (at most `limit` bytes), or empty.
+    pub stdout: Vec<u8>,
+    /// Its standard error (at most `limit` bytes), or why it did not run.
+    pub stderr: Vec<u8>,
+}
+
+/// Like [`run`], with the command's output captured (at most `limit` bytes of each stream)
+/// instead of inherited, for the MCP tool; standard input is closed.
+pub async fn run_captured(opts: &RunOptions, limit: usize) -> Captured {
+    let mut log: Vec<u8> = Vec::new();
+    let refused = |code, why: String| Captured {
+        code,
+        ran: false,
+        stdout: Vec::new(),
+        stderr: why.into_bytes(),
+    };
+    match decide(opts, &mut log).await {
+        Ok(Decided::Allow(ws, id)) => {
+            let shell = if std::path::Path::new("/bin/bash").exists() {
+                "/bin/bash"
+            } else {
+                "sh"
+            };
+            let out = tokio::process::Command::new(shell)
+                .arg("-c")
+                .arg(&opts.command)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .await;
+            let (code, mut stdout, mut stderr) = match out {
+                Ok(o) => (exit_code(o.status), o.stdout, o.stderr),
+                Err(e) => (127, Vec::new(), e.to_string().into_bytes()),
+            };
+            stdout.truncate(limit);
+            stderr.truncate(limit);
+            report_exit(opts, ws, id, code).await;
+            Captured {
+                code,
+                ran: true,
+                stdout,
+                stderr,
+            }
+        }
+        Ok(Decided::Deny(why)) => refused(DENIED, format!("denied: {why}")),
+        Ok(Decided::TimedOut(why)) => refused(TIMED_OUT, format!("not run: {why}")),
+        Err(why) => refused(NO_DECISION, format!("not run: {why}")),
+    }
+}
+
+fn exit_code(s: std::process::ExitStatus) -> i32 {
+    s.code().unwrap_or_else(|| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            128 + s.signal().unwrap_or(0)
+        }
+        #[cfg(not(unix))]
+        {
+            1
+        }
+    })
 }
 
 enum Decided {
@@ -312,17 +431,7 @@ async fn execute(command: &str) -> i32 {
         .status()
         .await
     {
-        Ok(s) => s.code().unwrap_or_else(|| {
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::ExitStatusExt;
-                128 + s.signal().unwrap_or(0)
-            }
-            #[cfg(not(unix))]
-            {
-                1
-            }
-        }),
+        Ok(s) => exit_code(s),
         Err(_) => 127,
     }
 }

@@ -2,12 +2,15 @@
 
 mod audit;
 mod check;
+mod hook;
 mod input;
 mod jsonl;
 mod lint;
+mod mcp;
 mod parse;
 mod run;
 mod score;
+mod shell;
 mod style;
 mod suggest;
 
@@ -41,6 +44,13 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::Cmd),
+    /// An interactive shell whose every line is gated (SSH ForceCommand or login shell).
+    Shell(shell::Args),
+    /// Hooks for AI agents: `expacti hook claude-code` answers Claude Code's PreToolUse hook.
+    #[command(subcommand)]
+    Hook(hook::Cmd),
+    /// An MCP server (stdio) exposing a gated `run_command` tool to AI agents.
+    Mcp(mcp::Args),
 }
 
 /// Runs the chosen subcommand and returns its exit code.
@@ -53,5 +63,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Suggest(a) => suggest::run(a),
         Command::Run(a) => run::run(a),
         Command::Audit(c) => audit::run(c),
+        Command::Shell(a) => shell::run(a),
+        Command::Hook(c) => hook::run(c),
+        Command::Mcp(a) => mcp::run(a),
     }
 }

@@ -378,7 +378,9 @@ secret = "b"
         h.parse::<f64>().unwrap() * 3600.0 + m.parse::<f64>().unwrap() * 60.0 + sec
     };
     let late = t("escalated_at") - t("requested_at");
-    eprintln!("MEASURED escalation: marked {late:.3} s after the request; backup heard it {after:?} after the run started");
+    eprintln!(
+        "MEASURED escalation: marked {late:.3} s after the request; backup heard it {after:?} after the run started"
+    );
     assert!(
         (2.0..=3.0).contains(&late),
         "escalated {late:.3} s after the request (configured 2 s)"
