@@ -7,6 +7,7 @@ mod browser;
 mod harness;
 mod notify;
 mod routing;
+mod shell;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
