@@ -3,6 +3,7 @@
 //! scenario runs on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod action;
 mod browser;
 mod harness;
 mod notify;
