@@ -70,6 +70,17 @@ fn read_kv_file(path: &Path) -> BTreeMap<String, String> {
 
 /// Runs `action.yml` in `dir` with `inputs`, like a runner.
 fn run_action(dir: &Path, inputs: &[(&str, &str)], extra_path: &Path) -> Ran {
+    run_action_env(dir, inputs, extra_path, &[], None)
+}
+
+/// The same, with extra environment variables and a tool cache that outlives the run.
+fn run_action_env(
+    dir: &Path,
+    inputs: &[(&str, &str)],
+    extra_path: &Path,
+    extra_env: &[(&str, &str)],
+    tool_cache: Option<&Path>,
+) -> Ran {
     let meta: Value =
         serde_yaml_ng::from_str(&std::fs::read_to_string(dir.join("action.yml")).unwrap()).unwrap();
     let work = std::env::temp_dir().join(unique("expacti-runner-"));
@@ -124,8 +135,14 @@ fn run_action(dir: &Path, inputs: &[(&str, &str)], extra_path: &Path) -> Ran {
     env.insert("RUNNER_TEMP".into(), files.display().to_string());
     env.insert(
         "RUNNER_TOOL_CACHE".into(),
-        files.join("tool-cache").display().to_string(),
+        tool_cache
+            .map_or_else(|| files.join("tool-cache"), Path::to_path_buf)
+            .display()
+            .to_string(),
     );
+    for (k, v) in extra_env {
+        env.insert((*k).to_string(), (*v).to_string());
+    }
     env.insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
     let summary = files.join("step_summary");
     let mut path = vec![
@@ -390,4 +407,148 @@ async fn action_against_a_real_server() {
         );
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// A local stand-in for the release download: serves one archive and its SHA256SUMS, and
+/// counts requests.
+async fn release_server(
+    archive: Vec<u8>,
+    sums: String,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::routing::get;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (h1, h2) = (hits.clone(), hits.clone());
+    let app = axum::Router::new()
+        .route(
+            "/v9.9.9/expacti-9.9.9-x86_64-unknown-linux-musl.tar.gz",
+            get(move || {
+                h1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let a = archive.clone();
+                async move { a }
+            }),
+        )
+        .route(
+            "/v9.9.9/SHA256SUMS",
+            get(move || {
+                h2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let s = sums.clone();
+                async move { s }
+            }),
+        );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (format!("http://{addr}"), hits)
+}
+
+/// Installing a release: downloaded, checked against SHA256SUMS, cached (a second run does not
+/// download), and refused on a checksum mismatch (nothing installed, nothing run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_installs_a_checked_release() {
+    let Some(bin) = expacti_bin() else { return };
+    let Some(s) = Server::start(Backend::Sqlite).await else {
+        return;
+    };
+    // The "release": an `expacti` that reports 9.9.9 and otherwise is the real one.
+    let build = std::env::temp_dir().join(unique("expacti-release-"));
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::write(
+        build.join("expacti"),
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'expacti 9.9.9'; exit 0; fi\nexec {} \"$@\"\n",
+            bin.display()
+        ),
+    )
+    .unwrap();
+    let st = Command::new("chmod")
+        .arg("+x")
+        .arg(build.join("expacti"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let name = "expacti-9.9.9-x86_64-unknown-linux-musl.tar.gz";
+    let st = Command::new("tar")
+        .args(["-czf", name, "expacti"])
+        .current_dir(&build)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let archive = std::fs::read(build.join(name)).unwrap();
+    let sum = {
+        use sha2::Digest;
+        expacti_core::audit::hex(&sha2::Sha256::digest(&archive))
+    };
+    let dir = action_dir();
+    let bin_dir = bin.parent().unwrap().to_path_buf();
+    let inputs = |cmd: &str| {
+        vec![
+            ("command".to_string(), cmd.to_string()),
+            ("expacti-url".to_string(), s.url()),
+            ("shell-token".to_string(), s.shell.clone()),
+            ("version".to_string(), "9.9.9".to_string()),
+        ]
+    };
+    let cache = build.join("tool-cache");
+    let go = |base: String, i: Vec<(String, String)>, cache: PathBuf| {
+        let (dir, bin_dir) = (dir.clone(), bin_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            let i: Vec<(&str, &str)> = i.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            run_action_env(
+                &dir,
+                &i,
+                &bin_dir,
+                &[("EXPACTI_DOWNLOAD_BASE", &base)],
+                Some(&cache),
+            )
+        })
+    };
+
+    let (base, hits) = release_server(archive.clone(), format!("{sum}  {name}\n")).await;
+    let r = go(
+        base.clone(),
+        inputs("echo allowed installed"),
+        cache.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(r.success, "{r:?}");
+    assert!(r.stdout.contains("expacti 9.9.9 installed"), "{r:?}");
+    assert!(r.stdout.contains("allowed installed"));
+    assert!(
+        cache
+            .join("expacti/9.9.9/x86_64-unknown-linux-musl/expacti")
+            .exists()
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // Cached: no download the second time.
+    let r = go(base, inputs("echo allowed again"), cache.clone())
+        .await
+        .unwrap();
+    assert!(r.success, "{r:?}");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "downloaded again"
+    );
+
+    // A tampered archive: refused before anything runs.
+    let marker = s.marker("ran-after-bad-checksum");
+    let bad_sums = format!("{}  {name}\n", "0".repeat(64));
+    let (base, _) = release_server(archive, bad_sums).await;
+    let r = go(
+        base,
+        inputs(&format!("touch {}", marker.display())),
+        build.join("other-cache"),
+    )
+    .await
+    .unwrap();
+    assert!(!r.success);
+    assert!(r.stderr.contains("checksum mismatch"), "{r:?}");
+    assert!(
+        !build
+            .join("other-cache/expacti/9.9.9")
+            .join("x86_64-unknown-linux-musl/expacti")
+            .exists()
+    );
+    assert!(!marker.exists());
 }
