@@ -241,12 +241,7 @@ pub async fn run_captured(opts: &RunOptions, limit: usize) -> Captured {
     };
     match decide(opts, &mut log).await {
         Ok(Decided::Allow(ws, id)) => {
-            let shell = if std::path::Path::new("/bin/bash").exists() {
-                "/bin/bash"
-            } else {
-                "sh"
-            };
-            let out = tokio::process::Command::new(shell)
+            let out = tokio::process::Command::new(shell())
                 .arg("-c")
                 .arg(&opts.command)
                 .stdin(std::process::Stdio::null())
@@ -418,14 +413,18 @@ async fn decide(opts: &RunOptions, err: &mut (dyn Write + Send)) -> Result<Decid
     }
 }
 
-/// Runs the command line with bash (the shell expacti parses for), inheriting stdio.
-async fn execute(command: &str) -> i32 {
-    let shell = if std::path::Path::new("/bin/bash").exists() {
+/// bash (the shell expacti parses for), else `sh`.
+fn shell() -> &'static str {
+    if std::path::Path::new("/bin/bash").exists() {
         "/bin/bash"
     } else {
         "sh"
-    };
-    match tokio::process::Command::new(shell)
+    }
+}
+
+/// Runs the command line with [`shell`], inheriting stdio.
+async fn execute(command: &str) -> i32 {
+    match tokio::process::Command::new(shell())
         .arg("-c")
         .arg(command)
         .status()

@@ -178,6 +178,11 @@ fn claude_code_hook_online_follows_the_server_and_fails_closed() {
     let url = fake_server(|id, _| vec![allow(id, audit::sha256_hex(b"something else"))]);
     let (_, v, _) = hook(&["--url", &url, "--token", "t"], &bash_call("make test"));
     assert_eq!(decision(&v).0, "deny");
+    // A server without a token: deny, not a silent fall back to no checking.
+    let (_, v, _) = hook(&["--url", &url], &bash_call("make test"));
+    let (d, why) = decision(&v);
+    assert_eq!(d, "deny");
+    assert!(why.contains("no shell token"), "{why}");
     // Unreachable: deny.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -93,7 +93,13 @@ fn claude_code(a: ClaudeArgs) -> anyhow::Result<ExitCode> {
     if let Some(s) = input.get("session_id").and_then(Value::as_str) {
         context.insert("run_id".into(), s.chars().take(128).collect());
     }
-    if let (Some(url), Some(token)) = (a.url.clone(), a.token.clone()) {
+    if let Some(url) = a.url.clone() {
+        let Some(token) = a.token.clone() else {
+            return answer(
+                "deny",
+                "expacti has a server but no shell token (--token, EXPACTI_SHELL_TOKEN)",
+            );
+        };
         let opts = RunOptions {
             url: url.clone(),
             token,

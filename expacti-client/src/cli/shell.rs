@@ -5,8 +5,8 @@
 //! - `SSH_ORIGINAL_COMMAND` (a non-interactive `ssh host CMD` under `ForceCommand`) and
 //!   `-c CMD` (sshd running a login shell) gate that one command and exit with its code.
 //! - Interactively: line editing and history (`history` lists it), `cd DIR` changes the
-//!   directory kept for the following lines (only a plain `cd` with literal arguments, as the
-//!   parser reads it; anything else goes to the server), `exit`/`logout` or Ctrl-D leave.
+//!   directory kept for the following lines (only a plain `cd` with a literal argument,
+//!   `Parsed::plain_cd` in the core; anything else goes to the server), `exit`/`logout` or Ctrl-D leave.
 //!   Ctrl-C clears the line at the prompt, abandons a request still waiting for a reviewer
 //!   (nothing runs), and interrupts a running command (not the shell).
 //! - Each line is sent with the session's context: `source` (`ssh` or `shell`), `actor`,
@@ -48,24 +48,6 @@ fn session_context() -> BTreeMap<String, String> {
         c.insert("run_id".into(), expacti_core::audit::hex(&b));
     }
     c
-}
-
-/// `cd` with literal arguments, read by the core parser; `None` for anything else.
-fn plain_cd(line: &str) -> Option<Option<String>> {
-    let parsed = expacti_core::parse(line);
-    if parsed.is_opaque() || parsed.parts.len() != 1 {
-        return None;
-    }
-    let p = &parsed.parts[0];
-    if !p.assignments.is_empty() || !p.redirects.is_empty() || p.argv.len() > 2 {
-        return None;
-    }
-    if p.argv.first().map(|w| w.text.as_str()) != Some("cd")
-        || p.argv.iter().any(|w| w.is_dynamic())
-    {
-        return None;
-    }
-    Some(p.argv.get(1).map(|w| w.text.to_string()))
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -141,8 +123,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             }
             _ => {}
         }
-        if let Some(dir) = plain_cd(trimmed) {
+        if let Some(dir) = expacti_core::parse(trimmed).plain_cd() {
             let target = dir
+                .map(str::to_string)
                 .or_else(|| std::env::var("HOME").ok())
                 .unwrap_or_else(|| "/".into());
             if let Err(e) = std::env::set_current_dir(&target) {

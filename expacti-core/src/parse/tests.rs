@@ -349,3 +349,25 @@ fn canonical_text_reparses_to_the_same_argv() {
         assert_eq!(a, b, "{src} -> {canon}");
     }
 }
+
+#[test]
+fn plain_cd_is_only_a_literal_cd() {
+    assert_eq!(parse("cd").plain_cd(), Some(None));
+    assert_eq!(parse("cd /srv/app").plain_cd(), Some(Some("/srv/app")));
+    assert_eq!(parse("cd 'my dir'").plain_cd(), Some(Some("my dir")));
+    for gated in [
+        "cd $(curl -s x)",
+        "cd $HOME",
+        "cd ~",
+        "cd /tmp && rm -rf x",
+        "cd /tmp; ls",
+        "X=1 cd /tmp",
+        "cd /tmp > out",
+        "cd a b",
+        "cdx /tmp",
+        "cd `id`",
+        "cd \"$(id)\"",
+    ] {
+        assert_eq!(parse(gated).plain_cd(), None, "{gated}");
+    }
+}

@@ -442,6 +442,26 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// A line that is only `cd` with at most one literal argument (no substitution,
+    /// expansion, assignment or redirection), which a gated shell may carry out itself since
+    /// it runs nothing: `Some(None)` for a bare `cd`, `Some(Some(dir))`, or `None` for
+    /// anything else (which must be gated).
+    pub fn plain_cd(&self) -> Option<Option<&str>> {
+        if self.is_opaque() || self.parts.len() != 1 {
+            return None;
+        }
+        let p = &self.parts[0];
+        if !p.assignments.is_empty()
+            || !p.redirects.is_empty()
+            || p.argv.len() > 2
+            || p.argv.first().map(|w| w.text.as_str()) != Some("cd")
+            || p.argv.iter().any(Word::is_dynamic)
+        {
+            return None;
+        }
+        Some(p.argv.get(1).map(|w| w.text.as_str()))
+    }
+
     /// True when something in the command could not be understood: it must go to review.
     pub fn is_opaque(&self) -> bool {
         !self.opaque.is_empty()

@@ -303,14 +303,7 @@ pub async fn confirm_post(
             );
         }
     }
-    let role = sqlx::query("SELECT role FROM reviewers WHERE name = $1 AND removed_at IS NULL")
-        .bind(&link.reviewer)
-        .fetch_optional(&st.db.pool)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| crate::db::str_col(&r, "role").ok());
-    if !matches!(role.as_deref(), Some("reviewer" | "admin")) {
+    if !super::may_decide(&st, &link.reviewer).await {
         return confirm_shell(
             "Not allowed",
             &format!("<p>{} may not decide requests.</p>", esc(&link.reviewer)),

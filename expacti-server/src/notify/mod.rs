@@ -920,6 +920,21 @@ fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether `reviewer` still exists with a role that may decide (reviewer or admin), for the
+/// channels that decide on a reviewer's behalf (Slack, email links).
+pub(crate) async fn may_decide(st: &AppState, reviewer: &str) -> bool {
+    let role = sqlx::query("SELECT role FROM reviewers WHERE name = $1 AND removed_at IS NULL")
+        .bind(reviewer)
+        .fetch_optional(&st.db.pool)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| crate::db::str_col(&r, "role").ok());
+    role.as_deref()
+        .and_then(crate::api::Role::parse)
+        .is_some_and(|r| r >= crate::api::Role::Reviewer)
+}
+
 /// `POST /slack/interactions`: a click on Approve or Deny in Slack.
 pub async fn slack_interaction(
     State(st): State<Arc<AppState>>,
@@ -972,14 +987,7 @@ pub async fn slack_interaction(
         return StatusCode::OK.into_response();
     };
     // The reviewer must still exist with a role that may decide.
-    let role = sqlx::query("SELECT role FROM reviewers WHERE name = $1 AND removed_at IS NULL")
-        .bind(&reviewer)
-        .fetch_optional(&st.db.pool)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| crate::db::str_col(&r, "role").ok());
-    if !matches!(role.as_deref(), Some("reviewer" | "admin")) {
+    if !may_decide(&st, &reviewer).await {
         return axum::Json(
             json!({"response_type": "ephemeral", "replace_original": false,
             "text": format!("`{reviewer}` may not decide requests.")}),

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -406,7 +405,6 @@ async fn action_against_a_real_server() {
             "an expression inside a script: {step}"
         );
     }
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
 /// A local stand-in for the release download: serves one archive and its SHA256SUMS, and

@@ -82,14 +82,18 @@ pub(crate) fn spawn_gated(
     command: String,
     timeout: u64,
 ) -> tokio::task::JoinHandle<(i32, String)> {
-    let opts = RunOptions {
+    spawn_run(RunOptions {
         url: s.url(),
         token: s.shell.clone(),
         timeout: Duration::from_secs(timeout),
         context: BTreeMap::new(),
         command,
         request_id: None,
-    };
+    })
+}
+
+/// `expacti run` in a task: its exit code and what it said on standard error.
+pub(crate) fn spawn_run(opts: RunOptions) -> tokio::task::JoinHandle<(i32, String)> {
     tokio::spawn(async move {
         let mut err: Vec<u8> = Vec::new();
         let code = run(&opts, &mut err).await;

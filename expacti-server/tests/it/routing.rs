@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use expacti_client::run::{RunOptions, TIMED_OUT, run};
+use expacti_client::run::{RunOptions, TIMED_OUT};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::harness::{self, Backend, Server, http};
 use crate::notify::stub;
-use crate::spawn_gated;
+use crate::{spawn_gated, spawn_run};
 
 /// A minimal SMTP server: accepts every message and keeps its text.
 async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -237,7 +237,6 @@ secret = "x"
 
     // Web Push: VAPID-signed for the push service's origin, payload decrypts with the
     // browser's key.
-    seen.wait("push/browser-1", 1).await;
     let (h, _) = seen.wait("push/browser-1", 1).await.remove(0);
     let body = seen
         .bodies
@@ -340,12 +339,9 @@ escalate_after = "2s"
 escalate_to = ["webhook:backup"]
 "#;
 
-/// Real time, real binary: the escalation arrives 2 s after the request, within a second, and
-/// only once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn escalation_fires_at_the_configured_time() {
-    let (base, seen) = stub().await;
-    let cfg = format!(
+/// Settings for the two stand-in webhooks (`webhook:ops`, `webhook:backup`) at `base`.
+fn ops_and_backup(base: &str) -> String {
+    format!(
         r#"[webhook.ops]
 url = "{base}/ops"
 secret = "a"
@@ -353,7 +349,15 @@ secret = "a"
 url = "{base}/backup"
 secret = "b"
 "#
-    );
+    )
+}
+
+/// Real time, real binary: the escalation arrives 2 s after the request, within a second, and
+/// only once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_fires_at_the_configured_time() {
+    let (base, seen) = stub().await;
+    let cfg = ops_and_backup(&base);
     let Some(s) = Server::start_full(Backend::Sqlite, Some(&cfg), ESCALATING).await else {
         return;
     };
@@ -501,18 +505,13 @@ async fn in_process(policy: &str, notify: &str, reviewers: &[(&str, &str)]) -> I
 
 impl InProcess {
     fn gated(&self, command: String, actor: &str) -> tokio::task::JoinHandle<(i32, String)> {
-        let opts = RunOptions {
+        spawn_run(RunOptions {
             url: format!("http://{}", self.addr),
             token: self.shell.clone(),
             timeout: Duration::from_secs(3600),
             context: BTreeMap::from([("actor".to_string(), actor.to_string())]),
             command,
             request_id: None,
-        };
-        tokio::spawn(async move {
-            let mut err: Vec<u8> = Vec::new();
-            let code = run(&opts, &mut err).await;
-            (code, String::from_utf8_lossy(&err).to_string())
         })
     }
 
@@ -546,15 +545,8 @@ impl InProcess {
 async fn quorum_escalation_and_timeouts_with_a_controllable_clock() {
     let (base, seen) = stub().await;
     let cfg = format!(
-        r#"[webhook.ops]
-url = "{base}/ops"
-secret = "a"
-[webhook.backup]
-url = "{base}/backup"
-secret = "b"
-[push]
-subject = "mailto:ops@example.com"
-"#
+        "{}[push]\nsubject = \"mailto:ops@example.com\"\n",
+        ops_and_backup(&base)
     );
     let admin_token = "root";
     let s = in_process(

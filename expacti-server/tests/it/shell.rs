@@ -1,6 +1,7 @@
 //! `expacti shell` through a pseudo-terminal against the real server: an unapproved line is
 //! refused and runs nothing, an allowed one runs at once, one that waits runs after a
-//! reviewer approves, `cd` is kept between lines, history is listed, Ctrl-C abandons a wait,
+//! reviewer approves, `cd` is kept between lines, history is listed, Ctrl-C abandons a wait
+//! and stops a running command (not the shell),
 //! and `SSH_ORIGINAL_COMMAND` is gated like any line.
 
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ timeout = "10m"
 [[rule]]
 id = "allowed"
 action = "allow"
-match = ["touch allowed-*", "pwd", "echo **"]
+match = ["touch allowed-*", "pwd", "echo **", "sleep *"]
 
 [[rule]]
 id = "forbidden"
@@ -44,6 +45,17 @@ pub fn expacti_bin() -> Option<PathBuf> {
     }
     eprintln!("{msg}");
     None
+}
+
+/// Whether `path` appears within two seconds.
+fn wait_for_file(path: &std::path::Path) -> bool {
+    for _ in 0..100 {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    path.exists()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,7 +84,6 @@ async fn gated_shell_in_a_pty() {
         .env("USER", "operator")
         .env_remove("SSH_ORIGINAL_COMMAND");
         let mut p = Session::spawn(cmd).unwrap();
-        eprintln!("pty: started");
         p.set_expect_timeout(Some(Duration::from_secs(20)));
         p.expect("expacti:").unwrap();
 
@@ -81,29 +92,20 @@ async fn gated_shell_in_a_pty() {
         p.expect(format!("expacti:{}$", dir.display()).as_str())
             .unwrap();
 
-        eprintln!("pty: cd ok");
         // Denied by the policy: refused, nothing runs.
         p.send_line("touch forbidden-1").unwrap();
         p.expect("denied").unwrap();
         p.expect("$ ").unwrap();
         assert!(!dir.join("forbidden-1").exists(), "a denied line ran");
 
-        eprintln!("pty: deny ok");
         // Allowed: runs at once, in the kept directory.
         p.send_line("touch allowed-1").unwrap();
         p.expect("$ ").unwrap();
-        for _ in 0..100 {
-            if dir.join("allowed-1").exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         assert!(
-            dir.join("allowed-1").exists(),
+            wait_for_file(&dir.join("allowed-1")),
             "an allowed line did not run"
         );
 
-        eprintln!("pty: allow ok");
         // No rule: waits for a reviewer; runs after the approval.
         p.send_line("touch reviewed-1").unwrap();
         p.expect("waiting for a reviewer").unwrap();
@@ -125,14 +127,8 @@ async fn gated_shell_in_a_pty() {
         let (c, b) = srv.post(&format!("/api/requests/{id}/approve"), &srv.admin, "{}");
         assert_eq!(c, 200, "{b}");
         p.expect("$ ").unwrap();
-        for _ in 0..100 {
-            if dir.join("reviewed-1").exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         assert!(
-            dir.join("reviewed-1").exists(),
+            wait_for_file(&dir.join("reviewed-1")),
             "the approved line did not run"
         );
         // What ran before it in this session is on the server.
@@ -142,7 +138,6 @@ async fn gated_shell_in_a_pty() {
             "{prev}"
         );
 
-        eprintln!("pty: review ok");
         // Ctrl-C while waiting: abandoned, and a later approval runs nothing.
         p.send_line("touch abandoned-1").unwrap();
         p.expect("waiting for a reviewer").unwrap();
@@ -154,11 +149,23 @@ async fn gated_shell_in_a_pty() {
         std::thread::sleep(Duration::from_millis(500));
         assert!(!dir.join("abandoned-1").exists(), "an abandoned line ran");
 
-        eprintln!("pty: ctrl-c ok");
+        // Ctrl-C while an approved command runs: the command stops, the shell stays.
+        let started = std::time::Instant::now();
+        p.send_line("sleep 30").unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        p.send(ControlCode::EndOfText).unwrap();
+        p.expect("$ ").unwrap();
+        // The typed line echoes as `still-"here"`; only the shell's output reads `still-here`.
+        p.send_line("echo still-\"here\"").unwrap();
+        p.expect("still-here").unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "Ctrl-C did not stop the running command"
+        );
+
         // History, then exit.
         p.send_line("history").unwrap();
         p.expect("touch reviewed-1").unwrap();
-        eprintln!("pty: history ok");
         p.send_line("exit").unwrap();
         let mut alive = true;
         for _ in 0..200 {
