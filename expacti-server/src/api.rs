@@ -578,6 +578,16 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
             &m.timed_out,
         ),
         (
+            "expacti_abandoned_total",
+            "requests abandoned by their shells",
+            &m.abandoned,
+        ),
+        (
+            "expacti_fanout_connects_total",
+            "times the connection listening for other replicas' changes (re)connected",
+            &st.listener.connects,
+        ),
+        (
             "expacti_refused_total",
             "frames or requests refused",
             &m.refused,
@@ -594,6 +604,16 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
         out,
         "# HELP expacti_shells_connected open shell connections\n# TYPE expacti_shells_connected gauge\nexpacti_shells_connected {}",
         m.shells.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP expacti_requests_waiting requests with a shell waiting on this replica\n# TYPE expacti_requests_waiting gauge\nexpacti_requests_waiting {}",
+        st.waiters.len()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP expacti_fanout_up 1 when this replica hears other replicas' changes\n# TYPE expacti_fanout_up gauge\nexpacti_fanout_up {}",
+        u8::from(st.listener.up.load(Ordering::Relaxed))
     );
     if let Some(n) = &st.notifier {
         for (name, help, v) in [

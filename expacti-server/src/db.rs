@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_run_id.sql")),
     (3, include_str!("../migrations/0003_dismissed.sql")),
     (4, include_str!("../migrations/0004_routing.sql")),
+    (5, include_str!("../migrations/0005_attached.sql")),
 ];
 
 /// The database.

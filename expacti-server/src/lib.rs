@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod fanout;
 pub mod notify;
 pub mod state;
 pub mod suggestions;
@@ -70,7 +71,13 @@ pub struct ServeOptions {
     pub notify: Option<PathBuf>,
     /// The clock (tests move it forward).
     pub clock: time::Clock,
+    /// A waiting request whose shell left and did not come back for this long is decided
+    /// `abandoned`.
+    pub abandon_after: Duration,
 }
+
+/// The default abandon period: long enough for a shell to reconnect to another replica.
+pub const ABANDON_AFTER: Duration = Duration::from_secs(60);
 
 /// The router.
 pub fn app(state: Arc<AppState>) -> Router {
@@ -212,7 +219,15 @@ pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
         notifier: notifier.clone(),
         escalated: broadcast::channel(1024).0,
         clock: opts.clock.clone(),
+        changes: broadcast::channel(1024).0,
+        waiters: Arc::new(fanout::Waiters::default()),
+        replica: auth::new_id()?,
+        listener: fanout::ListenerStatus::default(),
+        abandon_after_ms: i64::try_from(opts.abandon_after.as_millis()).unwrap_or(i64::MAX / 4),
     });
+    if let (db::Backend::Postgres, Some(url)) = (state.db.backend, &opts.storage.database) {
+        tokio::spawn(fanout::listen(state.clone(), url.clone()));
+    }
     if let Some(n) = notifier {
         tokio::spawn(n.run(state.clone()));
     }
@@ -226,6 +241,9 @@ pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
             }
             if let Err(e) = sweeper.sweep_escalations().await {
                 tracing::warn!(error = %e, "escalation sweep failed; retrying");
+            }
+            if let Err(e) = sweeper.sweep_abandoned().await {
+                tracing::warn!(error = %e, "abandonment sweep failed; retrying");
             }
         }
     });

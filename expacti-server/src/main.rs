@@ -53,6 +53,10 @@ enum Command {
         /// Notification settings (TOML: Slack, webhooks, PagerDuty; see docs/notifications.md).
         #[arg(long)]
         notify: Option<PathBuf>,
+        /// A waiting request whose shell went away and did not come back for this long is
+        /// decided `abandoned` (`90s`, `5m`; at least 1 s).
+        #[arg(long, default_value = "60s", value_parser = abandon_period)]
+        abandon_after: std::time::Duration,
     },
     /// Shell tokens.
     #[command(subcommand)]
@@ -60,6 +64,15 @@ enum Command {
     /// Reviewers.
     #[command(subcommand)]
     Reviewer(ReviewerCmd),
+}
+
+fn abandon_period(s: &str) -> Result<std::time::Duration, String> {
+    match expacti_core::policy::parse_duration(s) {
+        Some(n) if n >= 1 => Ok(std::time::Duration::from_secs(n)),
+        _ => Err(format!(
+            "`{s}` is not a duration of at least 1 s (`90s`, `5m`)"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             policy,
             public_url,
             notify,
+            abandon_after,
         } => {
             expacti_server::serve(ServeOptions {
                 listen,
@@ -181,6 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url,
                 notify,
                 clock: expacti_server::time::Clock::default(),
+                abandon_after,
             })
             .await?;
         }

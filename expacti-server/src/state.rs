@@ -19,6 +19,7 @@ use tokio::sync::{Mutex, broadcast};
 
 use crate::db::{self, Db};
 use crate::error::{AppError, Result};
+use crate::fanout::Change;
 use crate::time::{now_ms, rfc3339};
 
 /// Counters for `/metrics`.
@@ -38,6 +39,8 @@ pub struct Metrics {
     pub denied: AtomicU64,
     /// Timed out.
     pub timed_out: AtomicU64,
+    /// Abandoned by their shells.
+    pub abandoned: AtomicU64,
     /// Frames refused (malformed, oversized, unauthenticated).
     pub refused: AtomicU64,
     /// Open shell connections.
@@ -82,6 +85,17 @@ pub struct AppState {
     pub escalated: broadcast::Sender<String>,
     /// The clock for request times, timeouts and escalations.
     pub clock: crate::time::Clock,
+    /// Request ids changed on this replica or another (or `*`: reload everything), for
+    /// dashboards.
+    pub changes: broadcast::Sender<String>,
+    /// Shells waiting on this replica.
+    pub waiters: Arc<crate::fanout::Waiters>,
+    /// This replica's random id, in its notifications.
+    pub replica: String,
+    /// The connection listening for other replicas' changes.
+    pub listener: crate::fanout::ListenerStatus,
+    /// A waiting request whose shell left and did not come back for this long is abandoned.
+    pub abandon_after_ms: i64,
 }
 
 /// A shell token's row.
@@ -187,7 +201,7 @@ impl RequestRow {
     pub fn outcome(&self) -> Option<Outcome> {
         match self.state.as_str() {
             "approved" | "auto_approved" => Some(Outcome::Allow),
-            "denied" | "auto_denied" => Some(Outcome::Deny),
+            "denied" | "auto_denied" | "abandoned" => Some(Outcome::Deny),
             "timed_out" => Some(Outcome::TimedOut),
             _ => None,
         }
@@ -440,9 +454,10 @@ impl AppState {
         if row.state != "pending" {
             self.append_audit(&mut tx, &row, None).await?;
         }
+        self.notify_tx(&mut tx, Change::New, &row.id).await?;
         tx.commit().await?;
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
-        let _ = self.decided.send(row.id.clone());
+        self.changed(Change::New, &row.id);
         match row.state.as_str() {
             "auto_approved" => self.metrics.auto_approved.fetch_add(1, Ordering::Relaxed),
             "auto_denied" => self.metrics.auto_denied.fetch_add(1, Ordering::Relaxed),
@@ -454,6 +469,46 @@ impl AppState {
             row,
             resumed: false,
         })
+    }
+
+    /// Tells other replicas of a change, in the caller's transaction (PostgreSQL delivers
+    /// the notification when the transaction commits, and never if it rolls back).
+    async fn notify_tx(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        change: Change,
+        id: &str,
+    ) -> Result<()> {
+        if self.db.backend == db::Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::fanout::CHANNEL)
+                .bind(crate::fanout::payload(&self.replica, change, id))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells other replicas of a change made outside a transaction.
+    async fn notify(&self, change: Change, id: &str) -> Result<()> {
+        if self.db.backend == db::Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::fanout::CHANNEL)
+                .bind(crate::fanout::payload(&self.replica, change, id))
+                .execute(&self.db.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After a change committed here: wakes the shells waiting on it, tells the dashboards,
+    /// and (for new and decided requests) this replica's notifier.
+    fn changed(&self, change: Change, id: &str) {
+        self.waiters.wake(id);
+        let _ = self.changes.send(id.to_string());
+        if change != Change::Updated {
+            let _ = self.decided.send(id.to_string());
+        }
     }
 
     /// Appends the audit record of `row` (or `extra` fields merged into it) to the chain, in
@@ -650,7 +705,9 @@ impl AppState {
             "n",
         )?;
         if n < row.approvals_needed {
+            self.notify_tx(&mut tx, Change::Updated, id).await?;
             tx.commit().await?;
+            self.changed(Change::Updated, id);
             tracing::info!(request = %id, reviewer, approvals = n, needed = row.approvals_needed, "approval counted");
             return self.get(id).await;
         }
@@ -662,9 +719,10 @@ impl AppState {
         let out = self
             .finish(&mut tx, row, "approved", Some(reviewer), comment, why)
             .await?;
+        self.notify_tx(&mut tx, Change::Decided, &out.id).await?;
         tx.commit().await?;
         self.metrics.approved.fetch_add(1, Ordering::Relaxed);
-        let _ = self.decided.send(out.id.clone());
+        self.changed(Change::Decided, &out.id);
         Ok(out)
     }
 
@@ -688,9 +746,10 @@ impl AppState {
                 format!("denied by {reviewer}"),
             )
             .await?;
+        self.notify_tx(&mut tx, Change::Decided, &out.id).await?;
         tx.commit().await?;
         self.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        let _ = self.decided.send(out.id.clone());
+        self.changed(Change::Decided, &out.id);
         Ok(out)
     }
 
@@ -786,9 +845,10 @@ impl AppState {
                 ("timed_out", "nobody answered in time: denied".to_string())
             };
             let out = self.finish(&mut tx, row, state, None, None, why).await?;
+            self.notify_tx(&mut tx, Change::Decided, &out.id).await?;
             tx.commit().await?;
             self.metrics.timed_out.fetch_add(1, Ordering::Relaxed);
-            let _ = self.decided.send(out.id.clone());
+            self.changed(Change::Decided, &out.id);
             n += 1;
         }
         Ok(n)
@@ -824,9 +884,90 @@ impl AppState {
             if marked == 1 {
                 tracing::info!(request = %id, "request escalated: nobody answered in time");
                 let _ = self.escalated.send(id.clone());
-                let _ = self.decided.send(id);
+                if let Err(e) = self.notify(Change::Updated, &id).await {
+                    tracing::warn!(request = %id, error = %e, "could not tell other replicas of an escalation");
+                }
+                self.changed(Change::Updated, &id);
                 n += 1;
             }
+        }
+        Ok(n)
+    }
+
+    /// A shell session waits on request `id` (new or resumed): it is no longer left alone.
+    pub async fn attach(&self, id: &str, session: &str) -> Result<()> {
+        let _w = self.write_lock.lock().await;
+        sqlx::query(
+            "UPDATE requests SET attached_to = $1, detached_at = NULL WHERE id = $2 AND state = 'pending'",
+        )
+        .bind(session)
+        .bind(id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The shell session waiting on `id` went away. Only the session that attached last can
+    /// detach, so a replica that notices a dead connection late cannot leave alone a request
+    /// a shell has since resumed elsewhere.
+    pub async fn detach(&self, id: &str, session: &str) -> Result<()> {
+        let _w = self.write_lock.lock().await;
+        sqlx::query(
+            "UPDATE requests SET detached_at = $1 WHERE id = $2 AND attached_to = $3 AND state = 'pending'",
+        )
+        .bind(self.clock.now())
+        .bind(id)
+        .bind(session)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Decides `abandoned` every pending request whose shell left at least the abandon
+    /// period ago and did not come back: a later approval finds it decided and runs nothing.
+    /// Returns how many.
+    pub async fn sweep_abandoned(&self) -> Result<usize> {
+        let cutoff = self.clock.now() - self.abandon_after_ms;
+        let due = sqlx::query(
+            "SELECT id FROM requests WHERE state = 'pending' AND detached_at IS NOT NULL \
+             AND detached_at <= $1",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut n = 0;
+        for r in due {
+            let id = db::str_col(&r, "id")?;
+            let _w = self.write_lock.lock().await;
+            let mut tx = self.db.begin().await?;
+            let row = match self.locked_pending(&mut tx, &id).await {
+                Ok(r) => r,
+                Err(AppError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            // Re-read under the lock: the shell may have come back meanwhile.
+            let still = sqlx::query(
+                "SELECT 1 AS one FROM requests WHERE id = $1 AND detached_at IS NOT NULL AND detached_at <= $2",
+            )
+            .bind(&id)
+            .bind(cutoff)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if still.is_none() {
+                continue;
+            }
+            let why = format!(
+                "abandoned: the shell went away before a decision and did not come back within {} s",
+                self.abandon_after_ms / 1000
+            );
+            let out = self
+                .finish(&mut tx, row, "abandoned", None, None, why)
+                .await?;
+            self.notify_tx(&mut tx, Change::Decided, &out.id).await?;
+            tx.commit().await?;
+            self.metrics.abandoned.fetch_add(1, Ordering::Relaxed);
+            self.changed(Change::Decided, &out.id);
+            n += 1;
         }
         Ok(n)
     }

@@ -303,7 +303,7 @@ pub async fn logout() -> Response {
 /// `GET /api/events`: server-sent events, one `changed` event with a request id each time a
 /// request arrives or is decided.
 pub async fn events(State(st): State<Arc<AppState>>, _r: Reviewer) -> Response {
-    let rx = st.decided.subscribe();
+    let rx = st.changes.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let data = match rx.recv().await {
             Ok(id) => id,

@@ -11,17 +11,23 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use expacti_core::protocol::{ClientMessage, MAX_FRAME, ServerMessage};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{AppError, Result};
+use crate::fanout::Waiting;
 use crate::state::{AppState, NewRequest, RequestRow, ShellToken};
 
 /// How often the server pings an idle shell.
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// A shell silent this long (no frame, no pong) is dropped; its request stays and resumes.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// How often a waiting request is re-read from the database (decisions made elsewhere).
-const RECHECK_EVERY: Duration = Duration::from_millis(1000);
+/// How often a waiting request is re-read from the database anyway. Decisions wake the
+/// waiting shell at once (on this replica directly, from other replicas through
+/// PostgreSQL `NOTIFY`, see [`crate::fanout`]); this is the safety net for a notification lost
+/// on a connection that broke without an error.
+const RECHECK_EVERY: Duration = Duration::from_secs(15);
+/// Per-connection WebSocket buffers: frames are small, and 10,000 waiting shells must fit in
+/// well under 1 GiB.
+const BUFFER: usize = 8 * 1024;
 /// Malformed frames tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 8;
 
@@ -41,9 +47,15 @@ pub async fn handler(
     Ok(ws
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
+        .read_buffer_size(BUFFER)
+        .write_buffer_size(BUFFER)
         .on_upgrade(move |socket| async move {
             state.metrics.shells.fetch_add(1, Ordering::Relaxed);
-            session(state.clone(), token, socket).await;
+            let mut waiting = None;
+            session(&state, token, socket, &mut waiting).await;
+            if let Some(w) = waiting {
+                w.leave(&state).await;
+            }
             state.metrics.shells.fetch_sub(1, Ordering::Relaxed);
         }))
 }
@@ -66,12 +78,43 @@ fn decision(row: &RequestRow) -> Option<ServerMessage> {
     })
 }
 
-async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket) {
-    let mut decided = state.decided.subscribe();
+/// The request a connection waits on.
+#[derive(Debug)]
+struct Wait {
+    id: String,
+    /// This connection's session id, recorded on the request while it waits.
+    session: String,
+    watch: Waiting,
+}
+
+impl Wait {
+    async fn start(state: &AppState, id: String) -> Option<Wait> {
+        let session = crate::auth::new_id().ok()?;
+        let watch = state.waiters.watch(&id);
+        if let Err(e) = state.attach(&id, &session).await {
+            tracing::warn!(request = %id, error = %e, "could not record the waiting shell");
+        }
+        Some(Wait { id, session, watch })
+    }
+
+    /// The shell stopped waiting without a decision (it left, or asked something else).
+    async fn leave(self, state: &AppState) {
+        if let Err(e) = state.detach(&self.id, &self.session).await {
+            tracing::warn!(request = %self.id, error = %e, "could not record that the shell left");
+        }
+    }
+}
+
+async fn session(
+    state: &Arc<AppState>,
+    token: ShellToken,
+    mut socket: WebSocket,
+    waiting: &mut Option<Wait>,
+) {
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    recheck.reset();
     let mut last_seen = tokio::time::Instant::now();
-    let mut waiting: Option<String> = None;
     let mut errors = 0u32;
     loop {
         tokio::select! {
@@ -105,16 +148,20 @@ async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket)
                         let req = NewRequest { client_id: id.clone(), command, context, timeout_secs };
                         match state.submit(&token, req).await {
                             Ok(s) => {
+                                if let Some(old) = waiting.take() && old.id != s.row.id {
+                                    old.leave(state).await;
+                                }
                                 if let Some(d) = decision(&s.row) {
-                                    waiting = None;
                                     if !send(&mut socket, &d).await { return; }
                                 } else {
                                     let left = (s.row.timeout_at - state.clock.now()).max(0) / 1000;
                                     let url = format!("{}/requests/{}", state.public_url, s.row.id);
                                     let p = ServerMessage::Pending { id, request: s.row.id.clone(), url,
                                         expires_in_secs: u64::try_from(left).unwrap_or(0), risk: s.row.risk_level.clone() };
-                                    waiting = Some(s.row.id);
+                                    *waiting = Wait::start(state, s.row.id).await;
                                     if !send(&mut socket, &p).await { return; }
+                                    // Decided between the submit and the registration?
+                                    if !deliver_if_decided(state, &mut socket, waiting).await { return; }
                                 }
                             }
                             Err(e) => {
@@ -133,16 +180,11 @@ async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket)
                     }
                 }
             }
-            r = decided.recv(), if waiting.is_some() => {
-                let hit = match r {
-                    Ok(id) => waiting.as_deref() == Some(id.as_str()),
-                    Err(RecvError::Lagged(_)) => true,
-                    Err(RecvError::Closed) => return,
-                };
-                if hit && !deliver_if_decided(&state, &mut socket, &mut waiting).await { return; }
+            _ = changed(waiting) => {
+                if !deliver_if_decided(state, &mut socket, waiting).await { return; }
             }
             _ = recheck.tick(), if waiting.is_some() => {
-                if !deliver_if_decided(&state, &mut socket, &mut waiting).await { return; }
+                if !deliver_if_decided(state, &mut socket, waiting).await { return; }
             }
             _ = ping.tick() => {
                 if last_seen.elapsed() > IDLE_LIMIT { return close(socket, "idle").await; }
@@ -152,13 +194,25 @@ async fn session(state: Arc<AppState>, token: ShellToken, mut socket: WebSocket)
     }
 }
 
+/// Resolves when the awaited request may have changed; never without one.
+async fn changed(waiting: &mut Option<Wait>) {
+    match waiting {
+        Some(w) => {
+            if w.watch.rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 /// Sends the decision of the awaited request if it is decided; false when the socket failed.
 async fn deliver_if_decided(
     state: &AppState,
     socket: &mut WebSocket,
-    waiting: &mut Option<String>,
+    waiting: &mut Option<Wait>,
 ) -> bool {
-    let Some(id) = waiting.clone() else {
+    let Some(id) = waiting.as_ref().map(|w| w.id.clone()) else {
         return true;
     };
     match state.get(&id).await {

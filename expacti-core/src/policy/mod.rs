@@ -382,8 +382,9 @@ fn parse_level(loc: &Loc<'_>, v: &Spanned<String>, field: &str) -> Result<Level,
         .map_err(|e| loc.err(v.span().start, format!("`{field}`: {e}")))
 }
 
-/// `10m`, `90s`, `2h`, `600` (seconds).
-fn parse_duration(s: &str) -> Option<u64> {
+/// Seconds in a policy duration: `10m`, `90s`, `2h`, `1d`, `600` (seconds); `None` when it is
+/// not one.
+pub fn parse_duration(s: &str) -> Option<u64> {
     let s = s.trim();
     let (num, mult) = match s.chars().last()? {
         's' => (&s[..s.len() - 1], 1),

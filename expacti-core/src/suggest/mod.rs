@@ -32,6 +32,9 @@ pub enum HistoryDecision {
     AutoApproved,
     /// The policy denied it.
     AutoDenied,
+    /// The shell went away before anyone decided (the server's extension of SPEC §6): it
+    /// says nothing about the command, so the miner skips it.
+    Abandoned,
 }
 
 /// One history record (SPEC §6); fields the miner does not use are ignored.
@@ -190,7 +193,7 @@ pub fn suggest(
                 }
                 continue;
             }
-            HistoryDecision::AutoApproved => continue,
+            HistoryDecision::AutoApproved | HistoryDecision::Abandoned => continue,
             HistoryDecision::Approved => {}
         }
         if parsed.is_opaque() {

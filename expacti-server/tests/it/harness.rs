@@ -110,6 +110,10 @@ pub struct Server {
     pub admin: String,
     pub shell: String,
     pub notify: Option<PathBuf>,
+    /// Extra `serve` arguments.
+    pub args: Vec<String>,
+    /// A replica shares another server's storage: dropping it removes nothing.
+    pub replica: bool,
 }
 
 pub fn bin() -> Command {
@@ -133,6 +137,43 @@ impl Server {
         notify: Option<&str>,
         policy_text: &str,
     ) -> Option<Server> {
+        Server::start_args(backend, notify, policy_text, &[]).await
+    }
+
+    /// Starts a server on a given PostgreSQL database URL (one the test made, perhaps through
+    /// a proxy).
+    pub async fn start_on(database: &str, policy_text: &str, args: &[&str]) -> Server {
+        let data = std::env::temp_dir().join(unique("expacti-it-"));
+        std::fs::create_dir_all(&data).unwrap();
+        let policy = data.join("policy.toml");
+        std::fs::write(&policy, policy_text).unwrap();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, addr) = spawn(&data, Some(database), &policy, "127.0.0.1:0", None, &args);
+        let mut s = Server {
+            child,
+            addr,
+            data,
+            database: Some(database.to_string()),
+            policy,
+            admin: String::new(),
+            shell: String::new(),
+            notify: None,
+            args,
+            replica: false,
+        };
+        s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
+        s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
+        s
+    }
+
+    /// Starts a server with extra `serve` arguments.
+    pub async fn start_args(
+        backend: Backend,
+        notify: Option<&str>,
+        policy_text: &str,
+        args: &[&str],
+    ) -> Option<Server> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(pg_database().await?),
@@ -152,6 +193,7 @@ impl Server {
             &policy,
             "127.0.0.1:0",
             notify_file.as_deref(),
+            &args,
         );
         let mut s = Server {
             child,
@@ -162,6 +204,8 @@ impl Server {
             admin: String::new(),
             shell: String::new(),
             notify: notify_file,
+            args,
+            replica: false,
         };
         s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
         s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
@@ -200,9 +244,63 @@ impl Server {
             &self.policy,
             "127.0.0.1:0",
             self.notify.as_deref(),
+            &self.args,
         );
         self.child = child;
         self.addr = addr;
+    }
+
+    /// `kill -9` only; [`Server::restart`] starts it again.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Starts the killed server again on the same storage and the same port, so waiting
+    /// shells reconnect to the address they know.
+    pub fn restart(&mut self) {
+        let (child, addr) = spawn(
+            &self.data,
+            self.database.as_deref(),
+            &self.policy,
+            &self.addr,
+            self.notify.as_deref(),
+            &self.args,
+        );
+        self.child = child;
+        self.addr = addr;
+    }
+
+    /// Another replica on the same database and data directory (keys), on its own port.
+    pub fn replica(&self) -> Server {
+        let (child, addr) = spawn(
+            &self.data,
+            self.database.as_deref(),
+            &self.policy,
+            "127.0.0.1:0",
+            self.notify.as_deref(),
+            &self.args,
+        );
+        Server {
+            child,
+            addr,
+            data: self.data.clone(),
+            database: self.database.clone(),
+            policy: self.policy.clone(),
+            admin: self.admin.clone(),
+            shell: self.shell.clone(),
+            notify: self.notify.clone(),
+            args: self.args.clone(),
+            replica: true,
+        }
+    }
+
+    /// A Prometheus counter or gauge from `/metrics`.
+    pub fn metric(&self, name: &str) -> f64 {
+        let (_, body) = self.get("/metrics", "");
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or(0.0)
     }
 
     pub fn url(&self) -> String {
@@ -258,6 +356,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if self.replica {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.data);
         if let Some(url) = self.database.take() {
             // Drop the test's database, on a thread with its own runtime (Drop may run inside
@@ -292,7 +393,26 @@ fn spawn(
     policy: &Path,
     listen: &str,
     notify: Option<&Path>,
+    args: &[String],
 ) -> (Child, String) {
+    // A port just freed by a killed server may take a moment to bind again.
+    for _ in 0..50 {
+        if let Some(r) = try_spawn(data, database, policy, listen, notify, args) {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not start on {listen}");
+}
+
+fn try_spawn(
+    data: &Path,
+    database: Option<&str>,
+    policy: &Path,
+    listen: &str,
+    notify: Option<&Path>,
+    args: &[String],
+) -> Option<(Child, String)> {
     let mut c = bin();
     c.args(["serve", "--listen", listen, "--policy"])
         .arg(policy)
@@ -307,21 +427,26 @@ fn spawn(
     if let Some(n) = notify {
         c.arg("--notify").arg(n);
     }
+    c.args(args);
     let mut child = c.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_string();
+    let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+        let _ = child.kill();
+        let _ = child.wait();
+        if listen.ends_with(":0") {
+            panic!("unexpected first line: {line:?}");
+        }
+        return None;
+    };
+    let addr = addr.to_string();
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || {
         let mut sink = Vec::new();
         let _ = out.read_to_end(&mut sink);
     });
-    (child, addr)
+    Some((child, addr))
 }
 
 /// A raw HTTP/1.1 exchange: the request's extra header lines and body; the whole response

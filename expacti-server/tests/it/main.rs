@@ -5,8 +5,10 @@
 
 mod action;
 mod browser;
+mod faults;
 mod harness;
 mod notify;
+mod proxy;
 mod routing;
 mod shell;
 

@@ -488,6 +488,7 @@ async fn in_process(policy: &str, notify: &str, reviewers: &[(&str, &str)]) -> I
         public_url: None,
         notify: Some(data.join("notify.toml")),
         clock: clock.clone(),
+        abandon_after: expacti_server::ABANDON_AFTER,
     })
     .await
     .unwrap();
