@@ -197,6 +197,7 @@ pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
         .local_addr()
         .map_err(|e| AppError::Config(e.to_string()))?;
     let (tx, _) = broadcast::channel(1024);
+    let (writer, jobs) = tokio::sync::mpsc::channel(4 * state::GROUP);
     let state = Arc::new(AppState {
         db,
         policy: RwLock::new(LoadedPolicy {
@@ -224,7 +225,9 @@ pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
         replica: auth::new_id()?,
         listener: fanout::ListenerStatus::default(),
         abandon_after_ms: i64::try_from(opts.abandon_after.as_millis()).unwrap_or(i64::MAX / 4),
+        writer,
     });
+    tokio::spawn(state.clone().write_new_requests(jobs));
     if let (db::Backend::Postgres, Some(url)) = (state.db.backend, &opts.storage.database) {
         tokio::spawn(fanout::listen(state.clone(), url.clone()));
     }

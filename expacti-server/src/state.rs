@@ -96,6 +96,8 @@ pub struct AppState {
     pub listener: crate::fanout::ListenerStatus,
     /// A waiting request whose shell left and did not come back for this long is abandoned.
     pub abandon_after_ms: i64,
+    /// The queue of new requests to store ([`AppState::write_new_requests`]).
+    pub writer: tokio::sync::mpsc::Sender<NewRow>,
 }
 
 /// A shell token's row.
@@ -273,6 +275,24 @@ pub struct Submitted {
     pub resumed: bool,
 }
 
+/// New requests stored in one transaction at most.
+pub const GROUP: usize = 64;
+
+/// A new request on its way to the writer ([`AppState::write_new_requests`]).
+#[derive(Debug)]
+pub struct NewRow {
+    /// The row.
+    pub row: RequestRow,
+    /// Context columns kept for filtering.
+    pub repository: Option<String>,
+    /// The context's source.
+    pub source: Option<String>,
+    /// The context's run id.
+    pub run_id: Option<String>,
+    /// The row back, and whether it was inserted (false: the client id was taken).
+    pub reply: tokio::sync::oneshot::Sender<Result<(RequestRow, bool)>>,
+}
+
 /// A new request from a shell.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
@@ -319,16 +339,7 @@ impl AppState {
             ));
         }
         let sha = audit::sha256_hex(req.command.as_bytes());
-        if let Some(row) = self.find_by_client(&token.id, &req.client_id).await? {
-            if row.command_sha256 != sha {
-                return Err(AppError::Conflict(format!(
-                    "request id `{}` was used for another command",
-                    req.client_id
-                )));
-            }
-            self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
-            return Ok(Submitted { row, resumed: true });
-        }
+        // A new request is inserted straight away; one whose id exists is resumed below.
         let mut ctx = Context {
             values: req.context.clone(),
         };
@@ -383,7 +394,7 @@ impl AppState {
             token_id: token.id.clone(),
             client_id: req.client_id.clone(),
             command: req.command.clone(),
-            command_sha256: sha,
+            command_sha256: sha.clone(),
             context: serde_json::to_value(&ctx.values)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             evaluation,
@@ -406,56 +417,36 @@ impl AppState {
             escalate_at,
             escalated_at: None,
         };
-        let _w = self.write_lock.lock().await;
-        let mut tx = self.db.begin().await?;
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES \
-             ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
-             ON CONFLICT (token_id, client_id) DO NOTHING"
-        )))
-        .bind(&row.id)
-        .bind(&row.token_id)
-        .bind(&row.client_id)
-        .bind(&row.command)
-        .bind(&row.command_sha256)
-        .bind(row.context.to_string())
-        .bind(row.evaluation.to_string())
-        .bind(&row.risk_level)
-        .bind(row.risk_score)
-        .bind(&row.rule)
-        .bind(row.approvals_needed)
-        .bind(&row.on_timeout)
-        .bind(&row.state)
-        .bind(&row.why)
-        .bind(row.created_at)
-        .bind(row.timeout_at)
-        .bind(row.decided_at)
-        .bind(&row.reviewer)
-        .bind(&row.comment)
-        .bind(row.exit_code)
-        .bind(row.escalate_at)
-        .bind(row.escalated_at)
-        .bind(ctx.values.get("repository"))
-        .bind(ctx.values.get("source"))
-        .bind(ctx.values.get("run_id"))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            // Another replica took the same id at the same moment: resume that one.
-            drop(tx);
-            drop(_w);
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = NewRow {
+            row,
+            repository: ctx.values.get("repository").cloned(),
+            source: ctx.values.get("source").cloned(),
+            run_id: ctx.values.get("run_id").cloned(),
+            reply,
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| AppError::Internal("the writer stopped".into()))?;
+        let (row, inserted) = answer
+            .await
+            .map_err(|_| AppError::Internal("the writer stopped".into()))??;
+        if !inserted {
+            // The id exists (a shell resuming, or another replica at the same moment).
             let row = self
                 .find_by_client(&token.id, &req.client_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            if row.command_sha256 != sha {
+                return Err(AppError::Conflict(format!(
+                    "request id `{}` was used for another command",
+                    req.client_id
+                )));
+            }
+            self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
             return Ok(Submitted { row, resumed: true });
         }
-        if row.state != "pending" {
-            self.append_audit(&mut tx, &row, None).await?;
-        }
-        self.notify_tx(&mut tx, Change::New, &row.id).await?;
-        tx.commit().await?;
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
         self.changed(Change::New, &row.id);
         match row.state.as_str() {
@@ -469,6 +460,82 @@ impl AppState {
             row,
             resumed: false,
         })
+    }
+
+    /// Stores new requests, many in one transaction: the writer takes every request waiting
+    /// in its queue (up to [`GROUP`]), inserts them with their audit records (for requests
+    /// the policy decided at once) in one transaction, commits once, then answers each. A
+    /// failed transaction fails every request in it: their shells are told, and run nothing.
+    pub async fn write_new_requests(self: Arc<Self>, mut jobs: tokio::sync::mpsc::Receiver<NewRow>) {
+        let mut batch = Vec::with_capacity(GROUP);
+        while jobs.recv_many(&mut batch, GROUP).await > 0 {
+            let result = self.insert_batch(&batch).await;
+            match result {
+                Ok(inserted) => {
+                    for (job, ok) in batch.drain(..).zip(inserted) {
+                        let _ = job.reply.send(Ok((job.row, ok)));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, requests = batch.len(), "could not store new requests");
+                    for job in batch.drain(..) {
+                        let _ = job.reply.send(Err(AppError::Internal(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn insert_batch(&self, batch: &[NewRow]) -> Result<Vec<bool>> {
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.begin().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for job in batch {
+            let row = &job.row;
+            let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES \
+                 ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
+                 ON CONFLICT (token_id, client_id) DO NOTHING"
+            )))
+            .bind(&row.id)
+            .bind(&row.token_id)
+            .bind(&row.client_id)
+            .bind(&row.command)
+            .bind(&row.command_sha256)
+            .bind(row.context.to_string())
+            .bind(row.evaluation.to_string())
+            .bind(&row.risk_level)
+            .bind(row.risk_score)
+            .bind(&row.rule)
+            .bind(row.approvals_needed)
+            .bind(&row.on_timeout)
+            .bind(&row.state)
+            .bind(&row.why)
+            .bind(row.created_at)
+            .bind(row.timeout_at)
+            .bind(row.decided_at)
+            .bind(&row.reviewer)
+            .bind(&row.comment)
+            .bind(row.exit_code)
+            .bind(row.escalate_at)
+            .bind(row.escalated_at)
+            .bind(&job.repository)
+            .bind(&job.source)
+            .bind(&job.run_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                if row.state != "pending" {
+                    self.append_audit(&mut tx, row, None).await?;
+                }
+                self.notify_tx(&mut tx, Change::New, &row.id).await?;
+            }
+            out.push(inserted);
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Tells other replicas of a change, in the caller's transaction (PostgreSQL delivers

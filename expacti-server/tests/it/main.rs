@@ -407,7 +407,9 @@ async fn bad_tokens_and_roles(b: Backend) {
     let (code, err) = gated_with(&s, "exs_0000000000000000_00", &cmd, 5, None).await;
     assert_eq!(code, NO_DECISION, "{err}");
     assert!(err.contains("refused the shell token"), "{err}");
-    let fake = format!("exs_{}", &s.shell[4..s.shell.len() - 1]) + "0";
+    // The real token with its last character changed (to one it does not already have).
+    let last = if s.shell.ends_with('0') { "1" } else { "0" };
+    let fake = format!("exs_{}", &s.shell[4..s.shell.len() - 1]) + last;
     let (code, _) = gated_with(&s, &fake, &cmd, 5, None).await;
     assert_eq!(code, NO_DECISION);
     // A revoked token stops working.
