@@ -96,7 +96,12 @@ fn server_bin() -> anyhow::Result<std::path::PathBuf> {
     Ok(p)
 }
 
-fn admin(bin: &std::path::Path, data: &std::path::Path, db: &Option<String>, args: &[&str]) -> anyhow::Result<String> {
+fn admin(
+    bin: &std::path::Path,
+    data: &std::path::Path,
+    db: &Option<String>,
+    args: &[&str],
+) -> anyhow::Result<String> {
     let mut c = Command::new(bin);
     c.args(args).arg("--data").arg(data);
     if let Some(d) = db {
@@ -107,6 +112,19 @@ fn admin(bin: &std::path::Path, data: &std::path::Path, db: &Option<String>, arg
         bail!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
+
+/// CPU seconds (user + system) a process used, from `/proc/PID/stat`.
+fn cpu(pid: &str) -> f64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // rest starts at field 3 (state, not a number, skipped by the parse): utime = f[10].
+    (f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0)) / 100.0
 }
 
 /// (resident, peak resident) in MiB, from `/proc/PID/status`.
@@ -253,8 +271,18 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(&policy, POLICY)?;
     // Storage first (migrations, the admin account), then tokens.
     admin(&bin, &data, &o.database, &["token", "list"])?;
-    let shell = admin(&bin, &data, &o.database, &["token", "create", "--name", "load"])?;
-    let reviewer = admin(&bin, &data, &o.database, &["reviewer", "token", "create", "--name", "admin"])?;
+    let shell = admin(
+        &bin,
+        &data,
+        &o.database,
+        &["token", "create", "--name", "load"],
+    )?;
+    let reviewer = admin(
+        &bin,
+        &data,
+        &o.database,
+        &["reviewer", "token", "create", "--name", "admin"],
+    )?;
     let mut cmd = Command::new(&bin);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--policy"])
         .arg(&policy)
@@ -298,7 +326,8 @@ async fn main() -> anyhow::Result<()> {
     let mut waiting = Vec::with_capacity(o.shells);
     let mut submit_lat = Vec::with_capacity(o.shells);
     let mut ids = Vec::with_capacity(o.shells);
-    let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<(String, Duration, Duration)>();
+    let (lat_tx, mut lat_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(String, Duration, Duration)>();
     for batch in (0..o.shells).collect::<Vec<_>>().chunks(250) {
         let mut opened = Vec::new();
         for &i in batch {
@@ -306,10 +335,15 @@ async fn main() -> anyhow::Result<()> {
             opened.push(tokio::spawn(async move {
                 let mut ws = connect(&addr, &token).await?;
                 let t = Instant::now();
-                ws.send(request(format!("wait-{i}"), format!("deploy service-{i} --to production"))?)
-                    .await?;
+                ws.send(request(
+                    format!("wait-{i}"),
+                    format!("deploy service-{i} --to production"),
+                )?)
+                .await?;
                 match next_message(&mut ws).await? {
-                    ServerMessage::Pending { request, .. } => Ok::<_, anyhow::Error>((ws, request, t.elapsed())),
+                    ServerMessage::Pending { request, .. } => {
+                        Ok::<_, anyhow::Error>((ws, request, t.elapsed()))
+                    }
                     m => bail!("shell {i}: expected pending, got {m:?}"),
                 }
             }));
@@ -318,12 +352,17 @@ async fn main() -> anyhow::Result<()> {
             let (mut ws, request, lat) = h.await??;
             submit_lat.push(lat);
             ids.push(request.clone());
-            let (approved_at, decisions, lat_tx) = (approved_at.clone(), decisions.clone(), lat_tx.clone());
+            let (approved_at, decisions, lat_tx) =
+                (approved_at.clone(), decisions.clone(), lat_tx.clone());
             waiting.push(tokio::spawn(async move {
                 let mut got = 0usize;
                 loop {
                     match next_message(&mut ws).await {
-                        Ok(ServerMessage::Decision { outcome, request: r, .. }) => {
+                        Ok(ServerMessage::Decision {
+                            outcome,
+                            request: r,
+                            ..
+                        }) => {
                             if outcome != Outcome::Allow || r != request {
                                 bail!("unexpected decision {outcome:?} for {r}");
                             }
@@ -331,10 +370,16 @@ async fn main() -> anyhow::Result<()> {
                             decisions.fetch_add(1, Ordering::Relaxed);
                             let sent = approved_at.lock().await.get(&request).copied();
                             if let Some(sent) = sent {
-                                let _ = lat_tx.send((request.clone(), sent.elapsed(), Duration::ZERO));
+                                let _ =
+                                    lat_tx.send((request.clone(), sent.elapsed(), Duration::ZERO));
                             }
                             // Anything more within a moment would be a duplicate.
-                            match tokio::time::timeout(Duration::from_millis(200), next_message(&mut ws)).await {
+                            match tokio::time::timeout(
+                                Duration::from_millis(200),
+                                next_message(&mut ws),
+                            )
+                            .await
+                            {
                                 Ok(Ok(ServerMessage::Decision { .. })) => got += 1,
                                 _ => return Ok(got),
                             }
@@ -380,11 +425,18 @@ async fn main() -> anyhow::Result<()> {
             for k in 0..per_conn {
                 let due = start + offset + period * k as u32;
                 tokio::time::sleep_until(due.into()).await;
-                let cmd = if k % 2 == 0 { "npm ci".to_string() } else { format!("cargo test --workspace --release -j {}", k % 7 + 1) };
+                let cmd = if k % 2 == 0 {
+                    "npm ci".to_string()
+                } else {
+                    format!("cargo test --workspace --release -j {}", k % 7 + 1)
+                };
                 let sent = Instant::now();
                 ws.send(request(format!("burst-{c}-{k}"), cmd)?).await?;
                 match next_message(&mut ws).await? {
-                    ServerMessage::Decision { outcome: Outcome::Allow, .. } => {
+                    ServerMessage::Decision {
+                        outcome: Outcome::Allow,
+                        ..
+                    } => {
                         lat.push(due.elapsed());
                         sent_lat.push(sent.elapsed());
                     }
@@ -409,12 +461,19 @@ async fn main() -> anyhow::Result<()> {
         })
     };
     let approve_start = Instant::now();
+    let cpu_start = (cpu(&pid.to_string()), cpu("self"));
     let paced = (o.approve_rate * o.burst_secs as usize).min(ids.len());
     let reviewers = 4usize;
     let mut approvers = Vec::new();
     for r in 0..reviewers {
-        let mine: Vec<(usize, String)> = ids.iter().cloned().enumerate().filter(|(i, _)| i % reviewers == r).collect();
-        let (addr, token, approved_at) = (server.addr.clone(), reviewer.clone(), approved_at.clone());
+        let mine: Vec<(usize, String)> = ids
+            .iter()
+            .cloned()
+            .enumerate()
+            .filter(|(i, _)| i % reviewers == r)
+            .collect();
+        let (addr, token, approved_at) =
+            (server.addr.clone(), reviewer.clone(), approved_at.clone());
         let rate = o.approve_rate;
         approvers.push(tokio::spawn(async move {
             let mut http = Http::open(&addr, &token).await?;
@@ -427,11 +486,17 @@ async fn main() -> anyhow::Result<()> {
                 }
                 let t = Instant::now();
                 approved_at.lock().await.insert(id.clone(), t);
-                let (status, body) = http.call("POST", &format!("/api/requests/{id}/approve")).await?;
+                let (status, body) = http
+                    .call("POST", &format!("/api/requests/{id}/approve"))
+                    .await?;
                 if status != 200 {
                     bail!("approve {id}: {status} {body}");
                 }
-                if i < paced { lat.push(t.elapsed()) } else { fast.push(t.elapsed()) }
+                if i < paced {
+                    lat.push(t.elapsed())
+                } else {
+                    fast.push(t.elapsed())
+                }
             }
             Ok::<_, anyhow::Error>((lat, fast))
         }));
@@ -444,6 +509,10 @@ async fn main() -> anyhow::Result<()> {
         burst_sent.extend(s);
     }
     let burst_wall = start.elapsed();
+    let cpu_burst = (
+        cpu(&pid.to_string()) - cpu_start.0,
+        cpu("self") - cpu_start.1,
+    );
     let mut approve_lat = Vec::new();
     let mut fast_lat = Vec::new();
     for a in approvers {
@@ -467,17 +536,49 @@ async fn main() -> anyhow::Result<()> {
     println!("\n| what | count | rate | p50 ms | p90 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|---|---|");
     row("shell connects and gets `pending`", submit_lat, held);
-    row("auto-allowed request, due → decision", burst_lat, burst_wall);
-    row("auto-allowed request, sent → decision", burst_sent, burst_wall);
+    row(
+        "auto-allowed request, due → decision",
+        burst_lat,
+        burst_wall,
+    );
+    row(
+        "auto-allowed request, sent → decision",
+        burst_sent,
+        burst_wall,
+    );
     let paced_n = approve_lat.len();
-    row(&format!("approve call, paced ({paced_n})"), approve_lat, Duration::from_secs(o.burst_secs));
-    row("approve call, as fast as answered", fast_lat, approve_wall.saturating_sub(Duration::from_secs(o.burst_secs)));
-    row("approval sent → shell has the decision", deliver, approve_wall);
+    row(
+        &format!("approve call, paced ({paced_n})"),
+        approve_lat,
+        Duration::from_secs(o.burst_secs),
+    );
+    row(
+        "approve call, as fast as answered",
+        fast_lat,
+        approve_wall.saturating_sub(Duration::from_secs(o.burst_secs)),
+    );
+    row(
+        "approval sent → shell has the decision",
+        deliver,
+        approve_wall,
+    );
     println!(
         "\nserver memory: {:.1} MiB at start, {:.1} MiB with {} shells waiting, peak {:.1} MiB (VmHWM {:.1} MiB), {:.1} MiB at the end",
-        rss0, rss_w, o.shells, peak.0, hwm_end.max(peak.1), rss_end
+        rss0,
+        rss_w,
+        o.shells,
+        peak.0,
+        hwm_end.max(peak.1),
+        rss_end
     );
 
+    println!(
+        "CPU during the burst ({:.1} s, 2 cores here): server {:.1} s ({:.0}% of one core), this load generator {:.1} s",
+        burst_wall.as_secs_f64(),
+        cpu_burst.0,
+        cpu_burst.0 * 100.0 / burst_wall.as_secs_f64(),
+        cpu_burst.1
+    );
     // Nothing lost, nothing twice.
     let once = got.iter().filter(|&&n| n == 1).count();
     println!("shells with exactly one decision: {once} of {}", got.len());
@@ -497,7 +598,10 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let twice = per_request.values().filter(|&&n| n > 1).count();
-    let missing = ids.iter().filter(|id| !per_request.contains_key(*id)).count();
+    let missing = ids
+        .iter()
+        .filter(|id| !per_request.contains_key(*id))
+        .count();
     println!(
         "audit: {} decision records for {} requests ({} burst + {} reviewed); {} requests twice, {} reviewed requests missing; chain {}",
         per_request.values().sum::<usize>(),
@@ -506,11 +610,20 @@ async fn main() -> anyhow::Result<()> {
         ids.len(),
         twice,
         missing,
-        if report.ok() { "verifies" } else { "DOES NOT VERIFY" }
+        if report.ok() {
+            "verifies"
+        } else {
+            "DOES NOT VERIFY"
+        }
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
-    if once != got.len() || twice > 0 || missing > 0 || !report.ok() || per_request.len() != burst_total + ids.len() {
+    if once != got.len()
+        || twice > 0
+        || missing > 0
+        || !report.ok()
+        || per_request.len() != burst_total + ids.len()
+    {
         bail!("lost or duplicated decisions");
     }
     Ok(())

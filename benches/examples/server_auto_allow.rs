@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
         public_url: None,
         notify: None,
         clock: expacti_server::time::Clock::default(),
+        abandon_after: expacti_server::ABANDON_AFTER,
     };
     tokio::spawn(async move {
         if let Err(e) = expacti_server::serve(opts).await {

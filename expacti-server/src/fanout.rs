@@ -46,16 +46,17 @@ impl Change {
     }
 }
 
-/// The payload of one notification: `REPLICA:KIND:REQUEST`.
-pub fn payload(replica: &str, change: Change, id: &str) -> String {
-    format!("{replica}:{}:{id}", change.tag())
+/// The payload of one notification: `REPLICA:KIND:REQUEST[,REQUEST…]`.
+pub fn payload(replica: &str, change: Change, ids: &str) -> String {
+    format!("{replica}:{}:{ids}", change.tag())
 }
 
-/// Splits a payload into (replica, request id); `None` for anything else.
-pub fn parse_payload(p: &str) -> Option<(&str, &str)> {
+/// Splits a payload into (replica, request ids); `None` for anything else.
+pub fn parse_payload(p: &str) -> Option<(&str, impl Iterator<Item = &str>)> {
     let (replica, rest) = p.split_once(':')?;
-    let (kind, id) = rest.split_once(':')?;
-    matches!(kind, "new" | "decided" | "updated").then_some((replica, id))
+    let (kind, ids) = rest.split_once(':')?;
+    matches!(kind, "new" | "decided" | "updated")
+        .then(|| (replica, ids.split(',').filter(|i| !i.is_empty())))
 }
 
 /// Shells waiting on this replica, by request id. Each waiter holds a `watch` receiver; a
@@ -172,11 +173,13 @@ pub async fn listen(state: Arc<AppState>, url: String) {
         let _ = state.changes.send("*".into());
         // `Ok(None)` (connection lost) and errors both end this connection.
         while let Ok(Some(n)) = listener.try_recv().await {
-            if let Some((replica, id)) = parse_payload(n.payload())
+            if let Some((replica, ids)) = parse_payload(n.payload())
                 && replica != state.replica
             {
-                state.waiters.wake(id);
-                let _ = state.changes.send(id.to_string());
+                for id in ids {
+                    state.waiters.wake(id);
+                    let _ = state.changes.send(id.to_string());
+                }
             }
         }
         state.listener.up.store(false, Ordering::Relaxed);
@@ -200,10 +203,11 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_and_junk_is_ignored() {
-        let p = payload("r1", Change::Decided, "abc");
-        assert_eq!(parse_payload(&p), Some(("r1", "abc")));
-        assert_eq!(parse_payload("r1:other:abc"), None);
-        assert_eq!(parse_payload("nonsense"), None);
+        let p = payload("r1", Change::Decided, "abc,def");
+        let (r, ids) = parse_payload(&p).unwrap();
+        assert_eq!((r, ids.collect::<Vec<_>>()), ("r1", vec!["abc", "def"]));
+        assert!(parse_payload("r1:other:abc").is_none());
+        assert!(parse_payload("nonsense").is_none());
     }
 
     #[tokio::test]

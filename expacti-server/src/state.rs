@@ -466,7 +466,10 @@ impl AppState {
     /// in its queue (up to [`GROUP`]), inserts them with their audit records (for requests
     /// the policy decided at once) in one transaction, commits once, then answers each. A
     /// failed transaction fails every request in it: their shells are told, and run nothing.
-    pub async fn write_new_requests(self: Arc<Self>, mut jobs: tokio::sync::mpsc::Receiver<NewRow>) {
+    pub async fn write_new_requests(
+        self: Arc<Self>,
+        mut jobs: tokio::sync::mpsc::Receiver<NewRow>,
+    ) {
         let mut batch = Vec::with_capacity(GROUP);
         while jobs.recv_many(&mut batch, GROUP).await > 0 {
             let result = self.insert_batch(&batch).await;
@@ -487,55 +490,78 @@ impl AppState {
     }
 
     async fn insert_batch(&self, batch: &[NewRow]) -> Result<Vec<bool>> {
-        let _w = self.write_lock.lock().await;
-        let mut tx = self.db.begin().await?;
-        let mut out = Vec::with_capacity(batch.len());
+        const COLS: usize = 25;
+        let mut sql =
+            format!("INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES ");
+        for i in 0..batch.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..COLS {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", i * COLS + c + 1));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (token_id, client_id) DO NOTHING RETURNING id");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for job in batch {
             let row = &job.row;
-            let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO requests ({REQUEST_COLS}, repository, source, run_id) VALUES \
-                 ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25) \
-                 ON CONFLICT (token_id, client_id) DO NOTHING"
-            )))
-            .bind(&row.id)
-            .bind(&row.token_id)
-            .bind(&row.client_id)
-            .bind(&row.command)
-            .bind(&row.command_sha256)
-            .bind(row.context.to_string())
-            .bind(row.evaluation.to_string())
-            .bind(&row.risk_level)
-            .bind(row.risk_score)
-            .bind(&row.rule)
-            .bind(row.approvals_needed)
-            .bind(&row.on_timeout)
-            .bind(&row.state)
-            .bind(&row.why)
-            .bind(row.created_at)
-            .bind(row.timeout_at)
-            .bind(row.decided_at)
-            .bind(&row.reviewer)
-            .bind(&row.comment)
-            .bind(row.exit_code)
-            .bind(row.escalate_at)
-            .bind(row.escalated_at)
-            .bind(&job.repository)
-            .bind(&job.source)
-            .bind(&job.run_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if inserted {
-                if row.state != "pending" {
-                    self.append_audit(&mut tx, row, None).await?;
-                }
-                self.notify_tx(&mut tx, Change::New, &row.id).await?;
-            }
-            out.push(inserted);
+            q = q
+                .bind(row.id.clone())
+                .bind(row.token_id.clone())
+                .bind(row.client_id.clone())
+                .bind(row.command.clone())
+                .bind(row.command_sha256.clone())
+                .bind(row.context.to_string())
+                .bind(row.evaluation.to_string())
+                .bind(row.risk_level.clone())
+                .bind(row.risk_score)
+                .bind(row.rule.clone())
+                .bind(row.approvals_needed)
+                .bind(row.on_timeout.clone())
+                .bind(row.state.clone())
+                .bind(row.why.clone())
+                .bind(row.created_at)
+                .bind(row.timeout_at)
+                .bind(row.decided_at)
+                .bind(row.reviewer.clone())
+                .bind(row.comment.clone())
+                .bind(row.exit_code)
+                .bind(row.escalate_at)
+                .bind(row.escalated_at)
+                .bind(job.repository.clone())
+                .bind(job.source.clone())
+                .bind(job.run_id.clone());
         }
+        let _w = self.write_lock.lock().await;
+        let mut tx = self.db.begin().await?;
+        let ids: std::collections::HashSet<String> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| db::str_col(r, "id"))
+            .collect::<Result<_>>()?;
+        let inserted: Vec<bool> = batch.iter().map(|j| ids.contains(&j.row.id)).collect();
+        let decided: Vec<(&RequestRow, Option<&str>)> = batch
+            .iter()
+            .zip(&inserted)
+            .filter(|(j, ok)| **ok && j.row.state != "pending")
+            .map(|(j, _)| (&j.row, None))
+            .collect();
+        self.append_audit_many(&mut tx, &decided).await?;
+        let new: Vec<&str> = batch
+            .iter()
+            .zip(&inserted)
+            .filter(|(_, ok)| **ok)
+            .map(|(j, _)| j.row.id.as_str())
+            .collect();
+        self.notify_tx_many(&mut tx, Change::New, &new).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(inserted)
     }
 
     /// Tells other replicas of a change, in the caller's transaction (PostgreSQL delivers
@@ -552,6 +578,30 @@ impl AppState {
                 .bind(crate::fanout::payload(&self.replica, change, id))
                 .execute(&mut **tx)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// [`AppState::notify_tx`] for several requests, in one notification.
+    async fn notify_tx_many(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        change: Change,
+        ids: &[&str],
+    ) -> Result<()> {
+        if self.db.backend == db::Backend::Postgres && !ids.is_empty() {
+            // PostgreSQL's payload limit is 8,000 bytes: at most 100 ids of 30 bytes each.
+            for chunk in ids.chunks(100) {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::fanout::CHANNEL)
+                    .bind(crate::fanout::payload(
+                        &self.replica,
+                        change,
+                        &chunk.join(","),
+                    ))
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -578,46 +628,80 @@ impl AppState {
         }
     }
 
-    /// Appends the audit record of `row` (or `extra` fields merged into it) to the chain, in
-    /// the caller's transaction.
+    /// Appends the audit record of `row` (with `event` when it is not the decision) to the
+    /// chain, in the caller's transaction.
     async fn append_audit(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         row: &RequestRow,
         event: Option<&str>,
     ) -> Result<()> {
+        self.append_audit_many(tx, &[(row, event)]).await
+    }
+
+    /// Appends several records to the chain in order, in the caller's transaction: the head
+    /// is read (locked, on PostgreSQL) and written once, the records inserted in one statement.
+    async fn append_audit_many(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        rows: &[(&RequestRow, Option<&str>)],
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let head = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
             self.db.for_update()
         )))
         .fetch_one(&mut **tx)
         .await?;
-        let seq = db::int(&head, "seq")?;
-        let prev = db::str_col(&head, "hash")?;
-        let mut rec = row.history_record();
-        if let Some(e) = event {
-            rec.insert("event".into(), json!(e));
+        let mut seq = db::int(&head, "seq")?;
+        let mut prev = db::str_col(&head, "hash")?;
+        let now = self.clock.now();
+        let mut sealed = Vec::with_capacity(rows.len());
+        for (row, event) in rows {
+            let mut rec = row.history_record();
+            if let Some(e) = event {
+                rec.insert("event".into(), json!(e));
+            }
+            seq += 1;
+            let next = u64::try_from(seq).map_err(|e| AppError::Internal(e.to_string()))?;
+            let rec = audit::seal(rec, next, &prev);
+            prev = rec
+                .get("hash")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            sealed.push((
+                seq,
+                row.id.as_str(),
+                Value::Object(rec).to_string(),
+                prev.clone(),
+            ));
         }
-        let next = u64::try_from(seq + 1).map_err(|e| AppError::Internal(e.to_string()))?;
-        let sealed = audit::seal(rec, next, &prev);
-        let hash = sealed
-            .get("hash")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        sqlx::query(
-            "INSERT INTO audit (seq, request_id, at, record, hash) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(seq + 1)
-        .bind(&row.id)
-        .bind(self.clock.now())
-        .bind(Value::Object(sealed).to_string())
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+        let mut sql = String::from("INSERT INTO audit (seq, request_id, at, record, hash) VALUES ");
+        for i in 0..sealed.len() {
+            let b = i * 5;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (seq, id, record, hash) in &sealed {
+            q = q.bind(*seq).bind(*id).bind(now).bind(record).bind(hash);
+        }
+        q.execute(&mut **tx).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq + 1)
-            .bind(&hash)
+            .bind(seq)
+            .bind(&prev)
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -678,6 +762,10 @@ impl AppState {
     ) -> Result<Vec<RequestRow>> {
         let mut sql = format!("SELECT {REQUEST_COLS} FROM requests WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
+        // Written out, so the planner can use the indexes of waiting requests.
+        if filters.get("state").is_some_and(|v| v == "pending") {
+            sql.push_str(" AND state = 'pending'");
+        }
         for (key, col) in [
             ("state", "state"),
             ("repository", "repository"),

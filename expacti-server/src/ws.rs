@@ -20,11 +20,12 @@ use crate::state::{AppState, NewRequest, RequestRow, ShellToken};
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// A shell silent this long (no frame, no pong) is dropped; its request stays and resumes.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// How often a waiting request is re-read from the database anyway. Decisions wake the
-/// waiting shell at once (on this replica directly, from other replicas through
+/// How often a waiting request is re-read from the database anyway, on PostgreSQL. Decisions
+/// wake the waiting shell at once (on this replica directly, from other replicas through
 /// PostgreSQL `NOTIFY`, see [`crate::fanout`]); this is the safety net for a notification lost
-/// on a connection that broke without an error.
-const RECHECK_EVERY: Duration = Duration::from_secs(15);
+/// on a connection that broke without an error. On SQLite every decision is made by this one
+/// process and wakes its shell directly, so there is nothing to re-read.
+const RECHECK_EVERY: Duration = Duration::from_secs(30);
 /// Per-connection WebSocket buffers: frames are small, and 10,000 waiting shells must fit in
 /// well under 1 GiB.
 const BUFFER: usize = 8 * 1024;
@@ -114,6 +115,7 @@ async fn session(
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
     recheck.reset();
+    let rechecks = state.db.backend == crate::db::Backend::Postgres;
     let mut last_seen = tokio::time::Instant::now();
     let mut errors = 0u32;
     loop {
@@ -183,7 +185,7 @@ async fn session(
             _ = changed(waiting) => {
                 if !deliver_if_decided(state, &mut socket, waiting).await { return; }
             }
-            _ = recheck.tick(), if waiting.is_some() => {
+            _ = recheck.tick(), if rechecks && waiting.is_some() => {
                 if !deliver_if_decided(state, &mut socket, waiting).await { return; }
             }
             _ = ping.tick() => {
