@@ -179,6 +179,14 @@ impl Report {
 /// with `key`, every checkpoint must be signed by that public key (hex) and at least one must
 /// be present.
 pub fn verify(text: &str, key: Option<&str>) -> Report {
+    let keys: Vec<&str> = key.into_iter().collect();
+    verify_keys(text, &keys)
+}
+
+/// [`verify`] with several pinned public keys (hex): every checkpoint must be signed by one of
+/// them. After the server's signing key is rotated, pin the old key and the new one: the
+/// checkpoints before the rotation carry the old key, the ones after it the new key.
+pub fn verify_keys(text: &str, keys: &[&str]) -> Report {
     let mut rep = Report::default();
     let mut prev: Option<(u64, String)> = None;
     let mut hashes: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
@@ -275,9 +283,7 @@ pub fn verify(text: &str, key: Option<&str>) -> Report {
             find(format!("checkpoint at record {}: bad signature", c.seq));
             continue;
         }
-        if let Some(k) = key
-            && !k.eq_ignore_ascii_case(&c.key)
-        {
+        if !keys.is_empty() && !keys.iter().any(|k| k.eq_ignore_ascii_case(&c.key)) {
             find(format!(
                 "checkpoint at record {}: signed by key {}, not the expected key",
                 c.seq, c.key
@@ -301,7 +307,7 @@ pub fn verify(text: &str, key: Option<&str>) -> Report {
             None => {}
         }
     }
-    if key.is_some() && rep.checkpoints == 0 && rep.findings.is_empty() {
+    if !keys.is_empty() && rep.checkpoints == 0 && rep.findings.is_empty() {
         rep.findings.push(Finding {
             line: 0,
             seq: None,
@@ -382,6 +388,13 @@ mod tests {
                 .any(|f| f.message.contains("removed from the end"))
         );
 
+        // After a rotation, both keys pinned: checkpoints by either verify, by a third do not.
+        let other = [9u8; 32];
+        let cp2 = sign_checkpoint(&other, 5, recs[4]["hash"].as_str().unwrap(), "t");
+        let rotated = format!("{good}{}\n", serde_json::json!({ "checkpoint": cp2 }));
+        let (old, new) = (public_key(&key), public_key(&other));
+        assert!(verify_keys(&rotated, &[&old, &new]).ok());
+        assert!(!verify_keys(&rotated, &[&old]).ok());
         // Rewritten and re-signed with another key.
         let other = sign_checkpoint(&[9u8; 32], 5, recs[4]["hash"].as_str().unwrap(), "t");
         let r = verify(&export(&recs, Some(&other)), Some(&pk));

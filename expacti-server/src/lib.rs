@@ -153,6 +153,22 @@ fn key_file(dir: &Path, file: &str) -> Result<[u8; 32]> {
     }
 }
 
+/// Replaces `DATA/audit-signing.key` with a new random key, keeping the old file as
+/// `audit-signing.key.retired-MILLIS`. Returns the (old, new) public keys, hex. Running servers
+/// keep signing with the key they loaded until they restart.
+pub fn rotate_signing_key(data: &Path) -> Result<(String, String)> {
+    let path = data.join("audit-signing.key");
+    let old = key_file(data, "audit-signing.key")?;
+    let retired = data.join(format!("audit-signing.key.retired-{}", time::now_ms()));
+    std::fs::rename(&path, &retired)
+        .map_err(|e| AppError::Config(format!("cannot move {} aside: {e}", path.display())))?;
+    let new = key_file(data, "audit-signing.key")?;
+    Ok((
+        expacti_core::audit::public_key(&old),
+        expacti_core::audit::public_key(&new),
+    ))
+}
+
 /// A server ready to accept connections: its listener, its state (with the background tasks
 /// running: notifier, timeout and escalation sweeps, WAL and audit checkpoints).
 #[derive(Debug)]

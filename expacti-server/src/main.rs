@@ -64,6 +64,21 @@ enum Command {
     /// Reviewers.
     #[command(subcommand)]
     Reviewer(ReviewerCmd),
+    /// The audit signing key.
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCmd {
+    /// Replace the audit signing key with a new one (the old file is kept beside it as
+    /// `audit-signing.key.retired-MILLIS`). Restart every replica with the new file; pin both
+    /// public keys when verifying exports that span the rotation.
+    Rotate {
+        /// The data directory holding `audit-signing.key`.
+        #[arg(long, env = "EXPACTI_DATA", default_value = "expacti-data")]
+        data: PathBuf,
+    },
 }
 
 fn abandon_period(s: &str) -> Result<std::time::Duration, String> {
@@ -273,6 +288,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = admin::create_api_token(&db, &name, &label).await?;
             eprintln!("created an API token for `{name}`; it is shown once:");
             println!("{token}");
+        }
+        Command::Key(KeyCmd::Rotate { data }) => {
+            let (old, new) = expacti_server::rotate_signing_key(&data)?;
+            eprintln!(
+                "rotated the audit signing key; restart every replica, then verify exports with \
+                 `expacti audit verify --key OLD --key NEW`"
+            );
+            println!("old {old}\nnew {new}");
         }
     }
     Ok(())

@@ -15,9 +15,11 @@ pub enum Cmd {
 pub struct VerifyArgs {
     /// The export (`GET /api/audit/export`).
     file: std::path::PathBuf,
-    /// The server's checkpoint public key (hex): every checkpoint must be signed by it.
+    /// The server's checkpoint public key (hex): every checkpoint must be signed by it. Give
+    /// it more than once after a key rotation (old and new keys): each checkpoint must be
+    /// signed by one of them.
     #[arg(long)]
-    key: Option<String>,
+    key: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -27,7 +29,8 @@ pub fn run(c: Cmd) -> anyhow::Result<ExitCode> {
     let Cmd::Verify(a) = c;
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read {}", a.file.display()))?;
-    let rep = expacti_core::audit::verify(&text, a.key.as_deref());
+    let keys: Vec<&str> = a.key.iter().map(String::as_str).collect();
+    let rep = expacti_core::audit::verify_keys(&text, &keys);
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut out, &rep)?;

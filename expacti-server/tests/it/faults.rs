@@ -174,6 +174,8 @@ async fn killed_client_is_abandoned_and_a_later_approval_runs_nothing(b: Backend
             &s.shell,
             "--timeout",
             "60",
+            "--request-id",
+            "killed-1",
             "--",
         ])
         .arg(&cmd)
@@ -226,6 +228,10 @@ async fn killed_client_is_abandoned_and_a_later_approval_runs_nothing(b: Backend
     // The history says abandoned, and a client asking again with the same id is told no.
     let (_, hist) = s.get("/api/history?decision=abandoned", &s.admin);
     assert!(hist.contains(&id), "{hist}");
+    let (code, err) = crate::gated(&s, &cmd, 5, Some("killed-1")).await;
+    assert_eq!(code, DENIED, "{err}");
+    assert!(err.contains("abandoned"), "{err}");
+    assert_eq!(runs(&f), 0, "nothing ran");
     one_decision_each(&s, &[&id, &id2]);
 }
 
@@ -258,7 +264,7 @@ async fn pg_unreachable() {
     let marker = s.data.join("during-outage");
     let allowed = format!("touch {}", marker.display());
     let (code, err) = crate::gated(&s, &allowed, 5, None).await;
-    assert_ne!(code, 0, "{err}");
+    assert_eq!(code, expacti_client::run::NO_DECISION, "{err}");
     assert!(!marker.exists(), "nothing runs while the database is away");
     assert_eq!(s.get("/readyz", "").0, 503);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -557,4 +563,39 @@ async fn clock_skew_between_client_and_server() {
         server.abort();
         let _ = std::fs::remove_dir_all(&data);
     }
+}
+
+/// Rotating the audit signing key: checkpoints before carry the old key, after the new one;
+/// an export verifies with both pinned and not with the new one alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_key_rotation_keeps_the_chain_verifiable() {
+    let Some(mut s) = Server::start(Backend::Sqlite).await else {
+        return;
+    };
+    let key = |s: &Server| s.json("/api/audit/key", &s.admin)["key"].as_str().unwrap().to_string();
+    let old = key(&s);
+    let m1 = s.data.join("before-rotation");
+    let (code, err) = crate::gated(&s, &format!("touch {}", m1.display()), 10, None).await;
+    assert_eq!(code, 0, "{err}");
+    let _ = audit(&s); // An export signs a checkpoint with the old key.
+    s.kill9();
+    let out = crate::harness::bin()
+        .args(["key", "rotate", "--data"])
+        .arg(&s.data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    s.restart();
+    let new = key(&s);
+    assert_ne!(old, new);
+    assert!(printed.contains(&old) && printed.contains(&new), "{printed}");
+    let m2 = s.data.join("after-rotation");
+    let (code, err) = crate::gated(&s, &format!("touch {}", m2.display()), 10, None).await;
+    assert_eq!(code, 0, "{err}");
+    let text: String = audit(&s).iter().map(|r| format!("{r}\n")).collect();
+    let both = expacti_core::audit::verify_keys(&text, &[&old, &new]);
+    assert!(both.ok(), "{:?}", both.findings);
+    assert!(both.checkpoints >= 2, "{both:?}");
+    assert!(!expacti_core::audit::verify_keys(&text, &[&new]).ok());
 }
