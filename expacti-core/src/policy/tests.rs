@@ -401,7 +401,7 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
 
         /// For any allowed C and any not-allowed D, no way of joining them is allowed.
         #[test]
@@ -448,4 +448,12 @@ fn the_deciding_rule_is_named() {
         None,
         "the default decided"
     );
+}
+
+/// The case count: `PROPTEST_CASES` when set (a long campaign), else the everyday count.
+fn cases(everyday: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(everyday)
 }

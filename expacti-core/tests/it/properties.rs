@@ -47,7 +47,7 @@ fn check_spans(src: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000), ..ProptestConfig::default() })]
 
     #[test]
     fn never_panics_on_any_text(s in any::<String>()) {
@@ -184,7 +184,7 @@ mod risk {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::cases(400), ..ProptestConfig::default() })]
 
         /// Adding a separator and a critical command never lowers the level, and the result
         /// is critical.
@@ -222,4 +222,12 @@ mod risk {
             prop_assert_eq!(a.score, b.score, "{} vs {}", d, variant);
         }
     }
+}
+
+/// The case count: `PROPTEST_CASES` when set (a long campaign), else the everyday count.
+fn cases(everyday: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(everyday)
 }

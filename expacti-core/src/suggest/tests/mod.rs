@@ -163,7 +163,7 @@ mod props {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
 
         /// Every suggestion covers all the approvals it claims and none of the denied ones.
         #[test]
@@ -190,3 +190,11 @@ mod props {
 }
 
 mod families;
+
+/// The case count: `PROPTEST_CASES` when set (a long campaign), else the everyday count.
+fn cases(everyday: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(everyday)
+}
