@@ -1554,6 +1554,10 @@ impl<'s, 'o> P<'s, 'o> {
             let body_start = self.pos;
             let mut body = String::new();
             let body_end;
+            // Whether `body` is a verbatim slice of the input (offsets map one to one): not
+            // with `<<-` (tabs stripped), nor when the input ends inside the body without a
+            // newline (the body gets one the input does not have).
+            let mut verbatim = !h.strip;
             loop {
                 if self.pos >= self.end {
                     body_end = self.end;
@@ -1574,6 +1578,9 @@ impl<'s, 'o> P<'s, 'o> {
                 }
                 body.push_str(line);
                 body.push('\n');
+                if line_end >= self.end {
+                    verbatim = false;
+                }
                 self.pos = (line_end + 1).min(self.end);
             }
             let mut dynamic = false;
@@ -1601,7 +1608,7 @@ impl<'s, 'o> P<'s, 'o> {
                 .filter_map(|(pi, _, _)| self.stdin_script_reader(*pi).map(|v| (*pi, v)))
                 .collect();
             if !readers.is_empty() {
-                let map = if h.strip {
+                let map = if !verbatim {
                     SpanMap::Fixed(self.span(body_start, body_end))
                 } else {
                     match self.map {

@@ -371,3 +371,25 @@ fn plain_cd_is_only_a_literal_cd() {
         assert_eq!(parse(gated).plain_cd(), None, "{gated}");
     }
 }
+
+/// Found by fuzzing: a here-document that the input ends inside (no closing delimiter, no
+/// final newline) read as a script, with a `<<-` here-document inside it. Every span stays
+/// inside the input.
+#[test]
+fn unterminated_heredoc_scripts_keep_spans_inside_the_input() {
+    for src in [
+        // The fuzzer's input, as found.
+        "ssh ec0 << 'EOF'\n  yash -Lst/pth: /raw.githubusercontent.com/\x07\x00AET-DevOp50s/team-nixops/refs/heads/main/dockheENUM + 10er-com<<-pose.yml -o in/d.ydown> filencme | ta\nEOil -20F",
+        "ssh host << 'EOF'\n  yash -L x<<-pose.yml -o out> f | ta\nEOil -20F",
+        "bash <<EOF\necho hi",
+        "ssh h <<EOF\ncat <<-X\n\tboo",
+    ] {
+        let p = parse(src);
+        for part in &p.parts {
+            assert!(part.span.1 <= src.len(), "{src:?}: part {:?}", part.span);
+            for w in &part.argv {
+                assert!(w.span.1 <= src.len(), "{src:?}: word {:?}", w.span);
+            }
+        }
+    }
+}

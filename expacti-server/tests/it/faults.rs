@@ -572,7 +572,12 @@ async fn signing_key_rotation_keeps_the_chain_verifiable() {
     let Some(mut s) = Server::start(Backend::Sqlite).await else {
         return;
     };
-    let key = |s: &Server| s.json("/api/audit/key", &s.admin)["key"].as_str().unwrap().to_string();
+    let key = |s: &Server| {
+        s.json("/api/audit/key", &s.admin)["key"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let old = key(&s);
     let m1 = s.data.join("before-rotation");
     let (code, err) = crate::gated(&s, &format!("touch {}", m1.display()), 10, None).await;
@@ -584,12 +589,19 @@ async fn signing_key_rotation_keeps_the_chain_verifiable() {
         .arg(&s.data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed = String::from_utf8(out.stdout).unwrap();
     s.restart();
     let new = key(&s);
     assert_ne!(old, new);
-    assert!(printed.contains(&old) && printed.contains(&new), "{printed}");
+    assert!(
+        printed.contains(&old) && printed.contains(&new),
+        "{printed}"
+    );
     let m2 = s.data.join("after-rotation");
     let (code, err) = crate::gated(&s, &format!("touch {}", m2.display()), 10, None).await;
     assert_eq!(code, 0, "{err}");
