@@ -72,6 +72,12 @@ impl Db {
                     sqlx::query("PRAGMA cache_size = -8192")
                         .execute(&mut *conn)
                         .await?;
+                    // No checkpoint inside a commit (it would copy pages into the database
+                    // file and fsync it while every writer waits): the background task
+                    // checkpoints every 500 ms on a connection of its own.
+                    sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             });

@@ -850,15 +850,20 @@ impl AppState {
         .bind(&comment)
         .execute(&mut *tx)
         .await?;
-        let n = db::int(
-            &sqlx::query(
-                "SELECT COUNT(DISTINCT reviewer) AS n FROM approvals WHERE request_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?,
-            "n",
-        )?;
+        // One approval is enough for most requests: no need to count.
+        let n = if row.approvals_needed <= 1 {
+            1
+        } else {
+            db::int(
+                &sqlx::query(
+                    "SELECT COUNT(DISTINCT reviewer) AS n FROM approvals WHERE request_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?,
+                "n",
+            )?
+        };
         if n < row.approvals_needed {
             self.notify_tx(&mut tx, Change::Updated, id).await?;
             tx.commit().await?;
