@@ -244,6 +244,14 @@ pub async fn prepare(opts: ServeOptions) -> Result<Prepared> {
         writer,
     });
     tokio::spawn(state.clone().write_new_requests(jobs));
+    // Shells that left while this server was down could not come back until now: each
+    // detached request gets a whole abandon period from this start.
+    sqlx::query(
+        "UPDATE requests SET detached_at = $1 WHERE state = 'pending' AND detached_at IS NOT NULL",
+    )
+    .bind(state.clock.now())
+    .execute(&state.db.pool)
+    .await?;
     if let (db::Backend::Postgres, Some(url)) = (state.db.backend, &opts.storage.database) {
         tokio::spawn(fanout::listen(state.clone(), url.clone()));
     }

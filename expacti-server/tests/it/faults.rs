@@ -611,3 +611,42 @@ async fn signing_key_rotation_keeps_the_chain_verifiable() {
     assert!(both.checkpoints >= 2, "{both:?}");
     assert!(!expacti_core::audit::verify_keys(&text, &[&new]).ok());
 }
+
+/// A shell that left while the server was down has a whole abandon period from the restart
+/// to come back: a restart longer than the period does not abandon every waiting request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_gives_detached_requests_a_fresh_period() {
+    let Some(mut s) =
+        Server::start_args(Backend::Sqlite, None, POLICY, &["--abandon-after", "2s"]).await
+    else {
+        return;
+    };
+    let (cmd, f) = appending(&s.data, 0);
+    let mut w = ws(&s, &s.shell).await.unwrap();
+    send(&mut w, &request("patient", &cmd)).await;
+    let ServerMessage::Pending { request: id, .. } = recv(&mut w).await else {
+        panic!("expected pending")
+    };
+    drop(w); // The shell leaves: detached now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.kill9();
+    tokio::time::sleep(Duration::from_secs(3)).await; // Longer than the period.
+    s.restart();
+    tokio::time::sleep(Duration::from_millis(600)).await; // Two sweeps.
+    let r = s.json(&format!("/api/requests/{id}"), &s.admin);
+    assert_eq!(
+        r["state"], "pending",
+        "abandoned at once after a restart: {r}"
+    );
+    // It comes back and gets its approval.
+    let h = spawn_run(shell_at(&s.url(), &s.shell, cmd, "patient".into(), 30));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        s.post(&format!("/api/requests/{id}/approve"), &s.admin, "{}")
+            .0,
+        200
+    );
+    let (code, err) = h.await.unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(runs(&f), 1);
+}
