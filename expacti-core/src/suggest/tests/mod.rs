@@ -191,10 +191,12 @@ mod props {
 
 mod families;
 
-/// The case count: `PROPTEST_CASES` when set (a long campaign), else the everyday count.
+/// The case count: the everyday count times `EXPACTI_PROPTEST_SCALE` (a long campaign; 1 when
+/// unset). Properties without their own count follow proptest's `PROPTEST_CASES`.
 fn cases(everyday: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
+    let scale: u32 = std::env::var("EXPACTI_PROPTEST_SCALE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(everyday)
+        .unwrap_or(1);
+    everyday.saturating_mul(scale.max(1))
 }
