@@ -534,6 +534,13 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(st): State<Arc<AppState>>) -> Response {
+    if st.writer.is_closed() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the request writer stopped\n",
+        )
+            .into_response();
+    }
     if st.db.ping().await {
         "ready\n".into_response()
     } else {
@@ -685,22 +692,14 @@ pub async fn recent_deliveries(
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>> {
     r.require(Role::Viewer)?;
-    let rows =
-        match q.get("status") {
-            Some(s) => sqlx::query(
-                "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
-                 WHERE status = $1 ORDER BY at DESC LIMIT 100",
-            )
-            .bind(s)
-            .fetch_all(&st.db.pool)
-            .await?,
-            None => sqlx::query(
-                "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
-                 ORDER BY at DESC LIMIT 100",
-            )
-            .fetch_all(&st.db.pool)
-            .await?,
-        };
+    // One query: without a status filter, `$1` is NULL and every status is listed.
+    let rows = sqlx::query(
+        "SELECT request_id, target, event, status, detail, attempts, at FROM deliveries \
+         WHERE ($1 IS NULL OR status = $1) ORDER BY at DESC LIMIT 100",
+    )
+    .bind(q.get("status"))
+    .fetch_all(&st.db.pool)
+    .await?;
     let list = rows.iter().map(delivery_json).collect::<Result<Vec<_>>>()?;
     Ok(Json(json!({ "deliveries": list })))
 }

@@ -488,6 +488,23 @@ async fn timeouts_and_escalations_fire_once_across_replicas() {
             .count();
         assert_eq!(escalations, 1, "request {id} escalated once: {escalations}");
     }
+    // The deliveries list on PostgreSQL, with and without a status filter.
+    let all = s.json("/api/deliveries", &s.admin)["deliveries"]
+        .as_array()
+        .unwrap()
+        .len();
+    let sent = s.json("/api/deliveries?status=sent", &s.admin)["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        all > 0 && !sent.is_empty(),
+        "{all} deliveries, {} sent",
+        sent.len()
+    );
+    assert!(sent.iter().all(|st| st == "sent"), "{sent:?}");
     one_decision_each(&s, &ids.iter().collect::<Vec<_>>());
 }
 
