@@ -184,7 +184,7 @@ mod risk {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: super::cases(400), ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::cases(400), max_global_rejects: super::cases(400) * 4, ..ProptestConfig::default() })]
 
         /// Adding a separator and a critical command never lowers the level, and the result
         /// is critical.
