@@ -401,7 +401,7 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
         /// For any allowed C and any not-allowed D, no way of joining them is allowed.
         #[test]
@@ -448,14 +448,4 @@ fn the_deciding_rule_is_named() {
         None,
         "the default decided"
     );
-}
-
-/// The case count: the everyday count times `EXPACTI_PROPTEST_SCALE` (a long campaign; 1 when
-/// unset). Properties without their own count follow proptest's `PROPTEST_CASES`.
-fn cases(everyday: u32) -> u32 {
-    let scale: u32 = std::env::var("EXPACTI_PROPTEST_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    everyday.saturating_mul(scale.max(1))
 }

@@ -163,7 +163,7 @@ mod props {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
         /// Every suggestion covers all the approvals it claims and none of the denied ones.
         #[test]
@@ -190,13 +190,3 @@ mod props {
 }
 
 mod families;
-
-/// The case count: the everyday count times `EXPACTI_PROPTEST_SCALE` (a long campaign; 1 when
-/// unset). Properties without their own count follow proptest's `PROPTEST_CASES`.
-fn cases(everyday: u32) -> u32 {
-    let scale: u32 = std::env::var("EXPACTI_PROPTEST_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    everyday.saturating_mul(scale.max(1))
-}
