@@ -28,6 +28,21 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_partial_indexes.sql")),
 ];
 
+/// Set on every SQLite connection.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+    // 8 MiB of page cache a connection (the default is 2 MiB): the indexes every write
+    // touches stay in memory.
+    "PRAGMA cache_size = -8192",
+    // No checkpoint inside a commit (it would copy pages into the database file and fsync it
+    // while every writer waits): the background task checkpoints every 500 ms on a
+    // connection of its own.
+    "PRAGMA wal_autocheckpoint = 0",
+];
+
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -55,29 +70,9 @@ impl Db {
             // Every write goes through the server's write lock; WAL lets readers go on.
             opts = opts.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
-                    // 8 MiB of page cache a connection (the default is 2 MiB): the indexes
-                    // every write touches stay in memory.
-                    sqlx::query("PRAGMA cache_size = -8192")
-                        .execute(&mut *conn)
-                        .await?;
-                    // No checkpoint inside a commit (it would copy pages into the database
-                    // file and fsync it while every writer waits): the background task
-                    // checkpoints every 500 ms on a connection of its own.
-                    sqlx::query("PRAGMA wal_autocheckpoint = 0")
-                        .execute(&mut *conn)
-                        .await?;
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(*pragma).execute(&mut *conn).await?;
+                    }
                     Ok(())
                 })
             });

@@ -511,31 +511,31 @@ impl AppState {
         for job in batch {
             let row = &job.row;
             q = q
-                .bind(row.id.clone())
-                .bind(row.token_id.clone())
-                .bind(row.client_id.clone())
-                .bind(row.command.clone())
-                .bind(row.command_sha256.clone())
+                .bind(&row.id)
+                .bind(&row.token_id)
+                .bind(&row.client_id)
+                .bind(&row.command)
+                .bind(&row.command_sha256)
                 .bind(row.context.to_string())
                 .bind(row.evaluation.to_string())
-                .bind(row.risk_level.clone())
+                .bind(&row.risk_level)
                 .bind(row.risk_score)
-                .bind(row.rule.clone())
+                .bind(&row.rule)
                 .bind(row.approvals_needed)
-                .bind(row.on_timeout.clone())
-                .bind(row.state.clone())
-                .bind(row.why.clone())
+                .bind(&row.on_timeout)
+                .bind(&row.state)
+                .bind(&row.why)
                 .bind(row.created_at)
                 .bind(row.timeout_at)
                 .bind(row.decided_at)
-                .bind(row.reviewer.clone())
-                .bind(row.comment.clone())
+                .bind(&row.reviewer)
+                .bind(&row.comment)
                 .bind(row.exit_code)
                 .bind(row.escalate_at)
                 .bind(row.escalated_at)
-                .bind(job.repository.clone())
-                .bind(job.source.clone())
-                .bind(job.run_id.clone());
+                .bind(&job.repository)
+                .bind(&job.source)
+                .bind(&job.run_id);
         }
         let _w = self.write_lock.lock().await;
         let mut tx = self.db.begin().await?;
@@ -572,14 +572,7 @@ impl AppState {
         change: Change,
         id: &str,
     ) -> Result<()> {
-        if self.db.backend == db::Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(crate::fanout::CHANNEL)
-                .bind(crate::fanout::payload(&self.replica, change, id))
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+        self.notify_tx_many(tx, change, &[id]).await
     }
 
     /// [`AppState::notify_tx`] for several requests, in one notification.
@@ -606,24 +599,14 @@ impl AppState {
         Ok(())
     }
 
-    /// Tells other replicas of a change made outside a transaction.
-    async fn notify(&self, change: Change, id: &str) -> Result<()> {
-        if self.db.backend == db::Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(crate::fanout::CHANNEL)
-                .bind(crate::fanout::payload(&self.replica, change, id))
-                .execute(&self.db.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
     /// After a change committed here: wakes the shells waiting on it, tells the dashboards,
     /// and (for new and decided requests) this replica's notifier.
     fn changed(&self, change: Change, id: &str) {
         self.waiters.wake(id);
-        let _ = self.changes.send(id.to_string());
-        if change != Change::Updated {
+        if self.changes.receiver_count() > 0 {
+            let _ = self.changes.send(id.to_string());
+        }
+        if change != Change::Updated && self.decided.receiver_count() > 0 {
             let _ = self.decided.send(id.to_string());
         }
     }
@@ -975,6 +958,27 @@ impl AppState {
         Ok(row)
     }
 
+    /// Locks request `id` for a sweep's decision: the write lock, a transaction and the
+    /// pending row; `None` when another replica (or a reviewer) decided it first.
+    async fn sweep_lock(
+        &self,
+        id: &str,
+    ) -> Result<
+        Option<(
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, sqlx::Any>,
+            RequestRow,
+        )>,
+    > {
+        let w = self.write_lock.lock().await;
+        let mut tx = self.db.begin().await?;
+        match self.locked_pending(&mut tx, id).await {
+            Ok(row) => Ok(Some((w, tx, row))),
+            Err(AppError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Decides every pending request whose time is up: deny, or approve where the deciding
     /// rule says `on_timeout = "approve"`. Returns how many were decided.
     pub async fn sweep_timeouts(&self) -> Result<usize> {
@@ -986,12 +990,8 @@ impl AppState {
         let mut n = 0;
         for r in due {
             let id = db::str_col(&r, "id")?;
-            let _w = self.write_lock.lock().await;
-            let mut tx = self.db.begin().await?;
-            let row = match self.locked_pending(&mut tx, &id).await {
-                Ok(r) => r,
-                Err(AppError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+            let Some((_w, mut tx, row)) = self.sweep_lock(&id).await? else {
+                continue;
             };
             let (state, why) = if row.on_timeout == "approve" {
                 (
@@ -1031,22 +1031,25 @@ impl AppState {
             let id = db::str_col(&r, "id")?;
             let marked = {
                 let _w = self.write_lock.lock().await;
-                sqlx::query(
+                let mut tx = self.db.begin().await?;
+                let marked = sqlx::query(
                     "UPDATE requests SET escalated_at = $1 WHERE id = $2 AND state = 'pending' \
                      AND escalated_at IS NULL",
                 )
                 .bind(now)
                 .bind(&id)
-                .execute(&self.db.pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+                if marked == 1 {
+                    self.notify_tx(&mut tx, Change::Updated, &id).await?;
+                }
+                tx.commit().await?;
+                marked
             };
             if marked == 1 {
                 tracing::info!(request = %id, "request escalated: nobody answered in time");
                 let _ = self.escalated.send(id.clone());
-                if let Err(e) = self.notify(Change::Updated, &id).await {
-                    tracing::warn!(request = %id, error = %e, "could not tell other replicas of an escalation");
-                }
                 self.changed(Change::Updated, &id);
                 n += 1;
             }
@@ -1098,12 +1101,8 @@ impl AppState {
         let mut n = 0;
         for r in due {
             let id = db::str_col(&r, "id")?;
-            let _w = self.write_lock.lock().await;
-            let mut tx = self.db.begin().await?;
-            let row = match self.locked_pending(&mut tx, &id).await {
-                Ok(r) => r,
-                Err(AppError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+            let Some((_w, mut tx, row)) = self.sweep_lock(&id).await? else {
+                continue;
             };
             // Re-read under the lock: the shell may have come back meanwhile.
             let still = sqlx::query(

@@ -15,21 +15,6 @@ use crate::harness::{Backend, POLICY, Server};
 use crate::proxy::Proxy;
 use crate::{audit, recv, request, send, spawn_run, ws};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
 on_both!(
     kill_9_with_requests_pending_loses_nothing,
     killed_client_is_abandoned_and_a_later_approval_runs_nothing,

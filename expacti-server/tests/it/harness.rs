@@ -143,27 +143,7 @@ impl Server {
     /// Starts a server on a given PostgreSQL database URL (one the test made, perhaps through
     /// a proxy).
     pub async fn start_on(database: &str, policy_text: &str, args: &[&str]) -> Server {
-        let data = std::env::temp_dir().join(unique("expacti-it-"));
-        std::fs::create_dir_all(&data).unwrap();
-        let policy = data.join("policy.toml");
-        std::fs::write(&policy, policy_text).unwrap();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let (child, addr) = spawn(&data, Some(database), &policy, "127.0.0.1:0", None, &args);
-        let mut s = Server {
-            child,
-            addr,
-            data,
-            database: Some(database.to_string()),
-            policy,
-            admin: String::new(),
-            shell: String::new(),
-            notify: None,
-            args,
-            replica: false,
-        };
-        s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
-        s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
-        s
+        Server::launch(Some(database.to_string()), None, policy_text, args)
     }
 
     /// Starts a server with extra `serve` arguments.
@@ -173,11 +153,22 @@ impl Server {
         policy_text: &str,
         args: &[&str],
     ) -> Option<Server> {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(pg_database().await?),
         };
+        Some(Server::launch(database, notify, policy_text, args))
+    }
+
+    /// A fresh data directory with the policy (and notification settings), the server started
+    /// on it, an admin API token and a shell token.
+    fn launch(
+        database: Option<String>,
+        notify: Option<&str>,
+        policy_text: &str,
+        args: &[&str],
+    ) -> Server {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let data = std::env::temp_dir().join(unique("expacti-it-"));
         std::fs::create_dir_all(&data).unwrap();
         let policy = data.join("policy.toml");
@@ -209,7 +200,7 @@ impl Server {
         };
         s.admin = s.admin_cmd(&["reviewer", "token", "create", "--name", "admin"]);
         s.shell = s.admin_cmd(&["token", "create", "--name", "ci"]);
-        Some(s)
+        s
     }
 
     /// Runs an admin command against the same storage; returns its standard output.
