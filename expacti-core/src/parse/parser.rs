@@ -115,12 +115,7 @@ fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
     let bad = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f);
     // A fold without early exit vectorises: does any byte fall below 0x20 or
     // equal 0x7f? Only then is the exact position looked for (tabs and newlines are allowed).
-    let bytes = s.as_bytes();
-    let suspect = bytes
-        .iter()
-        .fold(0u8, |a, &b| a | u8::from(b < 0x20) | u8::from(b == 0x7f))
-        != 0;
-    if !suspect {
+    if !has_control_byte(s.as_bytes()) {
         return;
     }
     if let Some(i) = s.bytes().position(bad) {
@@ -136,6 +131,26 @@ fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
             map.map(i, i + 1),
         );
     }
+}
+
+/// Whether any byte is below 0x20 or is 0x7f (tabs and newlines included: the caller looks
+/// closer only then). Eight bytes at a time: a byte `b` is below 0x20 exactly when
+/// `b - 0x20` borrows into its high bit while `b`'s own high bit is clear.
+fn has_control_byte(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // `x ^ 0x7f7f…` has a zero byte where `x` has 0x7f: below 1 there.
+        if below(x, 0x20) | below(x ^ (ONES * 0x7f), 1) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7f)
 }
 
 /// Output shared by the parser and the parsers of nested script strings.
@@ -2437,4 +2452,31 @@ impl<'s, 'o> P<'s, 'o> {
 fn is_int_literal(w: &Word) -> bool {
     let t = w.text.strip_prefix('-').unwrap_or(&w.text);
     !w.is_dynamic() && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod control_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The eight-bytes-at-a-time test agrees with a byte-by-byte one.
+        #[test]
+        fn control_byte_test_agrees(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let want = bytes.iter().any(|&b| b < 0x20 || b == 0x7f);
+            prop_assert_eq!(super::has_control_byte(&bytes), want);
+        }
+
+        /// Printable text with one control byte put anywhere is always caught.
+        #[test]
+        fn one_control_byte_is_found(
+            text in "[ -~\u{80}-\u{10ffff}]{0,40}",
+            at in 0usize..41,
+            b in prop_oneof![0u8..0x20, Just(0x7fu8)],
+        ) {
+            let mut bytes = text.into_bytes();
+            let at = at.min(bytes.len());
+            bytes.insert(at, b);
+            prop_assert!(super::has_control_byte(&bytes));
+        }
+    }
 }

@@ -268,18 +268,19 @@ impl Flag {
                     && w[1..].contains(c)
             }
             Flag::Long(f) => {
-                if word == f {
-                    return true;
+                let (w, f) = (word.as_bytes(), f.as_bytes());
+                if w.len() < f.len() || w[..f.len()] != *f {
+                    return false;
                 }
-                match word
-                    .strip_prefix(f.as_str())
-                    .and_then(|r| r.strip_prefix('='))
-                {
-                    Some(v) => !matches!(
-                        v.to_ascii_lowercase().as_str(),
-                        "false" | "0" | "no" | "none" | "off"
-                    ),
-                    None => false,
+                match w.get(f.len()) {
+                    None => true,
+                    Some(b'=') => {
+                        let v = &w[f.len() + 1..];
+                        !["false", "0", "no", "none", "off"]
+                            .iter()
+                            .any(|x| x.as_bytes().eq_ignore_ascii_case(v))
+                    }
+                    Some(_) => false,
                 }
             }
         }
@@ -292,6 +293,8 @@ pub(crate) struct Cond {
     pub program: Vec<String>,
     pub program_globs: GlobList,
     pub sub: Vec<Vec<String>>,
+    /// The words of `sub`, compiled (`*` crosses `/` in them).
+    pub sub_m: Vec<Vec<glob::Matcher>>,
     /// Alternatives of `sub` by their literal first word.
     pub sub_first: HashMap<String, Vec<usize>, glob::FastHash>,
     /// Alternatives of `sub` whose first word is a glob.
@@ -367,7 +370,12 @@ impl Cond {
                 sub_glob_first.push(i);
             }
         }
+        let sub_m = sub
+            .iter()
+            .map(|alt| alt.iter().map(|g| glob::Matcher::new(g, true)).collect())
+            .collect();
         Ok(Cond {
+            sub_m,
             program: c.program.clone(),
             sub_first,
             sub_glob_first,

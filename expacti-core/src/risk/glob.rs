@@ -7,6 +7,7 @@ pub(crate) fn matches(pat: &str, text: &str) -> bool {
 }
 
 /// Like [`matches`], but `*` also crosses `/` (for whole words such as subcommand operands).
+#[cfg(test)]
 pub(crate) fn matches_word(pat: &str, text: &str) -> bool {
     matches_bytes(pat.as_bytes(), text.as_bytes(), true)
 }
@@ -74,6 +75,104 @@ fn matches_bytes(p: &[u8], t: &[u8], star_crosses: bool) -> bool {
     }
 }
 
+/// One glob compiled to the cheapest test that decides it: most catalogue globs are a
+/// literal with a star on one or both ends, and those need no backtracking at all.
+#[derive(Debug, Clone)]
+pub(crate) enum Matcher {
+    /// `**` (or `*` where stars cross `/`): anything.
+    Any,
+    /// `*` that does not cross `/`: anything without a `/`.
+    AnyNoSlash,
+    /// A literal.
+    Exact(String),
+    /// `LIT*` / `LIT**`: starts with the literal; `true` when the rest may hold `/`.
+    Prefix(String, bool),
+    /// `*LIT` / `**LIT`: ends with the literal; `true` when the rest may hold `/`.
+    Suffix(String, bool),
+    /// `**LIT**`: holds the literal anywhere.
+    Contains(String),
+    /// Anything else: the backtracking matcher.
+    General(String, bool),
+}
+
+impl Matcher {
+    /// Compiles `pat`; `star_crosses`: `*` also crosses `/` (as in [`matches_word`]).
+    pub(crate) fn new(pat: &str, star_crosses: bool) -> Self {
+        let general = || Matcher::General(pat.to_string(), star_crosses);
+        if pat.bytes().any(|b| matches!(b, b'?' | b'\\')) {
+            return general();
+        }
+        if !pat.contains('*') {
+            return Matcher::Exact(pat.to_string());
+        }
+        // The stars at each end (0, 1 or 2) and the literal between them.
+        let lead = pat.bytes().take_while(|b| *b == b'*').count();
+        let trail = pat.bytes().rev().take_while(|b| *b == b'*').count();
+        if lead == pat.len() {
+            return match (lead, star_crosses) {
+                (1, false) => Matcher::AnyNoSlash,
+                (1 | 2, _) => Matcher::Any,
+                _ => general(),
+            };
+        }
+        let mid = &pat[lead..pat.len() - trail];
+        if mid.contains('*') || lead > 2 || trail > 2 {
+            return general();
+        }
+        let crosses = |n: usize| n == 2 || star_crosses;
+        match (lead, trail) {
+            (0, t) => Matcher::Prefix(mid.to_string(), crosses(t)),
+            (l, 0) => Matcher::Suffix(mid.to_string(), crosses(l)),
+            (l, t) if crosses(l) && crosses(t) => Matcher::Contains(mid.to_string()),
+            _ => general(),
+        }
+    }
+
+    /// Whether `text` matches.
+    #[inline]
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match self {
+            Matcher::Any => true,
+            Matcher::AnyNoSlash => !text.as_bytes().contains(&b'/'),
+            Matcher::Exact(l) => text == l,
+            Matcher::Prefix(l, cross) => {
+                text.len() >= l.len()
+                    && text.as_bytes()[..l.len()] == *l.as_bytes()
+                    && (*cross || !text.as_bytes()[l.len()..].contains(&b'/'))
+            }
+            Matcher::Suffix(l, cross) => {
+                let n = text.len();
+                n >= l.len()
+                    && text.as_bytes()[n - l.len()..] == *l.as_bytes()
+                    && (*cross || !text.as_bytes()[..n - l.len()].contains(&b'/'))
+            }
+            Matcher::Contains(l) => contains(text.as_bytes(), l.as_bytes()),
+            Matcher::General(p, cross) => matches_bytes(p.as_bytes(), text.as_bytes(), *cross),
+        }
+    }
+}
+
+/// Whether `n` (not empty) occurs in `h`: words are short, so a first-byte scan beats a
+/// searcher that must be set up per call.
+#[inline]
+pub(crate) fn contains(h: &[u8], n: &[u8]) -> bool {
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    if h.len() < n.len() {
+        return false;
+    }
+    let last = h.len() - n.len();
+    let mut i = 0;
+    while i <= last {
+        if h[i] == first && h[i + 1..i + n.len()] == *rest {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// True when the pattern has no wildcard or escape.
 pub(crate) fn is_literal(pat: &str) -> bool {
     !pat.bytes().any(|b| matches!(b, b'*' | b'?' | b'\\'))
@@ -101,46 +200,55 @@ mod tests {
 }
 
 /// A list of globs compiled for fast "does any match" tests: literal globs in a hash set,
-/// the others in one anchored regex.
+/// the others as [`Matcher`]s, or in one anchored regex when many need backtracking.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GlobList {
     literals: std::collections::HashSet<String, FastHash>,
-    /// Few wildcard globs: matched one by one (cheaper than a regex call on short words).
-    few: Vec<String>,
+    /// The shortest and longest literal (a length test before hashing).
+    lit_len: (usize, usize),
+    /// Wildcard globs matched one by one (cheaper than a regex call on short words).
+    few: Vec<Matcher>,
     wild: Option<regex::Regex>,
     empty: bool,
 }
 
-/// Up to this many wildcard globs are matched one by one rather than by one regex.
+/// Up to this many globs that need the backtracking matcher are matched one by one rather
+/// than by one regex.
 const FEW: usize = 6;
 
 impl GlobList {
     pub(crate) fn new(globs: &[String]) -> Result<Self, regex::Error> {
         let mut literals = std::collections::HashSet::default();
-        let mut alts = Vec::new();
+        let mut few = Vec::new();
+        let mut general = Vec::new();
         for g in globs {
             if is_literal(g) {
                 literals.insert(g.clone());
             } else {
-                alts.push(to_regex(g));
+                match Matcher::new(g, false) {
+                    Matcher::General(..) => general.push(g),
+                    m => few.push(m),
+                }
             }
         }
-        let mut few = Vec::new();
-        if alts.len() <= FEW {
-            few = globs.iter().filter(|g| !is_literal(g)).cloned().collect();
-            alts.clear();
-        }
-        let wild = if alts.is_empty() {
+        let wild = if general.len() <= FEW {
+            few.extend(general.iter().map(|g| Matcher::new(g, false)));
             None
         } else {
+            let alts: Vec<String> = general.iter().map(|g| to_regex(g)).collect();
             Some(
                 regex::RegexBuilder::new(&format!("^(?:{})$", alts.join("|")))
                     .size_limit(8 << 20)
                     .build()?,
             )
         };
+        let lit_len = (
+            literals.iter().map(String::len).min().unwrap_or(0),
+            literals.iter().map(String::len).max().unwrap_or(0),
+        );
         Ok(GlobList {
             literals,
+            lit_len,
             few,
             wild,
             empty: globs.is_empty(),
@@ -153,8 +261,10 @@ impl GlobList {
 
     /// Whether any glob matches `text`.
     pub(crate) fn matches(&self, text: &str) -> bool {
-        (!self.literals.is_empty() && self.literals.contains(text))
-            || self.few.iter().any(|g| matches(g, text))
+        (!self.literals.is_empty()
+            && (self.lit_len.0..=self.lit_len.1).contains(&text.len())
+            && self.literals.contains(text))
+            || self.few.iter().any(|m| m.matches(text))
             || self.wild.as_ref().is_some_and(|r| r.is_match(text))
     }
 }
@@ -198,6 +308,18 @@ mod prop_tests {
         ) {
             let re = regex::Regex::new(&format!("^(?:{})$", super::to_regex(&p))).unwrap();
             prop_assert_eq!(super::matches(&p, &t), re.is_match(&t), "{} vs {}", p, t);
+        }
+
+        /// Every compiled form agrees with the backtracking matcher, both ways of `*`.
+        #[test]
+        fn compiled_matcher_agrees(
+            p in "[ab/*]{0,3}(x|/)?[ab/*]{0,3}",
+            t in "[abx/]{0,10}",
+            crosses in any::<bool>(),
+        ) {
+            let m = super::Matcher::new(&p, crosses);
+            let want = super::matches_bytes(p.as_bytes(), t.as_bytes(), crosses);
+            prop_assert_eq!(m.matches(&t), want, "{} vs {} ({:?})", p, t, m);
         }
     }
 }

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use catalogue::{Catalogue, Cond};
 pub use catalogue::{
@@ -246,7 +247,7 @@ impl RiskEngine {
         let n = parsed.parts.len();
         let mut reasons: Vec<Reason> = Vec::with_capacity(8);
         let mut best: u8 = 0;
-        let mut fired: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut fired: Vec<Fired> = vec![Fired::new(); n];
         let ctxs: Vec<PartCtx<'_>> = parsed
             .parts
             .iter()
@@ -352,7 +353,7 @@ impl RiskEngine {
         &self,
         i: usize,
         base: &PartCtx<'_>,
-        fired: &mut Vec<usize>,
+        fired: &mut Fired,
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let part = base.part;
@@ -412,7 +413,7 @@ impl RiskEngine {
         &self,
         i: usize,
         ctx: &PartCtx<'_>,
-        fired: &mut Vec<usize>,
+        fired: &mut Fired,
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let cat = &self.cat;
@@ -466,9 +467,9 @@ impl RiskEngine {
 
     /// The signals that can hold for a part, found through the catalogue's indexes; each is
     /// then checked in full, so the index only saves work and never decides.
-    fn candidates(&self, ctx: &PartCtx<'_>) -> Vec<usize> {
+    fn candidates(&self, ctx: &PartCtx<'_>) -> SmallVec<[usize; 32]> {
         let cat = &self.cat;
-        let mut out: Vec<usize> = Vec::with_capacity(32);
+        let mut out: SmallVec<[usize; 32]> = SmallVec::new();
         if let Some(name) = ctx.name.as_deref() {
             if let Some(pi) = cat.by_program.get(name) {
                 out.extend_from_slice(&pi.nosub);
@@ -483,7 +484,8 @@ impl RiskEngine {
             out.extend(
                 cat.glob_programs
                     .iter()
-                    .filter(|&&si| cat.signals[si].cond.program_globs.matches(name)),
+                    .copied()
+                    .filter(|&si| cat.signals[si].cond.program_globs.matches(name)),
             );
         }
         // One search for the wildcard globs' literal runs over all the words: most parts
@@ -609,14 +611,11 @@ impl RiskEngine {
                     .flatten()
                     .chain(&c.sub_glob_first);
                 for &ai in cands {
-                    let alt = &c.sub[ai];
+                    let alt = &c.sub_m[ai];
                     if s + alt.len() <= pos.len()
-                        && alt.iter().enumerate().all(|(k, g)| {
-                            let w = word(s + k);
-                            g.as_str() == w || (!glob::is_literal(g) && glob::matches_word(g, w))
-                        })
+                        && alt.iter().enumerate().all(|(k, g)| g.matches(word(s + k)))
                     {
-                        hit = Some(alt);
+                        hit = Some(&c.sub[ai]);
                         break 'starts;
                     }
                 }
@@ -867,12 +866,18 @@ fn norm(w: &Word) -> Cow<'_, str> {
         return Cow::Borrowed(w.text.as_str());
     }
     let t = w.text.as_str();
-    if !t.contains(['"', '\'']) && !t.contains("HOME") {
+    let b = t.as_bytes();
+    if !b.iter().any(|c| matches!(c, b'"' | b'\'')) && !glob::contains(b, b"HOME") {
         return Cow::Borrowed(t);
     }
     let t: String = t.chars().filter(|c| *c != '"' && *c != '\'').collect();
     Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
 }
+
+/// Indices of a part's words (few: kept inline).
+type Idx = SmallVec<[usize; 8]>;
+/// The signals that fired on one part.
+type Fired = SmallVec<[usize; 6]>;
 
 /// A part prepared for matching.
 struct PartCtx<'a> {
@@ -880,14 +885,14 @@ struct PartCtx<'a> {
     name: Option<Cow<'a, str>>,
     dynamic_name: bool,
     clusters: bool,
-    args: Vec<(Cow<'a, str>, Span)>,
+    args: SmallVec<[(Cow<'a, str>, Span); 8]>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
     outer: Vec<&'a Part>,
     /// Redirection targets (normalised), their spans, and whether they write a path.
     targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
     /// Short flags present (a bit per ASCII letter) and the indices of dash words.
-    flags: OnceCell<(u128, Vec<usize>)>,
-    positional: OnceCell<Vec<usize>>,
+    flags: OnceCell<(u128, Idx)>,
+    positional: OnceCell<Idx>,
     text: OnceCell<String>,
 }
 
@@ -944,7 +949,7 @@ impl<'a> PartCtx<'a> {
     fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
         let (mask, dash) = self.flags.get_or_init(|| {
             let mut mask = 0u128;
-            let mut dash = Vec::new();
+            let mut dash = Idx::new();
             for (i, (w, _)) in self.args.iter().enumerate() {
                 let b = w.as_bytes();
                 if b.first() != Some(&b'-') || b.len() < 2 {
