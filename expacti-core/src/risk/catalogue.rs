@@ -459,6 +459,10 @@ pub(crate) struct Catalogue {
     pub compose: Vec<Compose>,
     pub raw: Vec<Raw>,
     pub prod_markers: Vec<String>,
+    /// The lengths of the production markers, a bit each (63: any longer).
+    pub prod_lens: u64,
+    /// The first two bytes of each production marker, in every mix of case (65,536 bits).
+    pub prod_first2: Box<[u64]>,
     /// Signals that name literal programs, by program, then by the first word of `sub`.
     pub by_program: HashMap<String, ProgramIndex, glob::FastHash>,
     /// Signals whose program list has globs (`mkfs*`): their program is checked on every part.
@@ -473,12 +477,20 @@ pub(crate) struct Catalogue {
     pub generic_needles: Option<Regex>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
+    /// The first two bytes of every literal run, one bit each (65,536 bits): a word in which
+    /// no such pair occurs holds no run, and needs no regex call.
+    pub generic_bigrams: Option<Box<[u64; 1024]>>,
     /// Signals without a program that hold without any `args` hit (redirections,
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
     pub generic_other: Vec<(usize, u8)>,
     /// Modifiers, tried on every part.
     pub modifiers: Vec<usize>,
+    /// For compositions: by program name, the sides (bit `2 * compose + side`) whose program
+    /// list names it; a part whose name is in none of them cannot satisfy those sides.
+    pub compose_by_program: HashMap<String, u64, glob::FastHash>,
+    /// Sides without a literal program list (no program, or a glob): tried on every part.
+    pub compose_always: u64,
     /// Every literal program name known to the catalogue (for glob command names).
     pub known_programs: Vec<String>,
 }
@@ -524,6 +536,45 @@ pub(crate) struct ProgramIndex {
     pub by_first: HashMap<String, Vec<usize>, glob::FastHash>,
     /// Signals with an alternative whose first word is a glob.
     pub glob_first: Vec<usize>,
+}
+
+/// The bit of side `side` (0: `a`, 1: `b`) of composition `ci`; 0 past the 32nd composition,
+/// whose sides are then tried on every part.
+pub(crate) fn compose_bit(ci: usize, side: usize) -> u64 {
+    1u64.checked_shl((2 * ci + side) as u32).unwrap_or(0)
+}
+
+impl Catalogue {
+    /// The composition sides a part named `name` may satisfy (see [`compose_bit`]).
+    pub(crate) fn compose_mask(&self, name: Option<&str>) -> u64 {
+        self.compose_always
+            | name
+                .and_then(|n| self.compose_by_program.get(n))
+                .copied()
+                .unwrap_or(0)
+    }
+
+    /// Whether side `side` of composition `ci` is worth trying on a part with `mask`.
+    pub(crate) fn compose_may(mask: u64, ci: usize, side: usize) -> bool {
+        let bit = compose_bit(ci, side);
+        bit == 0 || mask & bit != 0
+    }
+}
+
+/// The index of a pair of bytes in a 65,536-bit table.
+pub(crate) fn bigram(a: u8, b: u8) -> usize {
+    usize::from(a) << 8 | usize::from(b)
+}
+
+/// Whether some pair of adjacent bytes of `w` is set in `bits`.
+pub(crate) fn has_bigram(bits: &[u64], w: &[u8]) -> bool {
+    let Some(bits) = bits.get(..1024) else {
+        return true;
+    };
+    w.windows(2).any(|p| {
+        let k = bigram(p[0], p[1]);
+        bits[k >> 6] & (1 << (k & 63)) != 0
+    })
 }
 
 /// The longest run of literal characters of a glob.
@@ -628,6 +679,22 @@ impl Catalogue {
 
     /// Rebuilds the program index.
     pub(crate) fn index(&mut self) {
+        self.prod_lens = self
+            .prod_markers
+            .iter()
+            .fold(0, |m, p| m | 1 << p.len().min(63));
+        let mut first2 = vec![0u64; 1024].into_boxed_slice();
+        for m in &self.prod_markers {
+            if let [a, b, ..] = *m.as_bytes() {
+                for x in [a.to_ascii_lowercase(), a.to_ascii_uppercase()] {
+                    for y in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                        let k = bigram(x, y);
+                        first2[k >> 6] |= 1 << (k & 63);
+                    }
+                }
+            }
+        }
+        self.prod_first2 = first2;
         self.by_program.clear();
         self.glob_programs.clear();
         self.generic_by_arg.clear();
@@ -687,6 +754,7 @@ impl Catalogue {
         }
         self.generic_wild = None;
         self.generic_needles = None;
+        self.generic_bigrams = None;
         if !wild.is_empty() {
             let pats: Vec<String> = wild
                 .iter()
@@ -703,11 +771,27 @@ impl Catalogue {
             if needles.iter().all(|n| n.len() >= 2) {
                 let alt: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
                 self.generic_needles = Regex::new(&alt.join("|")).ok();
+                let mut bits = Box::new([0u64; 1024]);
+                for n in &needles {
+                    let k = bigram(n.as_bytes()[0], n.as_bytes()[1]);
+                    bits[k >> 6] |= 1 << (k & 63);
+                }
+                self.generic_bigrams = Some(bits);
             }
         }
-        for c in &self.compose {
-            for cond in [&c.a, &c.b] {
+        self.compose_by_program.clear();
+        self.compose_always = 0;
+        for (ci, c) in self.compose.iter().enumerate() {
+            for (side, cond) in [&c.a, &c.b].into_iter().enumerate() {
                 known.extend(cond.literal_programs().into_iter().map(str::to_string));
+                let bit = compose_bit(ci, side);
+                if cond.program.is_empty() || cond.has_program_globs() || bit == 0 {
+                    self.compose_always |= bit;
+                    continue;
+                }
+                for p in cond.literal_programs() {
+                    *self.compose_by_program.entry(p.to_string()).or_default() |= bit;
+                }
             }
         }
         self.known_programs = known.into_iter().collect();

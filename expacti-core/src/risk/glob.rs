@@ -136,15 +136,20 @@ impl Matcher {
             Matcher::AnyNoSlash => !text.as_bytes().contains(&b'/'),
             Matcher::Exact(l) => text == l,
             Matcher::Prefix(l, cross) => {
-                text.len() >= l.len()
-                    && text.as_bytes()[..l.len()] == *l.as_bytes()
-                    && (*cross || !text.as_bytes()[l.len()..].contains(&b'/'))
+                let (t, l) = (text.as_bytes(), l.as_bytes());
+                // The first byte decides most words before a slice compare.
+                t.len() >= l.len()
+                    && t.first() == l.first()
+                    && t[..l.len()] == *l
+                    && (*cross || !t[l.len()..].contains(&b'/'))
             }
             Matcher::Suffix(l, cross) => {
-                let n = text.len();
+                let (t, l) = (text.as_bytes(), l.as_bytes());
+                let n = t.len();
                 n >= l.len()
-                    && text.as_bytes()[n - l.len()..] == *l.as_bytes()
-                    && (*cross || !text.as_bytes()[..n - l.len()].contains(&b'/'))
+                    && t.last() == l.last()
+                    && t[n - l.len()..] == *l
+                    && (*cross || !t[..n - l.len()].contains(&b'/'))
             }
             Matcher::Contains(l) => contains(text.as_bytes(), l.as_bytes()),
             Matcher::General(p, cross) => matches_bytes(p.as_bytes(), text.as_bytes(), *cross),

@@ -245,7 +245,7 @@ impl RiskEngine {
     pub fn score(&self, parsed: &Parsed, src: &str) -> Risk {
         let cat = &self.cat;
         let n = parsed.parts.len();
-        let mut reasons: Vec<Reason> = Vec::with_capacity(8);
+        let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
         let mut fired: Vec<Fired> = vec![Fired::new(); n];
         let ctxs: Vec<PartCtx<'_>> = parsed
@@ -267,16 +267,28 @@ impl RiskEngine {
         // Compositions.
         if !cat.compose.is_empty() && n > 1 {
             // The part contexts built above serve the compositions too.
-            for c in cat.compose.iter().filter(|c| !c.disabled) {
-                let a: Vec<usize> = (0..n)
-                    .filter(|&i| self.cond_holds(&c.a, &ctxs[i], &fired[i], true).is_some())
-                    .collect();
+            // Which sides each part's program could satisfy: one lookup per part.
+            let masks: SmallVec<[u64; 8]> = ctxs
+                .iter()
+                .map(|c| cat.compose_mask(c.name.as_deref()))
+                .collect();
+            let holds = |ci: usize, side: usize, cond: &Cond| -> SmallVec<[usize; 4]> {
+                (0..n)
+                    .filter(|&i| {
+                        Catalogue::compose_may(masks[i], ci, side)
+                            && self.cond_holds(cond, &ctxs[i], &fired[i], true).is_some()
+                    })
+                    .collect()
+            };
+            for (ci, c) in cat.compose.iter().enumerate() {
+                if c.disabled {
+                    continue;
+                }
+                let a = holds(ci, 0, &c.a);
                 if a.is_empty() {
                     continue;
                 }
-                let b: Vec<usize> = (0..n)
-                    .filter(|&j| self.cond_holds(&c.b, &ctxs[j], &fired[j], true).is_some())
-                    .collect();
+                let b = holds(ci, 1, &c.b);
                 let found = a.iter().find_map(|&i| {
                     b.iter()
                         .find(|&&j| i != j && related(c.kind, &parsed.parts[i], &parsed.parts[j]))
@@ -491,10 +503,7 @@ impl RiskEngine {
         // One search for the wildcard globs' literal runs over all the words: most parts
         // have none, and then no wildcard glob needs trying.
         for (w, _) in &ctx.args {
-            let value = w
-                .split_once('=')
-                .map(|(_, v)| v)
-                .filter(|_| w.starts_with('-'));
+            let value = option_value(w);
             for t in std::iter::once(w.as_ref()).chain(value) {
                 // A literal argument glob starts with one of few bytes: look only then.
                 if t.as_bytes().first().is_some_and(|b| {
@@ -507,7 +516,13 @@ impl RiskEngine {
                 // Wildcard globs only when one of their literal runs occurs in the word.
                 if let Some((set, sig)) = &cat.generic_wild {
                     let can_hold = t.len() >= cat.generic_needle_min;
-                    if can_hold && cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t)) {
+                    if can_hold
+                        && cat
+                            .generic_bigrams
+                            .as_deref()
+                            .is_none_or(|b| catalogue::has_bigram(b, t.as_bytes()))
+                        && cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t))
+                    {
                         out.extend(set.matches(t).iter().map(|k| sig[k]));
                     }
                 }
@@ -634,10 +649,7 @@ impl RiskEngine {
             None
         } else {
             ctx.args.iter().find_map(|(w, sp)| {
-                let value = w
-                    .split_once('=')
-                    .map(|(_, v)| v)
-                    .filter(|_| w.starts_with('-'));
+                let value = option_value(w);
                 [Some(w.as_ref()), value]
                     .into_iter()
                     .flatten()
@@ -697,29 +709,8 @@ impl RiskEngine {
             }
         }
         if c.prod {
-            let markers = &self.cat.prod_markers;
-            let is_prod = |w: &str| has_marker(w.as_bytes(), markers);
-            let own = ctx
-                .args
-                .iter()
-                .map(|(w, sp)| (w.as_ref(), *sp))
-                .chain(
-                    ctx.part
-                        .assignments
-                        .iter()
-                        .map(|w| (w.text.as_str(), w.span)),
-                )
-                .find(|(w, _)| is_prod(w));
-            // A marker on an enclosing command (`ssh prod-1 '…'`, `kubectl --context prod
-            // exec … --`) holds for what it runs.
-            let hit = own.or_else(|| {
-                ctx.outer
-                    .iter()
-                    .flat_map(|p| p.argv.iter().chain(&p.assignments))
-                    .map(|w| (w.text.as_str(), w.span))
-                    .find(|(w, _)| is_prod(w))
-            })?;
-            m.set(hit.0, hit.1);
+            let (text, span) = ctx.prod_hit(&self.cat)?;
+            m.set(text, span);
         }
         Some(m)
     }
@@ -745,7 +736,13 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
 }
 
 /// True when a run of ASCII letters and digits in `w` equals a marker (ignoring case).
-fn has_marker(w: &[u8], markers: &[String]) -> bool {
+fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &[u64]) -> bool {
+    // A token equal to a marker starts with the marker's first two bytes (in either case):
+    // words without such a pair are not tokenised at all.
+    let one_byte = lens & 0b10 != 0;
+    if !one_byte && !catalogue::has_bigram(first2, w) {
+        return false;
+    }
     let mut i = 0;
     while i < w.len() {
         while i < w.len() && !w[i].is_ascii_alphanumeric() {
@@ -756,7 +753,8 @@ fn has_marker(w: &[u8], markers: &[String]) -> bool {
             i += 1;
         }
         let tok = &w[start..i];
-        if !tok.is_empty()
+        // Only tokens as long as some marker are compared.
+        if lens & (1 << tok.len().min(63)) != 0
             && markers
                 .iter()
                 .any(|m| m.len() == tok.len() && m.as_bytes().eq_ignore_ascii_case(tok))
@@ -894,9 +892,67 @@ struct PartCtx<'a> {
     flags: OnceCell<(u128, Idx)>,
     positional: OnceCell<Idx>,
     text: OnceCell<String>,
+    /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
+    prod: OnceCell<Option<ProdHit>>,
+}
+
+/// Where a production marker was found.
+#[derive(Debug, Clone, Copy)]
+enum ProdHit {
+    /// An argument.
+    Arg(usize),
+    /// A leading assignment.
+    Assign(usize),
+    /// A word of an enclosing part: (enclosing part, word of its assignments then argv).
+    Outer(usize, usize),
 }
 
 impl<'a> PartCtx<'a> {
+    /// The first word with a production marker: the part's own arguments and assignments,
+    /// then those of the commands that enclose it (`ssh prod-1 '…'`, `kubectl --context prod
+    /// exec … --`), whose marker holds for what they run. Found once per part.
+    fn prod_hit(&self, cat: &Catalogue) -> Option<(&str, Span)> {
+        let is_prod = |w: &str| {
+            has_marker(
+                w.as_bytes(),
+                &cat.prod_markers,
+                cat.prod_lens,
+                &cat.prod_first2,
+            )
+        };
+        let hit = *self.prod.get_or_init(|| {
+            if let Some(i) = self.args.iter().position(|(w, _)| is_prod(w)) {
+                return Some(ProdHit::Arg(i));
+            }
+            if let Some(i) = self.part.assignments.iter().position(|w| is_prod(&w.text)) {
+                return Some(ProdHit::Assign(i));
+            }
+            self.outer.iter().enumerate().find_map(|(k, p)| {
+                p.argv
+                    .iter()
+                    .chain(&p.assignments)
+                    .position(|w| is_prod(&w.text))
+                    .map(|i| ProdHit::Outer(k, i))
+            })
+        });
+        match hit? {
+            ProdHit::Arg(i) => self.args.get(i).map(|(w, sp)| (w.as_ref(), *sp)),
+            ProdHit::Assign(i) => self
+                .part
+                .assignments
+                .get(i)
+                .map(|w| (w.text.as_str(), w.span)),
+            ProdHit::Outer(k, i) => {
+                let p = self.outer.get(k)?;
+                p.argv
+                    .iter()
+                    .chain(&p.assignments)
+                    .nth(i)
+                    .map(|w| (w.text.as_str(), w.span))
+            }
+        }
+    }
+
     /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
     /// a part of its own), so the wrapper's own signals do not see them.
     fn new(part: &'a Part, cut: usize) -> Self {
@@ -924,6 +980,7 @@ impl<'a> PartCtx<'a> {
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
+            prod: OnceCell::new(),
         }
     }
 
@@ -942,6 +999,7 @@ impl<'a> PartCtx<'a> {
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
+            prod: OnceCell::new(),
         }
     }
 
@@ -1072,6 +1130,16 @@ impl<'a> PartCtx<'a> {
             t
         })
     }
+}
+
+/// The value of an option word (`--file=x` gives `x`); `None` for other words.
+#[inline]
+fn option_value(w: &str) -> Option<&str> {
+    let b = w.as_bytes();
+    if b.first() != Some(&b'-') {
+        return None;
+    }
+    b.iter().position(|&c| c == b'=').map(|i| &w[i + 1..])
 }
 
 /// Programs whose options are single-dash words (`find -name`), not short clusters.
