@@ -1,7 +1,9 @@
 //! expacti-core: the pure, synchronous heart of expacti.
 //!
 //! Every decision about a command is made here, so the CLI, the server and the Python
-//! binding can never disagree. This crate does no I/O, has no async and no global state.
+//! binding can never disagree. This crate does no I/O, has no async and no mutable global
+//! state (the one process-wide value is the compiled built-in risk catalogue, built once and
+//! shared read-only by every engine that does not change it).
 //!
 //! The first stage is [`parse`]: a command line is read the way `bash -c LINE` would read it,
 //! without expanding or running anything, into **parts** — every simple command that can run,

@@ -236,50 +236,62 @@ struct RiskFile {
     overrides: Vec<SignalOverride>,
 }
 
-/// Rules by the literal words their patterns start with.
+/// Rules by the literal words their patterns start with: a trie whose edges all live in one
+/// map from a word to the (parent, child) pairs it links, sorted by parent, so that tens of
+/// thousands of nodes need no map of their own.
 #[derive(Debug, Clone, Default)]
 struct Trie {
     nodes: Vec<TrieNode>,
+    edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash>,
+}
+
+/// A [`Trie`] being built: its edges keyed by (parent, word), the words borrowed from the
+/// rules' patterns until [`TrieBuilder::finish`].
+#[derive(Default)]
+struct TrieBuilder<'a> {
+    nodes: Vec<TrieNode>,
+    building: HashMap<(u32, &'a str), u32, crate::risk::glob::FastHash>,
+    /// Rules by (node, literal start of their next word).
+    prefixes: HashMap<(u32, &'a str), Vec<u32>, crate::risk::glob::FastHash>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
-    children: HashMap<String, usize>,
     /// Rules whose literal words end here and whose next word is `**`, a class, … (or none).
-    rules: Vec<usize>,
-    /// Rules whose next word is a glob starting with literal text, by that text.
-    by_glob_prefix: HashMap<String, Vec<usize>>,
+    rules: Vec<u32>,
+    /// Rules whose next word is a glob starting with literal text, by that text (sorted).
+    by_glob_prefix: Vec<(Box<str>, Vec<u32>)>,
     /// The lengths of the keys of `by_glob_prefix`.
     prefix_lens: Vec<usize>,
 }
 
-impl Trie {
-    fn insert(&mut self, words: &[&str], glob_prefix: &str, rule: usize) {
+impl<'a> TrieBuilder<'a> {
+    fn insert(&mut self, words: &[&'a str], glob_prefix: &'a str, rule: usize) {
         if self.nodes.is_empty() {
             self.nodes.push(TrieNode::default());
         }
-        let mut n = 0;
+        // Rule and node numbers fit in u32: no policy file that large can be read.
+        let rule = u32::try_from(rule).unwrap_or(u32::MAX);
+        let mut n = 0u32;
         for w in words {
-            n = match self.nodes[n].children.get(*w) {
+            let key = (n, *w);
+            n = match self.building.get(&key) {
                 Some(&c) => c,
                 None => {
-                    let c = self.nodes.len();
+                    let c = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
                     self.nodes.push(TrieNode::default());
-                    self.nodes[n].children.insert((*w).to_string(), c);
+                    self.building.insert(key, c);
                     c
                 }
             };
         }
-        let node = &mut self.nodes[n];
+        let node = &mut self.nodes[n as usize];
         if glob_prefix.is_empty() {
             if node.rules.last() != Some(&rule) {
                 node.rules.push(rule);
             }
         } else {
-            let v = node
-                .by_glob_prefix
-                .entry(glob_prefix.to_string())
-                .or_default();
+            let v = self.prefixes.entry((n, glob_prefix)).or_default();
             if v.last() != Some(&rule) {
                 v.push(rule);
             }
@@ -289,15 +301,50 @@ impl Trie {
         }
     }
 
+    /// The trie, with the edges moved into the lookup map.
+    fn finish(self) -> Trie {
+        let mut edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash> =
+            HashMap::default();
+        for ((parent, word), child) in self.building {
+            edges.entry(word.into()).or_default().push((parent, child));
+        }
+        for v in edges.values_mut() {
+            v.sort_unstable();
+            v.shrink_to_fit();
+        }
+        let mut nodes = self.nodes;
+        for ((n, prefix), rules) in self.prefixes {
+            if let Some(node) = nodes.get_mut(n as usize) {
+                node.by_glob_prefix.push((prefix.into(), rules));
+            }
+        }
+        for n in &mut nodes {
+            n.rules.shrink_to_fit();
+            n.by_glob_prefix.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        nodes.shrink_to_fit();
+        Trie { nodes, edges }
+    }
+}
+
+impl Trie {
+    /// The child of node `n` along word `w`.
+    fn child(&self, n: u32, w: &str) -> Option<u32> {
+        let v = self.edges.get(w)?;
+        v.binary_search_by_key(&n, |e| e.0).ok().map(|i| v[i].1)
+    }
+
     /// Rules at node `n` whose next word is a glob that `w` can start.
-    fn glob_rules(&self, n: usize, w: &str, out: &mut Vec<usize>) {
-        let node = &self.nodes[n];
+    fn glob_rules(&self, n: u32, w: &str, out: &mut Vec<usize>) {
+        let node = &self.nodes[n as usize];
         for &len in &node.prefix_lens {
             if len > w.len() {
                 break;
             }
-            if let Some(v) = w.get(..len).and_then(|p| node.by_glob_prefix.get(p)) {
-                out.extend_from_slice(v);
+            if let Some(p) = w.get(..len) {
+                if let Ok(i) = node.by_glob_prefix.binary_search_by(|(k, _)| (**k).cmp(p)) {
+                    out.extend(node.by_glob_prefix[i].1.iter().map(|&r| r as usize));
+                }
             }
         }
     }
@@ -305,16 +352,16 @@ impl Trie {
     /// Rules at every node along the words.
     fn walk<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
         let mut out = Vec::new();
-        let mut n = 0;
+        let mut n = 0u32;
         if self.nodes.is_empty() {
             return out;
         }
         for w in words {
             self.glob_rules(n, w, &mut out);
-            match self.nodes[n].children.get(w) {
-                Some(&c) => {
+            match self.child(n, w) {
+                Some(c) => {
                     n = c;
-                    out.extend_from_slice(&self.nodes[n].rules);
+                    out.extend(self.nodes[n as usize].rules.iter().map(|&r| r as usize));
                 }
                 None => break,
             }
@@ -532,9 +579,9 @@ impl Policy {
                     .matches
                     .as_ref()
                     .map_or(r.span().start, |m| m.span().start);
-                // Point into the pattern's string when it appears verbatim in the file.
-                let base = text[at..].find(p.as_str()).map_or(at, |k| at + k);
                 compiled.push(Pattern::parse(p).map_err(|e| {
+                    // Point into the pattern's string when it appears verbatim in the file.
+                    let base = text[at..].find(p.as_str()).map_or(at, |k| at + k);
                     loc.err(
                         base + e.offset,
                         format!("rule `{id}`, `match` `{p}`: {}", e.message),
@@ -702,7 +749,7 @@ impl Policy {
     }
 
     fn build_index(&mut self) {
-        self.index = Trie::default();
+        let mut b = TrieBuilder::default();
         self.unindexed.clear();
         for (i, r) in self.rules.iter().enumerate() {
             let mut unindexed = r.regex.is_some();
@@ -712,13 +759,14 @@ impl Policy {
                 if prefix.is_empty() && glob_prefix.is_empty() {
                     unindexed = true;
                 } else {
-                    self.index.insert(&prefix, glob_prefix, i);
+                    b.insert(&prefix, glob_prefix, i);
                 }
             }
             if unindexed {
                 self.unindexed.push(i);
             }
         }
+        self.index = b.finish();
     }
 
     /// The rules that can match a part with these leading static words, in file order: those

@@ -21,10 +21,13 @@ pub(crate) enum PatWord {
     Glob(Regex),
 }
 
-/// A glob word of literal runs, `*` and `?`.
+/// A glob word of literal runs, `*` and `?`, kept flat (one token per literal byte) so that
+/// matching allocates nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct SimpleGlob {
-    toks: Vec<Tok>,
+    toks: Vec<TokC>,
+    /// The literal text the word starts with (for the index, and a first test).
+    prefix: String,
 }
 
 #[derive(Debug, Clone)]
@@ -34,33 +37,57 @@ enum Tok {
     Quest,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokC {
+    /// One byte of a literal run.
+    B(u8),
+    Star,
+    Q,
+}
+
 /// `*` and `?` never match whitespace or control characters.
 fn glob_char(c: char) -> bool {
     !c.is_whitespace() && !c.is_control()
 }
 
+/// The length of the character at byte `i` of `t` when it may stand for `*` or `?`.
+fn glob_char_at(t: &str, i: usize) -> Option<usize> {
+    let c = t.get(i..)?.chars().next()?;
+    glob_char(c).then_some(c.len_utf8())
+}
+
 impl SimpleGlob {
+    fn new(toks: &[Tok]) -> Self {
+        let mut flat = Vec::new();
+        for t in toks {
+            match t {
+                Tok::Lit(l) => flat.extend(l.bytes().map(TokC::B)),
+                Tok::Star => flat.push(TokC::Star),
+                Tok::Quest => flat.push(TokC::Q),
+            }
+        }
+        let prefix = match toks.first() {
+            Some(Tok::Lit(l)) => l.clone(),
+            _ => String::new(),
+        };
+        SimpleGlob { toks: flat, prefix }
+    }
+
     /// The literal text the word starts with.
     pub(crate) fn prefix(&self) -> &str {
-        match self.toks.first() {
-            Some(Tok::Lit(l)) => l,
-            _ => "",
-        }
+        &self.prefix
     }
 
     pub(crate) fn matches(&self, text: &str) -> bool {
-        let t: Vec<char> = text.chars().collect();
-        let (mut ti, mut pi) = (0usize, 0usize);
-        // Literal runs are matched char by char: flatten them lazily through (token, offset).
-        let toks: Vec<TokC> = self
-            .toks
-            .iter()
-            .flat_map(|tk| match tk {
-                Tok::Lit(l) => l.chars().map(TokC::C).collect::<Vec<_>>(),
-                Tok::Star => vec![TokC::Star],
-                Tok::Quest => vec![TokC::Q],
-            })
-            .collect();
+        let t = text.as_bytes();
+        // The literal start decides most words at once.
+        if !t.starts_with(self.prefix.as_bytes()) {
+            return false;
+        }
+        let toks = &self.toks;
+        let (mut ti, mut pi) = (self.prefix.len(), self.prefix.len());
+        // Literal bytes are compared one by one; `*` and `?` step over whole characters, so
+        // every backtrack point is a character boundary.
         let mut star: Option<(usize, usize)> = None;
         while ti < t.len() {
             match toks.get(pi) {
@@ -69,12 +96,14 @@ impl SimpleGlob {
                     pi += 1;
                     continue;
                 }
-                Some(TokC::Q) if glob_char(t[ti]) => {
-                    pi += 1;
-                    ti += 1;
-                    continue;
+                Some(TokC::Q) => {
+                    if let Some(n) = glob_char_at(text, ti) {
+                        pi += 1;
+                        ti += n;
+                        continue;
+                    }
                 }
-                Some(TokC::C(c)) if *c == t[ti] => {
+                Some(TokC::B(b)) if *b == t[ti] => {
                     pi += 1;
                     ti += 1;
                     continue;
@@ -82,12 +111,15 @@ impl SimpleGlob {
                 _ => {}
             }
             match star {
-                Some((sp, st)) if glob_char(t[st]) => {
-                    star = Some((sp, st + 1));
-                    pi = sp;
-                    ti = st + 1;
-                }
-                _ => return false,
+                Some((sp, st)) => match glob_char_at(text, st) {
+                    Some(n) => {
+                        star = Some((sp, st + n));
+                        pi = sp;
+                        ti = st + n;
+                    }
+                    None => return false,
+                },
+                None => return false,
             }
         }
         while matches!(toks.get(pi), Some(TokC::Star)) {
@@ -95,12 +127,6 @@ impl SimpleGlob {
         }
         pi == toks.len()
     }
-}
-
-enum TokC {
-    C(char),
-    Star,
-    Q,
 }
 
 /// The tokens of a word with only `*` and `?` (quotes and escapes make characters literal).
@@ -192,34 +218,41 @@ impl Pattern {
         let chars: Vec<(usize, char)> = src.char_indices().collect();
         let mut words = Vec::new();
         let mut i = 0;
+        // One buffer each for every word: sized once, cleared per word.
+        let mut re = String::with_capacity(2 * src.len() + 16);
+        let mut lit = String::with_capacity(src.len());
         while i < chars.len() {
             if chars[i].1.is_whitespace() {
                 i += 1;
                 continue;
             }
             let start = i;
-            let mut re = String::new();
-            let mut lit = String::new();
+            re.clear();
+            lit.clear();
             let mut globby = false;
             let mut quoted = false;
-            let classes_before = re.matches("&&").count() + re.matches("(?:").count();
             i = word(&chars, i, &mut re, &mut lit, &mut globby, &mut quoted, 0)?;
-            let complex = re.matches("&&").count() + re.matches("(?:").count() > classes_before;
-            let raw: String = chars[start..i].iter().map(|(_, c)| *c).collect();
-            if raw == "**" {
+            // Classes (`[…]`, an intersection `&&`) and alternatives (`(?:…)`) need the regex;
+            // literal `&` is escaped, so the marks cannot come from the word's text.
+            let complex = globby && (re.contains("&&") || re.contains("(?:"));
+            let raw = &chars[start..i];
+            if raw.len() == 2 && raw.iter().all(|(_, c)| *c == '*') {
                 words.push(PatWord::Any);
             } else if globby && !complex {
-                words.push(PatWord::Simple(SimpleGlob {
-                    toks: simple_tokens(&chars[start..i]),
-                }));
+                words.push(PatWord::Simple(SimpleGlob::new(&simple_tokens(
+                    &chars[start..i],
+                ))));
             } else if globby {
                 let rx = Regex::new(&format!("^(?:{re})$")).map_err(|e| PatternError {
-                    message: format!("invalid glob `{raw}`: {e}"),
+                    message: format!(
+                        "invalid glob `{}`: {e}",
+                        raw.iter().map(|(_, c)| *c).collect::<String>()
+                    ),
                     offset: chars[start].0,
                 })?;
                 words.push(PatWord::Glob(rx));
             } else {
-                words.push(PatWord::Lit(lit));
+                words.push(PatWord::Lit(lit.as_str().into()));
             }
         }
         if words.is_empty() {
@@ -228,6 +261,7 @@ impl Pattern {
                 offset: 0,
             });
         }
+        words.shrink_to_fit();
         Ok(Pattern { words })
     }
 
@@ -544,7 +578,7 @@ mod tests {
     proptest::proptest! {
         /// Words with only `*` and `?` match as the regex form of the same glob would.
         #[test]
-        fn simple_globs_agree_with_regex(pat in "[ab*?]{1,6}", text in "[ab c]{0,6}") {
+        fn simple_globs_agree_with_regex(pat in "[abé*?]{1,6}", text in "[ab cé\u{2003}]{0,6}") {
             let simple = match Pattern::parse(&pat).unwrap().words.remove(0) {
                 PatWord::Simple(g) => g,
                 PatWord::Lit(_) | PatWord::Any => return Ok(()),

@@ -162,7 +162,8 @@ pub struct RiskConfig {
 /// Scores commands against a compiled catalogue. Build it once and reuse it.
 #[derive(Debug, Clone)]
 pub struct RiskEngine {
-    cat: Catalogue,
+    /// Shared: engines with the same configuration share one compiled catalogue.
+    cat: std::sync::Arc<Catalogue>,
 }
 
 impl RiskEngine {
@@ -179,6 +180,18 @@ impl RiskEngine {
     /// # Errors
     /// When an extra signal is invalid, or an override names no signal.
     pub fn with_config(cfg: &RiskConfig) -> Result<Self, CatalogueError> {
+        // The built-in catalogue unchanged (most policies) is compiled once per process and
+        // shared: it is immutable, so every engine built from it is the same.
+        if *cfg == RiskConfig::default() {
+            static BUILTIN: std::sync::OnceLock<Option<RiskEngine>> = std::sync::OnceLock::new();
+            if let Some(e) = BUILTIN.get_or_init(|| Self::compile(cfg).ok()) {
+                return Ok(e.clone());
+            }
+        }
+        Self::compile(cfg)
+    }
+
+    fn compile(cfg: &RiskConfig) -> Result<Self, CatalogueError> {
         let mut spec = CatalogueSpec::from_toml(BUILTIN_CATALOGUE)?;
         spec.signal.extend(cfg.extra.signal.iter().cloned());
         spec.compose.extend(cfg.extra.compose.iter().cloned());
@@ -227,7 +240,9 @@ impl RiskEngine {
             }
         }
         cat.index();
-        Ok(RiskEngine { cat })
+        Ok(RiskEngine {
+            cat: std::sync::Arc::new(cat),
+        })
     }
 
     /// The ids of every signal, composition and whole-text signal.
