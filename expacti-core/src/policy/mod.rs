@@ -236,37 +236,38 @@ struct RiskFile {
     overrides: Vec<SignalOverride>,
 }
 
-/// Rules by the literal words their patterns start with: a trie whose edges all live in one
-/// map from a word to the (parent, child) pairs it links, sorted by parent, so that tens of
-/// thousands of nodes need no map of their own.
+/// Rules by the words their patterns start with: a trie over literal words and simple glob
+/// words (`prod-*`, `v?.*`), so that a rule is a candidate only when every leading word of its
+/// pattern up to the first `**` (or class, or alternatives) matches the command's word there.
+/// Literal edges all live in one map from a word to the (parent, child) pairs it links, sorted
+/// by parent; glob edges hang on their node, grouped by the glob's literal start.
 #[derive(Debug, Clone, Default)]
 struct Trie {
     nodes: Vec<TrieNode>,
     edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash>,
 }
 
-/// A [`Trie`] being built: its edges keyed by (parent, word), the words borrowed from the
-/// rules' patterns until [`TrieBuilder::finish`].
-#[derive(Default)]
-struct TrieBuilder<'a> {
-    nodes: Vec<TrieNode>,
-    building: HashMap<(u32, &'a str), u32, crate::risk::glob::FastHash>,
-    /// Rules by (node, literal start of their next word).
-    prefixes: HashMap<(u32, &'a str), Vec<u32>, crate::risk::glob::FastHash>,
-}
-
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
-    /// Rules whose literal words end here and whose next word is `**`, a class, … (or none).
+    /// Rules whose indexed words end here.
     rules: Vec<u32>,
-    /// Rules whose next word is a glob starting with literal text, by that text (sorted).
-    by_glob_prefix: Vec<(Box<str>, Vec<u32>)>,
+    /// Glob edges by the glob's literal start (sorted by it): each glob and its child.
+    by_glob_prefix: Vec<(Box<str>, Vec<(pattern::SimpleGlob, u32)>)>,
     /// The lengths of the keys of `by_glob_prefix`.
     prefix_lens: Vec<usize>,
 }
 
+/// A [`Trie`] being built, its keys borrowed from the rules' patterns until
+/// [`TrieBuilder::finish`].
+#[derive(Default)]
+struct TrieBuilder<'a> {
+    nodes: Vec<TrieNode>,
+    lits: HashMap<(u32, &'a str), u32, crate::risk::glob::FastHash>,
+    globs: HashMap<(u32, &'a pattern::SimpleGlob), u32, crate::risk::glob::FastHash>,
+}
+
 impl<'a> TrieBuilder<'a> {
-    fn insert(&mut self, words: &[&'a str], glob_prefix: &'a str, rule: usize) {
+    fn insert(&mut self, words: &[pattern::IndexWord<'a>], rule: usize) {
         if self.nodes.is_empty() {
             self.nodes.push(TrieNode::default());
         }
@@ -274,38 +275,39 @@ impl<'a> TrieBuilder<'a> {
         let rule = u32::try_from(rule).unwrap_or(u32::MAX);
         let mut n = 0u32;
         for w in words {
-            let key = (n, *w);
-            n = match self.building.get(&key) {
-                Some(&c) => c,
-                None => {
-                    let c = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-                    self.nodes.push(TrieNode::default());
-                    self.building.insert(key, c);
-                    c
-                }
+            let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+            let (c, new) = match *w {
+                pattern::IndexWord::Lit(l) => match self.lits.get(&(n, l)) {
+                    Some(&c) => (c, false),
+                    None => {
+                        self.lits.insert((n, l), next);
+                        (next, true)
+                    }
+                },
+                pattern::IndexWord::Glob(g) => match self.globs.get(&(n, g)) {
+                    Some(&c) => (c, false),
+                    None => {
+                        self.globs.insert((n, g), next);
+                        (next, true)
+                    }
+                },
             };
+            if new {
+                self.nodes.push(TrieNode::default());
+            }
+            n = c;
         }
         let node = &mut self.nodes[n as usize];
-        if glob_prefix.is_empty() {
-            if node.rules.last() != Some(&rule) {
-                node.rules.push(rule);
-            }
-        } else {
-            let v = self.prefixes.entry((n, glob_prefix)).or_default();
-            if v.last() != Some(&rule) {
-                v.push(rule);
-            }
-            if let Err(k) = node.prefix_lens.binary_search(&glob_prefix.len()) {
-                node.prefix_lens.insert(k, glob_prefix.len());
-            }
+        if node.rules.last() != Some(&rule) {
+            node.rules.push(rule);
         }
     }
 
-    /// The trie, with the edges moved into the lookup map.
+    /// The trie, with the edges moved into their lookup forms.
     fn finish(self) -> Trie {
         let mut edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash> =
             HashMap::default();
-        for ((parent, word), child) in self.building {
+        for ((parent, word), child) in self.lits {
             edges.entry(word.into()).or_default().push((parent, child));
         }
         for v in edges.values_mut() {
@@ -313,14 +315,25 @@ impl<'a> TrieBuilder<'a> {
             v.shrink_to_fit();
         }
         let mut nodes = self.nodes;
-        for ((n, prefix), rules) in self.prefixes {
-            if let Some(node) = nodes.get_mut(n as usize) {
-                node.by_glob_prefix.push((prefix.into(), rules));
+        for ((n, g), child) in self.globs {
+            let Some(node) = nodes.get_mut(n as usize) else {
+                continue;
+            };
+            match node
+                .by_glob_prefix
+                .binary_search_by(|(k, _)| (**k).cmp(g.prefix()))
+            {
+                Ok(i) => node.by_glob_prefix[i].1.push((g.clone(), child)),
+                Err(i) => node
+                    .by_glob_prefix
+                    .insert(i, (g.prefix().into(), vec![(g.clone(), child)])),
+            }
+            if let Err(k) = node.prefix_lens.binary_search(&g.prefix().len()) {
+                node.prefix_lens.insert(k, g.prefix().len());
             }
         }
         for n in &mut nodes {
             n.rules.shrink_to_fit();
-            n.by_glob_prefix.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         }
         nodes.shrink_to_fit();
         Trie { nodes, edges }
@@ -328,42 +341,42 @@ impl<'a> TrieBuilder<'a> {
 }
 
 impl Trie {
-    /// The child of node `n` along word `w`.
+    /// The child of node `n` along literal word `w`.
     fn child(&self, n: u32, w: &str) -> Option<u32> {
         let v = self.edges.get(w)?;
         v.binary_search_by_key(&n, |e| e.0).ok().map(|i| v[i].1)
     }
 
-    /// Rules at node `n` whose next word is a glob that `w` can start.
-    fn glob_rules(&self, n: u32, w: &str, out: &mut Vec<usize>) {
-        let node = &self.nodes[n as usize];
-        for &len in &node.prefix_lens {
-            if len > w.len() {
-                break;
-            }
-            if let Some(p) = w.get(..len) {
-                if let Ok(i) = node.by_glob_prefix.binary_search_by(|(k, _)| (**k).cmp(p)) {
-                    out.extend(node.by_glob_prefix[i].1.iter().map(|&r| r as usize));
-                }
-            }
-        }
-    }
-
-    /// Rules at every node along the words.
-    fn walk<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
+    /// The rules of every node the words lead to. Each node is reached by one path from the
+    /// root, so the walk visits a node at most once: bounded by the trie, whatever the input.
+    fn walk(&self, words: &[&str]) -> Vec<usize> {
         let mut out = Vec::new();
-        let mut n = 0u32;
         if self.nodes.is_empty() {
             return out;
         }
-        for w in words {
-            self.glob_rules(n, w, &mut out);
-            match self.child(n, w) {
-                Some(c) => {
-                    n = c;
-                    out.extend(self.nodes[n as usize].rules.iter().map(|&r| r as usize));
+        let mut stack: smallvec::SmallVec<[(u32, usize); 8]> = smallvec::smallvec![(0, 0)];
+        while let Some((n, i)) = stack.pop() {
+            let node = &self.nodes[n as usize];
+            out.extend(node.rules.iter().map(|&r| r as usize));
+            let Some(&w) = words.get(i) else { continue };
+            if let Some(c) = self.child(n, w) {
+                stack.push((c, i + 1));
+            }
+            for &len in &node.prefix_lens {
+                if len > w.len() {
+                    break;
                 }
-                None => break,
+                let Some(p) = w.get(..len) else { continue };
+                if let Ok(k) = node
+                    .by_glob_prefix
+                    .binary_search_by(|(key, _)| (**key).cmp(p))
+                {
+                    for (g, c) in &node.by_glob_prefix[k].1 {
+                        if g.matches(w) {
+                            stack.push((*c, i + 1));
+                        }
+                    }
+                }
             }
         }
         out
@@ -752,18 +765,14 @@ impl Policy {
         let mut b = TrieBuilder::default();
         self.unindexed.clear();
         for (i, r) in self.rules.iter().enumerate() {
-            let mut unindexed = r.regex.is_some();
-            for p in &r.compiled {
-                let prefix: Vec<&str> = p.literal_prefix().collect();
-                let glob_prefix = p.glob_prefix();
-                if prefix.is_empty() && glob_prefix.is_empty() {
-                    unindexed = true;
-                } else {
-                    b.insert(&prefix, glob_prefix, i);
-                }
-            }
-            if unindexed {
+            if r.regex.is_some() {
                 self.unindexed.push(i);
+            }
+            for p in &r.compiled {
+                let words: Vec<pattern::IndexWord<'_>> = p.index_words().collect();
+                // A pattern that starts with `**` or a class lands on the root: a candidate
+                // for every part.
+                b.insert(&words, i);
             }
         }
         self.index = b.finish();
@@ -772,7 +781,8 @@ impl Policy {
     /// The rules that can match a part with these leading static words, in file order: those
     /// whose patterns' literal prefix the words start with, and those without one.
     pub(crate) fn candidates<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
-        let mut out = self.index.walk(words);
+        let words: smallvec::SmallVec<[&str; 16]> = words.into_iter().collect();
+        let mut out = self.index.walk(&words);
         out.extend_from_slice(&self.unindexed);
         out.sort_unstable();
         out.dedup();

@@ -23,7 +23,7 @@ pub(crate) enum PatWord {
 
 /// A glob word of literal runs, `*` and `?`, kept flat (one token per literal byte) so that
 /// matching allocates nothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SimpleGlob {
     toks: Vec<TokC>,
     /// The literal text the word starts with (for the index, and a first test).
@@ -37,7 +37,7 @@ enum Tok {
     Quest,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum TokC {
     /// One byte of a literal run.
     B(u8),
@@ -180,6 +180,13 @@ fn simple_tokens(chars: &[(usize, char)]) -> Vec<Tok> {
     out
 }
 
+/// A word the matcher's index follows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IndexWord<'a> {
+    Lit(&'a str),
+    Glob(&'a SimpleGlob),
+}
+
 /// A compiled pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
@@ -265,19 +272,13 @@ impl Pattern {
         Ok(Pattern { words })
     }
 
-    /// The literal start of the first word that is not literal (empty for `**`, a class, …).
-    pub(crate) fn glob_prefix(&self) -> &str {
-        match self.words.iter().find(|w| !matches!(w, PatWord::Lit(_))) {
-            Some(PatWord::Simple(g)) => g.prefix(),
-            _ => "",
-        }
-    }
-
-    /// The leading literal words, for the matcher's index.
-    pub(crate) fn literal_prefix(&self) -> impl Iterator<Item = &str> {
+    /// The leading words the matcher's index can follow: literal words and words with only
+    /// `*` and `?`, up to the first `**` or word with classes or alternatives.
+    pub(crate) fn index_words(&self) -> impl Iterator<Item = IndexWord<'_>> {
         self.words.iter().map_while(|w| match w {
-            PatWord::Lit(s) => Some(s.as_str()),
-            _ => None,
+            PatWord::Lit(s) => Some(IndexWord::Lit(s.as_str())),
+            PatWord::Simple(g) => Some(IndexWord::Glob(g)),
+            PatWord::Any | PatWord::Glob(_) => None,
         })
     }
 

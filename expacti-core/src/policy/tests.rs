@@ -449,3 +449,55 @@ fn the_deciding_rule_is_named() {
         "the default decided"
     );
 }
+
+/// The index follows glob words too: rules after a shared glob word are found by the words
+/// after it, and no rule is missed, whatever mix of literal, glob and `**` words leads it.
+#[test]
+fn index_follows_glob_words_and_misses_no_rule() {
+    let mut text = String::from("version = 1\n");
+    for i in 0..50 {
+        text.push_str(&format!(
+            "[[rule]]\nid = \"k{i}\"\naction = \"allow\"\nmatch = \"kubectl --context prod-* -n team-{i} rollout restart deployment/*\"\n"
+        ));
+    }
+    text.push_str(
+        "[[rule]]\nid = \"tag\"\naction = \"allow\"\nmatch = [\"docker tag ghcr.io/a/s-?:* r/s:v*\", \"** --version\", \"make [a-c]*\"]\n",
+    );
+    let p = Policy::from_toml(&text, "t.toml").unwrap();
+    let ctx = Context::default();
+    let allow = |c: &str| p.check(c, &ctx).verdict == Decision::Allow;
+    for i in [0, 7, 49] {
+        assert!(allow(&format!(
+            "kubectl --context prod-eu -n team-{i} rollout restart deployment/api"
+        )));
+    }
+    assert!(!allow("kubectl --context prod-eu -n team-50 rollout restart deployment/api"));
+    assert!(!allow("kubectl --context staging -n team-1 rollout restart deployment/api"));
+    assert!(!allow("kubectl --context prod-eu -n team-1 rollout restart"));
+    assert!(allow("docker tag ghcr.io/a/s-1:abc r/s:v2"));
+    assert!(!allow("docker tag ghcr.io/a/s-12:abc r/s:v2"));
+    assert!(allow("terraform --version"));
+    assert!(allow("make build"));
+    assert!(!allow("make deploy"));
+    // Every candidate the index gives is found again by a full scan, and the scan finds no
+    // matching rule the index missed.
+    let cmds = [
+        "kubectl --context prod-x -n team-3 rollout restart deployment/x",
+        "docker tag ghcr.io/a/s-9:1 r/s:v9",
+        "node --version",
+        "make clean",
+    ];
+    for c in cmds {
+        let parsed = crate::parse::parse(c);
+        for part in &parsed.parts {
+            let words = pattern::subjects(part);
+            let cands = p.candidates(words.iter().take_while(|w| !w.dynamic).map(|w| w.text));
+            let canon = part.canonical();
+            for (ri, r) in p.rules.iter().enumerate() {
+                if r.matches_part(&words, &canon) {
+                    assert!(cands.contains(&ri), "`{c}`: rule {} missed", r.id);
+                }
+            }
+        }
+    }
+}
