@@ -247,12 +247,15 @@ struct Trie {
     edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash>,
 }
 
+/// The glob edges of a node that share a literal start: each glob and its child.
+type GlobEdges = Vec<(pattern::SimpleGlob, u32)>;
+
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
     /// Rules whose indexed words end here.
     rules: Vec<u32>,
     /// Glob edges by the glob's literal start (sorted by it): each glob and its child.
-    by_glob_prefix: Vec<(Box<str>, Vec<(pattern::SimpleGlob, u32)>)>,
+    by_glob_prefix: Vec<(Box<str>, GlobEdges)>,
     /// The lengths of the keys of `by_glob_prefix`.
     prefix_lens: Vec<usize>,
 }

@@ -471,9 +471,15 @@ fn index_follows_glob_words_and_misses_no_rule() {
             "kubectl --context prod-eu -n team-{i} rollout restart deployment/api"
         )));
     }
-    assert!(!allow("kubectl --context prod-eu -n team-50 rollout restart deployment/api"));
-    assert!(!allow("kubectl --context staging -n team-1 rollout restart deployment/api"));
-    assert!(!allow("kubectl --context prod-eu -n team-1 rollout restart"));
+    assert!(!allow(
+        "kubectl --context prod-eu -n team-50 rollout restart deployment/api"
+    ));
+    assert!(!allow(
+        "kubectl --context staging -n team-1 rollout restart deployment/api"
+    ));
+    assert!(!allow(
+        "kubectl --context prod-eu -n team-1 rollout restart"
+    ));
     assert!(allow("docker tag ghcr.io/a/s-1:abc r/s:v2"));
     assert!(!allow("docker tag ghcr.io/a/s-12:abc r/s:v2"));
     assert!(allow("terraform --version"));
