@@ -56,17 +56,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        jsonl::for_each(stdin, stdout, |r| {
-            let mut c = ctx.clone();
-            if let Some(serde_json::Value::Object(m)) = &r.context {
-                for (k, v) in m {
-                    if let Some(s) = v.as_str() {
-                        c.values.insert(k.clone(), s.to_string());
+        jsonl::for_each(stdin, stdout, |r, out| {
+            let eval = match &r.context {
+                Some(serde_json::Value::Object(m)) => {
+                    let mut c = ctx.clone();
+                    for (k, v) in m {
+                        if let Some(s) = v.as_str() {
+                            c.values.insert(k.clone(), s.to_string());
+                        }
                     }
+                    policy.check(&r.command, &c)
                 }
-            }
-            serde_json::to_value(policy.check(&r.command, &c))
-                .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}))
+                _ => policy.check(&r.command, &ctx),
+            };
+            serde_json::to_writer(out, &eval)
         })?;
         return Ok(ExitCode::SUCCESS);
     }

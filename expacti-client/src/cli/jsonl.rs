@@ -13,33 +13,62 @@ pub struct Record {
     pub context: Option<Value>,
 }
 
-/// Reads records from `input` and writes `answer(record)` for each, or `{"error": …}` for a
-/// record that cannot be read. Blank lines are skipped.
+/// Reads records from `input` and writes what `answer(record, buf)` serialises into `buf`
+/// for each, or `{"error": …}` for a record that cannot be read or answered. Blank lines are
+/// skipped. Answers are written straight to the output, without a JSON value in between.
 pub fn for_each(
     input: impl BufRead,
     mut output: impl Write,
-    mut answer: impl FnMut(Record) -> Value,
+    mut answer: impl FnMut(Record, &mut Vec<u8>) -> serde_json::Result<()>,
 ) -> anyhow::Result<()> {
     let mut lines = BoundedLines { input, line: 0 };
     let mut buf = Vec::new();
+    let mut out = Vec::with_capacity(4096);
     while let Some(res) = lines.next_line(&mut buf)? {
-        let value = match res {
-            LineResult::TooLong => json!({"error": format!(
-                "line {}: the record is longer than {MAX_LINE} bytes", lines.line)}),
+        out.clear();
+        let error = match res {
+            LineResult::TooLong => Some(format!(
+                "line {}: the record is longer than {MAX_LINE} bytes",
+                lines.line
+            )),
             LineResult::Line if buf.iter().all(u8::is_ascii_whitespace) => continue,
             LineResult::Line => match read_record(&buf) {
-                Ok(r) => answer(r),
-                Err(e) => json!({"error": format!("line {}: {e}", lines.line)}),
+                Ok(r) => answer(r, &mut out).err().map(|e| e.to_string()),
+                Err(e) => Some(format!("line {}: {e}", lines.line)),
             },
         };
-        serde_json::to_writer(&mut output, &value)?;
-        output.write_all(b"\n")?;
+        if let Some(e) = error {
+            out.clear();
+            serde_json::to_writer(&mut out, &json!({ "error": e }))?;
+        }
+        out.push(b'\n');
+        output.write_all(&out)?;
     }
     output.flush()?;
     Ok(())
 }
 
+/// A well-formed record, read without building a JSON value first.
+#[derive(serde::Deserialize)]
+struct TypedRecord {
+    command: String,
+    #[serde(default)]
+    context: Option<serde_json::Map<String, Value>>,
+}
+
 fn read_record(buf: &[u8]) -> Result<Record, String> {
+    // Most records are well formed: read them straight into their fields; anything else
+    // is read again as a JSON value to say what is wrong with it.
+    if let Ok(t) = serde_json::from_slice::<TypedRecord>(buf) {
+        return Ok(Record {
+            command: t.command,
+            context: t.context.map(Value::Object),
+        });
+    }
+    read_record_slow(buf)
+}
+
+fn read_record_slow(buf: &[u8]) -> Result<Record, String> {
     let v: Value = serde_json::from_slice(buf).map_err(|e| format!("not JSON: {e}"))?;
     let Value::Object(mut m) = v else {
         return Err("a record must be a JSON object with a \"command\" string".into());

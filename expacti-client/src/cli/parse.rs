@@ -26,9 +26,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        jsonl::for_each(stdin, stdout, |r| {
-            serde_json::to_value(expacti_core::parse(&r.command))
-                .unwrap_or_else(|e| serde_json::json!({"error": e.to_string()}))
+        jsonl::for_each(stdin, stdout, |r, out| {
+            serde_json::to_writer(out, &expacti_core::parse(&r.command))
         })?;
         return Ok(ExitCode::SUCCESS);
     }

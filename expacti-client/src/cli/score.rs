@@ -27,11 +27,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        jsonl::for_each(
-            stdin,
-            stdout,
-            |r| serde_json::json!({ "risk": engine.score_str(&r.command) }),
-        )?;
+        jsonl::for_each(stdin, stdout, |r, out| {
+            #[derive(serde::Serialize)]
+            struct Out {
+                risk: expacti_core::Risk,
+            }
+            serde_json::to_writer(
+                out,
+                &Out {
+                    risk: engine.score_str(&r.command),
+                },
+            )
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let line = input::command_line(&a.command)?;

@@ -244,7 +244,16 @@ struct RiskFile {
 #[derive(Debug, Clone, Default)]
 struct Trie {
     nodes: Vec<TrieNode>,
-    edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash>,
+    edges: HashMap<Box<str>, Edges, crate::risk::glob::FastHash>,
+}
+
+/// The (parent, child) pairs a literal word links: most words of a large policy link one
+/// pair (`team-42`, `svc-42`), kept without a vector of their own.
+#[derive(Debug, Clone)]
+enum Edges {
+    One(u32, u32),
+    /// Sorted by parent.
+    Many(Box<[(u32, u32)]>),
 }
 
 /// The glob edges of a node that share a literal start: each glob and its child.
@@ -308,14 +317,22 @@ impl<'a> TrieBuilder<'a> {
 
     /// The trie, with the edges moved into their lookup forms.
     fn finish(self) -> Trie {
-        let mut edges: HashMap<Box<str>, Vec<(u32, u32)>, crate::risk::glob::FastHash> =
+        let mut by_word: HashMap<&str, Vec<(u32, u32)>, crate::risk::glob::FastHash> =
             HashMap::default();
         for ((parent, word), child) in self.lits {
-            edges.entry(word.into()).or_default().push((parent, child));
+            by_word.entry(word).or_default().push((parent, child));
         }
-        for v in edges.values_mut() {
-            v.sort_unstable();
-            v.shrink_to_fit();
+        let mut edges: HashMap<Box<str>, Edges, crate::risk::glob::FastHash> =
+            HashMap::with_capacity_and_hasher(by_word.len(), Default::default());
+        for (word, mut v) in by_word {
+            let e = match *v.as_slice() {
+                [(p, c)] => Edges::One(p, c),
+                _ => {
+                    v.sort_unstable();
+                    Edges::Many(v.into_boxed_slice())
+                }
+            };
+            edges.insert(word.into(), e);
         }
         let mut nodes = self.nodes;
         for ((n, g), child) in self.globs {
@@ -346,8 +363,10 @@ impl<'a> TrieBuilder<'a> {
 impl Trie {
     /// The child of node `n` along literal word `w`.
     fn child(&self, n: u32, w: &str) -> Option<u32> {
-        let v = self.edges.get(w)?;
-        v.binary_search_by_key(&n, |e| e.0).ok().map(|i| v[i].1)
+        match self.edges.get(w)? {
+            Edges::One(p, c) => (*p == n).then_some(*c),
+            Edges::Many(v) => v.binary_search_by_key(&n, |e| e.0).ok().map(|i| v[i].1),
+        }
     }
 
     /// The rules of every node the words lead to. Each node is reached by one path from the
@@ -827,8 +846,17 @@ impl Rule {
 
     /// Whether the rule matches a part's words (or, for a regex rule, its canonical text).
     pub(crate) fn matches_part(&self, words: &[pattern::Subject<'_>], canonical: &str) -> bool {
+        self.matches_part_with(words, || canonical)
+    }
+
+    /// [`Rule::matches_part`] with the canonical text made only when a regex needs it.
+    pub(crate) fn matches_part_with<'c>(
+        &self,
+        words: &[pattern::Subject<'_>],
+        canonical: impl FnOnce() -> &'c str,
+    ) -> bool {
         self.compiled.iter().any(|p| p.matches(words))
-            || self.regex.as_ref().is_some_and(|r| r.is_match(canonical))
+            || self.regex.as_ref().is_some_and(|r| r.is_match(canonical()))
     }
 }
 

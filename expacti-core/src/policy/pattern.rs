@@ -226,7 +226,9 @@ impl Pattern {
         let mut words = Vec::new();
         let mut i = 0;
         // One buffer each for every word: sized once, cleared per word.
-        let mut re = String::with_capacity(2 * src.len() + 16);
+        // Only classes (`[`) and alternatives (`{`) need a word's regex text.
+        let build_re = src.contains(['[', '{']);
+        let mut re = String::with_capacity(if build_re { 2 * src.len() + 16 } else { 0 });
         let mut lit = String::with_capacity(src.len());
         while i < chars.len() {
             if chars[i].1.is_whitespace() {
@@ -238,7 +240,16 @@ impl Pattern {
             lit.clear();
             let mut globby = false;
             let mut quoted = false;
-            i = word(&chars, i, &mut re, &mut lit, &mut globby, &mut quoted, 0)?;
+            i = word(
+                &chars,
+                i,
+                &mut re,
+                &mut lit,
+                &mut globby,
+                &mut quoted,
+                0,
+                build_re,
+            )?;
             // Classes (`[…]`, an intersection `&&`) and alternatives (`(?:…)`) need the regex;
             // literal `&` is escaped, so the marks cannot come from the word's text.
             let complex = globby && (re.contains("&&") || re.contains("(?:"));
@@ -370,6 +381,7 @@ fn push_escaped(re: &mut String, c: char) {
 
 /// Reads one pattern word (or, at `depth > 0`, one brace alternative) from `i`; appends its
 /// regex to `re` and its literal value to `lit`. Returns where it stopped.
+#[allow(clippy::too_many_arguments)]
 fn word(
     chars: &[(usize, char)],
     mut i: usize,
@@ -378,6 +390,7 @@ fn word(
     globby: &mut bool,
     quoted: &mut bool,
     depth: u32,
+    build_re: bool,
 ) -> Result<usize, PatternError> {
     if depth > 8 {
         return Err(PatternError {
@@ -385,8 +398,12 @@ fn word(
             offset: chars[i.min(chars.len() - 1)].0,
         });
     }
+    // The regex text is needed only for words with classes or alternatives; a pattern with
+    // neither is read without it.
     let push_lit = |re: &mut String, lit: &mut String, c: char| {
-        push_escaped(re, c);
+        if build_re {
+            push_escaped(re, c);
+        }
         lit.push(c);
     };
     while i < chars.len() {
@@ -448,12 +465,16 @@ fn word(
             }
             '*' => {
                 *globby = true;
-                re.push_str(NOT_SPACE);
-                re.push('*');
+                if build_re {
+                    re.push_str(NOT_SPACE);
+                    re.push('*');
+                }
             }
             '?' => {
                 *globby = true;
-                re.push_str(NOT_SPACE);
+                if build_re {
+                    re.push_str(NOT_SPACE);
+                }
             }
             '[' => {
                 *globby = true;
@@ -501,7 +522,16 @@ fn word(
                     let mut are = String::new();
                     let mut alit = String::new();
                     let mut aq = false;
-                    j = word(chars, j, &mut are, &mut alit, globby, &mut aq, depth + 1)?;
+                    j = word(
+                        chars,
+                        j,
+                        &mut are,
+                        &mut alit,
+                        globby,
+                        &mut aq,
+                        depth + 1,
+                        true,
+                    )?;
                     alts.push(are);
                     match chars.get(j).map(|x| x.1) {
                         Some(',') => j += 1,

@@ -257,10 +257,10 @@ impl Policy {
         let dynamic_name = part.argv.first().is_some_and(|w| w.is_dynamic());
         let cands = self.candidates(words.iter().take_while(|w| !w.dynamic).map(|w| w.text));
         let canonical = std::cell::OnceCell::new();
-        let canon = || canonical.get_or_init(|| part.canonical());
+        let canon = || canonical.get_or_init(|| part.canonical()).as_str();
         let matches = |ri: usize| {
             let r = &self.rules[ri];
-            r.when_holds(ctx) && r.matches_part(&words, canon())
+            r.when_holds(ctx) && r.matches_part_with(&words, canon)
         };
         // Deny beats everything; it applies even to parts whose name is only known at run time.
         if let Some(&ri) = cands
