@@ -55,7 +55,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     if a.jsonl {
         let stdin = std::io::stdin().lock();
-        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         jsonl::for_each(stdin, stdout, |r, out| {
             let eval = match &r.context {
                 Some(serde_json::Value::Object(m)) => {

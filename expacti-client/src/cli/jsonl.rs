@@ -15,36 +15,153 @@ pub struct Record {
 
 /// Reads records from `input` and writes what `answer(record, buf)` serialises into `buf`
 /// for each, or `{"error": …}` for a record that cannot be read or answered. Blank lines are
-/// skipped. Answers are written straight to the output, without a JSON value in between.
-pub fn for_each(
+/// skipped. Answers are written straight to the output, without a JSON value in between,
+/// and always in input order.
+///
+/// Records are answered on every core: the reader hands batches to one worker a core, and
+/// the answers are written in input order as they complete (at most a few batches are held
+/// at any time, so memory stays bounded whatever the input's length).
+pub fn for_each<W, F>(input: impl BufRead, output: W, answer: F) -> anyhow::Result<()>
+where
+    W: Write + Send,
+    F: Fn(Record, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    for_each_on(input, output, answer, threads)
+}
+
+/// Records a worker answers at once.
+const BATCH: usize = 256;
+
+/// One line read, or why it cannot be.
+enum Item {
+    Line(usize, Vec<u8>),
+    TooLong(usize),
+}
+
+/// [`for_each`] on `threads` workers (1: in this thread, one record at a time).
+pub fn for_each_on<W, F>(
     input: impl BufRead,
-    mut output: impl Write,
-    mut answer: impl FnMut(Record, &mut Vec<u8>) -> serde_json::Result<()>,
-) -> anyhow::Result<()> {
+    mut output: W,
+    answer: F,
+    threads: usize,
+) -> anyhow::Result<()>
+where
+    W: Write + Send,
+    F: Fn(Record, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+{
     let mut lines = BoundedLines { input, line: 0 };
-    let mut buf = Vec::new();
-    let mut out = Vec::with_capacity(4096);
-    while let Some(res) = lines.next_line(&mut buf)? {
-        out.clear();
-        let error = match res {
-            LineResult::TooLong => Some(format!(
-                "line {}: the record is longer than {MAX_LINE} bytes",
-                lines.line
-            )),
-            LineResult::Line if buf.iter().all(u8::is_ascii_whitespace) => continue,
-            LineResult::Line => match read_record(&buf) {
-                Ok(r) => answer(r, &mut out).err().map(|e| e.to_string()),
-                Err(e) => Some(format!("line {}: {e}", lines.line)),
-            },
-        };
-        if let Some(e) = error {
+    if threads <= 1 {
+        let mut buf = Vec::new();
+        let mut out = Vec::with_capacity(4096);
+        while let Some(res) = lines.next_line(&mut buf)? {
+            let item = match res {
+                LineResult::TooLong => Item::TooLong(lines.line),
+                LineResult::Line => Item::Line(lines.line, std::mem::take(&mut buf)),
+            };
             out.clear();
-            serde_json::to_writer(&mut out, &json!({ "error": e }))?;
+            answer_item(item, &answer, &mut out)?;
+            output.write_all(&out)?;
         }
-        out.push(b'\n');
-        output.write_all(&out)?;
+        output.flush()?;
+        return Ok(());
     }
-    output.flush()?;
+    use std::sync::{Arc, Mutex, mpsc};
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(threads * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = mpsc::sync_channel::<(usize, anyhow::Result<Vec<u8>>)>(threads * 2);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        for _ in 0..threads {
+            let rx = Arc::clone(&work_rx);
+            let tx = done_tx.clone();
+            let answer = &answer;
+            scope.spawn(move || {
+                loop {
+                    // The lock is held only to take the next batch.
+                    let next = rx
+                        .lock()
+                        .map_err(|_| ())
+                        .and_then(|r| r.recv().map_err(|_| ()));
+                    let Ok((seq, batch)) = next else { break };
+                    let mut out = Vec::with_capacity(batch.len() * 512);
+                    let res = batch
+                        .into_iter()
+                        .try_for_each(|item| answer_item(item, answer, &mut out))
+                        .map(|()| out);
+                    if tx.send((seq, res)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // The writer: answers in input order, whatever order the workers finish in.
+        let writer = scope.spawn(move || -> anyhow::Result<()> {
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0usize;
+            for (seq, res) in done_rx {
+                pending.insert(seq, res);
+                while let Some(res) = pending.remove(&next) {
+                    output.write_all(&res?)?;
+                    next += 1;
+                }
+            }
+            output.flush()?;
+            Ok(())
+        });
+        let mut seq = 0;
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut buf = Vec::new();
+        let mut read = || -> anyhow::Result<()> {
+            while let Some(res) = lines.next_line(&mut buf)? {
+                batch.push(match res {
+                    LineResult::TooLong => Item::TooLong(lines.line),
+                    LineResult::Line => Item::Line(lines.line, std::mem::take(&mut buf)),
+                });
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if work_tx.send((seq, full)).is_err() {
+                        return Ok(());
+                    }
+                    seq += 1;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = work_tx.send((seq, std::mem::take(&mut batch)));
+            }
+            Ok(())
+        };
+        let read_result = read();
+        drop(work_tx);
+        let write_result = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output writer stopped"))?;
+        read_result.and(write_result)
+    })
+}
+
+/// Appends the answer to one line (and a newline) to `out`; blank lines add nothing.
+fn answer_item(
+    item: Item,
+    answer: &impl Fn(Record, &mut Vec<u8>) -> serde_json::Result<()>,
+    out: &mut Vec<u8>,
+) -> anyhow::Result<()> {
+    let start = out.len();
+    let error = match item {
+        Item::TooLong(line) => Some(format!(
+            "line {line}: the record is longer than {MAX_LINE} bytes"
+        )),
+        Item::Line(_, buf) if buf.iter().all(u8::is_ascii_whitespace) => return Ok(()),
+        Item::Line(line, buf) => match read_record(&buf) {
+            Ok(r) => answer(r, out).err().map(|e| e.to_string()),
+            Err(e) => Some(format!("line {line}: {e}")),
+        },
+    };
+    if let Some(e) = error {
+        out.truncate(start);
+        serde_json::to_writer(&mut *out, &json!({ "error": e }))?;
+    }
+    out.push(b'\n');
     Ok(())
 }
 
@@ -134,5 +251,44 @@ impl<R: BufRead> BoundedLines<R> {
         } else {
             LineResult::Line
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many workers give the same lines, in the same order, as one: good records, blank
+    /// lines, lines that are not JSON, records without a command, and answers that fail.
+    #[test]
+    fn workers_answer_in_input_order() {
+        let mut input = String::new();
+        for i in 0..2000 {
+            match i % 7 {
+                0 => input.push('\n'),
+                1 => input.push_str("not json\n"),
+                2 => input.push_str("{\"context\": {}}\n"),
+                3 => input.push_str(&format!("{{\"command\": \"fail {i}\"}}\n")),
+                _ => input.push_str(&format!("{{\"command\": \"echo {i}\"}}\n")),
+            }
+        }
+        let answer = |r: Record, out: &mut Vec<u8>| {
+            if r.command.starts_with("fail") {
+                return Err(serde::ser::Error::custom(format!("cannot: {}", r.command)));
+            }
+            serde_json::to_writer(out, &json!({ "echo": r.command }))
+        };
+        let run = |threads: usize| {
+            let mut out = Vec::new();
+            for_each_on(input.as_bytes(), &mut out, answer, threads).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let one = run(1);
+        assert_eq!(one.lines().count(), 2000 - 2000 / 7 - 1);
+        assert!(one.lines().any(|l| l.contains("line 2: not JSON")));
+        assert!(one.lines().any(|l| l == r#"{"error":"cannot: fail 3"}"#));
+        for threads in [2, 3, 8] {
+            assert_eq!(run(threads), one, "{threads} workers");
+        }
     }
 }

@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.jsonl {
         let stdin = std::io::stdin().lock();
-        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         jsonl::for_each(stdin, stdout, |r, out| {
             serde_json::to_writer(out, &expacti_core::parse(&r.command))
         })?;

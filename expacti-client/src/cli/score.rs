@@ -26,7 +26,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let engine = RiskEngine::builtin()?;
     if a.jsonl {
         let stdin = std::io::stdin().lock();
-        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
         jsonl::for_each(stdin, stdout, |r, out| {
             #[derive(serde::Serialize)]
             struct Out {
