@@ -253,7 +253,7 @@ struct Trie {
 enum Edges {
     One(u32, u32),
     /// Sorted by parent.
-    Many(Box<[(u32, u32)]>),
+    Many(Vec<(u32, u32)>),
 }
 
 /// The glob edges of a node that share a literal start: each glob and its child.
@@ -317,22 +317,26 @@ impl<'a> TrieBuilder<'a> {
 
     /// The trie, with the edges moved into their lookup forms.
     fn finish(self) -> Trie {
-        let mut by_word: HashMap<&str, Vec<(u32, u32)>, crate::risk::glob::FastHash> =
-            HashMap::default();
-        for ((parent, word), child) in self.lits {
-            by_word.entry(word).or_default().push((parent, child));
-        }
         let mut edges: HashMap<Box<str>, Edges, crate::risk::glob::FastHash> =
-            HashMap::with_capacity_and_hasher(by_word.len(), Default::default());
-        for (word, mut v) in by_word {
-            let e = match *v.as_slice() {
-                [(p, c)] => Edges::One(p, c),
-                _ => {
-                    v.sort_unstable();
-                    Edges::Many(v.into_boxed_slice())
+            HashMap::with_capacity_and_hasher(self.lits.len(), Default::default());
+        for ((parent, word), child) in self.lits {
+            match edges.get_mut(word) {
+                Some(Edges::Many(v)) => v.push((parent, child)),
+                Some(e @ Edges::One(..)) => {
+                    if let Edges::One(p, c) = *e {
+                        *e = Edges::Many(vec![(p, c), (parent, child)]);
+                    }
                 }
-            };
-            edges.insert(word.into(), e);
+                None => {
+                    edges.insert(word.into(), Edges::One(parent, child));
+                }
+            }
+        }
+        for e in edges.values_mut() {
+            if let Edges::Many(v) = e {
+                v.sort_unstable();
+                v.shrink_to_fit();
+            }
         }
         let mut nodes = self.nodes;
         for ((n, g), child) in self.globs {
@@ -785,6 +789,15 @@ impl Policy {
 
     fn build_index(&mut self) {
         let mut b = TrieBuilder::default();
+        // At most one node per indexed word: reserved once rather than grown.
+        let words: usize = self
+            .rules
+            .iter()
+            .flat_map(|r| &r.compiled)
+            .map(|p| p.words.len())
+            .sum();
+        b.nodes.reserve(words + 1);
+        b.lits.reserve(words);
         self.unindexed.clear();
         for (i, r) in self.rules.iter().enumerate() {
             if r.regex.is_some() {
