@@ -263,16 +263,15 @@ impl RiskEngine {
         let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
         let mut fired: Vec<Fired> = vec![Fired::new(); n];
-        let ctxs: Vec<PartCtx<'_>> = parsed
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let mut c = PartCtx::new(p, wrapper_cut(parsed, i));
-                c.outer = enclosing(parsed, i);
-                c
-            })
-            .collect();
+        // Built in place: a part context is large, and moving it costs more than filling it.
+        let mut ctxs: Vec<PartCtx<'_>> = Vec::with_capacity(n);
+        for (i, p) in parsed.parts.iter().enumerate() {
+            ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i)));
+            let outer = enclosing(parsed, i);
+            if let Some(c) = ctxs.last_mut() {
+                c.outer = outer;
+            }
+        }
         let mut part_scores = Vec::with_capacity(n);
         for (i, ctx) in ctxs.iter().enumerate() {
             let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
@@ -444,7 +443,8 @@ impl RiskEngine {
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let cat = &self.cat;
-        let cands = self.candidates(ctx);
+        let mut cands: SmallVec<[usize; 32]> = SmallVec::new();
+        self.candidates(ctx, &mut cands);
         let mut base: u8 = 0;
         for &si in &cands {
             let s = &cat.signals[si];
@@ -494,9 +494,9 @@ impl RiskEngine {
 
     /// The signals that can hold for a part, found through the catalogue's indexes; each is
     /// then checked in full, so the index only saves work and never decides.
-    fn candidates(&self, ctx: &PartCtx<'_>) -> SmallVec<[usize; 32]> {
+    fn candidates(&self, ctx: &PartCtx<'_>, out: &mut SmallVec<[usize; 32]>) {
         let cat = &self.cat;
-        let mut out: SmallVec<[usize; 32]> = SmallVec::new();
+        out.clear();
         if let Some(name) = ctx.name.as_deref() {
             if let Some(pi) = cat.by_program.get(name) {
                 out.extend_from_slice(&pi.nosub);
@@ -581,7 +581,6 @@ impl RiskEngine {
         );
         out.sort_unstable();
         out.dedup();
-        out
     }
 
     /// Whether `c` holds for the part; what matched, for the reason.
