@@ -110,14 +110,45 @@ fn harmless_target(t: &str) -> bool {
     )
 }
 
+/// `s` when it has at most 60 characters, else its first 57 and `…`.
 fn short(s: &str) -> String {
-    if s.chars().count() <= 60 {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(57).collect();
-        t.push('…');
-        t
+    short_owned(s.to_string())
+}
+
+fn short_owned(mut s: String) -> String {
+    // At most 60 bytes is at most 60 characters; longer text is cut only when it has a 61st.
+    if s.len() <= 60 {
+        return s;
     }
+    let mut cut = s.len();
+    for (k, (i, _)) in s.char_indices().enumerate() {
+        if k == 57 {
+            cut = i;
+        }
+        if k == 60 {
+            s.truncate(cut);
+            s.push('…');
+            break;
+        }
+    }
+    s
+}
+
+/// [`short`] of the words joined by spaces, without joining more of them than can be shown
+/// (61 characters take at most 244 bytes).
+fn short_join(words: &[String]) -> String {
+    let len = words.iter().map(|w| w.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len.min(4 * 61 + 64));
+    for w in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+        if out.len() > 4 * 61 {
+            break;
+        }
+    }
+    short_owned(out)
 }
 
 impl Policy {
@@ -177,7 +208,7 @@ impl Policy {
         let (verdict, why) = if let Some(d) = denied {
             (
                 Decision::Deny,
-                format!("`{}` is denied: {}", short(&d.argv.join(" ")), d.why),
+                format!("`{}` is denied: {}", short_join(&d.argv), d.why),
             )
         } else if let Some(o) = &opaque {
             (
@@ -195,7 +226,7 @@ impl Policy {
         } else if let Some(r) = parts.iter().find(|p| p.verdict == Decision::Review) {
             (
                 Decision::Review,
-                format!("`{}` needs review: {}", short(&r.argv.join(" ")), r.why),
+                format!("`{}` needs review: {}", short_join(&r.argv), r.why),
             )
         } else if parts.is_empty() {
             (Decision::Allow, "nothing runs".to_string())
@@ -344,6 +375,33 @@ impl Policy {
                 format!("{why}, and the default is deny"),
             ),
             _ => (Decision::Review, None, why),
+        }
+    }
+}
+
+#[cfg(test)]
+mod short_tests {
+    use super::{short, short_join};
+
+    /// The shortened text is what cutting the whole joined text by characters gives.
+    #[test]
+    fn short_join_is_short_of_the_join() {
+        let reference = |s: &str| {
+            if s.chars().count() <= 60 {
+                s.to_string()
+            } else {
+                let mut t: String = s.chars().take(57).collect();
+                t.push('…');
+                t
+            }
+        };
+        for n in [0, 1, 5, 20, 59, 60, 61, 62, 200] {
+            for w in ["a", "éé", "日本語", "x y"] {
+                let words: Vec<String> = (0..n).map(|i| format!("{w}{i}")).collect();
+                let joined = words.join(" ");
+                assert_eq!(short_join(&words), reference(&joined), "{n} {w}");
+                assert_eq!(short(&joined), reference(&joined), "{n} {w}");
+            }
         }
     }
 }
