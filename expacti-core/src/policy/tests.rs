@@ -507,3 +507,41 @@ fn index_follows_glob_words_and_misses_no_rule() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Whatever mix of literal, glob, class and `**` words the rules have, the index gives
+    /// every rule that matches a part as a candidate (it may give more, never fewer).
+    #[test]
+    fn index_never_misses_a_matching_rule(
+        pats in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", "ab", "a*", "*b", "?", "**", "[ab]", "a?*"]),
+                1..5,
+            ),
+            1..12,
+        ),
+        cmds in proptest::collection::vec(
+            proptest::collection::vec(proptest::sample::select(vec!["a", "b", "ab", "ba", "aab", "$X"]), 1..6),
+            1..6,
+        ),
+    ) {
+        let mut text = String::from("version = 1\n");
+        for (i, p) in pats.iter().enumerate() {
+            text.push_str(&format!("[[rule]]\nid = \"r{i}\"\naction = \"allow\"\nmatch = {:?}\n", p.join(" ")));
+        }
+        let policy = Policy::from_toml(&text, "p.toml").unwrap();
+        for c in &cmds {
+            let parsed = crate::parse::parse(&c.join(" "));
+            for part in &parsed.parts {
+                let words = pattern::subjects(part);
+                let cands = policy.candidates(words.iter().take_while(|w| !w.dynamic).map(|w| w.text));
+                let canon = part.canonical();
+                for (ri, r) in policy.rules.iter().enumerate() {
+                    if r.matches_part(&words, &canon) {
+                        proptest::prop_assert!(cands.contains(&ri), "{:?} missed rule {:?}", c, pats[ri]);
+                    }
+                }
+            }
+        }
+    }
+}
