@@ -33,11 +33,8 @@ where
 /// Records a worker answers at once.
 const BATCH: usize = 256;
 
-/// One line read, or why it cannot be.
-enum Item {
-    Line(usize, Vec<u8>),
-    TooLong(usize),
-}
+/// One line read (with its number), or `None` when it was too long to keep.
+type Item = (usize, Option<Vec<u8>>);
 
 /// [`for_each`] on `threads` workers (1: in this thread, one record at a time).
 pub fn for_each_on<W, F>(
@@ -55,12 +52,9 @@ where
         let mut buf = Vec::new();
         let mut out = Vec::with_capacity(4096);
         while let Some(res) = lines.next_line(&mut buf)? {
-            let item = match res {
-                LineResult::TooLong => Item::TooLong(lines.line),
-                LineResult::Line => Item::Line(lines.line, std::mem::take(&mut buf)),
-            };
+            let line = matches!(res, LineResult::Line).then_some(buf.as_slice());
             out.clear();
-            answer_item(item, &answer, &mut out)?;
+            answer_item(lines.line, line, &answer, &mut out)?;
             output.write_all(&out)?;
         }
         output.flush()?;
@@ -86,7 +80,7 @@ where
                     let mut out = Vec::with_capacity(batch.len() * 512);
                     let res = batch
                         .into_iter()
-                        .try_for_each(|item| answer_item(item, answer, &mut out))
+                        .try_for_each(|(n, line)| answer_item(n, line.as_deref(), answer, &mut out))
                         .map(|()| out);
                     if tx.send((seq, res)).is_err() {
                         break;
@@ -114,10 +108,8 @@ where
         let mut buf = Vec::new();
         let mut read = || -> anyhow::Result<()> {
             while let Some(res) = lines.next_line(&mut buf)? {
-                batch.push(match res {
-                    LineResult::TooLong => Item::TooLong(lines.line),
-                    LineResult::Line => Item::Line(lines.line, std::mem::take(&mut buf)),
-                });
+                let line = matches!(res, LineResult::Line).then(|| std::mem::take(&mut buf));
+                batch.push((lines.line, line));
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if work_tx.send((seq, full)).is_err() {
@@ -140,21 +132,23 @@ where
     })
 }
 
-/// Appends the answer to one line (and a newline) to `out`; blank lines add nothing.
+/// Appends the answer to line number `n` (and a newline) to `out`: `None` for a line too
+/// long to keep; blank lines add nothing.
 fn answer_item(
-    item: Item,
+    n: usize,
+    line: Option<&[u8]>,
     answer: &impl Fn(Record, &mut Vec<u8>) -> serde_json::Result<()>,
     out: &mut Vec<u8>,
 ) -> anyhow::Result<()> {
     let start = out.len();
-    let error = match item {
-        Item::TooLong(line) => Some(format!(
-            "line {line}: the record is longer than {MAX_LINE} bytes"
+    let error = match line {
+        None => Some(format!(
+            "line {n}: the record is longer than {MAX_LINE} bytes"
         )),
-        Item::Line(_, buf) if buf.iter().all(u8::is_ascii_whitespace) => return Ok(()),
-        Item::Line(line, buf) => match read_record(&buf) {
+        Some(buf) if buf.iter().all(u8::is_ascii_whitespace) => return Ok(()),
+        Some(buf) => match read_record(buf) {
             Ok(r) => answer(r, out).err().map(|e| e.to_string()),
-            Err(e) => Some(format!("line {line}: {e}")),
+            Err(e) => Some(format!("line {n}: {e}")),
         },
     };
     if let Some(e) = error {

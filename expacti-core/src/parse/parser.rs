@@ -113,8 +113,8 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
 
 fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
     let bad = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f);
-    // A fold without early exit vectorises: does any byte fall below 0x20 or
-    // equal 0x7f? Only then is the exact position looked for (tabs and newlines are allowed).
+    // Does any byte fall below 0x20 or equal 0x7f (eight bytes at a time)? Only then is the
+    // exact position looked for (tabs and newlines are allowed).
     if !has_control_byte(s.as_bytes()) {
         return;
     }

@@ -814,7 +814,7 @@ impl Policy {
     }
 
     /// The rules that can match a part with these leading static words, in file order: those
-    /// whose patterns' literal prefix the words start with, and those without one.
+    /// whose indexed words (see [`Trie`]) lead along the words, and regex rules.
     pub(crate) fn candidates<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<usize> {
         let words: smallvec::SmallVec<[&str; 16]> = words.into_iter().collect();
         let mut out = self.index.walk(&words);

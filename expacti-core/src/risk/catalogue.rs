@@ -461,8 +461,8 @@ pub(crate) struct Catalogue {
     pub prod_markers: Vec<String>,
     /// The lengths of the production markers, a bit each (63: any longer).
     pub prod_lens: u64,
-    /// The first two bytes of each production marker, in every mix of case (65,536 bits).
-    pub prod_first2: Box<[u64]>,
+    /// The first two bytes of each production marker, in every mix of case.
+    pub prod_first2: PairSet,
     /// Signals that name literal programs, by program, then by the first word of `sub`.
     pub by_program: HashMap<String, ProgramIndex, glob::FastHash>,
     /// Signals whose program list has globs (`mkfs*`): their program is checked on every part.
@@ -477,9 +477,9 @@ pub(crate) struct Catalogue {
     pub generic_needles: Option<Regex>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
-    /// The first two bytes of every literal run, one bit each (65,536 bits): a word in which
-    /// no such pair occurs holds no run, and needs no regex call.
-    pub generic_bigrams: Option<Box<[u64; 1024]>>,
+    /// The first two bytes of every literal run: a word in which no such pair occurs holds
+    /// no run, and needs no regex call.
+    pub generic_bigrams: Option<PairSet>,
     /// Signals without a program that hold without any `args` hit (redirections,
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
@@ -561,20 +561,33 @@ impl Catalogue {
     }
 }
 
-/// The index of a pair of bytes in a 65,536-bit table.
-pub(crate) fn bigram(a: u8, b: u8) -> usize {
-    usize::from(a) << 8 | usize::from(b)
-}
+/// A set of byte pairs, one bit each of 65,536 (empty: holds none).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PairSet(Box<[u64]>);
 
-/// Whether some pair of adjacent bytes of `w` is set in `bits`.
-pub(crate) fn has_bigram(bits: &[u64], w: &[u8]) -> bool {
-    let Some(bits) = bits.get(..1024) else {
-        return true;
-    };
-    w.windows(2).any(|p| {
-        let k = bigram(p[0], p[1]);
-        bits[k >> 6] & (1 << (k & 63)) != 0
-    })
+impl PairSet {
+    /// The set of the given pairs.
+    pub(crate) fn of(pairs: impl IntoIterator<Item = (u8, u8)>) -> Self {
+        let mut bits = vec![0u64; 1024].into_boxed_slice();
+        for (a, b) in pairs {
+            let k = Self::index(a, b);
+            bits[k >> 6] |= 1 << (k & 63);
+        }
+        PairSet(bits)
+    }
+
+    fn index(a: u8, b: u8) -> usize {
+        usize::from(a) << 8 | usize::from(b)
+    }
+
+    /// Whether some pair of adjacent bytes of `w` is in the set.
+    pub(crate) fn any_in(&self, w: &[u8]) -> bool {
+        !self.0.is_empty()
+            && w.windows(2).any(|p| {
+                let k = Self::index(p[0], p[1]);
+                self.0[k >> 6] & (1 << (k & 63)) != 0
+            })
+    }
 }
 
 /// The longest run of literal characters of a glob.
@@ -683,18 +696,21 @@ impl Catalogue {
             .prod_markers
             .iter()
             .fold(0, |m, p| m | 1 << p.len().min(63));
-        let mut first2 = vec![0u64; 1024].into_boxed_slice();
-        for m in &self.prod_markers {
-            if let [a, b, ..] = *m.as_bytes() {
-                for x in [a.to_ascii_lowercase(), a.to_ascii_uppercase()] {
-                    for y in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
-                        let k = bigram(x, y);
-                        first2[k >> 6] |= 1 << (k & 63);
-                    }
-                }
-            }
-        }
-        self.prod_first2 = first2;
+        // Markers shorter than two bytes have no pair (`has_marker` then skips the filter).
+        let case = |c: u8| [c.to_ascii_lowercase(), c.to_ascii_uppercase()];
+        self.prod_first2 = PairSet::of(
+            self.prod_markers
+                .iter()
+                .filter_map(|m| match *m.as_bytes() {
+                    [a, b, ..] => Some((a, b)),
+                    _ => None,
+                })
+                .flat_map(|(a, b)| {
+                    case(a)
+                        .into_iter()
+                        .flat_map(move |x| case(b).map(move |y| (x, y)))
+                }),
+        );
         self.by_program.clear();
         self.glob_programs.clear();
         self.generic_by_arg.clear();
@@ -771,12 +787,9 @@ impl Catalogue {
             if needles.iter().all(|n| n.len() >= 2) {
                 let alt: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
                 self.generic_needles = Regex::new(&alt.join("|")).ok();
-                let mut bits = Box::new([0u64; 1024]);
-                for n in &needles {
-                    let k = bigram(n.as_bytes()[0], n.as_bytes()[1]);
-                    bits[k >> 6] |= 1 << (k & 63);
-                }
-                self.generic_bigrams = Some(bits);
+                self.generic_bigrams = Some(PairSet::of(
+                    needles.iter().map(|n| (n.as_bytes()[0], n.as_bytes()[1])),
+                ));
             }
         }
         self.compose_by_program.clear();

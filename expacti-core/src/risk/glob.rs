@@ -376,9 +376,9 @@ mod list_tests {
 /// the policy file, not from users; command words are only looked up, never stored, so a
 /// word crafted to collide can slow no table down.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct WordHash(u64);
 
-impl Fnv {
+impl WordHash {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
 
     #[inline]
@@ -387,7 +387,7 @@ impl Fnv {
     }
 }
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for WordHash {
     #[inline]
     fn finish(&self) -> u64 {
         // The table uses the top bits: the rotation brings the best-mixed ones there.
@@ -427,4 +427,4 @@ impl std::hash::Hasher for Fnv {
 }
 
 /// The hasher of the catalogue's tables.
-pub(crate) type FastHash = std::hash::BuildHasherDefault<Fnv>;
+pub(crate) type FastHash = std::hash::BuildHasherDefault<WordHash>;

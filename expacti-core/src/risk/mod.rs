@@ -534,8 +534,8 @@ impl RiskEngine {
                     if can_hold
                         && cat
                             .generic_bigrams
-                            .as_deref()
-                            .is_none_or(|b| catalogue::has_bigram(b, t.as_bytes()))
+                            .as_ref()
+                            .is_none_or(|b| b.any_in(t.as_bytes()))
                         && cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t))
                     {
                         out.extend(set.matches(t).iter().map(|k| sig[k]));
@@ -750,11 +750,11 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
 }
 
 /// True when a run of ASCII letters and digits in `w` equals a marker (ignoring case).
-fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &[u64]) -> bool {
+fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &catalogue::PairSet) -> bool {
     // A token equal to a marker starts with the marker's first two bytes (in either case):
-    // words without such a pair are not tokenised at all.
+    // words without such a pair are not tokenised at all (unless a marker is one byte long).
     let one_byte = lens & 0b10 != 0;
-    if !one_byte && !catalogue::has_bigram(first2, w) {
+    if !one_byte && !first2.any_in(w) {
         return false;
     }
     let mut i = 0;
@@ -768,7 +768,8 @@ fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &[u64]) -> bool {
         }
         let tok = &w[start..i];
         // Only tokens as long as some marker are compared.
-        if lens & (1 << tok.len().min(63)) != 0
+        if !tok.is_empty()
+            && lens & (1 << tok.len().min(63)) != 0
             && markers
                 .iter()
                 .any(|m| m.len() == tok.len() && m.as_bytes().eq_ignore_ascii_case(tok))
