@@ -100,7 +100,7 @@ impl Policy {
                     let Some(part) = parsed.parts.first() else {
                         continue;
                     };
-                    let words: Vec<Subject<'_>> = subjects(part);
+                    let words = subjects(part);
                     if r.matches_part(&words, &part.canonical()) {
                         let level = self.risk.score(&parsed, probe).level;
                         if level >= Level::High {
@@ -126,7 +126,7 @@ impl Policy {
                     let Some(part) = parsed.parts.first() else {
                         continue;
                     };
-                    let words: Vec<Subject<'_>> = subjects(part);
+                    let words = subjects(part);
                     if r.matches_part(&words, &part.canonical()) {
                         out.push(Finding {
                             line: r.line,

@@ -239,41 +239,52 @@ struct RiskFile {
 /// Rules by the words their patterns start with: a trie over literal words and simple glob
 /// words (`prod-*`, `v?.*`), so that a rule is a candidate only when every leading word of its
 /// pattern up to the first `**` (or class, or alternatives) matches the command's word there.
-/// Literal edges all live in one map from a word to the (parent, child) pairs it links, sorted
-/// by parent; glob edges hang on their node, grouped by the glob's literal start.
+///
+/// Edges are keyed by their parent node and a 64-bit hash of the word (for a glob edge, of
+/// the glob's literal start), with no word text stored: one probe of one table per step, and
+/// no key to fetch and compare. Equal words hash alike, so no rule is ever missed; a hash
+/// collision could only add candidates, and every candidate is matched in full before it
+/// decides anything. Nodes hold ranges of two flat arrays (their rules, and the lengths of
+/// their glob edges' literal starts).
 #[derive(Debug, Clone, Default)]
 struct Trie {
     nodes: Vec<TrieNode>,
-    edges: HashMap<Box<str>, Edges, crate::risk::glob::FastHash>,
-}
-
-/// The (parent, child) pairs a literal word links: most words of a large policy link one
-/// pair (`team-42`, `svc-42`), kept without a vector of their own.
-#[derive(Debug, Clone)]
-enum Edges {
-    One(u32, u32),
-    /// Sorted by parent.
-    Many(Vec<(u32, u32)>),
+    /// Rules whose indexed words end at a node, node after node.
+    rules: Vec<u32>,
+    /// The lengths of the literal starts of a node's glob edges, ascending, node after node.
+    lens: Vec<u32>,
+    /// (parent, hash of the word) → child.
+    lits: HashMap<(u32, u64), u32, crate::risk::glob::FastHash>,
+    /// (parent, hash of the literal start) → each glob with that start and its child.
+    globs: HashMap<(u32, u64), GlobEdges, crate::risk::glob::FastHash>,
 }
 
 /// The glob edges of a node that share a literal start: each glob and its child.
 type GlobEdges = Vec<(pattern::SimpleGlob, u32)>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct TrieNode {
-    /// Rules whose indexed words end here.
-    rules: Vec<u32>,
-    /// Glob edges by the glob's literal start (sorted by it): each glob and its child.
-    by_glob_prefix: Vec<(Box<str>, GlobEdges)>,
-    /// The lengths of the keys of `by_glob_prefix`.
-    prefix_lens: Vec<usize>,
+    /// `Trie::rules[rules.0..rules.1]`.
+    rules: (u32, u32),
+    /// `Trie::lens[lens.0..lens.1]`.
+    lens: (u32, u32),
+}
+
+/// The 64-bit key of a word in the index (its bytes and its length).
+fn word_key(w: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::risk::glob::WordHash::default();
+    h.write(w);
+    h.write_usize(w.len());
+    h.finish()
 }
 
 /// A [`Trie`] being built, its keys borrowed from the rules' patterns until
 /// [`TrieBuilder::finish`].
 #[derive(Default)]
 struct TrieBuilder<'a> {
-    nodes: Vec<TrieNode>,
+    /// Each node's rules.
+    nodes: Vec<Vec<u32>>,
     lits: HashMap<(u32, &'a str), u32, crate::risk::glob::FastHash>,
     globs: HashMap<(u32, &'a pattern::SimpleGlob), u32, crate::risk::glob::FastHash>,
 }
@@ -281,7 +292,7 @@ struct TrieBuilder<'a> {
 impl<'a> TrieBuilder<'a> {
     fn insert(&mut self, words: &[pattern::IndexWord<'a>], rule: usize) {
         if self.nodes.is_empty() {
-            self.nodes.push(TrieNode::default());
+            self.nodes.push(Vec::new());
         }
         // Rule and node numbers fit in u32: no policy file that large can be read.
         let rule = u32::try_from(rule).unwrap_or(u32::MAX);
@@ -305,74 +316,64 @@ impl<'a> TrieBuilder<'a> {
                 },
             };
             if new {
-                self.nodes.push(TrieNode::default());
+                self.nodes.push(Vec::new());
             }
             n = c;
         }
         let node = &mut self.nodes[n as usize];
-        if node.rules.last() != Some(&rule) {
-            node.rules.push(rule);
+        if node.last() != Some(&rule) {
+            node.push(rule);
         }
     }
 
     /// The trie, with the edges moved into their lookup forms.
     fn finish(self) -> Trie {
-        let mut edges: HashMap<Box<str>, Edges, crate::risk::glob::FastHash> =
+        let mut lits: HashMap<(u32, u64), u32, crate::risk::glob::FastHash> =
             HashMap::with_capacity_and_hasher(self.lits.len(), Default::default());
         for ((parent, word), child) in self.lits {
-            match edges.get_mut(word) {
-                Some(Edges::Many(v)) => v.push((parent, child)),
-                Some(e @ Edges::One(..)) => {
-                    if let Edges::One(p, c) = *e {
-                        *e = Edges::Many(vec![(p, c), (parent, child)]);
-                    }
-                }
-                None => {
-                    edges.insert(word.into(), Edges::One(parent, child));
-                }
-            }
+            // Two words of one parent with one hash share a child: both are followed (the
+            // collision adds candidates, which are matched in full; it loses none).
+            lits.insert((parent, word_key(word.as_bytes())), child);
         }
-        for e in edges.values_mut() {
-            if let Edges::Many(v) = e {
-                v.sort_unstable();
-                v.shrink_to_fit();
-            }
+        let mut globs: HashMap<(u32, u64), GlobEdges, crate::risk::glob::FastHash> =
+            HashMap::with_capacity_and_hasher(self.globs.len(), Default::default());
+        let mut lens: Vec<(u32, u32)> = Vec::with_capacity(self.globs.len());
+        for ((parent, g), child) in self.globs {
+            let prefix = g.prefix().as_bytes();
+            globs
+                .entry((parent, word_key(prefix)))
+                .or_default()
+                .push((g.clone(), child));
+            lens.push((parent, u32::try_from(prefix.len()).unwrap_or(u32::MAX)));
         }
-        let mut nodes = self.nodes;
-        for ((n, g), child) in self.globs {
-            let Some(node) = nodes.get_mut(n as usize) else {
-                continue;
-            };
-            match node
-                .by_glob_prefix
-                .binary_search_by(|(k, _)| (**k).cmp(g.prefix()))
-            {
-                Ok(i) => node.by_glob_prefix[i].1.push((g.clone(), child)),
-                Err(i) => node
-                    .by_glob_prefix
-                    .insert(i, (g.prefix().into(), vec![(g.clone(), child)])),
+        lens.sort_unstable();
+        lens.dedup();
+        let mut trie = Trie {
+            nodes: Vec::with_capacity(self.nodes.len()),
+            rules: Vec::with_capacity(self.nodes.iter().map(Vec::len).sum()),
+            lens: Vec::with_capacity(lens.len()),
+            lits,
+            globs,
+        };
+        let at = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let mut next_len = lens.iter().peekable();
+        for (n, rules) in self.nodes.into_iter().enumerate() {
+            let r0 = at(trie.rules.len());
+            trie.rules.extend(rules);
+            let l0 = at(trie.lens.len());
+            while let Some(&(_, len)) = next_len.next_if(|(p, _)| *p as usize == n) {
+                trie.lens.push(len);
             }
-            if let Err(k) = node.prefix_lens.binary_search(&g.prefix().len()) {
-                node.prefix_lens.insert(k, g.prefix().len());
-            }
+            trie.nodes.push(TrieNode {
+                rules: (r0, at(trie.rules.len())),
+                lens: (l0, at(trie.lens.len())),
+            });
         }
-        for n in &mut nodes {
-            n.rules.shrink_to_fit();
-        }
-        nodes.shrink_to_fit();
-        Trie { nodes, edges }
+        trie
     }
 }
 
 impl Trie {
-    /// The child of node `n` along literal word `w`.
-    fn child(&self, n: u32, w: &str) -> Option<u32> {
-        match self.edges.get(w)? {
-            Edges::One(p, c) => (*p == n).then_some(*c),
-            Edges::Many(v) => v.binary_search_by_key(&n, |e| e.0).ok().map(|i| v[i].1),
-        }
-    }
-
     /// The rules of every node the words lead to. Each node is reached by one path from the
     /// root, so the walk visits a node at most once: bounded by the trie, whatever the input.
     fn walk(&self, words: &[&str]) -> Vec<usize> {
@@ -380,24 +381,26 @@ impl Trie {
         if self.nodes.is_empty() {
             return out;
         }
+        let range = |r: (u32, u32)| r.0 as usize..r.1 as usize;
         let mut stack: smallvec::SmallVec<[(u32, usize); 8]> = smallvec::smallvec![(0, 0)];
         while let Some((n, i)) = stack.pop() {
-            let node = &self.nodes[n as usize];
-            out.extend(node.rules.iter().map(|&r| r as usize));
+            let Some(node) = self.nodes.get(n as usize) else {
+                continue;
+            };
+            if let Some(rules) = self.rules.get(range(node.rules)) {
+                out.extend(rules.iter().map(|&r| r as usize));
+            }
             let Some(&w) = words.get(i) else { continue };
-            if let Some(c) = self.child(n, w) {
+            let b = w.as_bytes();
+            if let Some(&c) = self.lits.get(&(n, word_key(b))) {
                 stack.push((c, i + 1));
             }
-            for &len in &node.prefix_lens {
-                if len > w.len() {
+            for &len in self.lens.get(range(node.lens)).unwrap_or_default() {
+                let Some(p) = b.get(..len as usize) else {
                     break;
-                }
-                let Some(p) = w.get(..len) else { continue };
-                if let Ok(k) = node
-                    .by_glob_prefix
-                    .binary_search_by(|(key, _)| (**key).cmp(p))
-                {
-                    for (g, c) in &node.by_glob_prefix[k].1 {
+                };
+                if let Some(globs) = self.globs.get(&(n, word_key(p))) {
+                    for (g, c) in globs {
                         if g.matches(w) {
                             stack.push((*c, i + 1));
                         }
@@ -846,14 +849,14 @@ impl Rule {
     pub(crate) fn when_holds(&self, ctx: &Context) -> bool {
         self.when_globs.iter().all(|(k, globs)| {
             let value = match k.as_str() {
-                "branch" => ctx.values.get("branch").cloned().or_else(|| {
+                "branch" => ctx.values.get("branch").map(String::as_str).or_else(|| {
                     ctx.values
                         .get("ref")
-                        .map(|r| r.strip_prefix("refs/heads/").unwrap_or(r).to_string())
+                        .map(|r| r.strip_prefix("refs/heads/").unwrap_or(r))
                 }),
-                _ => ctx.values.get(k).cloned(),
+                _ => ctx.values.get(k).map(String::as_str),
             };
-            value.is_some_and(|v| globs.iter().any(|g| g.is_match(&v)))
+            value.is_some_and(|v| globs.iter().any(|g| g.is_match(v)))
         })
     }
 

@@ -207,7 +207,7 @@ pub(crate) struct Subject<'a> {
 }
 
 /// The words a rule sees of a part: its assignments, then its argv.
-pub(crate) fn subjects(part: &crate::parse::Part) -> Vec<Subject<'_>> {
+pub(crate) fn subjects(part: &crate::parse::Part) -> Subjects<'_> {
     part.assignments
         .iter()
         .chain(&part.argv)
@@ -217,6 +217,9 @@ pub(crate) fn subjects(part: &crate::parse::Part) -> Vec<Subject<'_>> {
         })
         .collect()
 }
+
+/// A part's words as subjects (inline for the usual short command).
+pub(crate) type Subjects<'a> = smallvec::SmallVec<[Subject<'a>; 16]>;
 
 const NOT_SPACE: &str = r"[^\s\x00-\x1f\x7f]";
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::pattern::{Subject, subjects};
@@ -56,8 +57,9 @@ impl Context {
 /// The verdict on one part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartVerdict {
-    /// The part's words (assignments first).
-    pub argv: Vec<String>,
+    /// The part's words (assignments first). Short words are held inline: copying them
+    /// allocates nothing.
+    pub argv: Vec<CompactString>,
     /// Its verdict.
     pub verdict: Decision,
     /// The rule that decided it, if one did.
@@ -110,6 +112,16 @@ fn harmless_target(t: &str) -> bool {
     )
 }
 
+/// "rule `ID` WHAT" (without `format!`: this runs for every part of every command).
+fn rule_why(id: &str, what: &str) -> String {
+    let mut s = String::with_capacity(id.len() + what.len() + 8);
+    s.push_str("rule `");
+    s.push_str(id);
+    s.push_str("` ");
+    s.push_str(what);
+    s
+}
+
 /// `s` when it has at most 60 characters, else its first 57 and `…`.
 fn short(s: &str) -> String {
     short_owned(s.to_string())
@@ -118,6 +130,12 @@ fn short(s: &str) -> String {
 fn short_owned(mut s: String) -> String {
     // At most 60 bytes is at most 60 characters; longer text is cut only when it has a 61st.
     if s.len() <= 60 {
+        return s;
+    }
+    // ASCII: a character a byte.
+    if s.as_bytes()[..61].is_ascii() {
+        s.truncate(57);
+        s.push('…');
         return s;
     }
     let mut cut = s.len();
@@ -136,7 +154,7 @@ fn short_owned(mut s: String) -> String {
 
 /// [`short`] of the words joined by spaces, without joining more of them than can be shown
 /// (61 characters take at most 244 bytes).
-fn short_join(words: &[String]) -> String {
+fn short_join(words: &[CompactString]) -> String {
     let len = words.iter().map(|w| w.len() + 1).sum::<usize>();
     let mut out = String::with_capacity(len.min(4 * 61 + 64));
     for w in words {
@@ -183,7 +201,7 @@ impl Policy {
                     .assignments
                     .iter()
                     .chain(&part.argv)
-                    .map(|w| w.text.to_string())
+                    .map(|w| w.text.clone())
                     .collect(),
                 verdict,
                 rule: rule.and_then(|ri| self.rules.get(ri)).map(|r| r.id.clone()),
@@ -224,27 +242,32 @@ impl Policy {
                 ),
             )
         } else if let Some(r) = parts.iter().find(|p| p.verdict == Decision::Review) {
-            (
-                Decision::Review,
-                format!("`{}` needs review: {}", short_join(&r.argv), r.why),
-            )
+            let mut why = String::with_capacity(80 + r.why.len());
+            why.push('`');
+            why.push_str(&short_join(&r.argv));
+            why.push_str("` needs review: ");
+            why.push_str(&r.why);
+            (Decision::Review, why)
         } else if parts.is_empty() {
             (Decision::Allow, "nothing runs".to_string())
         } else {
-            let rules: Vec<String> = parts.iter().filter_map(|p| p.rule.clone()).collect();
-            let mut rules = rules;
-            rules.dedup();
-            (
-                Decision::Allow,
-                format!(
-                    "every part is allowed ({})",
-                    if rules.is_empty() {
-                        "no rule needed".to_string()
-                    } else {
-                        rules.join(", ")
+            // The deciding rules in part order, a rule repeated by adjacent parts named once.
+            let mut why = String::from("every part is allowed (");
+            let mut last: Option<&str> = None;
+            for id in parts.iter().filter_map(|p| p.rule.as_deref()) {
+                if last != Some(id) {
+                    if last.is_some() {
+                        why.push_str(", ");
                     }
-                ),
-            )
+                    why.push_str(id);
+                    last = Some(id);
+                }
+            }
+            if last.is_none() {
+                why.push_str("no rule needed");
+            }
+            why.push(')');
+            (Decision::Allow, why)
         };
         notify.sort();
         notify.dedup();
@@ -277,7 +300,7 @@ impl Policy {
         level: Level,
         ctx: &Context,
     ) -> (Decision, Option<usize>, String) {
-        let mut words: Vec<Subject<'_>> = subjects(part);
+        let mut words = subjects(part);
         if part.open_args {
             // A wrapper appends words at run time: only a trailing `**` covers them.
             words.push(Subject {
@@ -301,7 +324,7 @@ impl Policy {
             return (
                 Decision::Deny,
                 Some(ri),
-                format!("rule `{}` denies it", self.rules[ri].id),
+                rule_why(&self.rules[ri].id, "denies it"),
             );
         }
         if let Some(at) = self.settings.deny_at {
@@ -331,11 +354,7 @@ impl Policy {
                         over_risk.get_or_insert((ri, max));
                     }
                     _ => {
-                        return (
-                            Decision::Allow,
-                            Some(ri),
-                            format!("rule `{}` allows it", r.id),
-                        );
+                        return (Decision::Allow, Some(ri), rule_why(&r.id, "allows it"));
                     }
                 }
             }
@@ -355,7 +374,7 @@ impl Policy {
             return (
                 Decision::Review,
                 Some(ri),
-                format!("rule `{}` asks for review", self.rules[ri].id),
+                rule_why(&self.rules[ri].id, "asks for review"),
             );
         }
         let why = if dynamic_name {
@@ -381,7 +400,7 @@ impl Policy {
 
 #[cfg(test)]
 mod short_tests {
-    use super::{short, short_join};
+    use super::{CompactString, short, short_join};
 
     /// The shortened text is what cutting the whole joined text by characters gives.
     #[test]
@@ -397,11 +416,16 @@ mod short_tests {
         };
         for n in [0, 1, 5, 20, 59, 60, 61, 62, 200] {
             for w in ["a", "éé", "日本語", "x y"] {
-                let words: Vec<String> = (0..n).map(|i| format!("{w}{i}")).collect();
+                let words: Vec<CompactString> = (0..n).map(|i| format!("{w}{i}").into()).collect();
                 let joined = words.join(" ");
                 assert_eq!(short_join(&words), reference(&joined), "{n} {w}");
                 assert_eq!(short(&joined), reference(&joined), "{n} {w}");
             }
+        }
+        // ASCII up to a cut, then wider characters (the ASCII shortcut must not apply).
+        for k in 50..70 {
+            let s = format!("{}{}", "a".repeat(k), "日本語".repeat(10));
+            assert_eq!(short(&s), reference(&s), "{k}");
         }
     }
 }

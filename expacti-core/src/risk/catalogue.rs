@@ -474,12 +474,9 @@ pub(crate) struct Catalogue {
     /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
     /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
-    pub generic_needles: Option<Regex>,
+    pub generic_needles: Option<Needles>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
-    /// The first two bytes of every literal run: a word in which no such pair occurs holds
-    /// no run, and needs no regex call.
-    pub generic_bigrams: Option<PairSet>,
     /// Signals without a program that hold without any `args` hit (redirections,
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
@@ -580,6 +577,12 @@ impl PairSet {
         usize::from(a) << 8 | usize::from(b)
     }
 
+    /// Whether the pair `a`, `b` is in the set.
+    pub(crate) fn contains(&self, a: u8, b: u8) -> bool {
+        let k = Self::index(a, b);
+        self.0.get(k >> 6).is_some_and(|x| x & (1 << (k & 63)) != 0)
+    }
+
     /// Whether some pair of adjacent bytes of `w` is in the set.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
         !self.0.is_empty()
@@ -587,6 +590,43 @@ impl PairSet {
                 let k = Self::index(p[0], p[1]);
                 self.0[k >> 6] & (1 << (k & 63)) != 0
             })
+    }
+}
+
+/// Literal byte strings to look for in a word, found through the set of their first two
+/// bytes: most words hold no such pair, and the few that do compare a handful of needles.
+#[derive(Debug, Clone)]
+pub(crate) struct Needles {
+    first2: PairSet,
+    list: Vec<Box<[u8]>>,
+}
+
+impl Needles {
+    /// The set of `needles`; `None` when one is shorter than two bytes (a word cannot then be
+    /// ruled out by its byte pairs).
+    pub(crate) fn of(needles: &[String]) -> Option<Needles> {
+        if needles.is_empty() || needles.iter().any(|n| n.len() < 2) {
+            return None;
+        }
+        let mut list: Vec<Box<[u8]>> = needles.iter().map(|n| n.as_bytes().into()).collect();
+        list.sort();
+        list.dedup();
+        Some(Needles {
+            first2: PairSet::of(list.iter().map(|n| (n[0], n[1]))),
+            list,
+        })
+    }
+
+    /// Whether some needle occurs in `w`.
+    pub(crate) fn any_in(&self, w: &[u8]) -> bool {
+        (0..w.len().saturating_sub(1)).any(|i| {
+            let (a, b) = (w[i], w[i + 1]);
+            self.first2.contains(a, b)
+                && self
+                    .list
+                    .iter()
+                    .any(|n| n[0] == a && n[1] == b && w[i..].starts_with(n))
+        })
     }
 }
 
@@ -770,7 +810,6 @@ impl Catalogue {
         }
         self.generic_wild = None;
         self.generic_needles = None;
-        self.generic_bigrams = None;
         if !wild.is_empty() {
             let pats: Vec<String> = wild
                 .iter()
@@ -784,13 +823,7 @@ impl Catalogue {
             }
             let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
             self.generic_needle_min = needles.iter().map(String::len).min().unwrap_or(0);
-            if needles.iter().all(|n| n.len() >= 2) {
-                let alt: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
-                self.generic_needles = Regex::new(&alt.join("|")).ok();
-                self.generic_bigrams = Some(PairSet::of(
-                    needles.iter().map(|n| (n.as_bytes()[0], n.as_bytes()[1])),
-                ));
-            }
+            self.generic_needles = Needles::of(&needles);
         }
         self.compose_by_program.clear();
         self.compose_always = 0;

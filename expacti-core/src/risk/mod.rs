@@ -533,10 +533,9 @@ impl RiskEngine {
                     let can_hold = t.len() >= cat.generic_needle_min;
                     if can_hold
                         && cat
-                            .generic_bigrams
+                            .generic_needles
                             .as_ref()
-                            .is_none_or(|b| b.any_in(t.as_bytes()))
-                        && cat.generic_needles.as_ref().is_none_or(|n| n.is_match(t))
+                            .is_none_or(|n| n.any_in(t.as_bytes()))
                     {
                         out.extend(set.matches(t).iter().map(|k| sig[k]));
                     }

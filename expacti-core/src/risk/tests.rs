@@ -166,3 +166,27 @@ fn flags_match_clusters_not_long_single_dash_words() {
     assert!(l.matches("--dry-run", true) && l.matches("--dry-run=client", true));
     assert!(!l.matches("--dry-run=none", true) && !l.matches("--dry-runner", true));
 }
+
+proptest::proptest! {
+    /// The needle set finds a needle exactly when one occurs in the word.
+    #[test]
+    fn needles_find_what_contains_finds(
+        needles in proptest::collection::vec("[a-c./]{2,4}", 1..6),
+        word in "[a-c./x]{0,24}",
+    ) {
+        let set = catalogue::Needles::of(&needles).expect("needles of two bytes or more");
+        let want = needles.iter().any(|n| word.contains(n.as_str()));
+        proptest::prop_assert_eq!(set.any_in(word.as_bytes()), want);
+    }
+}
+
+#[test]
+fn needles_need_two_bytes_each() {
+    assert!(catalogue::Needles::of(&["ab".into(), "c".into()]).is_none());
+    assert!(catalogue::Needles::of(&[]).is_none());
+    let set = catalogue::Needles::of(&[".pem".into(), "/bin/".into()]).expect("valid");
+    assert!(set.any_in(b"key.pem"));
+    assert!(set.any_in(b"/usr/bin/sh"));
+    assert!(!set.any_in(b"/usr/bi"));
+    assert!(!set.any_in(b".pe"));
+}
