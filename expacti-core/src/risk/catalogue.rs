@@ -233,17 +233,32 @@ pub(crate) fn score_of(
 pub(crate) enum Flag {
     /// `-x`: exactly, or inside a short cluster (`-rf`).
     Short(u8),
-    /// `--x` or `-long`: exactly, or `--x=v` unless v is false/0/no/none/off.
-    Long(String),
+    /// `--x` or `-long`: exactly, or `--x=v` unless v is false/0/no/none/off; with its
+    /// [`long_bit`] (all bits when the flag itself holds `=`).
+    Long(String, u64),
+}
+
+/// One of 64 bits for an option name (a dash word up to its first `=`): a part records the
+/// bits of its dash words, and a long flag whose bit is not among them is not looked for.
+pub(crate) fn long_bit(name: &[u8]) -> u64 {
+    let h = name.iter().fold(name.len() as u64, |h, &b| {
+        h.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
+    1 << (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
 }
 
 impl Flag {
-    fn new(s: &str) -> Self {
+    pub(crate) fn new(s: &str) -> Self {
         let b = s.as_bytes();
         if b.len() == 2 && b[0] == b'-' && b[1].is_ascii_alphanumeric() {
             Flag::Short(b[1])
         } else {
-            Flag::Long(s.to_string())
+            let bit = if b.contains(&b'=') {
+                u64::MAX
+            } else {
+                long_bit(b)
+            };
+            Flag::Long(s.to_string(), bit)
         }
     }
 
@@ -267,7 +282,7 @@ impl Flag {
                     && w[1..].iter().all(u8::is_ascii_alphabetic)
                     && w[1..].contains(c)
             }
-            Flag::Long(f) => {
+            Flag::Long(f, _) => {
                 let (w, f) = (word.as_bytes(), f.as_bytes());
                 if w.len() < f.len() || w[..f.len()] != *f {
                     return false;
@@ -577,12 +592,6 @@ impl PairSet {
         usize::from(a) << 8 | usize::from(b)
     }
 
-    /// Whether the pair `a`, `b` is in the set.
-    pub(crate) fn contains(&self, a: u8, b: u8) -> bool {
-        let k = Self::index(a, b);
-        self.0.get(k >> 6).is_some_and(|x| x & (1 << (k & 63)) != 0)
-    }
-
     /// Whether some pair of adjacent bytes of `w` is in the set.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
         !self.0.is_empty()
@@ -590,6 +599,12 @@ impl PairSet {
                 let k = Self::index(p[0], p[1]);
                 self.0[k >> 6] & (1 << (k & 63)) != 0
             })
+    }
+
+    /// Whether the pair `a`, `b` is in the set.
+    pub(crate) fn contains(&self, a: u8, b: u8) -> bool {
+        let k = Self::index(a, b);
+        self.0.get(k >> 6).is_some_and(|x| x & (1 << (k & 63)) != 0)
     }
 }
 
@@ -619,13 +634,11 @@ impl Needles {
 
     /// Whether some needle occurs in `w`.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
-        (0..w.len().saturating_sub(1)).any(|i| {
-            let (a, b) = (w[i], w[i + 1]);
-            self.first2.contains(a, b)
-                && self
-                    .list
-                    .iter()
-                    .any(|n| n[0] == a && n[1] == b && w[i..].starts_with(n))
+        w.windows(2).enumerate().any(|(i, p)| {
+            self.first2.contains(p[0], p[1])
+                && self.list.iter().any(|n| {
+                    n[0] == p[0] && n[1] == p[1] && w.get(i..).is_some_and(|t| t.starts_with(n))
+                })
         })
     }
 }

@@ -902,8 +902,9 @@ struct PartCtx<'a> {
     outer: Vec<&'a Part>,
     /// Redirection targets (normalised), their spans, and whether they write a path.
     targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
-    /// Short flags present (a bit per ASCII letter) and the indices of dash words.
-    flags: OnceCell<(u128, Idx)>,
+    /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
+    /// [`catalogue::long_bit`]s of their option names.
+    flags: OnceCell<(u128, Idx, u64)>,
     positional: OnceCell<Idx>,
     text: OnceCell<String>,
     /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
@@ -1019,15 +1020,18 @@ impl<'a> PartCtx<'a> {
 
     /// The index of an argument that is the flag `f`.
     fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
-        let (mask, dash) = self.flags.get_or_init(|| {
+        let (mask, dash, longs) = self.flags.get_or_init(|| {
             let mut mask = 0u128;
             let mut dash = Idx::new();
+            let mut longs = 0u64;
             for (i, (w, _)) in self.args.iter().enumerate() {
                 let b = w.as_bytes();
                 if b.first() != Some(&b'-') || b.len() < 2 {
                     continue;
                 }
                 dash.push(i);
+                let name = b.iter().position(|&c| c == b'=').map_or(b, |k| &b[..k]);
+                longs |= catalogue::long_bit(name);
                 let cluster = b.len() == 2
                     || (self.clusters
                         && b.len() <= 6
@@ -1041,11 +1045,18 @@ impl<'a> PartCtx<'a> {
                     }
                 }
             }
-            (mask, dash)
+            (mask, dash, longs)
         });
-        if let catalogue::Flag::Short(c) = f {
-            if *c >= 128 || mask & (1u128 << *c) == 0 {
-                return None;
+        match f {
+            catalogue::Flag::Short(c) => {
+                if *c >= 128 || mask & (1u128 << *c) == 0 {
+                    return None;
+                }
+            }
+            catalogue::Flag::Long(_, bit) => {
+                if longs & bit == 0 {
+                    return None;
+                }
             }
         }
         dash.iter()

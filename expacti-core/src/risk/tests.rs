@@ -162,9 +162,34 @@ fn flags_match_clusters_not_long_single_dash_words() {
     assert!(f.matches("-r", true) && f.matches("-rf", true) && f.matches("-fr", true));
     assert!(!f.matches("--recursive", true) && !f.matches("-", true));
     assert!(!f.matches("-print", false) && f.matches("-r", false));
-    let l = Flag::Long("--dry-run".into());
+    let l = Flag::new("--dry-run");
     assert!(l.matches("--dry-run", true) && l.matches("--dry-run=client", true));
     assert!(!l.matches("--dry-run=none", true) && !l.matches("--dry-runner", true));
+}
+
+/// A part finds a long flag through its option-name bits exactly when the flag is there.
+#[test]
+fn long_flags_are_found_through_their_bits() {
+    let e = engine();
+    for (cmd, id) in [
+        ("kubectl apply -f x.yaml --dry-run=client", "dry-run"),
+        ("kubectl apply -f x.yaml --dry-run", "dry-run"),
+        ("git push --force origin main", "git-force-push"),
+        ("git push --force=true origin main", "git-force-push"),
+    ] {
+        let r = e.score_str(cmd);
+        assert!(
+            r.reasons.iter().any(|x| x.signal == id),
+            "{cmd}: {:?}",
+            r.reasons
+        );
+    }
+    let r = e.score_str("kubectl apply -f x.yaml --dry-run=none");
+    assert!(
+        !r.reasons.iter().any(|x| x.signal == "dry-run"),
+        "{:?}",
+        r.reasons
+    );
 }
 
 proptest::proptest! {
@@ -189,4 +214,33 @@ fn needles_need_two_bytes_each() {
     assert!(set.any_in(b"/usr/bin/sh"));
     assert!(!set.any_in(b"/usr/bi"));
     assert!(!set.any_in(b".pe"));
+}
+
+proptest::proptest! {
+    /// The marker search (pair filter, then tokens) finds a marker exactly when a token of the word equals one
+    /// (ignoring case), as splitting the word into runs of letters and digits does.
+    #[test]
+    fn marker_search_agrees_with_tokenising(
+        markers in proptest::collection::vec("[a-dA-D0-2]{1,5}", 1..4),
+        word in "[a-dA-D0-2_./=-]{0,30}",
+    ) {
+        let mut lens = 0u64;
+        for m in &markers {
+            lens |= 1 << m.len().min(63);
+        }
+        let first2 = catalogue::PairSet::of(markers.iter().filter(|m| m.len() >= 2).flat_map(|m| {
+            let b = m.as_bytes();
+            let (x, y) = (b[0], b[1]);
+            [
+                (x.to_ascii_lowercase(), y.to_ascii_lowercase()),
+                (x.to_ascii_lowercase(), y.to_ascii_uppercase()),
+                (x.to_ascii_uppercase(), y.to_ascii_lowercase()),
+                (x.to_ascii_uppercase(), y.to_ascii_uppercase()),
+            ]
+        }));
+        let want = word
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|t| markers.iter().any(|m| m.eq_ignore_ascii_case(t)));
+        proptest::prop_assert_eq!(has_marker(word.as_bytes(), &markers, lens, &first2), want);
+    }
 }
