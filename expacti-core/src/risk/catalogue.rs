@@ -310,8 +310,10 @@ pub(crate) struct Cond {
     pub sub: Vec<Vec<String>>,
     /// The words of `sub`, compiled (`*` crosses `/` in them).
     pub sub_m: Vec<Vec<glob::Matcher>>,
-    /// Alternatives of `sub` by their literal first word.
-    pub sub_first: HashMap<String, Vec<usize>, glob::FastHash>,
+    /// Alternatives of `sub` by their literal first word: (the word's [`glob::word_hash`],
+    /// the word, its alternatives), sorted, so that a part hashes its first words once and
+    /// every condition looks them up by hash.
+    pub sub_first: Vec<(u64, Box<str>, Vec<usize>)>,
     /// Alternatives of `sub` whose first word is a glob.
     pub sub_glob_first: Vec<usize>,
     pub flags: Vec<Vec<Flag>>,
@@ -376,15 +378,20 @@ impl Cond {
             .map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
             .filter(|v| !v.is_empty())
             .collect();
-        let mut sub_first: HashMap<String, Vec<usize>, glob::FastHash> = HashMap::default();
+        let mut sub_first: Vec<(u64, Box<str>, Vec<usize>)> = Vec::new();
         let mut sub_glob_first = Vec::new();
         for (i, alt) in sub.iter().enumerate() {
             if glob::is_literal(&alt[0]) {
-                sub_first.entry(alt[0].clone()).or_default().push(i);
+                let w = alt[0].as_str();
+                match sub_first.iter_mut().find(|e| &*e.1 == w) {
+                    Some(e) => e.2.push(i),
+                    None => sub_first.push((glob::word_hash(w), w.into(), vec![i])),
+                }
             } else {
                 sub_glob_first.push(i);
             }
         }
+        sub_first.sort();
         let sub_m = sub
             .iter()
             .map(|alt| alt.iter().map(|g| glob::Matcher::new(g, true)).collect())
@@ -609,10 +616,14 @@ impl PairSet {
 }
 
 /// Literal byte strings to look for in a word, found through the set of their first two
-/// bytes: most words hold no such pair, and the few that do compare a handful of needles.
+/// bytes: most words hold no such pair, and at a pair that starts a needle only the needles
+/// that start with it are compared.
 #[derive(Debug, Clone)]
 pub(crate) struct Needles {
     first2: PairSet,
+    /// The needles' first two bytes (big-endian), sorted, and the range of `list` each starts.
+    keys: Vec<(u16, u32, u32)>,
+    /// Sorted (so needles with one start are adjacent).
     list: Vec<Box<[u8]>>,
 }
 
@@ -626,8 +637,18 @@ impl Needles {
         let mut list: Vec<Box<[u8]>> = needles.iter().map(|n| n.as_bytes().into()).collect();
         list.sort();
         list.dedup();
+        let key = |n: &[u8]| u16::from_be_bytes([n[0], n[1]]);
+        let mut keys: Vec<(u16, u32, u32)> = Vec::new();
+        for (i, n) in list.iter().enumerate() {
+            let (k, i) = (key(n), u32::try_from(i).unwrap_or(u32::MAX));
+            match keys.last_mut() {
+                Some(last) if last.0 == k => last.2 = i + 1,
+                _ => keys.push((k, i, i + 1)),
+            }
+        }
         Some(Needles {
             first2: PairSet::of(list.iter().map(|n| (n[0], n[1]))),
+            keys,
             list,
         })
     }
@@ -635,10 +656,18 @@ impl Needles {
     /// Whether some needle occurs in `w`.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
         w.windows(2).enumerate().any(|(i, p)| {
-            self.first2.contains(p[0], p[1])
-                && self.list.iter().any(|n| {
-                    n[0] == p[0] && n[1] == p[1] && w.get(i..).is_some_and(|t| t.starts_with(n))
-                })
+            self.first2.contains(p[0], p[1]) && {
+                let k = u16::from_be_bytes([p[0], p[1]]);
+                self.keys
+                    .binary_search_by_key(&k, |e| e.0)
+                    .ok()
+                    .and_then(|j| self.keys.get(j))
+                    .and_then(|&(_, a, b)| self.list.get(a as usize..b as usize))
+                    .is_some_and(|ns| {
+                        let rest = &w[i..];
+                        ns.iter().any(|n| rest.starts_with(n))
+                    })
+            }
         })
     }
 }

@@ -426,5 +426,14 @@ impl std::hash::Hasher for WordHash {
     }
 }
 
+/// A word's 64-bit [`WordHash`] (its bytes and its length).
+pub(crate) fn word_hash(w: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = WordHash::default();
+    h.write(w.as_bytes());
+    h.write_usize(w.len());
+    h.finish()
+}
+
 /// The hasher of the catalogue's tables.
 pub(crate) type FastHash = std::hash::BuildHasherDefault<WordHash>;

@@ -631,13 +631,16 @@ impl RiskEngine {
             let word = |k: usize| ctx.args[pos[k]].0.as_ref();
             let mut hit = None;
             // A run of the first positional words: look alternatives up by their first word.
-            'starts: for s in 0..pos.len().min(6) {
-                let cands = c
-                    .sub_first
-                    .get(word(s))
-                    .into_iter()
-                    .flatten()
-                    .chain(&c.sub_glob_first);
+            let hashes = ctx.positional_hashes();
+            'starts: for (s, &h) in hashes.iter().enumerate() {
+                let at = c.sub_first.partition_point(|e| e.0 < h);
+                let lit = c.sub_first[at..]
+                    .iter()
+                    .take_while(|e| e.0 == h)
+                    .find(|e| &*e.1 == word(s))
+                    .map(|e| e.2.as_slice())
+                    .unwrap_or_default();
+                let cands = lit.iter().chain(&c.sub_glob_first);
                 for &ai in cands {
                     let alt = &c.sub_m[ai];
                     if s + alt.len() <= pos.len()
@@ -906,6 +909,7 @@ struct PartCtx<'a> {
     /// [`catalogue::long_bit`]s of their option names.
     flags: OnceCell<(u128, Idx, u64)>,
     positional: OnceCell<Idx>,
+    positional_hashes: OnceCell<SmallVec<[u64; 6]>>,
     text: OnceCell<String>,
     /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
     prod: OnceCell<Option<ProdHit>>,
@@ -992,6 +996,7 @@ impl<'a> PartCtx<'a> {
             args,
             outer: Vec::new(),
             positional: OnceCell::new(),
+            positional_hashes: OnceCell::new(),
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
@@ -1011,6 +1016,7 @@ impl<'a> PartCtx<'a> {
             args,
             outer: Vec::new(),
             positional: OnceCell::new(),
+            positional_hashes: OnceCell::new(),
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
@@ -1095,6 +1101,18 @@ impl<'a> PartCtx<'a> {
                 .redirects
                 .iter()
                 .map(|r| (norm(&r.target), r.span, r.writes_path()))
+                .collect()
+        })
+    }
+
+    /// The [`glob::word_hash`]es of the first six positional words (where `sub` is looked
+    /// for), computed once per part.
+    fn positional_hashes(&self) -> &[u64] {
+        self.positional_hashes.get_or_init(|| {
+            self.positional()
+                .iter()
+                .take(6)
+                .map(|&k| glob::word_hash(&self.args[k].0))
                 .collect()
         })
     }
