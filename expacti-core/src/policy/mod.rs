@@ -285,7 +285,10 @@ fn word_key(w: &[u8]) -> u64 {
 struct TrieBuilder<'a> {
     /// Each node's rules.
     nodes: Vec<Vec<u32>>,
-    lits: HashMap<(u32, &'a str), u32, crate::risk::glob::FastHash>,
+    /// (parent, [`word_key`] of the word) → child, as the finished trie keeps it. Two words
+    /// of one parent with one key share a child: both are followed (the collision adds
+    /// candidates, which are matched in full; it loses none).
+    lits: HashMap<(u32, u64), u32, crate::risk::glob::FastHash>,
     globs: HashMap<(u32, &'a pattern::SimpleGlob), u32, crate::risk::glob::FastHash>,
 }
 
@@ -300,10 +303,10 @@ impl<'a> TrieBuilder<'a> {
         for w in words {
             let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
             let (c, new) = match *w {
-                pattern::IndexWord::Lit(l) => match self.lits.get(&(n, l)) {
-                    Some(&c) => (c, false),
-                    None => {
-                        self.lits.insert((n, l), next);
+                pattern::IndexWord::Lit(l) => match self.lits.entry((n, word_key(l.as_bytes()))) {
+                    std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(next);
                         (next, true)
                     }
                 },
@@ -328,13 +331,8 @@ impl<'a> TrieBuilder<'a> {
 
     /// The trie, with the edges moved into their lookup forms.
     fn finish(self) -> Trie {
-        let mut lits: HashMap<(u32, u64), u32, crate::risk::glob::FastHash> =
-            HashMap::with_capacity_and_hasher(self.lits.len(), Default::default());
-        for ((parent, word), child) in self.lits {
-            // Two words of one parent with one hash share a child: both are followed (the
-            // collision adds candidates, which are matched in full; it loses none).
-            lits.insert((parent, word_key(word.as_bytes())), child);
-        }
+        let mut lits = self.lits;
+        lits.shrink_to_fit();
         let mut globs: HashMap<(u32, u64), GlobEdges, crate::risk::glob::FastHash> =
             HashMap::with_capacity_and_hasher(self.globs.len(), Default::default());
         let mut lens: Vec<(u32, u32)> = Vec::with_capacity(self.globs.len());

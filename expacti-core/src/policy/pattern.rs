@@ -225,6 +225,55 @@ const NOT_SPACE: &str = r"[^\s\x00-\x1f\x7f]";
 
 impl Pattern {
     pub(crate) fn parse(src: &str) -> Result<Pattern, PatternError> {
+        // Most patterns are ASCII words with at most `*` and `?`: no quotes, escapes,
+        // classes or alternatives. They are split and read in place.
+        if src.is_ascii()
+            && !src
+                .bytes()
+                .any(|b| matches!(b, b'\'' | b'"' | b'\\' | b'[' | b'{'))
+        {
+            return Self::parse_plain(src);
+        }
+        Self::parse_full(src)
+    }
+
+    /// [`Pattern::parse`] of an ASCII pattern without quotes, backslashes, `[` or `{`.
+    fn parse_plain(src: &str) -> Result<Pattern, PatternError> {
+        let mut words = Vec::with_capacity(16);
+        // The ASCII characters `char::is_whitespace` holds for (vertical tab included).
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        for w in src.as_bytes().split(space).filter(|w| !w.is_empty()) {
+            match w.iter().position(|&b| b == b'*' || b == b'?') {
+                _ if w == b"**" => words.push(PatWord::Any),
+                Some(lit) => {
+                    let toks = w
+                        .iter()
+                        .map(|&b| match b {
+                            b'*' => TokC::Star,
+                            b'?' => TokC::Q,
+                            b => TokC::B(b),
+                        })
+                        .collect();
+                    words.push(PatWord::Simple(SimpleGlob {
+                        toks,
+                        prefix: String::from_utf8_lossy(&w[..lit]).into_owned(),
+                    }));
+                }
+                None => words.push(PatWord::Lit(String::from_utf8_lossy(w).into_owned())),
+            }
+        }
+        if words.is_empty() {
+            return Err(PatternError {
+                message: "empty pattern".into(),
+                offset: 0,
+            });
+        }
+        words.shrink_to_fit();
+        Ok(Pattern { words })
+    }
+
+    /// [`Pattern::parse`] of any pattern.
+    fn parse_full(src: &str) -> Result<Pattern, PatternError> {
         let chars: Vec<(usize, char)> = src.char_indices().collect();
         let mut words = Vec::new();
         let mut i = 0;
@@ -628,6 +677,37 @@ mod tests {
             }
             let rx = Regex::new(&format!("^(?:{re})$")).unwrap();
             proptest::prop_assert_eq!(simple.matches(&text), rx.is_match(&text), "{} vs {:?}", pat, text);
+        }
+    }
+
+    /// The same pattern read by the plain-pattern shortcut and by the full reader, as text
+    /// (a regex word has no equality).
+    fn shape(p: &Pattern) -> String {
+        p.words
+            .iter()
+            .map(|w| match w {
+                PatWord::Any => "**".to_string(),
+                PatWord::Lit(l) => format!("L{l:?}"),
+                PatWord::Simple(g) => format!("S{:?}{:?}", g.toks, g.prefix),
+                PatWord::Glob(r) => format!("R{}", r.as_str()),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    proptest::proptest! {
+        /// The plain-pattern shortcut reads a pattern exactly as the full reader does.
+        #[test]
+        fn plain_patterns_read_as_the_full_reader_reads_them(
+            pat in "[ab,}~!$*?=/. \t\x0b\x0c\r\n-]{0,16}",
+        ) {
+            let fast = Pattern::parse_plain(&pat);
+            let full = Pattern::parse_full(&pat);
+            match (fast, full) {
+                (Ok(a), Ok(b)) => proptest::prop_assert_eq!(shape(&a), shape(&b)),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.offset, b.offset),
+                (a, b) => panic!("{pat:?}: {:?} vs {:?}", a.map(|p| shape(&p)), b.map(|p| shape(&p))),
+            }
         }
     }
 
