@@ -302,6 +302,44 @@ impl Flag {
     }
 }
 
+/// Flags of which one is enough, with the bits a part's dash words must have for one of
+/// them to be there (short flag letters; [`long_bit`]s of long ones).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlagGroup {
+    pub flags: Vec<Flag>,
+    shorts: u128,
+    longs: u64,
+}
+
+impl FlagGroup {
+    fn new(src: &[String]) -> Self {
+        let flags: Vec<Flag> = src.iter().map(|f| Flag::new(f)).collect();
+        let (mut shorts, mut longs) = (0u128, 0u64);
+        for f in &flags {
+            match f {
+                Flag::Short(c) if *c < 128 => shorts |= 1u128 << c,
+                Flag::Short(_) => {}
+                Flag::Long(_, bit) => longs |= bit,
+            }
+        }
+        FlagGroup {
+            flags,
+            shorts,
+            longs,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.flags.is_empty()
+    }
+
+    /// False when none of the flags can be among dash words with these bits (see
+    /// [`Flag::matches`]: a short flag needs its letter, a long one its option-name bit).
+    pub(crate) fn may_hold(&self, shorts: u128, longs: u64) -> bool {
+        self.shorts & shorts != 0 || self.longs & longs != 0
+    }
+}
+
 /// A compiled condition.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cond {
@@ -316,8 +354,8 @@ pub(crate) struct Cond {
     pub sub_first: Vec<(u64, Box<str>, Vec<usize>)>,
     /// Alternatives of `sub` whose first word is a glob.
     pub sub_glob_first: Vec<usize>,
-    pub flags: Vec<Vec<Flag>>,
-    pub not_flags: Vec<Flag>,
+    pub flags: Vec<FlagGroup>,
+    pub not_flags: FlagGroup,
     pub args: GlobList,
     /// The `args` globs as written (for the catalogue's index).
     pub args_src: Vec<String>,
@@ -403,12 +441,8 @@ impl Cond {
             sub_glob_first,
             program_globs: list("program", &c.program)?,
             sub,
-            flags: c
-                .flags
-                .iter()
-                .map(|g| g.iter().map(|f| Flag::new(f)).collect())
-                .collect(),
-            not_flags: c.not_flags.iter().map(|f| Flag::new(f)).collect(),
+            flags: c.flags.iter().map(|g| FlagGroup::new(g)).collect(),
+            not_flags: FlagGroup::new(&c.not_flags),
             args: list("args", &c.args)?,
             args_src: c.args.clone(),
             not_args: list("not_args", &c.not_args)?,
@@ -448,8 +482,70 @@ pub(crate) struct Signal {
     pub disabled: bool,
     pub score: u8,
     pub modifier: Option<(i16, u8, u8)>,
-    pub reason: String,
+    /// The reason's template, split at its placeholders once.
+    pub reason: Template,
     pub cond: Cond,
+}
+
+/// A piece of a reason template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Text(Box<str>),
+    /// `{prog}`: the program's name.
+    Prog,
+    /// `{match}`: what matched.
+    Match,
+    /// `{via}`: the wrapper that runs the part.
+    Via,
+}
+
+/// A reason template (`deletes {match} recursively`), split into text and placeholders; an
+/// unknown `{…}` stays text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    pub segs: Vec<Seg>,
+    /// The length of its text pieces (to size the output).
+    pub text_len: usize,
+}
+
+impl Template {
+    pub(crate) fn new(t: &str) -> Template {
+        let mut segs = Vec::new();
+        let mut text = String::new();
+        let mut rest = t;
+        while let Some(i) = rest.find('{') {
+            text.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            let (seg, after) = if let Some(a) = tail.strip_prefix("{prog}") {
+                (Seg::Prog, a)
+            } else if let Some(a) = tail.strip_prefix("{match}") {
+                (Seg::Match, a)
+            } else if let Some(a) = tail.strip_prefix("{via}") {
+                (Seg::Via, a)
+            } else {
+                text.push('{');
+                rest = &tail[1..];
+                continue;
+            };
+            if !text.is_empty() {
+                segs.push(Seg::Text(std::mem::take(&mut text).into()));
+            }
+            segs.push(seg);
+            rest = after;
+        }
+        text.push_str(rest);
+        if !text.is_empty() {
+            segs.push(Seg::Text(text.into()));
+        }
+        let text_len = segs
+            .iter()
+            .map(|s| match s {
+                Seg::Text(t) => t.len(),
+                _ => 0,
+            })
+            .sum();
+        Template { segs, text_len }
+    }
 }
 
 /// A compiled composition.
@@ -726,7 +822,7 @@ impl Catalogue {
                 disabled: false,
                 score,
                 modifier,
-                reason: s.reason.clone(),
+                reason: Template::new(&s.reason),
                 cond,
             });
         }

@@ -594,6 +594,7 @@ impl RiskEngine {
     ) -> Option<Match<'x>> {
         let mut m = Match {
             text: None,
+            words: None,
             span: None,
             strong: false,
         };
@@ -651,14 +652,23 @@ impl RiskEngine {
                     }
                 }
             }
-            m.set_weak(hit?.join(" "), ctx.part.span);
+            m.set_weak_words(hit?, ctx.part.span);
         }
-        for group in &c.flags {
-            let hit = group.iter().find_map(|f| ctx.flag(f))?;
-            m.set_weak(ctx.args[hit].0.as_ref(), ctx.args[hit].1);
-        }
-        if c.not_flags.iter().any(|f| ctx.flag(f).is_some()) {
-            return None;
+        if !c.flags.is_empty() || !c.not_flags.is_empty() {
+            // One test of the part's flag bits rules most groups out.
+            let (shorts, longs) = ctx.flag_bits();
+            for group in &c.flags {
+                if !group.may_hold(shorts, longs) {
+                    return None;
+                }
+                let hit = group.flags.iter().find_map(|f| ctx.flag(f))?;
+                m.set_weak(ctx.args[hit].0.as_ref(), ctx.args[hit].1);
+            }
+            if c.not_flags.may_hold(shorts, longs)
+                && c.not_flags.flags.iter().any(|f| ctx.flag(f).is_some())
+            {
+                return None;
+            }
         }
         // `args` and `redirect_any` together: either one is enough.
         let args_hit = if c.args.is_empty() {
@@ -819,6 +829,9 @@ fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
 #[derive(Debug)]
 struct Match<'x> {
     text: Option<Cow<'x, str>>,
+    /// A `sub` alternative that matched, when it is the text (joined only for the reason:
+    /// most conditions that match a `sub` fail on a later field).
+    words: Option<&'x [String]>,
     span: Option<Span>,
     strong: bool,
 }
@@ -827,14 +840,29 @@ impl<'x> Match<'x> {
     fn set(&mut self, text: impl Into<Cow<'x, str>>, span: Span) {
         if !self.strong {
             self.text = Some(text.into());
+            self.words = None;
             self.span = Some(span);
             self.strong = true;
         }
     }
     fn set_weak(&mut self, text: impl Into<Cow<'x, str>>, span: Span) {
-        if self.text.is_none() {
+        if self.text.is_none() && self.words.is_none() {
             self.text = Some(text.into());
             self.span = Some(span);
+        }
+    }
+    fn set_weak_words(&mut self, words: &'x [String], span: Span) {
+        if self.text.is_none() && self.words.is_none() {
+            self.words = Some(words);
+            self.span = Some(span);
+        }
+    }
+    /// What matched, as the reason shows it (`None`: nothing in particular).
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match (&self.text, self.words) {
+            (Some(t), _) => Some(Cow::Borrowed(t.as_ref())),
+            (None, Some(w)) => Some(Cow::Owned(w.join(" "))),
+            (None, None) => None,
         }
     }
 }
@@ -849,28 +877,30 @@ fn short(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn fill(template: &str, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
-    let prog = ctx.name.as_deref().unwrap_or("the command");
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if let Some(t) = tail.strip_prefix("{prog}") {
-            out.push_str(prog);
-            rest = t;
-        } else if let Some(t) = tail.strip_prefix("{match}") {
-            out.push_str(&short(m.text.as_deref().unwrap_or(prog)));
-            rest = t;
-        } else if let Some(t) = tail.strip_prefix("{via}") {
-            out.push_str(ctx.part.via.unwrap_or("a wrapper"));
-            rest = t;
-        } else {
-            out.push('{');
-            rest = &tail[1..];
+fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
+    let what = m.text();
+    render(template, ctx.name.as_deref(), what.as_deref(), ctx.part.via)
+}
+
+/// A reason from its template: `{prog}` the program (or "the command"), `{match}` what
+/// matched (shortened; the program when nothing in particular did), `{via}` the wrapper.
+fn render(
+    template: &catalogue::Template,
+    prog: Option<&str>,
+    what: Option<&str>,
+    via: Option<&str>,
+) -> String {
+    use catalogue::Seg;
+    let prog = prog.unwrap_or("the command");
+    let mut out = String::with_capacity(template.text_len + 48);
+    for seg in &template.segs {
+        match seg {
+            Seg::Text(t) => out.push_str(t),
+            Seg::Prog => out.push_str(prog),
+            Seg::Match => out.push_str(&short(what.unwrap_or(prog))),
+            Seg::Via => out.push_str(via.unwrap_or("a wrapper")),
         }
     }
-    out.push_str(rest);
     out
 }
 
@@ -1024,9 +1054,10 @@ impl<'a> PartCtx<'a> {
         }
     }
 
-    /// The index of an argument that is the flag `f`.
-    fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
-        let (mask, dash, longs) = self.flags.get_or_init(|| {
+    /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
+    /// option-name bits of those words; computed once per part.
+    fn flag_index(&self) -> &(u128, Idx, u64) {
+        self.flags.get_or_init(|| {
             let mut mask = 0u128;
             let mut dash = Idx::new();
             let mut longs = 0u64;
@@ -1052,7 +1083,18 @@ impl<'a> PartCtx<'a> {
                 }
             }
             (mask, dash, longs)
-        });
+        })
+    }
+
+    /// The part's short flag letters and the option-name bits of its dash words.
+    fn flag_bits(&self) -> (u128, u64) {
+        let (mask, _, longs) = self.flag_index();
+        (*mask, *longs)
+    }
+
+    /// The index of an argument that is the flag `f`.
+    fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
+        let (mask, dash, longs) = self.flag_index();
         match f {
             catalogue::Flag::Short(c) => {
                 if *c >= 128 || mask & (1u128 << *c) == 0 {

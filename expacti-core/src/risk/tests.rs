@@ -244,3 +244,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(has_marker(word.as_bytes(), &markers, lens, &first2), want);
     }
 }
+
+proptest::proptest! {
+    /// A template split once renders as replacing its placeholders in the text does.
+    #[test]
+    fn templates_render_as_replacing_placeholders(
+        t in "(\\{prog\\}|\\{match\\}|\\{via\\}|\\{x\\}|[{}a ]){0,8}",
+        prog in proptest::option::of("[a-z]{1,5}"),
+        what in proptest::option::of("[a-z ]{0,90}"),
+    ) {
+        let via = Some("sudo");
+        // The reference: scan for `{`, replace known placeholders, keep anything else.
+        let p = prog.as_deref().unwrap_or("the command");
+        let mut want = String::new();
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find('{') {
+            want.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            if let Some(a) = tail.strip_prefix("{prog}") {
+                want.push_str(p);
+                rest = a;
+            } else if let Some(a) = tail.strip_prefix("{match}") {
+                want.push_str(&short(what.as_deref().unwrap_or(p)));
+                rest = a;
+            } else if let Some(a) = tail.strip_prefix("{via}") {
+                want.push_str("sudo");
+                rest = a;
+            } else {
+                want.push('{');
+                rest = &tail[1..];
+            }
+        }
+        want.push_str(rest);
+        let got = render(&catalogue::Template::new(&t), prog.as_deref(), what.as_deref(), via);
+        proptest::prop_assert_eq!(got, want);
+    }
+}
