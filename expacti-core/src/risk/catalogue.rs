@@ -599,6 +599,9 @@ pub(crate) struct Catalogue {
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
     pub generic_other: Vec<(usize, u8)>,
+    /// `generic_other` by the part features present (a [`Gate`] bit set, 32 of them): the
+    /// signals whose needs those features meet, in order.
+    pub generic_by_gate: Vec<Vec<usize>>,
     /// Modifiers, tried on every part.
     pub modifiers: Vec<usize>,
     /// For compositions: by program name, the sides (bit `2 * compose + side`) whose program
@@ -946,6 +949,15 @@ impl Catalogue {
                 self.glob_programs.push(i);
             }
         }
+        self.generic_by_gate = (0..32u8)
+            .map(|have| {
+                self.generic_other
+                    .iter()
+                    .filter(|(_, g)| g & !have == 0)
+                    .map(|(i, _)| *i)
+                    .collect()
+            })
+            .collect();
         self.generic_wild = None;
         self.generic_needles = None;
         if !wild.is_empty() {

@@ -508,12 +508,11 @@ impl RiskEngine {
                 }
                 out.extend_from_slice(&pi.glob_first);
             }
-            out.extend(
-                cat.glob_programs
-                    .iter()
-                    .copied()
-                    .filter(|&si| cat.signals[si].cond.program_globs.matches(name)),
-            );
+            for &si in &cat.glob_programs {
+                if cat.signals[si].cond.program_globs.matches(name) {
+                    out.push(si);
+                }
+            }
         }
         // One search for the wildcard globs' literal runs over all the words: most parts
         // have none, and then no wildcard glob needs trying.
@@ -537,7 +536,9 @@ impl RiskEngine {
                             .as_ref()
                             .is_none_or(|n| n.any_in(t.as_bytes()))
                     {
-                        out.extend(set.matches(t).iter().map(|k| sig[k]));
+                        for k in set.matches(t).iter() {
+                            out.push(sig[k]);
+                        }
                     }
                 }
             }
@@ -572,12 +573,9 @@ impl RiskEngine {
         if ctx.part.via.is_some() {
             have |= catalogue::Gate::VIA;
         }
-        out.extend(
-            cat.generic_other
-                .iter()
-                .filter(|(_, g)| g & !have == 0)
-                .map(|(i, _)| *i),
-        );
+        if let Some(v) = cat.generic_by_gate.get(usize::from(have)) {
+            out.extend_from_slice(v);
+        }
         out.sort_unstable();
         out.dedup();
     }
@@ -916,6 +914,9 @@ fn norm(w: &Word) -> Cow<'_, str> {
         return Cow::Borrowed(t);
     }
     let t: String = t.chars().filter(|c| *c != '"' && *c != '\'').collect();
+    if !glob::contains(t.as_bytes(), b"HOME") {
+        return Cow::Owned(t);
+    }
     Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
 }
 
