@@ -508,11 +508,17 @@ fn word(
                 continue;
             }
             '\\' => {
+                // A backslash escapes the next character; a trailing one is itself.
                 match chars.get(i + 1) {
-                    Some(&(_, n)) => push_lit(re, lit, n),
-                    None => push_lit(re, lit, '\\'),
+                    Some(&(_, n)) => {
+                        push_lit(re, lit, n);
+                        i += 2;
+                    }
+                    None => {
+                        push_lit(re, lit, '\\');
+                        i += 1;
+                    }
                 }
-                i += 2;
                 continue;
             }
             '*' => {
@@ -709,6 +715,16 @@ mod tests {
                 (a, b) => panic!("{pat:?}: {:?} vs {:?}", a.map(|p| shape(&p)), b.map(|p| shape(&p))),
             }
         }
+    }
+
+    /// Found by the policy fuzzer: a pattern ending in a backslash read one character past
+    /// its end (a panic while loading the policy). The backslash is then literal.
+    #[test]
+    fn trailing_backslash_is_literal() {
+        assert!(m("x\\", &["x\\"]));
+        assert!(m("echo '*' \"a b\" x\\", &["echo", "*", "a b", "x\\"]));
+        assert!(m("a\\", &["a\\"]) && !m("a\\", &["a"]));
+        assert!(Pattern::parse("\\").is_ok());
     }
 
     #[test]

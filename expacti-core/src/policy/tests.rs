@@ -543,3 +543,17 @@ proptest::proptest! {
         }
     }
 }
+
+/// Found by the policy fuzzer: a `match` pattern ending in a backslash made loading panic.
+#[test]
+fn a_pattern_ending_in_a_backslash_loads() {
+    let p = Policy::from_toml(
+        "version = 1\n[[rule]]\nid = \"r\"\naction = \"allow\"\nmatch = '''echo '*' \"a b\" x\\'''\n",
+        "p.toml",
+    )
+    .expect("loads");
+    assert_eq!(
+        p.check("echo '*' 'a b' 'x\\'", &Context::default()).verdict,
+        Decision::Allow
+    );
+}
