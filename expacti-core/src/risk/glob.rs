@@ -1,5 +1,6 @@
 //! The small glob language of risk signals: `*` (any run of characters except `/`), `**` (any
-//! run at all), `?` (one character), `\x` (a literal `x`). Everything else is literal.
+//! run at all), `?` (one character), `\x` (a literal `x`; a trailing `\` is itself). Everything
+//! else is literal.
 
 /// Whether `text` matches `pat`.
 pub(crate) fn matches(pat: &str, text: &str) -> bool {
@@ -40,6 +41,12 @@ fn matches_bytes(p: &[u8], t: &[u8], star_crosses: bool) -> bool {
                 }
                 b'\\' if ti < t.len() && p.get(pi + 1) == Some(&t[ti]) => {
                     pi += 2;
+                    ti += 1;
+                    continue;
+                }
+                // A trailing backslash is itself (as `to_regex` reads it).
+                b'\\' if pi + 1 == p.len() && t.get(ti) == Some(&b'\\') => {
+                    pi += 1;
                     ti += 1;
                     continue;
                 }
@@ -215,6 +222,18 @@ pub(crate) struct GlobList {
     few: Vec<Matcher>,
     wild: Option<regex::Regex>,
     empty: bool,
+    /// The bytes a non-empty text must start and end with for some glob to match it (a bit
+    /// per byte; all bits when a glob starts or ends with a wildcard or has an escape).
+    first: [u64; 4],
+    last: [u64; 4],
+}
+
+fn set_bit(set: &mut [u64; 4], b: u8) {
+    set[usize::from(b >> 6)] |= 1 << (b & 63);
+}
+
+fn has_bit(set: &[u64; 4], b: u8) -> bool {
+    set[usize::from(b >> 6)] & (1 << (b & 63)) != 0
 }
 
 /// Up to this many globs that need the backtracking matcher are matched one by one rather
@@ -251,12 +270,30 @@ impl GlobList {
             literals.iter().map(String::len).min().unwrap_or(0),
             literals.iter().map(String::len).max().unwrap_or(0),
         );
+        let (mut first, mut last) = ([0u64; 4], [0u64; 4]);
+        for g in globs {
+            let b = g.as_bytes();
+            let escaped = b.contains(&b'\\');
+            match b.first() {
+                Some(&c) if !matches!(c, b'*' | b'?' | b'\\') => set_bit(&mut first, c),
+                // An empty glob matches only the empty text, which skips this test.
+                None => {}
+                Some(_) => first = [u64::MAX; 4],
+            }
+            match b.last() {
+                Some(&c) if !escaped && !matches!(c, b'*' | b'?') => set_bit(&mut last, c),
+                None => {}
+                Some(_) => last = [u64::MAX; 4],
+            }
+        }
         Ok(GlobList {
             literals,
             lit_len,
             few,
             wild,
             empty: globs.is_empty(),
+            first,
+            last,
         })
     }
 
@@ -266,6 +303,12 @@ impl GlobList {
 
     /// Whether any glob matches `text`.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        // A text whose first or last byte no glob allows is decided at once.
+        if let (Some(&a), Some(&z)) = (text.as_bytes().first(), text.as_bytes().last()) {
+            if !has_bit(&self.first, a) || !has_bit(&self.last, z) {
+                return false;
+            }
+        }
         (!self.literals.is_empty()
             && (self.lit_len.0..=self.lit_len.1).contains(&text.len())
             && self.literals.contains(text))
@@ -367,6 +410,19 @@ mod list_tests {
         for t in texts {
             let want = globs.iter().any(|g| g == t || matches(g, t));
             assert_eq!(GlobList::new(&globs).unwrap().matches(t), want, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A list (with its first- and last-byte pre-test) matches exactly when one of its
+        /// globs does, alone.
+        #[test]
+        fn list_agrees_with_its_globs(
+            globs in proptest::collection::vec("[ab/*?\\\\]{0,5}", 0..10),
+            t in "[ab/*?\\\\]{0,8}",
+        ) {
+            let want = globs.iter().any(|g| matches(g, &t));
+            proptest::prop_assert_eq!(GlobList::new(&globs).unwrap().matches(&t), want);
         }
     }
 }
