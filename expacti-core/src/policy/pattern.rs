@@ -237,6 +237,18 @@ impl Pattern {
         Self::parse_full(src)
     }
 
+    /// The pattern of the words read (an error when there are none).
+    fn of_words(mut words: Vec<PatWord>) -> Result<Pattern, PatternError> {
+        if words.is_empty() {
+            return Err(PatternError {
+                message: "empty pattern".into(),
+                offset: 0,
+            });
+        }
+        words.shrink_to_fit();
+        Ok(Pattern { words })
+    }
+
     /// [`Pattern::parse`] of an ASCII pattern without quotes, backslashes, `[` or `{`.
     fn parse_plain(src: &str) -> Result<Pattern, PatternError> {
         let mut words = Vec::with_capacity(16);
@@ -262,14 +274,7 @@ impl Pattern {
                 None => words.push(PatWord::Lit(String::from_utf8_lossy(w).into_owned())),
             }
         }
-        if words.is_empty() {
-            return Err(PatternError {
-                message: "empty pattern".into(),
-                offset: 0,
-            });
-        }
-        words.shrink_to_fit();
-        Ok(Pattern { words })
+        Self::of_words(words)
     }
 
     /// [`Pattern::parse`] of any pattern.
@@ -325,14 +330,7 @@ impl Pattern {
                 words.push(PatWord::Lit(lit.as_str().into()));
             }
         }
-        if words.is_empty() {
-            return Err(PatternError {
-                message: "empty pattern".into(),
-                offset: 0,
-            });
-        }
-        words.shrink_to_fit();
-        Ok(Pattern { words })
+        Self::of_words(words)
     }
 
     /// The leading words the matcher's index can follow: literal words and words with only
