@@ -104,8 +104,8 @@ impl std::str::FromStr for Level {
 /// Why a command scored what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
-    /// The signal's id.
-    pub signal: String,
+    /// The signal's id (held inline when short, as ids are: no allocation).
+    pub signal: compact_str::CompactString,
     /// A sentence for the reviewer.
     pub detail: String,
     /// Where in the command.
@@ -262,9 +262,9 @@ impl RiskEngine {
         let n = parsed.parts.len();
         let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
-        let mut fired: Vec<Fired> = vec![Fired::new(); n];
+        let mut fired: SmallVec<[Fired; 4]> = smallvec::smallvec![Fired::new(); n];
         // Built in place: a part context is large, and moving it costs more than filling it.
-        let mut ctxs: Vec<PartCtx<'_>> = Vec::with_capacity(n);
+        let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::with_capacity(n);
         for (i, p) in parsed.parts.iter().enumerate() {
             ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i)));
             let outer = enclosing(parsed, i);
@@ -316,7 +316,7 @@ impl RiskEngine {
                         .replace("{b}", &short(&pb.canonical()));
                     let span = Span(pa.span.0.min(pb.span.0), pa.span.1.max(pb.span.1));
                     reasons.push(Reason {
-                        signal: c.id.clone(),
+                        signal: c.id.as_str().into(),
                         detail,
                         span,
                         part: Some(j),
@@ -339,7 +339,7 @@ impl RiskEngine {
             }
             if let Some(m) = r.regex.find(src) {
                 reasons.push(Reason {
-                    signal: r.id.clone(),
+                    signal: r.id.as_str().into(),
                     detail: r.reason.clone(),
                     span: Span(m.start(), m.end()),
                     part: None,
@@ -455,7 +455,7 @@ impl RiskEngine {
                 fired.push(si);
                 base = base.max(s.score);
                 reasons.push(Reason {
-                    signal: s.id.clone(),
+                    signal: s.id.as_str().into(),
                     detail: fill(&s.reason, ctx, &m),
                     span: m.span.unwrap_or(ctx.part.span),
                     part: Some(i),
@@ -481,7 +481,7 @@ impl RiskEngine {
                     (score + delta).max(10.min(score)).min(i16::from(cap))
                 };
                 reasons.push(Reason {
-                    signal: s.id.clone(),
+                    signal: s.id.as_str().into(),
                     detail: fill(&s.reason, ctx, &m),
                     span: m.span.unwrap_or(ctx.part.span),
                     part: Some(i),
