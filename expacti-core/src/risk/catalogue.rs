@@ -589,6 +589,10 @@ pub(crate) struct Catalogue {
     pub generic_by_arg: HashMap<String, Vec<usize>, glob::FastHash>,
     /// The first bytes of the keys of `generic_by_arg`.
     pub generic_arg_first: [u64; 4],
+    /// The last bytes of those keys, and the range of their lengths: a word must fit all
+    /// three before it is looked up.
+    pub generic_arg_last: [u64; 4],
+    pub generic_arg_len: (usize, usize),
     /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
     /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
@@ -896,6 +900,8 @@ impl Catalogue {
         self.glob_programs.clear();
         self.generic_by_arg.clear();
         self.generic_arg_first = [0; 4];
+        self.generic_arg_last = [0; 4];
+        self.generic_arg_len = (usize::MAX, 0);
         self.generic_other.clear();
         self.modifiers.clear();
         let mut wild: Vec<(String, usize)> = Vec::new();
@@ -917,9 +923,14 @@ impl Catalogue {
                 }
                 for g in &c.args_src {
                     if glob::is_literal(g) {
-                        if let Some(b) = g.as_bytes().first() {
+                        if let (Some(b), Some(z)) = (g.as_bytes().first(), g.as_bytes().last()) {
                             self.generic_arg_first[usize::from(*b >> 6)] |= 1 << (b & 63);
+                            self.generic_arg_last[usize::from(*z >> 6)] |= 1 << (z & 63);
                         }
+                        self.generic_arg_len = (
+                            self.generic_arg_len.0.min(g.len()),
+                            self.generic_arg_len.1.max(g.len()),
+                        );
                         self.generic_by_arg.entry(g.clone()).or_default().push(i);
                     } else {
                         wild.push((g.clone(), i));

@@ -519,10 +519,18 @@ impl RiskEngine {
         for (w, _) in &ctx.args {
             let value = option_value(w);
             for t in std::iter::once(w.as_ref()).chain(value) {
-                // A literal argument glob starts with one of few bytes: look only then.
-                if t.as_bytes().first().is_some_and(|b| {
-                    cat.generic_arg_first[usize::from(*b >> 6)] & (1 << (b & 63)) != 0
-                }) {
+                // A word equal to a literal argument glob has one of their lengths, first
+                // bytes and last bytes: look it up only then.
+                let bit = |set: &[u64; 4], b: u8| set[usize::from(b >> 6)] & (1 << (b & 63)) != 0;
+                let (len_lo, len_hi) = cat.generic_arg_len;
+                if (len_lo..=len_hi).contains(&t.len())
+                    && t.as_bytes()
+                        .first()
+                        .is_some_and(|&b| bit(&cat.generic_arg_first, b))
+                    && t.as_bytes()
+                        .last()
+                        .is_some_and(|&b| bit(&cat.generic_arg_last, b))
+                {
                     if let Some(v) = cat.generic_by_arg.get(t) {
                         out.extend_from_slice(v);
                     }
