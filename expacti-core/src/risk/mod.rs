@@ -287,12 +287,17 @@ impl RiskEngine {
                 .map(|c| cat.compose_mask(c.name.as_deref()))
                 .collect();
             let holds = |ci: usize, side: usize, cond: &Cond| -> SmallVec<[usize; 4]> {
-                (0..n)
-                    .filter(|&i| {
-                        Catalogue::compose_may(masks[i], ci, side)
-                            && self.cond_holds(cond, &ctxs[i], &fired[i], true).is_some()
-                    })
-                    .collect()
+                // Pushed one by one: collecting a filter into a small vector costs more
+                // than the few tests it keeps.
+                let mut out = SmallVec::new();
+                for i in 0..n {
+                    if Catalogue::compose_may(masks[i], ci, side)
+                        && self.cond_holds(cond, &ctxs[i], &fired[i], true).is_some()
+                    {
+                        out.push(i);
+                    }
+                }
+                out
             };
             for (ci, c) in cat.compose.iter().enumerate() {
                 if c.disabled {
@@ -1019,13 +1024,10 @@ impl<'a> PartCtx<'a> {
         let name = first
             .and_then(Word::literal)
             .map(|n| Cow::Borrowed(basename(n)));
-        let args = part
-            .argv
-            .iter()
-            .take(cut)
-            .skip(1)
-            .map(|w| (norm(w), w.span))
-            .collect();
+        let mut args = SmallVec::new();
+        for w in part.argv.iter().take(cut).skip(1) {
+            args.push((norm(w), w.span));
+        }
         let clusters = !name.as_deref().is_some_and(single_dash_long);
         PartCtx {
             part,
