@@ -270,22 +270,13 @@ struct TrieNode {
     lens: (u32, u32),
 }
 
-/// The 64-bit key of a word in the index (its bytes and its length).
-fn word_key(w: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = crate::risk::glob::WordHash::default();
-    h.write(w);
-    h.write_usize(w.len());
-    h.finish()
-}
-
 /// A [`Trie`] being built, its keys borrowed from the rules' patterns until
 /// [`TrieBuilder::finish`].
 #[derive(Default)]
 struct TrieBuilder<'a> {
     /// Each node's rules.
     nodes: Vec<Vec<u32>>,
-    /// (parent, [`word_key`] of the word) → child, as the finished trie keeps it. Two words
+    /// (parent, [`crate::risk::glob::word_hash`] of the word) → child, as the finished trie keeps it. Two words
     /// of one parent with one key share a child: both are followed (the collision adds
     /// candidates, which are matched in full; it loses none).
     lits: HashMap<(u32, u64), u32, crate::risk::glob::FastHash>,
@@ -303,7 +294,10 @@ impl<'a> TrieBuilder<'a> {
         for w in words {
             let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
             let (c, new) = match *w {
-                pattern::IndexWord::Lit(l) => match self.lits.entry((n, word_key(l.as_bytes()))) {
+                pattern::IndexWord::Lit(l) => match self
+                    .lits
+                    .entry((n, crate::risk::glob::word_hash(l.as_bytes())))
+                {
                     std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(next);
@@ -339,7 +333,7 @@ impl<'a> TrieBuilder<'a> {
         for ((parent, g), child) in self.globs {
             let prefix = g.prefix().as_bytes();
             globs
-                .entry((parent, word_key(prefix)))
+                .entry((parent, crate::risk::glob::word_hash(prefix)))
                 .or_default()
                 .push((g.clone(), child));
             lens.push((parent, u32::try_from(prefix.len()).unwrap_or(u32::MAX)));
@@ -390,14 +384,14 @@ impl Trie {
             }
             let Some(&w) = words.get(i) else { continue };
             let b = w.as_bytes();
-            if let Some(&c) = self.lits.get(&(n, word_key(b))) {
+            if let Some(&c) = self.lits.get(&(n, crate::risk::glob::word_hash(b))) {
                 stack.push((c, i + 1));
             }
             for &len in self.lens.get(range(node.lens)).unwrap_or_default() {
                 let Some(p) = b.get(..len as usize) else {
                     break;
                 };
-                if let Some(globs) = self.globs.get(&(n, word_key(p))) {
+                if let Some(globs) = self.globs.get(&(n, crate::risk::glob::word_hash(p))) {
                     for (g, c) in globs {
                         if g.matches(w) {
                             stack.push((*c, i + 1));

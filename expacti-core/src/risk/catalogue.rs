@@ -423,7 +423,7 @@ impl Cond {
                 let w = alt[0].as_str();
                 match sub_first.iter_mut().find(|e| &*e.1 == w) {
                     Some(e) => e.2.push(i),
-                    None => sub_first.push((glob::word_hash(w), w.into(), vec![i])),
+                    None => sub_first.push((glob::word_hash(w.as_bytes()), w.into(), vec![i])),
                 }
             } else {
                 sub_glob_first.push(i);
@@ -587,11 +587,10 @@ pub(crate) struct Catalogue {
     pub glob_programs: Vec<usize>,
     /// Signals without a program whose `args` name literal words, by word.
     pub generic_by_arg: HashMap<String, Vec<usize>, glob::FastHash>,
-    /// The first bytes of the keys of `generic_by_arg`.
-    pub generic_arg_first: [u64; 4],
-    /// The last bytes of those keys, and the range of their lengths: a word must fit all
-    /// three before it is looked up.
-    pub generic_arg_last: [u64; 4],
+    /// The first bytes of the keys of `generic_by_arg`, their last bytes, and the range of
+    /// their lengths: a word must fit all three before it is looked up.
+    pub generic_arg_first: glob::ByteSet,
+    pub generic_arg_last: glob::ByteSet,
     pub generic_arg_len: (usize, usize),
     /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
@@ -696,6 +695,25 @@ impl PairSet {
             bits[k >> 6] |= 1 << (k & 63);
         }
         PairSet(bits)
+    }
+
+    /// The first two bytes of each of `words`, in every mix of ASCII case (words shorter
+    /// than two bytes have no pair: `has_marker` then skips this filter).
+    pub(crate) fn of_starts_any_case(words: &[String]) -> Self {
+        let case = |c: u8| [c.to_ascii_lowercase(), c.to_ascii_uppercase()];
+        Self::of(
+            words
+                .iter()
+                .filter_map(|m| match *m.as_bytes() {
+                    [a, b, ..] => Some((a, b)),
+                    _ => None,
+                })
+                .flat_map(|(a, b)| {
+                    case(a)
+                        .into_iter()
+                        .flat_map(move |x| case(b).map(move |y| (x, y)))
+                }),
+        )
     }
 
     fn index(a: u8, b: u8) -> usize {
@@ -881,26 +899,12 @@ impl Catalogue {
             .prod_markers
             .iter()
             .fold(0, |m, p| m | 1 << p.len().min(63));
-        // Markers shorter than two bytes have no pair (`has_marker` then skips the filter).
-        let case = |c: u8| [c.to_ascii_lowercase(), c.to_ascii_uppercase()];
-        self.prod_first2 = PairSet::of(
-            self.prod_markers
-                .iter()
-                .filter_map(|m| match *m.as_bytes() {
-                    [a, b, ..] => Some((a, b)),
-                    _ => None,
-                })
-                .flat_map(|(a, b)| {
-                    case(a)
-                        .into_iter()
-                        .flat_map(move |x| case(b).map(move |y| (x, y)))
-                }),
-        );
+        self.prod_first2 = PairSet::of_starts_any_case(&self.prod_markers);
         self.by_program.clear();
         self.glob_programs.clear();
         self.generic_by_arg.clear();
-        self.generic_arg_first = [0; 4];
-        self.generic_arg_last = [0; 4];
+        self.generic_arg_first = glob::ByteSet::default();
+        self.generic_arg_last = glob::ByteSet::default();
         self.generic_arg_len = (usize::MAX, 0);
         self.generic_other.clear();
         self.modifiers.clear();
@@ -923,9 +927,9 @@ impl Catalogue {
                 }
                 for g in &c.args_src {
                     if glob::is_literal(g) {
-                        if let (Some(b), Some(z)) = (g.as_bytes().first(), g.as_bytes().last()) {
-                            self.generic_arg_first[usize::from(*b >> 6)] |= 1 << (b & 63);
-                            self.generic_arg_last[usize::from(*z >> 6)] |= 1 << (z & 63);
+                        if let (Some(&b), Some(&z)) = (g.as_bytes().first(), g.as_bytes().last()) {
+                            self.generic_arg_first.insert(b);
+                            self.generic_arg_last.insert(z);
                         }
                         self.generic_arg_len = (
                             self.generic_arg_len.0.min(g.len()),

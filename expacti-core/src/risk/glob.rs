@@ -222,18 +222,10 @@ pub(crate) struct GlobList {
     few: Vec<Matcher>,
     wild: Option<regex::Regex>,
     empty: bool,
-    /// The bytes a non-empty text must start and end with for some glob to match it (a bit
-    /// per byte; all bits when a glob starts or ends with a wildcard or has an escape).
-    first: [u64; 4],
-    last: [u64; 4],
-}
-
-fn set_bit(set: &mut [u64; 4], b: u8) {
-    set[usize::from(b >> 6)] |= 1 << (b & 63);
-}
-
-fn has_bit(set: &[u64; 4], b: u8) -> bool {
-    set[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    /// The bytes a non-empty text must start and end with for some glob to match it (all
+    /// bytes when a glob starts or ends with a wildcard, or holds an escape).
+    first: ByteSet,
+    last: ByteSet,
 }
 
 /// Up to this many globs that need the backtracking matcher are matched one by one rather
@@ -270,20 +262,19 @@ impl GlobList {
             literals.iter().map(String::len).min().unwrap_or(0),
             literals.iter().map(String::len).max().unwrap_or(0),
         );
-        let (mut first, mut last) = ([0u64; 4], [0u64; 4]);
-        for g in globs {
-            let b = g.as_bytes();
-            let escaped = b.contains(&b'\\');
-            match b.first() {
-                Some(&c) if !matches!(c, b'*' | b'?' | b'\\') => set_bit(&mut first, c),
+        let (mut first, mut last) = (ByteSet::default(), ByteSet::default());
+        for g in globs.iter().map(String::as_bytes) {
+            let escaped = g.contains(&b'\\');
+            match g.first() {
+                Some(&c) if !matches!(c, b'*' | b'?' | b'\\') => first.insert(c),
                 // An empty glob matches only the empty text, which skips this test.
                 None => {}
-                Some(_) => first = [u64::MAX; 4],
+                Some(_) => first = ByteSet::ALL,
             }
-            match b.last() {
-                Some(&c) if !escaped && !matches!(c, b'*' | b'?') => set_bit(&mut last, c),
+            match g.last() {
+                Some(&c) if !escaped && !matches!(c, b'*' | b'?') => last.insert(c),
                 None => {}
-                Some(_) => last = [u64::MAX; 4],
+                Some(_) => last = ByteSet::ALL,
             }
         }
         Ok(GlobList {
@@ -305,7 +296,7 @@ impl GlobList {
     pub(crate) fn matches(&self, text: &str) -> bool {
         // A text whose first or last byte no glob allows is decided at once.
         if let (Some(&a), Some(&z)) = (text.as_bytes().first(), text.as_bytes().last()) {
-            if !has_bit(&self.first, a) || !has_bit(&self.last, z) {
+            if !self.first.contains(a) || !self.last.contains(z) {
                 return false;
             }
         }
@@ -414,8 +405,8 @@ mod list_tests {
     }
 
     proptest::proptest! {
-        /// A list (with its first- and last-byte pre-test) matches exactly when one of its
-        /// globs does, alone.
+        /// A list (literals in a set, the rest compiled or in one regex, a first- and
+        /// last-byte pre-test) matches exactly when one of its globs does, alone.
         #[test]
         fn list_agrees_with_its_globs(
             globs in proptest::collection::vec("[ab/*?\\\\]{0,5}", 0..10),
@@ -424,6 +415,23 @@ mod list_tests {
             let want = globs.iter().any(|g| matches(g, &t));
             proptest::prop_assert_eq!(GlobList::new(&globs).unwrap().matches(&t), want);
         }
+    }
+}
+
+/// A set of bytes, one bit each.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    /// Every byte.
+    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    pub(crate) fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 }
 
@@ -482,11 +490,12 @@ impl std::hash::Hasher for WordHash {
     }
 }
 
-/// A word's 64-bit [`WordHash`] (its bytes and its length).
-pub(crate) fn word_hash(w: &str) -> u64 {
+/// A word's 64-bit [`WordHash`] (its bytes and its length): the key of a word in the
+/// catalogue's `sub` lookups and in the policy index.
+pub(crate) fn word_hash(w: &[u8]) -> u64 {
     use std::hash::Hasher;
     let mut h = WordHash::default();
-    h.write(w.as_bytes());
+    h.write(w);
     h.write_usize(w.len());
     h.finish()
 }

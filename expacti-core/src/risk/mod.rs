@@ -526,15 +526,14 @@ impl RiskEngine {
             for t in std::iter::once(w.as_ref()).chain(value) {
                 // A word equal to a literal argument glob has one of their lengths, first
                 // bytes and last bytes: look it up only then.
-                let bit = |set: &[u64; 4], b: u8| set[usize::from(b >> 6)] & (1 << (b & 63)) != 0;
                 let (len_lo, len_hi) = cat.generic_arg_len;
                 if (len_lo..=len_hi).contains(&t.len())
                     && t.as_bytes()
                         .first()
-                        .is_some_and(|&b| bit(&cat.generic_arg_first, b))
+                        .is_some_and(|&b| cat.generic_arg_first.contains(b))
                     && t.as_bytes()
                         .last()
-                        .is_some_and(|&b| bit(&cat.generic_arg_last, b))
+                        .is_some_and(|&b| cat.generic_arg_last.contains(b))
                 {
                     if let Some(v) = cat.generic_by_arg.get(t) {
                         out.extend_from_slice(v);
@@ -1165,7 +1164,7 @@ impl<'a> PartCtx<'a> {
             self.positional()
                 .iter()
                 .take(6)
-                .map(|&k| glob::word_hash(&self.args[k].0))
+                .map(|&k| glob::word_hash(self.args[k].0.as_bytes()))
                 .collect()
         })
     }
