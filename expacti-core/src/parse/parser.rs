@@ -112,45 +112,61 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
 }
 
 fn check_control_bytes(s: &str, out: &mut Out, map: SpanMap) {
-    let bad = |b: u8| ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f);
-    // Does any byte fall below 0x20 or equal 0x7f (eight bytes at a time)? Only then is the
-    // exact position looked for (tabs and newlines are allowed).
-    if !has_control_byte(s.as_bytes()) {
+    let Some(i) = first_control_byte(s.as_bytes()) else {
         return;
-    }
-    if let Some(i) = s.bytes().position(bad) {
-        let b = s.as_bytes()[i];
-        let what = match b {
-            0 => "a NUL byte".to_string(),
-            b'\r' => "a carriage return".to_string(),
-            _ => format!("the control byte 0x{b:02x}"),
-        };
-        out.note(
-            OpaqueKind::ControlByte,
-            format!("the command contains {what} (at byte {i})"),
-            map.map(i, i + 1),
-        );
-    }
+    };
+    let b = s.as_bytes()[i];
+    let what = match b {
+        0 => "a NUL byte".to_string(),
+        b'\r' => "a carriage return".to_string(),
+        _ => format!("the control byte 0x{b:02x}"),
+    };
+    out.note(
+        OpaqueKind::ControlByte,
+        format!("the command contains {what} (at byte {i})"),
+        map.map(i, i + 1),
+    );
 }
 
-/// Whether any byte is below 0x20 or is 0x7f (tabs and newlines included: the caller looks
-/// closer only then). Eight bytes at a time: a byte `b` is below 0x20 exactly when
-/// `b - 0x20` borrows into its high bit while `b`'s own high bit is clear.
-fn has_control_byte(bytes: &[u8]) -> bool {
+/// Where the first byte below 0x20 (other than tab and newline) or equal to 0x7f is, eight
+/// bytes at a time with no branch per byte (multi-line scripts are full of newlines, so a
+/// test that lets them through must be exact, not a pre-test).
+fn first_control_byte(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of the result is set exactly where that byte of `x` is zero
+    // (no borrow crosses bytes: the sum of two 7-bit values fits in 8 bits).
+    let zero = |x: u64| !(((x & LOW7) + LOW7) | x) & HIGH;
+    let bad = |x: u64| {
+        let below_space = zero(x & (ONES * 0xe0));
+        let allowed = zero(x ^ (ONES * b'\t' as u64)) | zero(x ^ (ONES * b'\n' as u64));
+        (below_space & !allowed) | zero(x ^ (ONES * 0x7f))
+    };
+    // Whether any byte is below 0x20 or is 0x7f, tab and newline included: exact for the
+    // word as a whole (not per byte), and cheaper, so the exact mask is only made then.
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
         let x = u64::from_le_bytes(w);
-        // `x ^ 0x7f7f…` has a zero byte where `x` has 0x7f: below 1 there.
-        if below(x, 0x20) | below(x ^ (ONES * 0x7f), 1) != 0 {
-            return true;
+        if below(x, 0x20) | below(x ^ (ONES * 0x7f), 1) == 0 {
+            at += 8;
+            continue;
         }
+        let m = bad(x);
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
     }
-    chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7f)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
+        .map(|i| at + i)
 }
 
 /// Output shared by the parser and the parsers of nested script strings.
@@ -260,6 +276,8 @@ fn is_assign_like(text: &str) -> bool {
 const PLAIN: u8 = 1;
 const META: u8 = 2;
 const WORD_END: u8 = 4;
+/// Bytes a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
+const REDIR_START: u8 = 8;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -283,6 +301,9 @@ static CLASS: [u8; 256] = {
         }
         if matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b')') {
             t[i] |= WORD_END;
+        }
+        if matches!(c, b'<' | b'>' | b'&' | b'{' | b'0'..=b'9') {
+            t[i] |= REDIR_START;
         }
         i += 1;
     }
@@ -1139,7 +1160,7 @@ impl<'s, 'o> P<'s, 'o> {
         let start = self.pos;
         let mut last_end = self.pos;
         let mut assigns: Vec<Word> = Vec::new();
-        let mut argv: Vec<Word> = Vec::with_capacity(6);
+        let mut argv: Vec<Word> = Vec::with_capacity(8);
         let mut redirs: Vec<Redirect> = Vec::new();
         // (redirect index, here-document id)
         let mut heredoc_ids: Vec<(usize, usize)> = Vec::new();
@@ -1166,7 +1187,7 @@ impl<'s, 'o> P<'s, 'o> {
                     }
                     return Err(self.syntax("unexpected `(`"));
                 }
-                _ if self.redirect_starts() => {
+                _ if CLASS[c as usize] & REDIR_START != 0 && self.redirect_starts() => {
                     let (r, id) = self.redirect()?;
                     last_end = self.pos;
                     if let Some(id) = id {
@@ -1819,19 +1840,27 @@ impl<'s, 'o> P<'s, 'o> {
                         }
                         _ => {}
                     }
-                    if c < 0x80 {
-                        text.push(c as char);
-                        last_unquoted = Some(c);
-                        self.pos += 1;
+                    // This byte and the run of bytes after it that need no look of their
+                    // own (plain bytes other than `=`, and `,` and `.` only outside a brace
+                    // group), copied at once. The run ends at an ASCII byte or the end, so
+                    // it is whole UTF-8.
+                    let s = self.pos;
+                    self.pos += 1;
+                    let in_brace = brace_open > 0;
+                    let n = self.b[self.pos..self.end]
+                        .iter()
+                        .take_while(|&&b| {
+                            is_plain_byte(b) && b != b'=' && !(in_brace && matches!(b, b',' | b'.'))
+                        })
+                        .count();
+                    self.pos += n;
+                    let last = self.b[self.pos - 1];
+                    if self.pos - s == 1 && last < 0x80 {
+                        text.push(last as char);
                     } else {
-                        // A run of non-ASCII bytes: never special.
-                        let s = self.pos;
-                        while self.peek().is_some_and(|c| c >= 0x80) {
-                            self.pos += 1;
-                        }
-                        text.push_str(&self.src[s..self.pos]);
-                        last_unquoted = None;
+                        text.push_str(self.src.get(s..self.pos).unwrap_or_default());
                     }
+                    last_unquoted = (last < 0x80).then_some(last);
                 }
             }
         }
@@ -2459,14 +2488,22 @@ mod control_tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The eight-bytes-at-a-time test agrees with a byte-by-byte one.
+        /// The eight-bytes-at-a-time search agrees with a byte-by-byte one.
         #[test]
-        fn control_byte_test_agrees(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
-            let want = bytes.iter().any(|&b| b < 0x20 || b == 0x7f);
-            prop_assert_eq!(super::has_control_byte(&bytes), want);
+        fn control_byte_search_agrees(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'\t'), Just(b'\n'), Just(0x7f), Just(0x20)],
+                0..40,
+            )
+        ) {
+            let want = bytes
+                .iter()
+                .position(|&b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f);
+            prop_assert_eq!(super::first_control_byte(&bytes), want);
         }
 
-        /// Printable text with one control byte put anywhere is always caught.
+        /// Printable text with one control byte put anywhere: found where it is (tab and
+        /// newline pass).
         #[test]
         fn one_control_byte_is_found(
             text in "[ -~\u{80}-\u{10ffff}]{0,40}",
@@ -2476,7 +2513,8 @@ mod control_tests {
             let mut bytes = text.into_bytes();
             let at = at.min(bytes.len());
             bytes.insert(at, b);
-            prop_assert!(super::has_control_byte(&bytes));
+            let want = (b != b'\t' && b != b'\n').then_some(at);
+            prop_assert_eq!(super::first_control_byte(&bytes), want);
         }
     }
 }

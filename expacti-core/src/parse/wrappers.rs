@@ -4,6 +4,8 @@
 //! the command opaque, because the boundary between the wrapper's options and the command
 //! it runs is then unknown.
 
+use compact_str::CompactString;
+
 use super::types::{OpaqueKind, Word, basename};
 
 /// What a part runs besides itself.
@@ -18,7 +20,7 @@ pub(crate) enum Runs {
         assigns: Vec<usize>,
         open_args: bool,
         /// Words containing this text are replaced at run time (`{}` of `find`).
-        runtime: Option<String>,
+        runtime: Option<CompactString>,
         via: &'static str,
     },
     /// Several commands (`find -exec … ; -exec … +`).
@@ -43,21 +45,21 @@ struct Grammar {
 }
 
 /// The options found and the index of the first operand.
-struct Opts {
-    seen: Vec<(String, Option<String>)>,
+struct Opts<'a> {
+    seen: Vec<(&'a str, Option<&'a str>)>,
     operand: usize,
 }
 
-impl Opts {
+impl Opts<'_> {
     fn has(&self, names: &[&str]) -> bool {
-        self.seen.iter().any(|(n, _)| names.contains(&n.as_str()))
+        self.seen.iter().any(|(n, _)| names.contains(n))
     }
     fn value(&self, names: &[&str]) -> Option<&str> {
         self.seen
             .iter()
             .rev()
-            .find(|(n, _)| names.contains(&n.as_str()))
-            .and_then(|(_, v)| v.as_deref())
+            .find(|(n, _)| names.contains(n))
+            .and_then(|(_, v)| *v)
     }
 }
 
@@ -79,7 +81,7 @@ fn dynamic_opt(prog: &str, w: &Word) -> Runs {
 }
 
 /// Walks the options of `argv` from `from`; stops at `--` or the first operand.
-fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, Runs> {
+fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts<'a>, Runs> {
     let mut seen = Vec::new();
     let mut i = from;
     while i < argv.len() {
@@ -98,7 +100,7 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
             break;
         }
         if t == "-" && g.dash_is_flag {
-            seen.push(("-".to_string(), None));
+            seen.push(("-", None));
             i += 1;
             continue;
         }
@@ -107,7 +109,7 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
         }
         if let Some(long) = t.strip_prefix("--") {
             let (name, val) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+                Some((n, v)) => (n, Some(v)),
                 None => (long, None),
             };
             if g.long_arg.contains(&name) {
@@ -117,14 +119,14 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
                         i += 1;
                         match argv.get(i) {
                             Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
-                            Some(v) => Some(v.text.to_string()),
+                            Some(v) => Some(v.text.as_str()),
                             None => None,
                         }
                     }
                 };
-                seen.push((name.to_string(), val));
+                seen.push((name, val));
             } else if g.long_flag.contains(&name) {
-                seen.push((name.to_string(), val));
+                seen.push((name, val));
             } else {
                 return Err(unknown(prog, t));
             }
@@ -137,26 +139,27 @@ fn options(argv: &[Word], from: usize, g: &Grammar, prog: &str) -> Result<Opts, 
             continue;
         }
         for (k, c) in cluster.char_indices() {
+            let name = &cluster[k..k + c.len_utf8()];
             if g.short_arg.contains(c) {
                 let rest = &cluster[k + c.len_utf8()..];
                 let val = if rest.is_empty() {
                     i += 1;
                     match argv.get(i) {
                         Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
-                        Some(v) => Some(v.text.to_string()),
+                        Some(v) => Some(v.text.as_str()),
                         None => None,
                     }
                 } else {
-                    Some(rest.to_string())
+                    Some(rest)
                 };
-                seen.push((c.to_string(), val));
+                seen.push((name, val));
                 break;
             } else if g.short_opt_arg.contains(c) {
                 let rest = &cluster[k + c.len_utf8()..];
-                seen.push((c.to_string(), (!rest.is_empty()).then(|| rest.to_string())));
+                seen.push((name, (!rest.is_empty()).then_some(rest)));
                 break;
             } else if g.short_flag.contains(c) {
-                seen.push((c.to_string(), None));
+                seen.push((name, None));
             } else {
                 return Err(unknown(prog, t));
             }
@@ -717,10 +720,13 @@ fn xargs(argv: &[Word]) -> Runs {
         ..Grammar::default()
     };
     let o = opts!(argv, 1, &g, "xargs");
-    let runtime = o.value(&["I", "replace"]).map(str::to_string).or_else(|| {
-        o.has(&["i"])
-            .then(|| o.value(&["i"]).unwrap_or("{}").to_string())
-    });
+    let runtime = o
+        .value(&["I", "replace"])
+        .map(CompactString::from)
+        .or_else(|| {
+            o.has(&["i"])
+                .then(|| CompactString::from(o.value(&["i"]).unwrap_or("{}")))
+        });
     if o.operand >= argv.len() {
         return Runs::Nothing;
     }
@@ -758,7 +764,7 @@ fn find(argv: &[Word]) -> Runs {
                     end: j,
                     assigns: Vec::new(),
                     open_args,
-                    runtime: Some("{}".into()),
+                    runtime: Some(CompactString::const_new("{}")),
                     via: "find -exec",
                 });
             }
