@@ -162,11 +162,12 @@ fn first_control_byte(bytes: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
-        .map(|i| at + i)
+    // The last bytes, padded with spaces (never a control byte) to a whole word.
+    let rest = chunks.remainder();
+    let mut w = [b' '; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    let m = bad(u64::from_le_bytes(w));
+    (m != 0).then(|| at + (m.trailing_zeros() / 8) as usize)
 }
 
 /// Output shared by the parser and the parsers of nested script strings.
@@ -1231,15 +1232,21 @@ impl<'s, 'o> P<'s, 'o> {
             for (ri, id) in heredoc_ids {
                 self.out.heredoc_refs.push((idx, ri, id));
             }
-            self.apply_runs(idx, runs, 0)?;
+            if !matches!(runs, Runs::Nothing) {
+                self.apply_runs(idx, runs, 0)?;
+            }
             // `bash <<< 'cmd'`, `ssh host <<< 'cmd'`: the here-string is the script.
-            let here: Vec<Word> = self.out.parts[idx]
+            let has_here = self.out.parts[idx]
                 .redirects
                 .iter()
-                .filter(|r| r.op == RedirectOp::HereString)
-                .map(|r| r.target.clone())
-                .collect();
-            if !here.is_empty() {
+                .any(|r| r.op == RedirectOp::HereString);
+            if has_here {
+                let here: Vec<Word> = self.out.parts[idx]
+                    .redirects
+                    .iter()
+                    .filter(|r| r.op == RedirectOp::HereString)
+                    .map(|r| r.target.clone())
+                    .collect();
                 if let Some(via) = self.stdin_script_reader(idx) {
                     for w in here {
                         self.script(&[w], via, idx)?;
