@@ -264,7 +264,10 @@ impl RiskEngine {
         let mut best: u8 = 0;
         let mut fired: SmallVec<[Fired; 4]> = smallvec::smallvec![Fired::new(); n];
         // Built in place: a part context is large, and moving it costs more than filling it.
-        let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::with_capacity(n);
+        // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
+        // of a kilobyte.)
+        let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
+        ctxs.reserve_exact(n);
         for (i, p) in parsed.parts.iter().enumerate() {
             ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i)));
             let outer = enclosing(parsed, i);
@@ -925,7 +928,11 @@ fn norm(w: &Word) -> Cow<'_, str> {
     if !b.iter().any(|c| matches!(c, b'"' | b'\'')) && !glob::contains(b, b"HOME") {
         return Cow::Borrowed(t);
     }
-    let t: String = t.chars().filter(|c| *c != '"' && *c != '\'').collect();
+    let mut unquoted = String::with_capacity(t.len());
+    for run in t.split(['"', '\'']) {
+        unquoted.push_str(run);
+    }
+    let t = unquoted;
     if !glob::contains(t.as_bytes(), b"HOME") {
         return Cow::Owned(t);
     }

@@ -272,3 +272,15 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn dynamic_words_are_matched_without_quotes_and_with_home_as_tilde() {
+    // Static words stay as they are (`'${HOME}'` is literal); dynamic ones lose every quote
+    // character and write `$HOME`/`${HOME}` as `~`.
+    let p = crate::parse::parse(r#"cat "$HOME/.aws/credentials" '${HOME}'/x "a'b"$X"#);
+    let words: Vec<String> = p.parts[0].argv[1..]
+        .iter()
+        .map(|w| norm(w).into_owned())
+        .collect();
+    assert_eq!(words, ["~/.aws/credentials", "${HOME}/x", "ab$X"]);
+}
