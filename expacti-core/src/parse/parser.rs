@@ -162,12 +162,23 @@ fn first_control_byte(bytes: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    // The last bytes, padded with spaces (never a control byte) to a whole word.
     let rest = chunks.remainder();
-    let mut w = [b' '; 8];
-    w[..rest.len()].copy_from_slice(rest);
+    if rest.is_empty() {
+        return None;
+    }
+    if bytes.len() < 8 {
+        return rest
+            .iter()
+            .position(|&b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f);
+    }
+    // The last eight bytes as one word: those before the remainder were found clean above,
+    // so a hit is in the remainder. (Not copied into a padded buffer: a word loaded from
+    // bytes just stored one by one stalls the processor.)
+    let last = bytes.len() - 8;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[last..]);
     let m = bad(u64::from_le_bytes(w));
-    (m != 0).then(|| at + (m.trailing_zeros() / 8) as usize)
+    (m != 0).then(|| last + (m.trailing_zeros() / 8) as usize)
 }
 
 /// Output shared by the parser and the parsers of nested script strings.
@@ -310,6 +321,21 @@ static CLASS: [u8; 256] = {
     }
     t
 };
+
+/// A word [`P::fast_word`] can take whole: `len` bytes of input whose value is the input at
+/// `value` (the inside of the quotes when `quoted`).
+struct FastWord {
+    len: usize,
+    value: std::ops::Range<usize>,
+    quoted: bool,
+}
+
+impl FastWord {
+    /// An unquoted `NAME=value` (a quoted word never is an assignment).
+    fn is_assign_like(&self, src: &str) -> bool {
+        !self.quoted && is_assign_like(&src[self.value.clone()])
+    }
+}
 
 /// Bytes that never need more than copying: the fast path of [`P::word`].
 fn is_plain_byte(c: u8) -> bool {
@@ -1197,13 +1223,26 @@ impl<'s, 'o> P<'s, 'o> {
                     redirs.push(r);
                 }
                 _ => {
-                    let (w, is_assign) = self.word(argv.is_empty(), false)?;
-                    last_end = self.pos;
-                    if argv.is_empty() && is_assign {
-                        assigns.push(w);
+                    // The fast path is inlined here and its word pushed where it is made:
+                    // returning a word through `word` copies it through the stack in pieces
+                    // that the processor cannot forward to the wider loads that move it on
+                    // (a stall per word, measured with `perf`).
+                    let assign_ok = argv.is_empty();
+                    if let Some(f) = self.fast_word() {
+                        if assign_ok && f.is_assign_like(self.src) {
+                            assigns.push(self.take_fast_word(f));
+                        } else {
+                            argv.push(self.take_fast_word(f));
+                        }
                     } else {
-                        argv.push(w);
+                        let (w, is_assign) = self.word_general(self.pos, assign_ok, false)?;
+                        if assign_ok && is_assign {
+                            assigns.push(w);
+                        } else {
+                            argv.push(w);
+                        }
                     }
+                    last_end = self.pos;
                 }
             }
         }
@@ -1686,61 +1725,69 @@ impl<'s, 'o> P<'s, 'o> {
     /// Returns the word and whether it is an assignment.
     fn word(&mut self, assign_ok: bool, literal_dollar: bool) -> R<(Word, bool)> {
         let start = self.pos;
-        // Fast paths: a plain word (no quotes, expansions, globs or braces), or one wholly in
-        // single quotes or in double quotes without expansions or escapes, taken whole.
+        match self.fast_word() {
+            Some(f) => {
+                let assign = assign_ok && f.is_assign_like(self.src);
+                Ok((self.take_fast_word(f), assign))
+            }
+            None => self.word_general(start, assign_ok, literal_dollar),
+        }
+    }
+
+    /// The fast paths of [`P::word`]: a plain word (no quotes, expansions, globs or braces),
+    /// or one wholly in single quotes or in double quotes without expansions or escapes.
+    #[inline(always)]
+    fn fast_word(&self) -> Option<FastWord> {
+        let start = self.pos;
         let rest = &self.b[start..self.end];
         let plain = rest.iter().take_while(|c| is_plain_byte(**c)).count();
         let ends_at = |n: usize| {
             rest.get(n)
                 .is_none_or(|c| CLASS[*c as usize] & WORD_END != 0)
         };
-        let quoted_len = match rest.first() {
-            Some(q @ (b'\'' | b'"')) if plain == 0 => rest[1..]
+        if plain > 0 {
+            return ends_at(plain).then_some(FastWord {
+                len: plain,
+                value: start..start + plain,
+                quoted: false,
+            });
+        }
+        match rest.first() {
+            Some(q @ (b'\'' | b'"')) => rest[1..]
                 .iter()
                 .position(|c| c == q || (*q == b'"' && matches!(c, b'$' | b'`' | b'\\')))
-                .filter(|&n| rest[n + 1] == *q && ends_at(n + 2)),
+                .filter(|&n| rest[n + 1] == *q && ends_at(n + 2))
+                .map(|n| FastWord {
+                    len: n + 2,
+                    value: start + 1..start + 1 + n,
+                    quoted: true,
+                }),
             _ => None,
-        };
-        if let Some(n) = quoted_len {
-            self.pos += n + 2;
-            let text = CompactString::from(&self.src[start + 1..start + 1 + n]);
-            let verbatim_at = match self.map {
-                SpanMap::Offset(b) => Some(b + start + 1),
-                SpanMap::Fixed(_) => None,
-            };
-            let span = self.span(start, self.pos);
-            let word = Word {
-                text,
-                span,
-                flags: WordFlags::QUOTED,
-                verbatim_at,
-            };
-            return Ok((word, false));
         }
-        if plain > 0 && ends_at(plain) {
-            let text = &self.src[start..start + plain];
-            let assign = assign_ok && is_assign_like(text);
-            let flags = WordFlags::empty();
-            self.pos += plain;
-            let verbatim_at = match self.map {
-                SpanMap::Offset(b) => Some(b + start),
-                SpanMap::Fixed(_) => None,
-            };
-            let span = self.span(start, self.pos);
-            let text = CompactString::from(text);
-            return Ok((
-                Word {
-                    text,
-                    span,
-                    flags,
-                    verbatim_at,
-                },
-                assign,
-            ));
-        }
-        self.word_general(start, assign_ok, literal_dollar)
     }
 
+    /// Reads the word [`P::fast_word`] found.
+    #[inline(always)]
+    fn take_fast_word(&mut self, f: FastWord) -> Word {
+        let start = self.pos;
+        self.pos += f.len;
+        let verbatim_at = match self.map {
+            SpanMap::Offset(b) => Some(b + f.value.start),
+            SpanMap::Fixed(_) => None,
+        };
+        Word {
+            text: CompactString::from(&self.src[f.value]),
+            span: self.span(start, self.pos),
+            flags: if f.quoted {
+                WordFlags::QUOTED
+            } else {
+                WordFlags::empty()
+            },
+            verbatim_at,
+        }
+    }
+
+    #[inline(never)]
     fn word_general(
         &mut self,
         start: usize,
