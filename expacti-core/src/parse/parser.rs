@@ -206,7 +206,9 @@ impl Out {
         }
     }
 
-    fn finish(mut self, len: usize) -> Parsed {
+    /// The result, taken out of `self` (by reference: moving the whole `Out` in costs a
+    /// copy the processor stalls on).
+    fn finish(&mut self, len: usize) -> Parsed {
         for (pi, ri, id) in std::mem::take(&mut self.heredoc_refs) {
             if let (Some(Some(h)), Some(part)) = (self.heredocs.get(id), self.parts.get_mut(pi)) {
                 if let Some(r) = part.redirects.get_mut(ri) {
@@ -215,8 +217,8 @@ impl Out {
             }
         }
         Parsed {
-            parts: self.parts,
-            opaque: self.opaque,
+            parts: std::mem::take(&mut self.parts),
+            opaque: std::mem::take(&mut self.opaque),
             len,
         }
     }
@@ -495,6 +497,7 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     /// The reserved word at the current position, if one stands there as a whole word.
+    #[inline]
     fn reserved(&self) -> Option<&'static str> {
         if let Some((at, r)) = self.reserved_at.get() {
             if at == self.pos {
@@ -506,6 +509,7 @@ impl<'s, 'o> P<'s, 'o> {
         r
     }
 
+    #[inline(never)]
     fn reserved_uncached(&self) -> Option<&'static str> {
         let rest = &self.b[self.pos..self.end];
         // Every reserved word starts with one of these bytes.
