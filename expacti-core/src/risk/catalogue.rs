@@ -92,6 +92,12 @@ pub struct CondSpec {
     pub signal: Vec<String>,
 }
 
+/// The bit of a 64-bit set that stands for words starting with the bytes `p` (a filter:
+/// different starts may share a bit, so a set bit only means "maybe").
+pub(crate) fn start_pair_bit(p: [u8; 2]) -> u64 {
+    1 << ((u32::from(p[0]) * 31 + u32::from(p[1])) & 63)
+}
+
 /// One signal as written in TOML.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -354,6 +360,11 @@ pub(crate) struct Cond {
     pub sub_first: Vec<(u64, Box<str>, Vec<usize>)>,
     /// Alternatives of `sub` whose first word is a glob.
     pub sub_glob_first: Vec<usize>,
+    /// For each of `sub_glob_first`: the first two bytes that one of its words must start
+    /// with (the first word that is a literal or a literal prefix of two bytes or more), or
+    /// `None` when no word has such a start. An alternative whose start no positional word
+    /// has cannot match anywhere (see [`start_pair_bit`]).
+    pub sub_glob_pairs: Vec<Option<[u8; 2]>>,
     pub flags: Vec<FlagGroup>,
     pub not_flags: FlagGroup,
     pub args: GlobList,
@@ -430,15 +441,27 @@ impl Cond {
             }
         }
         sub_first.sort();
-        let sub_m = sub
+        let sub_m: Vec<Vec<glob::Matcher>> = sub
             .iter()
             .map(|alt| alt.iter().map(|g| glob::Matcher::new(g, true)).collect())
+            .collect();
+        let sub_glob_pairs = sub_glob_first
+            .iter()
+            .map(|&ai| {
+                sub_m[ai].iter().find_map(|m| match m {
+                    glob::Matcher::Exact(l) | glob::Matcher::Prefix(l, _) if l.len() >= 2 => {
+                        Some([l.as_bytes()[0], l.as_bytes()[1]])
+                    }
+                    _ => None,
+                })
+            })
             .collect();
         Ok(Cond {
             sub_m,
             program: c.program.clone(),
             sub_first,
             sub_glob_first,
+            sub_glob_pairs,
             program_globs: list("program", &c.program)?,
             sub,
             flags: c.flags.iter().map(|g| FlagGroup::new(g)).collect(),

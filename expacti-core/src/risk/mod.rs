@@ -646,6 +646,15 @@ impl RiskEngine {
             let mut hit = None;
             // A run of the first positional words: look alternatives up by their first word.
             let hashes = ctx.positional_hashes();
+            // Alternatives led by a glob are tried at every start: keep only those whose
+            // literal start some positional word has (`* delete-*` needs a word `de…`).
+            let pairs = ctx.positional_pairs();
+            let mut globs: SmallVec<[usize; 8]> = SmallVec::new();
+            for (&ai, pair) in c.sub_glob_first.iter().zip(&c.sub_glob_pairs) {
+                if pair.is_none_or(|p| pairs & catalogue::start_pair_bit(p) != 0) {
+                    globs.push(ai);
+                }
+            }
             'starts: for (s, &h) in hashes.iter().enumerate() {
                 let at = c.sub_first.partition_point(|e| e.0 < h);
                 let lit = c.sub_first[at..]
@@ -654,7 +663,7 @@ impl RiskEngine {
                     .find(|e| &*e.1 == word(s))
                     .map(|e| e.2.as_slice())
                     .unwrap_or_default();
-                let cands = lit.iter().chain(&c.sub_glob_first);
+                let cands = lit.iter().chain(&globs);
                 for &ai in cands {
                     let alt = &c.sub_m[ai];
                     if s + alt.len() <= pos.len()
@@ -960,6 +969,8 @@ struct PartCtx<'a> {
     flags: OnceCell<(u128, Idx, u64)>,
     positional: OnceCell<Idx>,
     positional_hashes: OnceCell<SmallVec<[u64; 6]>>,
+    /// The [`catalogue::start_pair_bit`]s of the positional words' first two bytes.
+    positional_pairs: OnceCell<u64>,
     text: OnceCell<String>,
     /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
     prod: OnceCell<Option<ProdHit>>,
@@ -1044,6 +1055,7 @@ impl<'a> PartCtx<'a> {
             outer: Vec::new(),
             positional: OnceCell::new(),
             positional_hashes: OnceCell::new(),
+            positional_pairs: OnceCell::new(),
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
@@ -1064,6 +1076,7 @@ impl<'a> PartCtx<'a> {
             outer: Vec::new(),
             positional: OnceCell::new(),
             positional_hashes: OnceCell::new(),
+            positional_pairs: OnceCell::new(),
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
@@ -1173,6 +1186,20 @@ impl<'a> PartCtx<'a> {
                 .take(6)
                 .map(|&k| glob::word_hash(self.args[k].0.as_bytes()))
                 .collect()
+        })
+    }
+
+    /// The [`catalogue::start_pair_bit`]s of every positional word's first two bytes (an
+    /// alternative of `sub` may reach past the first six), computed once per part.
+    fn positional_pairs(&self) -> u64 {
+        *self.positional_pairs.get_or_init(|| {
+            let mut bits = 0;
+            for &k in self.positional() {
+                if let [a, b, ..] = *self.args[k].0.as_bytes() {
+                    bits |= catalogue::start_pair_bit([a, b]);
+                }
+            }
+            bits
         })
     }
 

@@ -284,3 +284,34 @@ fn dynamic_words_are_matched_without_quotes_and_with_home_as_tilde() {
         .collect();
     assert_eq!(words, ["~/.aws/credentials", "${HOME}/x", "ab$X"]);
 }
+
+#[test]
+fn sub_alternatives_led_by_a_glob_still_match_after_the_start_filter() {
+    // `cloud-delete` has only glob-led alternatives (`* terminate-*`, `* * delete`, …): the
+    // filter on positional words' first two bytes must keep the one that matches, at any
+    // start and past the sixth positional word.
+    let e = engine();
+    let fired = |cmd: &str| -> Vec<String> {
+        e.score_str(cmd)
+            .reasons
+            .iter()
+            .map(|r| r.signal.to_string())
+            .collect()
+    };
+    for cmd in [
+        "aws ec2 terminate-instances --instance-ids i-0abc",
+        "gcloud compute instances delete web-1 --zone us-east1-b",
+        "doctl compute droplet delete web-1",
+    ] {
+        assert!(
+            fired(cmd).iter().any(|s| s == "cloud-delete"),
+            "{cmd}: {:?}",
+            fired(cmd)
+        );
+    }
+    assert!(
+        !fired("aws s3 sync ./dist s3://bucket")
+            .iter()
+            .any(|s| s == "cloud-delete")
+    );
+}
