@@ -218,8 +218,13 @@ pub(crate) struct GlobList {
     literals: std::collections::HashSet<String, FastHash>,
     /// The shortest and longest literal (a length test before hashing).
     lit_len: (usize, usize),
-    /// Wildcard globs matched one by one (cheaper than a regex call on short words).
-    few: Vec<Matcher>,
+    /// Wildcard globs matched one by one (cheaper than a regex call on short words): those
+    /// that need a literal start (`LIT*`) by its first byte, those that need a literal end
+    /// (`*LIT`) by its last byte, each sorted by that byte, so that a text only meets the
+    /// globs its own first and last bytes allow; and the rest.
+    by_first: Vec<(u8, Matcher)>,
+    by_last: Vec<(u8, Matcher)>,
+    other: Vec<Matcher>,
     wild: Option<regex::Regex>,
     empty: bool,
     /// The bytes a non-empty text must start and end with for some glob to match it (all
@@ -258,6 +263,36 @@ impl GlobList {
                     .build()?,
             )
         };
+        let (mut by_first, mut by_last, mut other) = (Vec::new(), Vec::new(), Vec::new());
+        for m in few {
+            match &m {
+                Matcher::Exact(l) | Matcher::Prefix(l, _) if !l.is_empty() => {
+                    by_first.push((l.as_bytes()[0], m));
+                }
+                Matcher::Suffix(l, _) if !l.is_empty() => {
+                    by_last.push((l.as_bytes()[l.len() - 1], m));
+                }
+                // A general glob that starts with a literal byte, or ends with one and has
+                // no escape (the same rule as the first/last byte sets below).
+                Matcher::General(g, _) => {
+                    let b = g.as_bytes();
+                    match (b.first(), b.last()) {
+                        (Some(&c), _) if !matches!(c, b'*' | b'?' | b'\\') => {
+                            by_first.push((c, m));
+                        }
+                        (_, Some(&c)) if !b.contains(&b'\\') && !matches!(c, b'*' | b'?') => {
+                            by_last.push((c, m));
+                        }
+                        _ => other.push(m),
+                    }
+                }
+                _ => other.push(m),
+            }
+        }
+        // Stable: globs keep their order within one byte (any match will do, so order only
+        // affects speed).
+        by_first.sort_by_key(|e| e.0);
+        by_last.sort_by_key(|e| e.0);
         let lit_len = (
             literals.iter().map(String::len).min().unwrap_or(0),
             literals.iter().map(String::len).max().unwrap_or(0),
@@ -280,7 +315,9 @@ impl GlobList {
         Ok(GlobList {
             literals,
             lit_len,
-            few,
+            by_first,
+            by_last,
+            other,
             wild,
             empty: globs.is_empty(),
             first,
@@ -303,9 +340,24 @@ impl GlobList {
         (!self.literals.is_empty()
             && (self.lit_len.0..=self.lit_len.1).contains(&text.len())
             && self.literals.contains(text))
-            || self.few.iter().any(|m| m.matches(text))
+            || keyed(&self.by_first, text.as_bytes().first(), text)
+            || keyed(&self.by_last, text.as_bytes().last(), text)
+            || self.other.iter().any(|m| m.matches(text))
             || self.wild.as_ref().is_some_and(|r| r.is_match(text))
     }
+}
+
+/// Whether a glob of `list` (sorted by its key byte) whose key is `key` matches `text`.
+fn keyed(list: &[(u8, Matcher)], key: Option<&u8>, text: &str) -> bool {
+    let Some(&k) = key else { return false };
+    if list.is_empty() {
+        return false;
+    }
+    let at = list.partition_point(|e| e.0 < k);
+    list[at..]
+        .iter()
+        .take_while(|e| e.0 == k)
+        .any(|e| e.1.matches(text))
 }
 
 /// The regex of one glob (see the module docs for the language).
@@ -405,8 +457,9 @@ mod list_tests {
     }
 
     proptest::proptest! {
-        /// A list (literals in a set, the rest compiled or in one regex, a first- and
-        /// last-byte pre-test) matches exactly when one of its globs does, alone.
+        /// A list (literals in a set, the rest compiled and keyed by a literal first or last
+        /// byte, or in one regex, a first- and last-byte pre-test) matches exactly when one
+        /// of its globs does, alone.
         #[test]
         fn list_agrees_with_its_globs(
             globs in proptest::collection::vec("[ab/*?\\\\]{0,5}", 0..10),
