@@ -371,8 +371,8 @@ pub(crate) struct Cond {
     /// The `args` globs as written (for the catalogue's index).
     pub args_src: Vec<String>,
     pub not_args: GlobList,
-    pub text: Option<Regex>,
-    pub not_text: Option<Regex>,
+    pub text: Option<TextRegex>,
+    pub not_text: Option<TextRegex>,
     pub assign: GlobList,
     pub redirect: GlobList,
     pub redirect_any: GlobList,
@@ -382,6 +382,45 @@ pub(crate) struct Cond {
     pub no_operands: bool,
     pub interactive: bool,
     pub signal: Vec<String>,
+}
+
+/// A `text` or `not_text` regex with its literal factors (see [`super::factor`]).
+#[derive(Debug, Clone)]
+pub(crate) struct TextRegex {
+    pub re: Regex,
+    factors: Option<Vec<Box<[u8]>>>,
+}
+
+impl TextRegex {
+    /// False when the text (as [`super::factor::TextBits`]) lacks every factor, so the regex
+    /// cannot match it; true when it may.
+    /// (`text` is only asked for when the regex has factors.)
+    pub(crate) fn may_match<'t>(&self, text: impl FnOnce() -> &'t super::factor::TextBits) -> bool {
+        self.factors
+            .as_deref()
+            .is_none_or(|f| super::factor::may_match(f, text()))
+    }
+}
+
+fn text_regex(
+    id: &str,
+    field: &'static str,
+    src: &Option<String>,
+) -> Result<Option<TextRegex>, CatalogueError> {
+    let Some(re) = regex(id, field, src)? else {
+        return Ok(None);
+    };
+    // The factors of the tree the regex was compiled from (with Unicode only when it needed
+    // it, as in `regex`).
+    let pattern = re.as_str();
+    let unicode = RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .unicode(false)
+        .size_limit(1 << 20)
+        .build()
+        .is_err();
+    let factors = super::factor::factors(pattern, unicode);
+    Ok(Some(TextRegex { re, factors }))
 }
 
 fn regex(
@@ -469,8 +508,8 @@ impl Cond {
             args: list("args", &c.args)?,
             args_src: c.args.clone(),
             not_args: list("not_args", &c.not_args)?,
-            text: regex(id, "text", &c.text)?,
-            not_text: regex(id, "not_text", &c.not_text)?,
+            text: text_regex(id, "text", &c.text)?,
+            not_text: text_regex(id, "not_text", &c.not_text)?,
             assign: list("assign", &c.assign)?,
             redirect: list("redirect", &c.redirect)?,
             redirect_any: list("redirect_any", &c.redirect_any)?,

@@ -14,6 +14,7 @@
 //! [`builtin.toml`]: https://example.invalid/expacti/expacti-core/src/risk/builtin.toml
 
 mod catalogue;
+mod factor;
 pub(crate) mod glob;
 
 use std::borrow::Cow;
@@ -747,12 +748,15 @@ impl RiskEngine {
             m.set(hit.0, hit.1);
         }
         if let Some(re) = &c.text {
+            if !re.may_match(|| ctx.text_bits()) {
+                return None;
+            }
             let text = ctx.text();
-            let hit = re.find(text)?;
+            let hit = re.re.find(text)?;
             m.set(hit.as_str().trim(), ctx.part.span);
         }
         if let Some(re) = &c.not_text {
-            if re.is_match(ctx.text()) {
+            if re.may_match(|| ctx.text_bits()) && re.re.is_match(ctx.text()) {
                 return None;
             }
         }
@@ -972,6 +976,8 @@ struct PartCtx<'a> {
     /// The [`catalogue::start_pair_bit`]s of the positional words' first two bytes.
     positional_pairs: OnceCell<u64>,
     text: OnceCell<String>,
+    /// The bytes and byte pairs of [`PartCtx::text`], for the `text` regexes' factors.
+    text_bits: OnceCell<factor::TextBits>,
     /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
     prod: OnceCell<Option<ProdHit>>,
 }
@@ -1059,6 +1065,7 @@ impl<'a> PartCtx<'a> {
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
+            text_bits: OnceCell::new(),
             prod: OnceCell::new(),
         }
     }
@@ -1080,6 +1087,7 @@ impl<'a> PartCtx<'a> {
             targets: OnceCell::new(),
             flags: OnceCell::new(),
             text: OnceCell::new(),
+            text_bits: OnceCell::new(),
             prod: OnceCell::new(),
         }
     }
@@ -1236,6 +1244,11 @@ impl<'a> PartCtx<'a> {
     }
 
     /// The part's words and here-document bodies, for regexes.
+    fn text_bits(&self) -> &factor::TextBits {
+        self.text_bits
+            .get_or_init(|| factor::TextBits::of(self.text().as_bytes()))
+    }
+
     fn text(&self) -> &str {
         self.text.get_or_init(|| {
             let cap = self.args.iter().map(|(w, _)| w.len() + 1).sum::<usize>() + 16;

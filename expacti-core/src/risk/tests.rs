@@ -315,3 +315,63 @@ fn sub_alternatives_led_by_a_glob_still_match_after_the_start_filter() {
             .any(|s| s == "cloud-delete")
     );
 }
+
+#[test]
+fn text_regex_factors_never_miss_a_match_on_real_commands() {
+    // Every built-in `text`/`not_text` regex, over every corpus command (and the table's
+    // own commands when the corpora are absent): wherever the regex matches, its literal
+    // factors must say it may.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
+    let mut texts: Vec<String> = std::fs::read_to_string(dir.join("nl2bash.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for (file, field) in [
+        ("gtfobins.jsonl", "code"),
+        ("deploy_run_steps.jsonl", "command"),
+        ("deploy_ssh_action_scripts.jsonl", "command"),
+    ] {
+        for l in std::fs::read_to_string(dir.join(file))
+            .unwrap_or_default()
+            .lines()
+        {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(l) {
+                texts.extend(v[field].as_str().map(str::to_string));
+            }
+        }
+    }
+    if texts.is_empty() {
+        eprintln!("SKIP (partly): ../shared/corpora not found; checking built-in examples only");
+    }
+    texts.extend(
+        [
+            "psql -c 'DROP TABLE users'",
+            "mysql -e \"delete from t\"",
+            "redis-cli FLUSHALL",
+            "curl -H \"Authorization: $API_TOKEN\" https://x",
+            "chmod u+s /bin/bash",
+            "awk 'BEGIN {system(\"sh\")}'",
+        ]
+        .map(str::to_string),
+    );
+    let e = engine();
+    let mut checked = 0;
+    for s in &e.cat.signals {
+        for re in [&s.cond.text, &s.cond.not_text].into_iter().flatten() {
+            for t in &texts {
+                if re.re.is_match(t) {
+                    checked += 1;
+                    let bits = factor::TextBits::of(t.as_bytes());
+                    assert!(
+                        re.may_match(|| &bits),
+                        "{}: {:?} matches {t:?} but its factors say no",
+                        s.id,
+                        re.re.as_str()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+}
