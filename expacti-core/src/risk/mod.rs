@@ -976,7 +976,7 @@ struct PartCtx<'a> {
     /// The [`catalogue::start_pair_bit`]s of the positional words' first two bytes.
     positional_pairs: OnceCell<u64>,
     text: OnceCell<String>,
-    /// The bytes and byte pairs of [`PartCtx::text`], for the `text` regexes' factors.
+    /// The pairs of adjacent bytes of [`PartCtx::text`], for the `text` regexes' factors.
     text_bits: OnceCell<factor::TextBits>,
     /// The first word holding a production marker (see [`PartCtx::prod_hit`]).
     prod: OnceCell<Option<ProdHit>>,
@@ -1243,12 +1243,14 @@ impl<'a> PartCtx<'a> {
         lead.chain(args)
     }
 
-    /// The part's words and here-document bodies, for regexes.
+    /// [`PartCtx::text`]'s pairs of adjacent bytes, computed once per part when a regex with
+    /// factors asks.
     fn text_bits(&self) -> &factor::TextBits {
         self.text_bits
             .get_or_init(|| factor::TextBits::of(self.text().as_bytes()))
     }
 
+    /// The part's words and here-document bodies, for regexes.
     fn text(&self) -> &str {
         self.text.get_or_init(|| {
             let cap = self.args.iter().map(|(w, _)| w.len() + 1).sum::<usize>() + 16;
