@@ -1,52 +1,115 @@
-//! Per-corpus timing of `parse` against `shell_words::split` (a quick look; the criterion
-//! bench in `benches/` is the measurement).
+//! Wall time of `parse` against `shell_words::split` on the corpora (a quick look; the
+//! criterion bench in `benches/` is the measurement): `parse_compare [REPS]`, release build.
+//!
+//! Hot parses each nl2bash command REPS times in a row (the branch predictor learns it);
+//! swept parses all of them one after another, REPS times (as a server sees a stream of
+//! different commands). Then each corpus source is timed swept. Times are per pass over the
+//! commands, best of three.
 #![allow(clippy::unwrap_used)]
 
+use std::hint::black_box;
 use std::time::Instant;
 
-fn main() {
+fn load() -> Vec<(String, Vec<String>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
-    let mut sets: Vec<(&str, Vec<String>)> = Vec::new();
-    let nl = std::fs::read_to_string(dir.join("nl2bash.txt")).unwrap();
-    sets.push(("nl2bash", nl.lines().map(str::to_string).collect()));
-    for (f, field) in [
+    let mut groups = vec![(
+        "nl2bash".to_string(),
+        std::fs::read_to_string(dir.join("nl2bash.txt"))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
+    )];
+    for (file, field) in [
         ("gtfobins.jsonl", "code"),
         ("deploy_run_steps.jsonl", "command"),
+        ("deploy_ssh_action_scripts.jsonl", "command"),
     ] {
-        let t = std::fs::read_to_string(dir.join(f)).unwrap();
-        let v = t
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let cmds = text
             .lines()
             .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()[field]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v[field].as_str().unwrap().to_string()
             })
             .collect();
-        sets.push((f, v));
+        groups.push((file.to_string(), cmds));
     }
-    for (name, cmds) in &sets {
-        let bytes: usize = cmds.iter().map(String::len).sum();
+    groups
+}
+
+fn run(cmd: &str, split: bool) -> usize {
+    if split {
+        shell_words::split(black_box(cmd)).map_or(0, |v| v.len())
+    } else {
+        expacti_core::parse(black_box(cmd)).parts.len()
+    }
+}
+
+/// Milliseconds per pass over `cmds`, best of three.
+fn time(cmds: &[String], reps: usize, hot: bool, split: bool) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..3 {
         let t = Instant::now();
         let mut n = 0;
-        for _ in 0..20 {
+        if hot {
             for c in cmds {
-                n += expacti_core::parse(c).parts.len();
+                for _ in 0..reps {
+                    n += run(c, split);
+                }
+            }
+        } else {
+            for _ in 0..reps {
+                for c in cmds {
+                    n += run(c, split);
+                }
             }
         }
-        let a = t.elapsed().as_nanos() as f64 / 20.0 / cmds.len() as f64;
-        let t = Instant::now();
-        for _ in 0..20 {
-            for c in cmds {
-                n += shell_words::split(c).map_or(0, |v| v.len());
-            }
-        }
-        let b = t.elapsed().as_nanos() as f64 / 20.0 / cmds.len() as f64;
+        black_box(n);
+        best = best.min(t.elapsed().as_secs_f64() * 1e3 / reps as f64);
+    }
+    best
+}
+
+fn main() {
+    let reps: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
+    let groups = load();
+    let nl = &groups[0].1;
+    for hot in [true, false] {
+        let (p, s) = (time(nl, reps, hot, false), time(nl, reps, hot, true));
+        let how = if hot { "hot" } else { "swept" };
         println!(
-            "{name:28} {:6} cmds {:5.0} B/cmd  parse {a:7.0} ns  shell_words {b:7.0} ns  ratio {:.2} ({n})",
+            "nl2bash {how:5}: parse {p:.3} ms, split {s:.3} ms, ratio {:.2}",
+            p / s
+        );
+    }
+    let all: Vec<String> = groups.iter().flat_map(|g| g.1.iter().cloned()).collect();
+    let plain: Vec<String> = all
+        .iter()
+        .filter(|c| {
+            c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" -_./:=,".contains(&b))
+        })
+        .cloned()
+        .collect();
+    let mut rows: Vec<(String, &[String])> = groups
+        .iter()
+        .map(|(n, c)| (n.clone(), c.as_slice()))
+        .collect();
+    rows.push(("plain words only".into(), &plain));
+    rows.push(("all".into(), &all));
+    for (name, cmds) in rows {
+        let (p, s) = (
+            time(cmds, reps, false, false),
+            time(cmds, reps, false, true),
+        );
+        println!(
+            "{name:32} {:6} commands: parse {p:.3} ms, split {s:.3} ms, ratio {:.2}",
             cmds.len(),
-            bytes as f64 / cmds.len() as f64,
-            a / b
+            p / s
         );
     }
 }

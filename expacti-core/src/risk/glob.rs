@@ -248,12 +248,12 @@ impl GlobList {
             } else {
                 match Matcher::new(g, false) {
                     Matcher::General(..) => general.push(g),
-                    m => few.push(m),
+                    m => few.push((g, m)),
                 }
             }
         }
         let wild = if general.len() <= FEW {
-            few.extend(general.iter().map(|g| Matcher::new(g, false)));
+            few.extend(general.iter().map(|&g| (g, Matcher::new(g, false))));
             None
         } else {
             let alts: Vec<String> = general.iter().map(|g| to_regex(g)).collect();
@@ -264,29 +264,11 @@ impl GlobList {
             )
         };
         let (mut by_first, mut by_last, mut other) = (Vec::new(), Vec::new(), Vec::new());
-        for m in few {
-            match &m {
-                Matcher::Exact(l) | Matcher::Prefix(l, _) if !l.is_empty() => {
-                    by_first.push((l.as_bytes()[0], m));
-                }
-                Matcher::Suffix(l, _) if !l.is_empty() => {
-                    by_last.push((l.as_bytes()[l.len() - 1], m));
-                }
-                // A general glob that starts with a literal byte, or ends with one and has
-                // no escape (the same rule as the first/last byte sets below).
-                Matcher::General(g, _) => {
-                    let b = g.as_bytes();
-                    match (b.first(), b.last()) {
-                        (Some(&c), _) if !matches!(c, b'*' | b'?' | b'\\') => {
-                            by_first.push((c, m));
-                        }
-                        (_, Some(&c)) if !b.contains(&b'\\') && !matches!(c, b'*' | b'?') => {
-                            by_last.push((c, m));
-                        }
-                        _ => other.push(m),
-                    }
-                }
-                _ => other.push(m),
+        for (g, m) in few {
+            match (literal_first(g), literal_last(g)) {
+                (Some(c), _) => by_first.push((c, m)),
+                (None, Some(c)) => by_last.push((c, m)),
+                (None, None) => other.push(m),
             }
         }
         // Stable: globs keep their order within one byte (any match will do, so order only
@@ -298,18 +280,15 @@ impl GlobList {
             literals.iter().map(String::len).max().unwrap_or(0),
         );
         let (mut first, mut last) = (ByteSet::default(), ByteSet::default());
-        for g in globs.iter().map(String::as_bytes) {
-            let escaped = g.contains(&b'\\');
-            match g.first() {
-                Some(&c) if !matches!(c, b'*' | b'?' | b'\\') => first.insert(c),
-                // An empty glob matches only the empty text, which skips this test.
-                None => {}
-                Some(_) => first = ByteSet::ALL,
+        // An empty glob matches only the empty text, which skips this test.
+        for g in globs.iter().filter(|g| !g.is_empty()) {
+            match literal_first(g) {
+                Some(c) => first.insert(c),
+                None => first = ByteSet::ALL,
             }
-            match g.last() {
-                Some(&c) if !escaped && !matches!(c, b'*' | b'?') => last.insert(c),
-                None => {}
-                Some(_) => last = ByteSet::ALL,
+            match literal_last(g) {
+                Some(c) => last.insert(c),
+                None => last = ByteSet::ALL,
             }
         }
         Ok(GlobList {
@@ -345,6 +324,23 @@ impl GlobList {
             || self.other.iter().any(|m| m.matches(text))
             || self.wild.as_ref().is_some_and(|r| r.is_match(text))
     }
+}
+
+/// The byte every text a glob matches starts with, when the glob starts with a literal byte.
+fn literal_first(g: &str) -> Option<u8> {
+    g.as_bytes()
+        .first()
+        .copied()
+        .filter(|c| !matches!(c, b'*' | b'?' | b'\\'))
+}
+
+/// The byte every text a glob matches ends with, when the glob ends with a literal byte and
+/// holds no escape (an escaped last byte would need reading the glob from its start).
+fn literal_last(g: &str) -> Option<u8> {
+    let b = g.as_bytes();
+    b.last()
+        .copied()
+        .filter(|c| !b.contains(&b'\\') && !matches!(c, b'*' | b'?'))
 }
 
 /// Whether a glob of `list` (sorted by its key byte) whose key is `key` matches `text`.

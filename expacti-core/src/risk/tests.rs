@@ -375,3 +375,13 @@ fn text_regex_factors_never_miss_a_match_on_real_commands() {
     }
     assert!(checked > 0);
 }
+
+#[test]
+fn no_builtin_condition_has_more_glob_led_sub_alternatives_than_fit_inline() {
+    // `cond_holds` keeps these alternatives in a small vector with room for 16: the built-in
+    // catalogue must not make it allocate.
+    let e = engine();
+    for s in &e.cat.signals {
+        assert!(s.cond.sub_glob_first.len() <= 16, "{}", s.id);
+    }
+}
