@@ -453,14 +453,22 @@ impl RiskEngine {
     ) -> u8 {
         let cat = &self.cat;
         let mut cands: SmallVec<[usize; 32]> = SmallVec::new();
-        self.candidates(ctx, &mut cands);
+        #[cfg(test)]
+        let unindexed = tests::UNINDEXED.with(std::cell::Cell::get);
+        #[cfg(not(test))]
+        let unindexed = false;
+        if unindexed {
+            cands.extend((0..cat.signals.len()).filter(|&i| cat.signals[i].modifier.is_none()));
+        } else {
+            self.candidates(ctx, &mut cands);
+        }
         let mut base: u8 = 0;
         for &si in &cands {
             let s = &cat.signals[si];
             if s.disabled {
                 continue;
             }
-            if let Some(m) = self.cond_holds(&s.cond, ctx, fired, false) {
+            if let Some(m) = self.cond_holds(&s.cond, ctx, fired, unindexed) {
                 fired.push(si);
                 base = base.max(s.score);
                 reasons.push(Reason {

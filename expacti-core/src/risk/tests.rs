@@ -316,11 +316,57 @@ fn sub_alternatives_led_by_a_glob_still_match_after_the_start_filter() {
     );
 }
 
+thread_local! {
+    /// Set by a test: every signal is tried on every part (no index), as the reference the
+    /// indexes must agree with.
+    pub(super) static UNINDEXED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Every corpus command (none when the corpora are absent) and the risk table's commands.
+fn real_commands() -> Vec<String> {
+    let mut texts = corpus_texts();
+    if texts.is_empty() {
+        eprintln!("SKIP (partly): ../shared/corpora not found; checking the risk table only");
+    }
+    let table =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/risk-levels.txt");
+    for l in std::fs::read_to_string(table).unwrap_or_default().lines() {
+        // `level | command` lines (comments start with `#`).
+        if let Some((_, cmd)) = l.split_once(" | ").filter(|_| !l.starts_with('#')) {
+            texts.push(cmd.to_string());
+        }
+    }
+    texts
+}
+
 #[test]
-fn text_regex_factors_never_miss_a_match_on_real_commands() {
-    // Every built-in `text`/`not_text` regex, over every corpus command (and the table's
-    // own commands when the corpora are absent): wherever the regex matches, its literal
-    // factors must say it may.
+fn indexes_find_every_signal_that_holds() {
+    // The catalogue's indexes (by program, first operand, literal and wildcard arguments,
+    // part features) only choose which signals to check: scoring through them must give
+    // exactly what checking every signal on every part gives, reasons and all.
+    let e = engine();
+    let cmds = real_commands();
+    assert!(cmds.len() > 300, "the risk table was not found");
+    let mut fired = 0;
+    for c in &cmds {
+        let p = crate::parse::parse(c);
+        let indexed = e.score(&p, c);
+        UNINDEXED.with(|u| u.set(true));
+        let all = e.score(&p, c);
+        UNINDEXED.with(|u| u.set(false));
+        fired += indexed.reasons.len();
+        assert_eq!(indexed.score, all.score, "{c}");
+        assert_eq!(indexed.reasons, all.reasons, "{c}");
+        assert_eq!(indexed.part_scores, all.part_scores, "{c}");
+    }
+    assert!(
+        fired > 1000,
+        "only {fired} reasons over {} commands",
+        cmds.len()
+    );
+}
+
+fn corpus_texts() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
     let mut texts: Vec<String> = std::fs::read_to_string(dir.join("nl2bash.txt"))
         .unwrap_or_default()
@@ -341,6 +387,15 @@ fn text_regex_factors_never_miss_a_match_on_real_commands() {
             }
         }
     }
+    texts
+}
+
+#[test]
+fn text_regex_factors_never_miss_a_match_on_real_commands() {
+    // Every built-in `text`/`not_text` regex, over every corpus command (and the table's
+    // own commands when the corpora are absent): wherever the regex matches, its literal
+    // factors must say it may.
+    let mut texts = corpus_texts();
     if texts.is_empty() {
         eprintln!("SKIP (partly): ../shared/corpora not found; checking built-in examples only");
     }
