@@ -654,10 +654,16 @@ pub(crate) struct Catalogue {
     pub generic_arg_first: glob::ByteSet,
     pub generic_arg_last: glob::ByteSet,
     pub generic_arg_len: (usize, usize),
-    /// Wildcard `args` globs of signals without a program: one set, and the signal of each.
+    /// Wildcard `args` globs of signals without a program, when some has no literal run of
+    /// two bytes (so `generic_needles` cannot find them): one set, and the signal of each.
     pub generic_wild: Option<(regex::RegexSet, Vec<usize>)>,
-    /// A necessary condition for `generic_wild`: some literal run of its globs occurs.
+    /// The longest literal run of each wildcard `args` glob of signals without a program
+    /// (`None` when one is shorter than two bytes).
     pub generic_needles: Option<Needles>,
+    /// For each needle of `generic_needles` (by its index there), the signals with a
+    /// wildcard glob whose longest literal run it is: the only ones such a glob can match a
+    /// word for, so the set above need not run.
+    pub generic_needle_signals: Vec<Vec<usize>>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
     /// Signals without a program that hold without any `args` hit (redirections,
@@ -834,6 +840,35 @@ impl Needles {
             keys,
             list,
         })
+    }
+
+    /// The needles, sorted and without repeats: [`Needles::each_in`] reports indices into it.
+    pub(crate) fn list(&self) -> &[Box<[u8]>] {
+        &self.list
+    }
+
+    /// Calls `f` with the index (into [`Needles::list`]) of every needle that occurs in `w`,
+    /// once per place it occurs.
+    pub(crate) fn each_in(&self, w: &[u8], mut f: impl FnMut(usize)) {
+        for (i, p) in w.windows(2).enumerate() {
+            if !self.first2.contains(p[0], p[1]) {
+                continue;
+            }
+            let k = u16::from_be_bytes([p[0], p[1]]);
+            if let Ok(j) = self.keys.binary_search_by_key(&k, |e| e.0) {
+                let (_, a, b) = self.keys[j];
+                let rest = &w[i..];
+                for n in a..b {
+                    if self
+                        .list
+                        .get(n as usize)
+                        .is_some_and(|x| rest.starts_with(x))
+                    {
+                        f(n as usize);
+                    }
+                }
+            }
+        }
     }
 
     /// Whether some needle occurs in `w`.
@@ -1037,20 +1072,39 @@ impl Catalogue {
             .collect();
         self.generic_wild = None;
         self.generic_needles = None;
+        self.generic_needle_signals.clear();
         if !wild.is_empty() {
-            let pats: Vec<String> = wild
-                .iter()
-                .map(|(g, _)| format!("^(?:{})$", glob::to_regex(g)))
-                .collect();
-            if let Ok(set) = regex::RegexSetBuilder::new(&pats)
-                .size_limit(16 << 20)
-                .build()
-            {
-                self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
-            }
             let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
             self.generic_needle_min = needles.iter().map(String::len).min().unwrap_or(0);
             self.generic_needles = Needles::of(&needles);
+            if let Some(set) = &self.generic_needles {
+                self.generic_needle_signals = set
+                    .list()
+                    .iter()
+                    .map(|n| {
+                        let mut sigs: Vec<usize> = needles
+                            .iter()
+                            .zip(&wild)
+                            .filter(|(m, _)| m.as_bytes() == &n[..])
+                            .map(|(_, (_, i))| *i)
+                            .collect();
+                        sigs.dedup();
+                        sigs
+                    })
+                    .collect();
+            } else {
+                // Some glob has no literal run of two bytes: one set of all of them decides.
+                let pats: Vec<String> = wild
+                    .iter()
+                    .map(|(g, _)| format!("^(?:{})$", glob::to_regex(g)))
+                    .collect();
+                if let Ok(set) = regex::RegexSetBuilder::new(&pats)
+                    .size_limit(16 << 20)
+                    .build()
+                {
+                    self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
+                }
+            }
         }
         self.compose_by_program.clear();
         self.compose_always = 0;

@@ -225,6 +225,8 @@ pub(crate) struct GlobList {
     by_first: Vec<(u8, Matcher)>,
     by_last: Vec<(u8, Matcher)>,
     other: Vec<Matcher>,
+    /// `**LIT**` globs, when there are several: one scan of the text for all their literals.
+    contains: Option<super::catalogue::Needles>,
     wild: Option<regex::Regex>,
     empty: bool,
     /// The bytes a non-empty text must start and end with for some glob to match it (all
@@ -264,6 +266,19 @@ impl GlobList {
             )
         };
         let (mut by_first, mut by_last, mut other) = (Vec::new(), Vec::new(), Vec::new());
+        let lits: Vec<String> = few
+            .iter()
+            .filter_map(|(_, m)| match m {
+                Matcher::Contains(l) if l.len() >= 2 => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        let contains = if lits.len() >= 2 {
+            few.retain(|(_, m)| !matches!(m, Matcher::Contains(l) if l.len() >= 2));
+            super::catalogue::Needles::of(&lits)
+        } else {
+            None
+        };
         for (g, m) in few {
             match (literal_first(g), literal_last(g)) {
                 (Some(c), _) => by_first.push((c, m)),
@@ -297,6 +312,7 @@ impl GlobList {
             by_first,
             by_last,
             other,
+            contains,
             wild,
             empty: globs.is_empty(),
             first,
@@ -321,6 +337,10 @@ impl GlobList {
             && self.literals.contains(text))
             || keyed(&self.by_first, text.as_bytes().first(), text)
             || keyed(&self.by_last, text.as_bytes().last(), text)
+            || self
+                .contains
+                .as_ref()
+                .is_some_and(|n| n.any_in(text.as_bytes()))
             || self.other.iter().any(|m| m.matches(text))
             || self.wild.as_ref().is_some_and(|r| r.is_match(text))
     }
@@ -460,6 +480,16 @@ mod list_tests {
         fn list_agrees_with_its_globs(
             globs in proptest::collection::vec("[ab/*?\\\\]{0,5}", 0..10),
             t in "[ab/*?\\\\]{0,8}",
+        ) {
+            let want = globs.iter().any(|g| matches(g, &t));
+            proptest::prop_assert_eq!(GlobList::new(&globs).unwrap().matches(&t), want);
+        }
+
+        /// Lists of several `**LIT**` globs (found by one needle scan) among others.
+        #[test]
+        fn list_of_contains_globs_agrees_with_its_globs(
+            globs in proptest::collection::vec("(\\*\\*[ab/]{1,3}\\*\\*)|([ab/*]{0,4})", 0..10),
+            t in "[ab/]{0,10}",
         ) {
             let want = globs.iter().any(|g| matches(g, &t));
             proptest::prop_assert_eq!(GlobList::new(&globs).unwrap().matches(&t), want);

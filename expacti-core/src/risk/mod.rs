@@ -551,18 +551,23 @@ impl RiskEngine {
                         out.extend_from_slice(v);
                     }
                 }
-                // Wildcard globs only when one of their literal runs occurs in the word.
-                if let Some((set, sig)) = &cat.generic_wild {
-                    let can_hold = t.len() >= cat.generic_needle_min;
-                    if can_hold
-                        && cat
-                            .generic_needles
-                            .as_ref()
-                            .is_none_or(|n| n.any_in(t.as_bytes()))
-                    {
-                        for k in set.matches(t).iter() {
-                            out.push(sig[k]);
+                // Wildcard globs: a glob can match the word only if its longest literal run
+                // occurs in it, so the signals of the runs found are the candidates. (When
+                // some run is shorter than two bytes there is no needle set: the globs' own
+                // set then decides.)
+                if t.len() >= cat.generic_needle_min {
+                    match (&cat.generic_needles, &cat.generic_wild) {
+                        (Some(n), _) => n.each_in(t.as_bytes(), |k| {
+                            if let Some(v) = cat.generic_needle_signals.get(k) {
+                                out.extend_from_slice(v);
+                            }
+                        }),
+                        (None, Some((set, sig))) => {
+                            for k in set.matches(t).iter() {
+                                out.push(sig[k]);
+                            }
                         }
+                        (None, None) => {}
                     }
                 }
             }
