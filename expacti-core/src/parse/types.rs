@@ -332,8 +332,15 @@ impl Part {
     /// word shell-quoted where needed (dynamic words as written).
     pub fn canonical(&self) -> String {
         let mut out = String::new();
+        self.push_canonical(&mut out);
+        out
+    }
+
+    /// Appends [`Part::canonical`] to `out`.
+    pub fn push_canonical(&self, out: &mut String) {
+        let start = out.len();
         for w in &self.assignments {
-            if !out.is_empty() {
+            if out.len() > start {
                 out.push(' ');
             }
             match w.text.split_once('=') {
@@ -341,23 +348,22 @@ impl Part {
                     out.push_str(name);
                     out.push('=');
                     if !value.is_empty() {
-                        crate::parse::quote::push_quoted(&mut out, value);
+                        crate::parse::quote::push_quoted(out, value);
                     }
                 }
                 _ => out.push_str(&w.text),
             }
         }
         for w in &self.argv {
-            if !out.is_empty() {
+            if out.len() > start {
                 out.push(' ');
             }
             if w.is_dynamic() {
                 out.push_str(&w.text);
             } else {
-                crate::parse::quote::push_quoted(&mut out, &w.text);
+                crate::parse::quote::push_quoted(out, &w.text);
             }
         }
-        out
     }
 }
 

@@ -559,6 +559,9 @@ pub(crate) enum Seg {
     Match,
     /// `{via}`: the wrapper that runs the part.
     Via,
+    /// `{a}`, `{b}` of a composition: the canonical text of its first or second part.
+    A,
+    B,
 }
 
 /// A reason template (`deletes {match} recursively`), split into text and placeholders; an
@@ -572,19 +575,32 @@ pub(crate) struct Template {
 
 impl Template {
     pub(crate) fn new(t: &str) -> Template {
+        Template::with(
+            t,
+            &[
+                ("{prog}", Seg::Prog),
+                ("{match}", Seg::Match),
+                ("{via}", Seg::Via),
+            ],
+        )
+    }
+
+    /// A composition's reason: `{a}` and `{b}` are its parts.
+    pub(crate) fn compose(t: &str) -> Template {
+        Template::with(t, &[("{a}", Seg::A), ("{b}", Seg::B)])
+    }
+
+    fn with(t: &str, places: &[(&str, Seg)]) -> Template {
         let mut segs = Vec::new();
         let mut text = String::new();
         let mut rest = t;
         while let Some(i) = rest.find('{') {
             text.push_str(&rest[..i]);
             let tail = &rest[i..];
-            let (seg, after) = if let Some(a) = tail.strip_prefix("{prog}") {
-                (Seg::Prog, a)
-            } else if let Some(a) = tail.strip_prefix("{match}") {
-                (Seg::Match, a)
-            } else if let Some(a) = tail.strip_prefix("{via}") {
-                (Seg::Via, a)
-            } else {
+            let Some((seg, after)) = places
+                .iter()
+                .find_map(|(p, seg)| tail.strip_prefix(p).map(|a| (seg.clone(), a)))
+            else {
                 text.push('{');
                 rest = &tail[1..];
                 continue;
@@ -616,7 +632,7 @@ pub(crate) struct Compose {
     pub id: String,
     pub disabled: bool,
     pub score: u8,
-    pub reason: String,
+    pub reason: Template,
     pub kind: ComposeKind,
     pub a: Cond,
     pub b: Cond,
@@ -959,7 +975,7 @@ impl Catalogue {
                 id: c.id.clone(),
                 disabled: false,
                 score: score_of(&c.id, c.score, c.level)?,
-                reason: c.reason.clone(),
+                reason: Template::compose(&c.reason),
                 kind: c.kind,
                 a: Cond::compile(&c.id, &c.a)?,
                 b: Cond::compile(&c.id, &c.b)?,

@@ -319,10 +319,7 @@ impl RiskEngine {
                 });
                 if let Some((i, j)) = found {
                     let (pa, pb) = (&parsed.parts[i], &parsed.parts[j]);
-                    let detail = c
-                        .reason
-                        .replace("{a}", &short(&pa.canonical()))
-                        .replace("{b}", &short(&pb.canonical()));
+                    let detail = render_compose(&c.reason, pa, pb);
                     let span = Span(pa.span.0.min(pb.span.0), pa.span.1.max(pb.span.1));
                     reasons.push(Reason {
                         signal: c.id.as_str().into(),
@@ -940,6 +937,36 @@ fn render(
             Seg::Prog => out.push_str(prog),
             Seg::Match => out.push_str(&short(what.unwrap_or(prog))),
             Seg::Via => out.push_str(via.unwrap_or("a wrapper")),
+            // Only compositions have parts to name (see `render_compose`).
+            Seg::A | Seg::B => {}
+        }
+    }
+    out
+}
+
+/// A composition's reason: `{a}` and `{b}` are the canonical text of its parts (each
+/// shortened as [`short`] does).
+fn render_compose(template: &catalogue::Template, a: &Part, b: &Part) -> String {
+    use catalogue::Seg;
+    let mut out = String::with_capacity(template.text_len + 96);
+    for seg in &template.segs {
+        let part = match seg {
+            Seg::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Seg::A => a,
+            Seg::B => b,
+            // Not placeholders of a composition (kept as text when parsed).
+            Seg::Prog | Seg::Match | Seg::Via => continue,
+        };
+        let start = out.len();
+        part.push_canonical(&mut out);
+        if out.len() - start > 80 && out[start..].chars().count() > 80 {
+            if let Some((k, _)) = out[start..].char_indices().nth(77) {
+                out.truncate(start + k);
+            }
+            out.push('…');
         }
     }
     out

@@ -271,6 +271,38 @@ proptest::proptest! {
         let got = render(&catalogue::Template::new(&t), prog.as_deref(), what.as_deref(), via);
         proptest::prop_assert_eq!(got, want);
     }
+
+    /// A composition's reason renders as writing each part's canonical text (shortened) in
+    /// place of `{a}` and `{b}`; other braces stay as written.
+    #[test]
+    fn composition_reasons_name_both_parts(
+        t in "(\\{a\\}|\\{b\\}|\\{prog\\}|[{}x ]){0,8}",
+        a in "[a-z]{1,6}( [a-zé'{}]{0,30}){0,4}",
+        b in "[a-z]{1,6}( [a-z]{0,9}){0,2}",
+    ) {
+        let cmd = format!("{a} | {b}");
+        let p = crate::parse::parse(&cmd);
+        proptest::prop_assume!(p.parts.len() == 2);
+        let (pa, pb) = (&p.parts[0], &p.parts[1]);
+        let mut want = String::new();
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find('{') {
+            want.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            if let Some(r) = tail.strip_prefix("{a}") {
+                want.push_str(&short(&pa.canonical()));
+                rest = r;
+            } else if let Some(r) = tail.strip_prefix("{b}") {
+                want.push_str(&short(&pb.canonical()));
+                rest = r;
+            } else {
+                want.push('{');
+                rest = &tail[1..];
+            }
+        }
+        want.push_str(rest);
+        proptest::prop_assert_eq!(render_compose(&catalogue::Template::compose(&t), pa, pb), want);
+    }
 }
 
 #[test]
