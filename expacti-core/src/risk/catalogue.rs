@@ -645,7 +645,8 @@ pub(crate) struct Raw {
     pub score: u8,
     pub reason: String,
     pub regex: Regex,
-    pub requires: Option<String>,
+    /// Text the command must hold for the regex to be worth running.
+    pub requires: Option<memchr::memmem::Finder<'static>>,
 }
 
 /// The compiled catalogue with an index from program names to the signals that need them.
@@ -999,7 +1000,10 @@ impl Catalogue {
                 score: score_of(&r.id, r.score, r.level)?,
                 reason: r.reason.clone(),
                 regex: re,
-                requires: r.requires.clone(),
+                requires: r
+                    .requires
+                    .as_deref()
+                    .map(|q| memchr::memmem::Finder::new(q).into_owned()),
             });
         }
         cat.index();

@@ -303,8 +303,13 @@ impl RiskEngine {
                 }
                 out
             };
+            // The sides some part's program could satisfy at all (one test per composition).
+            let any = masks.iter().fold(0, |m, k| m | k);
             for (ci, c) in cat.compose.iter().enumerate() {
-                if c.disabled {
+                if c.disabled
+                    || !Catalogue::compose_may(any, ci, 0)
+                    || !Catalogue::compose_may(any, ci, 1)
+                {
                     continue;
                 }
                 let a = holds(ci, 0, &c.a);
@@ -340,7 +345,11 @@ impl RiskEngine {
         }
         // Whole text.
         for r in &cat.raw {
-            if r.score == 0 || r.requires.as_deref().is_some_and(|q| !src.contains(q)) {
+            if r.score == 0
+                || r.requires
+                    .as_ref()
+                    .is_some_and(|q| q.find(src.as_bytes()).is_none())
+            {
                 continue;
             }
             if let Some(m) = r.regex.find(src) {
@@ -532,7 +541,8 @@ impl RiskEngine {
         // have none, and then no wildcard glob needs trying.
         for (w, _) in &ctx.args {
             let value = option_value(w);
-            for t in std::iter::once(w.as_ref()).chain(value) {
+            for (k, t) in std::iter::once(w.as_ref()).chain(value).enumerate() {
+                let is_value = k > 0;
                 // A word equal to a literal argument glob has one of their lengths, first
                 // bytes and last bytes: look it up only then.
                 let (len_lo, len_hi) = cat.generic_arg_len;
@@ -552,8 +562,11 @@ impl RiskEngine {
                 // occurs in it, so the signals of the runs found are the candidates. (When
                 // some run is shorter than two bytes there is no needle set: the globs' own
                 // set then decides.)
+                // (A run found in a `--opt=value` word's value is found in the word: the
+                // value is searched only by the regex set.)
                 if t.len() >= cat.generic_needle_min {
                     match (&cat.generic_needles, &cat.generic_wild) {
+                        (Some(_), _) if is_value => {}
                         (Some(n), _) => n.each_in(t.as_bytes(), |k| {
                             if let Some(v) = cat.generic_needle_signals.get(k) {
                                 out.extend_from_slice(v);
