@@ -666,7 +666,9 @@ impl RiskEngine {
         }
         if !c.sub.is_empty() {
             let pos = ctx.positional();
-            let word = |k: usize| ctx.args[pos[k]].0.as_ref();
+            // (Slices, not the small vectors: indexing one of those tests where it lives.)
+            let args: &[(Cow<'_, str>, Span)] = &ctx.args;
+            let word = |k: usize| -> &str { &args[pos[k]].0 };
             let mut hit = None;
             // A run of the first positional words: look alternatives up by their first word.
             let hashes = ctx.positional_hashes();
