@@ -769,17 +769,17 @@ impl Catalogue {
 
 /// A set of byte pairs, one bit each of 65,536 (empty: holds none).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PairSet(Box<[u64]>);
+pub(crate) struct PairSet(Option<Box<[u64; 1024]>>);
 
 impl PairSet {
     /// The set of the given pairs.
     pub(crate) fn of(pairs: impl IntoIterator<Item = (u8, u8)>) -> Self {
-        let mut bits = vec![0u64; 1024].into_boxed_slice();
+        let mut bits = Box::new([0u64; 1024]);
         for (a, b) in pairs {
             let k = Self::index(a, b);
             bits[k >> 6] |= 1 << (k & 63);
         }
-        PairSet(bits)
+        PairSet(Some(bits))
     }
 
     /// The first two bytes of each of `words`, in every mix of ASCII case (words shorter
@@ -807,30 +807,52 @@ impl PairSet {
 
     /// Whether some pair of adjacent bytes of `w` is in the set.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
-        !self.0.is_empty()
-            && w.windows(2).any(|p| {
-                let k = Self::index(p[0], p[1]);
-                self.0[k >> 6] & (1 << (k & 63)) != 0
-            })
+        self.first_in(w, 0).is_some()
     }
 
-    /// Whether the pair `a`, `b` is in the set.
-    pub(crate) fn contains(&self, a: u8, b: u8) -> bool {
-        let k = Self::index(a, b);
-        self.0.get(k >> 6).is_some_and(|x| x & (1 << (k & 63)) != 0)
+    /// Where the first pair of adjacent bytes of `w` at or after `from` that is in the set
+    /// starts. (A fixed-size table indexed by two bytes: no bounds test per byte.)
+    #[inline]
+    pub(crate) fn first_in(&self, w: &[u8], from: usize) -> Option<usize> {
+        let bits = self.0.as_deref()?;
+        let rest = w.get(from..)?;
+        let (&first, tail) = rest.split_first()?;
+        let mut prev = first;
+        for (i, &c) in tail.iter().enumerate() {
+            let k = Self::index(prev, c);
+            if bits[k >> 6] & (1 << (k & 63)) != 0 {
+                return Some(from + i);
+            }
+            prev = c;
+        }
+        None
     }
 }
 
-/// Literal byte strings to look for in a word, found through the set of their first two
-/// bytes: most words hold no such pair, and at a pair that starts a needle only the needles
-/// that start with it are compared.
+/// Literal byte strings to look for in a word, found through one pair of adjacent bytes of
+/// each (its anchor: the pair least likely in command text, so that few places in a word
+/// need comparing): most words hold no anchor, and at an anchor only the needles anchored
+/// on it are compared.
 #[derive(Debug, Clone)]
 pub(crate) struct Needles {
-    first2: PairSet,
-    /// The needles' first two bytes (big-endian), sorted, and the range of `list` each starts.
-    keys: Vec<(u16, u32, u32)>,
-    /// Sorted (so needles with one start are adjacent).
+    anchors: PairSet,
+    /// (anchor as a big-endian `u16`, needle index in `list`, the anchor's offset in the
+    /// needle), sorted by anchor.
+    by_anchor: Vec<(u16, u32, u32)>,
+    /// Sorted, without repeats.
     list: Vec<Box<[u8]>>,
+}
+
+/// How common a byte is in command text (higher: more common), for choosing anchors.
+fn commonness(b: u8) -> u8 {
+    match b {
+        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' => 4,
+        b'-' | b'/' | b'.' | b'_' | b' ' => 4,
+        b'd' | b'c' | b'u' | b'm' | b'f' | b'p' | b'g' | b'w' | b'y' | b'b' => 3,
+        b'0'..=b'9' | b'v' | b'k' => 2,
+        b'a'..=b'z' | b'A'..=b'Z' => 1,
+        _ => 0,
+    }
 }
 
 impl Needles {
@@ -843,18 +865,21 @@ impl Needles {
         let mut list: Vec<Box<[u8]>> = needles.iter().map(|n| n.as_bytes().into()).collect();
         list.sort();
         list.dedup();
-        let key = |n: &[u8]| u16::from_be_bytes([n[0], n[1]]);
-        let mut keys: Vec<(u16, u32, u32)> = Vec::new();
+        let mut by_anchor: Vec<(u16, u32, u32)> = Vec::new();
         for (i, n) in list.iter().enumerate() {
-            let (k, i) = (key(n), u32::try_from(i).unwrap_or(u32::MAX));
-            match keys.last_mut() {
-                Some(last) if last.0 == k => last.2 = i + 1,
-                _ => keys.push((k, i, i + 1)),
-            }
+            let off = (0..n.len() - 1)
+                .min_by_key(|&o| commonness(n[o]) + commonness(n[o + 1]))
+                .unwrap_or(0);
+            let (i, o) = (u32::try_from(i).ok()?, u32::try_from(off).ok()?);
+            by_anchor.push((u16::from_be_bytes([n[off], n[off + 1]]), i, o));
         }
+        by_anchor.sort_unstable();
         Some(Needles {
-            first2: PairSet::of(list.iter().map(|n| (n[0], n[1]))),
-            keys,
+            anchors: PairSet::of(by_anchor.iter().map(|e| {
+                let [a, b] = e.0.to_be_bytes();
+                (a, b)
+            })),
+            by_anchor,
             list,
         })
     }
@@ -865,45 +890,46 @@ impl Needles {
     }
 
     /// Calls `f` with the index (into [`Needles::list`]) of every needle that occurs in `w`,
-    /// once per place it occurs.
-    pub(crate) fn each_in(&self, w: &[u8], mut f: impl FnMut(usize)) {
-        for (i, p) in w.windows(2).enumerate() {
-            if !self.first2.contains(p[0], p[1]) {
-                continue;
-            }
-            let k = u16::from_be_bytes([p[0], p[1]]);
-            if let Ok(j) = self.keys.binary_search_by_key(&k, |e| e.0) {
-                let (_, a, b) = self.keys[j];
-                let rest = &w[i..];
-                for n in a..b {
-                    if self
-                        .list
-                        .get(n as usize)
-                        .is_some_and(|x| rest.starts_with(x))
-                    {
-                        f(n as usize);
-                    }
+    /// once per place it occurs; stops when `f` returns true.
+    fn scan(&self, w: &[u8], mut f: impl FnMut(usize) -> bool) {
+        let mut from = 0;
+        while let Some(i) = self.anchors.first_in(w, from) {
+            from = i + 1;
+            let k = u16::from_be_bytes([w[i], w[i + 1]]);
+            let at = self.by_anchor.partition_point(|e| e.0 < k);
+            for &(_, n, off) in self.by_anchor[at..].iter().take_while(|e| e.0 == k) {
+                let Some(start) = i.checked_sub(off as usize) else {
+                    continue;
+                };
+                if self
+                    .list
+                    .get(n as usize)
+                    .is_some_and(|x| w[start..].starts_with(x))
+                    && f(n as usize)
+                {
+                    return;
                 }
             }
         }
     }
 
+    /// Calls `f` with the index (into [`Needles::list`]) of every needle that occurs in `w`,
+    /// once per place it occurs.
+    pub(crate) fn each_in(&self, w: &[u8], mut f: impl FnMut(usize)) {
+        self.scan(w, |n| {
+            f(n);
+            false
+        });
+    }
+
     /// Whether some needle occurs in `w`.
     pub(crate) fn any_in(&self, w: &[u8]) -> bool {
-        w.windows(2).enumerate().any(|(i, p)| {
-            self.first2.contains(p[0], p[1]) && {
-                let k = u16::from_be_bytes([p[0], p[1]]);
-                self.keys
-                    .binary_search_by_key(&k, |e| e.0)
-                    .ok()
-                    .and_then(|j| self.keys.get(j))
-                    .and_then(|&(_, a, b)| self.list.get(a as usize..b as usize))
-                    .is_some_and(|ns| {
-                        let rest = &w[i..];
-                        ns.iter().any(|n| rest.starts_with(n))
-                    })
-            }
-        })
+        let mut found = false;
+        self.scan(w, |_| {
+            found = true;
+            true
+        });
+        found
     }
 }
 

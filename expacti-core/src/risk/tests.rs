@@ -203,6 +203,29 @@ proptest::proptest! {
         let want = needles.iter().any(|n| word.contains(n.as_str()));
         proptest::prop_assert_eq!(set.any_in(word.as_bytes()), want);
     }
+
+    /// Each needle is reported once for each place it occurs (overlaps included), and no
+    /// other is (each needle is anchored on one pair of its bytes, anywhere in it).
+    #[test]
+    fn needles_report_every_occurrence(
+        needles in proptest::collection::vec("[a-c./:=x]{2,5}", 1..8),
+        word in "[a-c./:=x]{0,30}",
+    ) {
+        let set = catalogue::Needles::of(&needles).expect("needles of two bytes or more");
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        set.each_in(word.as_bytes(), |k| got.push(set.list()[k].to_vec()));
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for n in set.list() {
+            for start in 0..word.len() {
+                if word.as_bytes()[start..].starts_with(n) {
+                    want.push(n.to_vec());
+                }
+            }
+        }
+        got.sort();
+        want.sort();
+        proptest::prop_assert_eq!(got, want);
+    }
 }
 
 #[test]
