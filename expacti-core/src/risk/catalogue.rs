@@ -690,8 +690,10 @@ pub(crate) struct Catalogue {
     /// `generic_other` by the part features present (a [`Gate`] bit set, 32 of them): the
     /// signals whose needs those features meet, in order.
     pub generic_by_gate: Vec<Vec<usize>>,
-    /// Modifiers, tried on every part.
+    /// Modifiers, tried on every part that has the features each needs.
     pub modifiers: Vec<usize>,
+    /// The part features ([`Gate`]) each modifier needs.
+    pub modifier_gates: Vec<u8>,
     /// For compositions: by program name, the sides (bit `2 * compose + side`) whose program
     /// list names it; a part whose name is in none of them cannot satisfy those sides.
     pub compose_by_program: HashMap<String, u64, glob::FastHash>,
@@ -1051,12 +1053,14 @@ impl Catalogue {
         self.generic_arg_len = (usize::MAX, 0);
         self.generic_other.clear();
         self.modifiers.clear();
+        self.modifier_gates.clear();
         let mut wild: Vec<(String, usize)> = Vec::new();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {
             let c = &s.cond;
             if s.modifier.is_some() {
                 self.modifiers.push(i);
+                self.modifier_gates.push(Gate::of(c));
                 continue;
             }
             if c.program.is_empty() {

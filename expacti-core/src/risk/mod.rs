@@ -463,11 +463,13 @@ impl RiskEngine {
         let unindexed = tests::UNINDEXED.with(std::cell::Cell::get);
         #[cfg(not(test))]
         let unindexed = false;
-        if unindexed {
+        // The reference without indexes tries every signal, and every modifier below.
+        let have = if unindexed {
             cands.extend((0..cat.signals.len()).filter(|&i| cat.signals[i].modifier.is_none()));
+            u8::MAX
         } else {
-            self.candidates(ctx, &mut cands);
-        }
+            self.candidates(ctx, &mut cands)
+        };
         let mut base: u8 = 0;
         for &si in &cands {
             let s = &cat.signals[si];
@@ -487,12 +489,13 @@ impl RiskEngine {
             }
         }
         let mut score = i16::from(base);
-        for &si in &cat.modifiers {
+        // A modifier is tried only on parts with the features it needs.
+        for (&si, &gate) in cat.modifiers.iter().zip(&cat.modifier_gates) {
             let s = &cat.signals[si];
             let Some((delta, min_base, cap)) = s.modifier else {
                 continue;
             };
-            if base < min_base {
+            if base < min_base || gate & !have != 0 {
                 continue;
             }
             if let Some(m) = self.cond_holds(&s.cond, ctx, fired, true) {
@@ -517,7 +520,8 @@ impl RiskEngine {
 
     /// The signals that can hold for a part, found through the catalogue's indexes; each is
     /// then checked in full, so the index only saves work and never decides.
-    fn candidates(&self, ctx: &PartCtx<'_>, out: &mut SmallVec<[usize; 32]>) {
+    /// Returns the part's features ([`part_gates`]).
+    fn candidates(&self, ctx: &PartCtx<'_>, out: &mut SmallVec<[usize; 32]>) -> u8 {
         let cat = &self.cat;
         out.clear();
         if let Some(name) = ctx.name.as_deref() {
@@ -582,41 +586,13 @@ impl RiskEngine {
                 }
             }
         }
-        let mut have = 0u8;
-        if !ctx.part.redirects.is_empty() {
-            have |= catalogue::Gate::REDIRECT;
-        }
-        if !ctx.part.assignments.is_empty()
-            || matches!(
-                ctx.name.as_deref(),
-                Some(
-                    "export"
-                        | "declare"
-                        | "typeset"
-                        | "local"
-                        | "readonly"
-                        | "env"
-                        | "set"
-                        | "unset"
-                )
-            )
-        {
-            have |= catalogue::Gate::ASSIGN;
-        }
-        if ctx.args.iter().any(|(w, _)| w.starts_with('-')) {
-            have |= catalogue::Gate::DASH;
-        }
-        if ctx.dynamic_name {
-            have |= catalogue::Gate::DYNAMIC;
-        }
-        if ctx.part.via.is_some() {
-            have |= catalogue::Gate::VIA;
-        }
+        let have = part_gates(ctx);
         if let Some(v) = cat.generic_by_gate.get(usize::from(have)) {
             out.extend_from_slice(v);
         }
         out.sort_unstable();
         out.dedup();
+        have
     }
 
     /// Whether `c` holds for the part; what matched, for the reason.
@@ -793,6 +769,32 @@ impl RiskEngine {
         }
         Some(m)
     }
+}
+
+/// The part features (a [`catalogue::Gate`] bit set) that signals may need.
+fn part_gates(ctx: &PartCtx<'_>) -> u8 {
+    let mut have = 0u8;
+    if !ctx.part.redirects.is_empty() {
+        have |= catalogue::Gate::REDIRECT;
+    }
+    if !ctx.part.assignments.is_empty()
+        || matches!(
+            ctx.name.as_deref(),
+            Some("export" | "declare" | "typeset" | "local" | "readonly" | "env" | "set" | "unset")
+        )
+    {
+        have |= catalogue::Gate::ASSIGN;
+    }
+    if ctx.args.iter().any(|(w, _)| w.starts_with('-')) {
+        have |= catalogue::Gate::DASH;
+    }
+    if ctx.dynamic_name {
+        have |= catalogue::Gate::DYNAMIC;
+    }
+    if ctx.part.via.is_some() {
+        have |= catalogue::Gate::VIA;
+    }
+    have
 }
 
 /// Where the command run by wrapper part `i` starts among its words (`argv.len()` when it
