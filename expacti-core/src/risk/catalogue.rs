@@ -349,6 +349,9 @@ impl FlagGroup {
 /// A compiled condition.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cond {
+    /// Which of the fields below are set ([`Need`] bits): a condition is large, and testing
+    /// one word of it instead of each field's emptiness touches one cache line, not ten.
+    pub need: u32,
     pub program: Vec<String>,
     pub program_globs: GlobList,
     pub sub: Vec<Vec<String>>,
@@ -495,7 +498,8 @@ impl Cond {
                 })
             })
             .collect();
-        Ok(Cond {
+        let mut cond = Cond {
+            need: 0,
             sub_m,
             program: c.program.clone(),
             sub_first,
@@ -519,7 +523,9 @@ impl Cond {
             no_operands: c.no_operands,
             interactive: c.interactive,
             signal: c.signal.clone(),
-        })
+        };
+        cond.need = Need::of(&cond);
+        Ok(cond)
     }
 
     /// The literal program names of this condition.
@@ -690,6 +696,8 @@ pub(crate) struct Catalogue {
     /// `generic_other` by the part features present (a [`Gate`] bit set, 32 of them): the
     /// signals whose needs those features meet, in order.
     pub generic_by_gate: Vec<Vec<usize>>,
+    /// Whether each signal is disabled (by index, dense: read for every candidate).
+    pub signal_off: Vec<bool>,
     /// Modifiers, tried on every part that has the features each needs.
     pub modifiers: Vec<usize>,
     /// The part features ([`Gate`]) each modifier needs.
@@ -732,6 +740,53 @@ impl Gate {
             g |= Gate::VIA;
         }
         g
+    }
+}
+
+/// The fields a condition sets, a bit each (see [`Cond::need`]).
+pub(crate) struct Need;
+
+impl Need {
+    pub const DYNAMIC_PROGRAM: u32 = 1;
+    pub const PROGRAM: u32 = 1 << 1;
+    pub const VIA: u32 = 1 << 2;
+    pub const SIGNAL: u32 = 1 << 3;
+    pub const NO_OPERANDS: u32 = 1 << 4;
+    pub const INTERACTIVE: u32 = 1 << 5;
+    pub const SUB: u32 = 1 << 6;
+    /// `flags` or `not_flags`.
+    pub const FLAGS: u32 = 1 << 7;
+    pub const ARGS: u32 = 1 << 8;
+    pub const NOT_ARGS: u32 = 1 << 9;
+    pub const REDIRECT_ANY: u32 = 1 << 10;
+    pub const ASSIGN: u32 = 1 << 11;
+    pub const REDIRECT: u32 = 1 << 12;
+    pub const TEXT: u32 = 1 << 13;
+    pub const NOT_TEXT: u32 = 1 << 14;
+    pub const PROD: u32 = 1 << 15;
+
+    fn of(c: &Cond) -> u32 {
+        [
+            (c.dynamic_program, Need::DYNAMIC_PROGRAM),
+            (!c.program_globs.is_empty(), Need::PROGRAM),
+            (!c.via.is_empty(), Need::VIA),
+            (!c.signal.is_empty(), Need::SIGNAL),
+            (c.no_operands, Need::NO_OPERANDS),
+            (c.interactive, Need::INTERACTIVE),
+            (!c.sub.is_empty(), Need::SUB),
+            (!c.flags.is_empty() || !c.not_flags.is_empty(), Need::FLAGS),
+            (!c.args.is_empty(), Need::ARGS),
+            (!c.not_args.is_empty(), Need::NOT_ARGS),
+            (!c.redirect_any.is_empty(), Need::REDIRECT_ANY),
+            (!c.assign.is_empty(), Need::ASSIGN),
+            (!c.redirect.is_empty(), Need::REDIRECT),
+            (c.text.is_some(), Need::TEXT),
+            (c.not_text.is_some(), Need::NOT_TEXT),
+            (c.prod, Need::PROD),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |m, (_, bit)| m | bit)
     }
 }
 
@@ -1054,6 +1109,7 @@ impl Catalogue {
         self.generic_other.clear();
         self.modifiers.clear();
         self.modifier_gates.clear();
+        self.signal_off = self.signals.iter().map(|s| s.disabled).collect();
         let mut wild: Vec<(String, usize)> = Vec::new();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {

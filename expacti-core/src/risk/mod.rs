@@ -23,7 +23,7 @@ use std::cell::OnceCell;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use catalogue::{Catalogue, Cond};
+use catalogue::{Catalogue, Cond, Need};
 pub use catalogue::{
     CatalogueError, CatalogueSpec, ComposeKind, ComposeSpec, CondSpec, RawSpec, SignalSpec,
 };
@@ -472,10 +472,10 @@ impl RiskEngine {
         };
         let mut base: u8 = 0;
         for &si in &cands {
-            let s = &cat.signals[si];
-            if s.disabled {
+            if cat.signal_off[si] {
                 continue;
             }
+            let s = &cat.signals[si];
             if let Some(m) = self.cond_holds(&s.cond, ctx, fired, unindexed) {
                 fired.push(si);
                 base = base.max(s.score);
@@ -611,36 +611,38 @@ impl RiskEngine {
             span: None,
             strong: false,
         };
-        if c.dynamic_program && !ctx.dynamic_name {
+        let need = c.need;
+        let has = |bit: u32| need & bit != 0;
+        if has(Need::DYNAMIC_PROGRAM) && !ctx.dynamic_name {
             return None;
         }
-        if !c.program_globs.is_empty()
+        if has(Need::PROGRAM)
             && (ctx.name.is_none()
                 || (check_program && !c.program_globs.matches(ctx.name.as_deref()?)))
         {
             return None;
         }
-        if c.dynamic_program {
+        if has(Need::DYNAMIC_PROGRAM) {
             let w = ctx.part.argv.first()?;
             m.set(w.text.as_str(), w.span);
         }
-        if !c.via.is_empty() && !ctx.part.via.is_some_and(|v| c.via.iter().any(|x| x == v)) {
+        if has(Need::VIA) && !ctx.part.via.is_some_and(|v| c.via.iter().any(|x| x == v)) {
             return None;
         }
-        if !c.signal.is_empty()
+        if has(Need::SIGNAL)
             && !fired
                 .iter()
                 .any(|&si| c.signal.contains(&self.cat.signals[si].id))
         {
             return None;
         }
-        if c.no_operands && !ctx.positional().is_empty() {
+        if has(Need::NO_OPERANDS) && !ctx.positional().is_empty() {
             return None;
         }
-        if c.interactive && !ctx.stdin_is_terminal() {
+        if has(Need::INTERACTIVE) && !ctx.stdin_is_terminal() {
             return None;
         }
-        if !c.sub.is_empty() {
+        if has(Need::SUB) {
             let pos = ctx.positional();
             // (Slices, not the small vectors: indexing one of those tests where it lives.)
             let args: &[(Cow<'_, str>, Span)] = &ctx.args;
@@ -680,7 +682,7 @@ impl RiskEngine {
             }
             m.set_weak_words(hit?, ctx.part.span);
         }
-        if !c.flags.is_empty() || !c.not_flags.is_empty() {
+        if has(Need::FLAGS) {
             // One test of the part's flag bits rules most groups out.
             let (shorts, longs) = ctx.flag_bits();
             for group in &c.flags {
@@ -697,7 +699,7 @@ impl RiskEngine {
             }
         }
         // `args` and `redirect_any` together: either one is enough.
-        let args_hit = if c.args.is_empty() {
+        let args_hit = if !has(Need::ARGS) {
             None
         } else {
             ctx.args.iter().find_map(|(w, sp)| {
@@ -709,13 +711,13 @@ impl RiskEngine {
                     .map(|t| (Cow::Borrowed(t), *sp))
             })
         };
-        if c.args.is_empty()
-            && !c.not_args.is_empty()
+        if !has(Need::ARGS)
+            && has(Need::NOT_ARGS)
             && ctx.args.iter().any(|(w, _)| c.not_args.matches(w))
         {
             return None;
         }
-        let redirect_any_hit = if c.redirect_any.is_empty() || ctx.part.redirects.is_empty() {
+        let redirect_any_hit = if !has(Need::REDIRECT_ANY) || ctx.part.redirects.is_empty() {
             None
         } else {
             ctx.targets().iter().find_map(|(t, span, _)| {
@@ -725,8 +727,8 @@ impl RiskEngine {
             })
         };
         match (
-            c.args.is_empty(),
-            c.redirect_any.is_empty(),
+            !has(Need::ARGS),
+            !has(Need::REDIRECT_ANY),
             args_hit,
             redirect_any_hit,
         ) {
@@ -734,11 +736,11 @@ impl RiskEngine {
             (true, true, None, None) => {}
             _ => return None,
         }
-        if !c.assign.is_empty() {
+        if has(Need::ASSIGN) {
             let hit = ctx.assigned().find(|(name, _)| c.assign.matches(name))?;
             m.set(hit.0, hit.1);
         }
-        if !c.redirect.is_empty() {
+        if has(Need::REDIRECT) {
             let hit = ctx
                 .targets()
                 .iter()
@@ -750,7 +752,12 @@ impl RiskEngine {
                 })?;
             m.set(hit.0, hit.1);
         }
-        if let Some(re) = &c.text {
+        let text = if has(Need::TEXT) {
+            c.text.as_ref()
+        } else {
+            None
+        };
+        if let Some(re) = text {
             if !re.may_match(|| ctx.text_bits()) {
                 return None;
             }
@@ -758,12 +765,17 @@ impl RiskEngine {
             let hit = re.re.find(text)?;
             m.set(hit.as_str().trim(), ctx.part.span);
         }
-        if let Some(re) = &c.not_text {
+        let not_text = if has(Need::NOT_TEXT) {
+            c.not_text.as_ref()
+        } else {
+            None
+        };
+        if let Some(re) = not_text {
             if re.may_match(|| ctx.text_bits()) && re.re.is_match(ctx.text()) {
                 return None;
             }
         }
-        if c.prod {
+        if has(Need::PROD) {
             let (text, span) = ctx.prod_hit(&self.cat)?;
             m.set(text, span);
         }
