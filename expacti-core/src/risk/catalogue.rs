@@ -698,10 +698,9 @@ pub(crate) struct Catalogue {
     pub generic_by_gate: Vec<Vec<usize>>,
     /// Whether each signal is disabled (by index, dense: read for every candidate).
     pub signal_off: Vec<bool>,
-    /// Modifiers, tried on every part that has the features each needs.
-    pub modifiers: Vec<usize>,
-    /// The part features ([`Gate`]) each modifier needs.
-    pub modifier_gates: Vec<u8>,
+    /// Modifiers, tried on every part that has the features each needs (dense: read for
+    /// every part).
+    pub modifiers: Vec<ModifierHead>,
     /// For compositions: by program name, the sides (bit `2 * compose + side`) whose program
     /// list names it; a part whose name is in none of them cannot satisfy those sides.
     pub compose_by_program: HashMap<String, u64, glob::FastHash>,
@@ -741,6 +740,18 @@ impl Gate {
         }
         g
     }
+}
+
+/// What scoring reads of a modifier before trying its condition.
+#[derive(Debug, Clone)]
+pub(crate) struct ModifierHead {
+    /// Its index in `signals`.
+    pub signal: usize,
+    pub delta: i16,
+    pub min_base: u8,
+    pub cap: u8,
+    /// The part features ([`Gate`]) it needs.
+    pub gate: u8,
 }
 
 /// The fields a condition sets, a bit each (see [`Cond::need`]).
@@ -1108,15 +1119,19 @@ impl Catalogue {
         self.generic_arg_len = (usize::MAX, 0);
         self.generic_other.clear();
         self.modifiers.clear();
-        self.modifier_gates.clear();
         self.signal_off = self.signals.iter().map(|s| s.disabled).collect();
         let mut wild: Vec<(String, usize)> = Vec::new();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {
             let c = &s.cond;
-            if s.modifier.is_some() {
-                self.modifiers.push(i);
-                self.modifier_gates.push(Gate::of(c));
+            if let Some((delta, min_base, cap)) = s.modifier {
+                self.modifiers.push(ModifierHead {
+                    signal: i,
+                    delta,
+                    min_base,
+                    cap,
+                    gate: Gate::of(c),
+                });
                 continue;
             }
             if c.program.is_empty() {

@@ -490,14 +490,12 @@ impl RiskEngine {
         }
         let mut score = i16::from(base);
         // A modifier is tried only on parts with the features it needs.
-        for (&si, &gate) in cat.modifiers.iter().zip(&cat.modifier_gates) {
-            let s = &cat.signals[si];
-            let Some((delta, min_base, cap)) = s.modifier else {
-                continue;
-            };
-            if base < min_base || gate & !have != 0 {
+        for h in &cat.modifiers {
+            let (si, delta, cap) = (h.signal, h.delta, h.cap);
+            if base < h.min_base || h.gate & !have != 0 || cat.signal_off[si] {
                 continue;
             }
+            let s = &cat.signals[si];
             if let Some(m) = self.cond_holds(&s.cond, ctx, fired, true) {
                 fired.push(si);
                 let before = score;

@@ -156,6 +156,31 @@ program = ["deploy.sh"]
 }
 
 #[test]
+fn a_policy_can_disable_a_modifier() {
+    // Modifiers are read from their own list: disabling one must still remove it.
+    let cmd = "kubectl delete deployment api -n production";
+    let fires = |e: &RiskEngine| {
+        e.score_str(cmd)
+            .reasons
+            .iter()
+            .any(|r| r.signal == "production-target")
+    };
+    assert!(fires(&engine()));
+    let cfg = RiskConfig {
+        overrides: vec![SignalOverride {
+            id: "production-target".into(),
+            score: None,
+            level: None,
+            disabled: true,
+        }],
+        ..RiskConfig::default()
+    };
+    let e = RiskEngine::with_config(&cfg).unwrap();
+    assert!(!fires(&e));
+    assert!(e.score_str(cmd).score < engine().score_str(cmd).score);
+}
+
+#[test]
 fn flags_match_clusters_not_long_single_dash_words() {
     use catalogue::Flag;
     let f = Flag::Short(b'r');
