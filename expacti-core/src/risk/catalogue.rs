@@ -701,9 +701,6 @@ pub(crate) struct Catalogue {
     /// Modifiers, tried on every part that has the features each needs (dense: read for
     /// every part).
     pub modifiers: Vec<ModifierHead>,
-    /// For compositions: by program name, the sides (bit `2 * compose + side`) whose program
-    /// list names it; a part whose name is in none of them cannot satisfy those sides.
-    pub compose_by_program: HashMap<String, u64, glob::FastHash>,
     /// Sides without a literal program list (no program, or a glob): tried on every part.
     pub compose_always: u64,
     /// Every literal program name known to the catalogue (for glob command names).
@@ -810,6 +807,8 @@ pub(crate) struct ProgramIndex {
     pub by_first: HashMap<String, Vec<usize>, glob::FastHash>,
     /// Signals with an alternative whose first word is a glob.
     pub glob_first: Vec<usize>,
+    /// The composition sides (see [`compose_bit`]) whose program list names this program.
+    pub compose: u64,
 }
 
 /// The bit of side `side` (0: `a`, 1: `b`) of composition `ci`; 0 past the 32nd composition,
@@ -819,13 +818,10 @@ pub(crate) fn compose_bit(ci: usize, side: usize) -> u64 {
 }
 
 impl Catalogue {
-    /// The composition sides a part named `name` may satisfy (see [`compose_bit`]).
-    pub(crate) fn compose_mask(&self, name: Option<&str>) -> u64 {
-        self.compose_always
-            | name
-                .and_then(|n| self.compose_by_program.get(n))
-                .copied()
-                .unwrap_or(0)
+    /// The composition sides a part whose program has index entry `prog` may satisfy (see
+    /// [`compose_bit`]).
+    pub(crate) fn compose_mask(&self, prog: Option<&ProgramIndex>) -> u64 {
+        self.compose_always | prog.map_or(0, |p| p.compose)
     }
 
     /// Whether side `side` of composition `ci` is worth trying on a part with `mask`.
@@ -1227,7 +1223,6 @@ impl Catalogue {
                 }
             }
         }
-        self.compose_by_program.clear();
         self.compose_always = 0;
         for (ci, c) in self.compose.iter().enumerate() {
             for (side, cond) in [&c.a, &c.b].into_iter().enumerate() {
@@ -1238,7 +1233,7 @@ impl Catalogue {
                     continue;
                 }
                 for p in cond.literal_programs() {
-                    *self.compose_by_program.entry(p.to_string()).or_default() |= bit;
+                    self.by_program.entry(p.to_string()).or_default().compose |= bit;
                 }
             }
         }

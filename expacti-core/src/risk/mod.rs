@@ -270,7 +270,7 @@ impl RiskEngine {
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
         ctxs.reserve_exact(n);
         for (i, p) in parsed.parts.iter().enumerate() {
-            ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i)));
+            ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i), cat));
             let outer = enclosing(parsed, i);
             if let Some(c) = ctxs.last_mut() {
                 c.outer = outer;
@@ -286,10 +286,7 @@ impl RiskEngine {
         if !cat.compose.is_empty() && n > 1 {
             // The part contexts built above serve the compositions too.
             // Which sides each part's program could satisfy: one lookup per part.
-            let masks: SmallVec<[u64; 8]> = ctxs
-                .iter()
-                .map(|c| cat.compose_mask(c.name.as_deref()))
-                .collect();
+            let masks: SmallVec<[u64; 8]> = ctxs.iter().map(|c| cat.compose_mask(c.prog)).collect();
             let holds = |ci: usize, side: usize, cond: &Cond| -> SmallVec<[usize; 4]> {
                 // Pushed one by one: collecting a filter into a small vector costs more
                 // than the few tests it keeps.
@@ -410,7 +407,8 @@ impl RiskEngine {
                         let mut words: Vec<Cow<'_, str>> =
                             rest.iter().map(|s| Cow::Owned(s.clone())).collect();
                         words.extend(part.argv[1..].iter().map(|w| norm(w)));
-                        let mut ctx = PartCtx::virtual_(part, first.clone(), words, w.span);
+                        let mut ctx =
+                            PartCtx::virtual_(part, first.clone(), words, w.span, &self.cat);
                         ctx.outer = outer.clone();
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
@@ -437,7 +435,7 @@ impl RiskEngine {
                     for c in cands {
                         let words: Vec<Cow<'_, str>> =
                             part.argv[1..].iter().map(|w| norm(w)).collect();
-                        let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span);
+                        let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span, &self.cat);
                         ctx.outer = outer.clone();
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
@@ -523,7 +521,7 @@ impl RiskEngine {
         let cat = &self.cat;
         out.clear();
         if let Some(name) = ctx.name.as_deref() {
-            if let Some(pi) = cat.by_program.get(name) {
+            if let Some(pi) = ctx.prog {
                 out.extend_from_slice(&pi.nosub);
                 let pos = ctx.positional();
                 for &k in pos.iter().take(6) {
@@ -1030,6 +1028,8 @@ type Fired = SmallVec<[usize; 6]>;
 struct PartCtx<'a> {
     part: &'a Part,
     name: Option<Cow<'a, str>>,
+    /// The catalogue's index entry of the program (one lookup per part).
+    prog: Option<&'a catalogue::ProgramIndex>,
     dynamic_name: bool,
     clusters: bool,
     args: SmallVec<[(Cow<'a, str>, Span); 8]>,
@@ -1110,7 +1110,7 @@ impl<'a> PartCtx<'a> {
 
     /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
     /// a part of its own), so the wrapper's own signals do not see them.
-    fn new(part: &'a Part, cut: usize) -> Self {
+    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue) -> Self {
         let first = part.argv.first();
         let dynamic_name = first.is_some_and(Word::is_dynamic);
         let name = first
@@ -1121,9 +1121,11 @@ impl<'a> PartCtx<'a> {
             args.push((norm(w), w.span));
         }
         let clusters = !name.as_deref().is_some_and(single_dash_long);
+        let prog = name.as_deref().and_then(|n| cat.by_program.get(n));
         PartCtx {
             part,
             name,
+            prog,
             dynamic_name,
             clusters,
             args,
@@ -1139,12 +1141,20 @@ impl<'a> PartCtx<'a> {
         }
     }
 
-    fn virtual_(part: &'a Part, name: String, words: Vec<Cow<'a, str>>, span: Span) -> Self {
+    fn virtual_(
+        part: &'a Part,
+        name: String,
+        words: Vec<Cow<'a, str>>,
+        span: Span,
+        cat: &'a Catalogue,
+    ) -> Self {
         let name = basename(&name).to_string();
+        let prog = cat.by_program.get(name.as_str());
         let args = words.into_iter().map(|w| (w, span)).collect();
         let clusters = !single_dash_long(&name);
         PartCtx {
             part,
+            prog,
             name: Some(Cow::Owned(name)),
             dynamic_name: false,
             clusters,
