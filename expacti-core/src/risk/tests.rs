@@ -325,7 +325,7 @@ proptest::proptest! {
     #[test]
     fn composition_reasons_name_both_parts(
         t in "(\\{a\\}|\\{b\\}|\\{prog\\}|[{}x ]){0,8}",
-        a in "[a-z]{1,6}( [a-zé'{}]{0,30}){0,4}",
+        a in "[a-z]{1,6}( (\\{b\\}|[a-zé]{1,30})){0,4}",
         b in "[a-z]{1,6}( [a-z]{0,9}){0,2}",
     ) {
         let cmd = format!("{a} | {b}");
