@@ -559,11 +559,10 @@ impl RiskEngine {
                     }
                 }
                 // Wildcard globs: a glob can match the word only if its longest literal run
-                // occurs in it, so the signals of the runs found are the candidates. (When
-                // some run is shorter than two bytes there is no needle set: the globs' own
-                // set then decides.)
-                // (A run found in a `--opt=value` word's value is found in the word: the
-                // value is searched only by the regex set.)
+                // occurs in it, so the signals of the runs found are the candidates. A run in
+                // a `--opt=value` word's value is also in the word, so values are not searched
+                // again. (When some run is shorter than two bytes there is no needle set: the
+                // globs' own set then decides, on words and values.)
                 if t.len() >= cat.generic_needle_min {
                     match (&cat.generic_needles, &cat.generic_wild) {
                         (Some(_), _) if is_value => {}
