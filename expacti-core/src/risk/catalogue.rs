@@ -696,8 +696,9 @@ pub(crate) struct Catalogue {
     /// `generic_other` by the part features present (a [`Gate`] bit set, 32 of them): the
     /// signals whose needs those features meet, in order.
     pub generic_by_gate: Vec<Vec<usize>>,
-    /// Whether each signal is disabled (by index, dense: read for every candidate).
-    pub signal_off: Vec<bool>,
+    /// What is read of each signal before its condition (by index, dense: read for every
+    /// candidate, where the 2 KB signal would cost a cache miss each).
+    pub heads: Vec<SignalHead>,
     /// Modifiers, tried on every part that has the features each needs (dense: read for
     /// every part).
     pub modifiers: Vec<ModifierHead>,
@@ -736,6 +737,29 @@ impl Gate {
             g |= Gate::VIA;
         }
         g
+    }
+}
+
+/// What scoring reads of a signal before trying its condition.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SignalHead {
+    /// Disabled by the policy.
+    pub off: bool,
+    /// The condition has `flags`: then a part can only satisfy it if it has one of the
+    /// first group's flags (`shorts`, `longs`: that group's bits, see [`FlagGroup`]).
+    pub flags: bool,
+    pub shorts: u128,
+    pub longs: u64,
+}
+
+impl SignalHead {
+    /// False when the part (its flag bits) cannot satisfy the condition.
+    pub(crate) fn may_hold(&self, flag_bits: impl FnOnce() -> (u128, u64)) -> bool {
+        !self.off
+            && (!self.flags || {
+                let (shorts, longs) = flag_bits();
+                self.shorts & shorts != 0 || self.longs & longs != 0
+            })
     }
 }
 
@@ -1115,7 +1139,19 @@ impl Catalogue {
         self.generic_arg_len = (usize::MAX, 0);
         self.generic_other.clear();
         self.modifiers.clear();
-        self.signal_off = self.signals.iter().map(|s| s.disabled).collect();
+        self.heads = self
+            .signals
+            .iter()
+            .map(|s| {
+                let first = s.cond.flags.first();
+                SignalHead {
+                    off: s.disabled,
+                    flags: first.is_some(),
+                    shorts: first.map_or(0, |g| g.shorts),
+                    longs: first.map_or(0, |g| g.longs),
+                }
+            })
+            .collect();
         let mut wild: Vec<(String, usize)> = Vec::new();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {

@@ -470,7 +470,7 @@ impl RiskEngine {
         };
         let mut base: u8 = 0;
         for &si in &cands {
-            if cat.signal_off[si] {
+            if !cat.heads[si].may_hold(|| ctx.flag_bits()) {
                 continue;
             }
             let s = &cat.signals[si];
@@ -490,7 +490,10 @@ impl RiskEngine {
         // A modifier is tried only on parts with the features it needs.
         for h in &cat.modifiers {
             let (si, delta, cap) = (h.signal, h.delta, h.cap);
-            if base < h.min_base || h.gate & !have != 0 || cat.signal_off[si] {
+            if base < h.min_base
+                || h.gate & !have != 0
+                || !cat.heads[si].may_hold(|| ctx.flag_bits())
+            {
                 continue;
             }
             let s = &cat.signals[si];
