@@ -943,8 +943,22 @@ fn short(s: &str) -> Cow<'_, str> {
 }
 
 fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
-    let what = m.text();
-    render(template, ctx.name.as_deref(), what.as_deref(), ctx.part.via)
+    let (prog, via) = (ctx.name.as_deref(), ctx.part.via);
+    match (&m.text, m.words) {
+        // A matched `sub` alternative short enough not to be shortened: its words are written
+        // straight into the reason (joining them first cost an allocation per reason).
+        (None, Some(words)) if words.iter().map(|w| w.len() + 1).sum::<usize>() <= 81 => {
+            render_with(template, prog, via, |out, _| {
+                for (k, w) in words.iter().enumerate() {
+                    if k > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(w);
+                }
+            })
+        }
+        _ => render(template, prog, m.text().as_deref(), via),
+    }
 }
 
 /// A reason from its template: `{prog}` the program (or "the command"), `{match}` what
@@ -955,6 +969,18 @@ fn render(
     what: Option<&str>,
     via: Option<&str>,
 ) -> String {
+    render_with(template, prog, via, |out, prog| {
+        out.push_str(&short(what.unwrap_or(prog)));
+    })
+}
+
+/// [`render`] with `{match}` written by `push_match` (given the program's name).
+fn render_with(
+    template: &catalogue::Template,
+    prog: Option<&str>,
+    via: Option<&str>,
+    push_match: impl Fn(&mut String, &str),
+) -> String {
     use catalogue::Seg;
     let prog = prog.unwrap_or("the command");
     let mut out = String::with_capacity(template.text_len + 48);
@@ -962,7 +988,7 @@ fn render(
         match seg {
             Seg::Text(t) => out.push_str(t),
             Seg::Prog => out.push_str(prog),
-            Seg::Match => out.push_str(&short(what.unwrap_or(prog))),
+            Seg::Match => push_match(&mut out, prog),
             Seg::Via => out.push_str(via.unwrap_or("a wrapper")),
             // Only compositions have parts to name (see `render_compose`).
             Seg::A | Seg::B => {}

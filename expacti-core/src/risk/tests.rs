@@ -320,6 +320,43 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 
+    /// A matched `sub` alternative's words, written straight into a reason, read as their
+    /// joined text would (shortened past 80 characters, as before).
+    #[test]
+    fn sub_words_render_as_their_joined_text(
+        t in "(\\{prog\\}|\\{match\\}|[{}a ]){0,6}",
+        words in proptest::collection::vec("[a-z*é]{0,14}", 0..9),
+    ) {
+        let e = engine();
+        let parsed = crate::parse::parse("prog x");
+        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat);
+        let template = catalogue::Template::new(&t);
+        let m = Match { text: None, words: Some(&words), span: None, strong: false };
+        let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
+        proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
+    }
+
+    /// The same at the shortening's edge: joined texts of 78 to 84 bytes, ASCII or not.
+    #[test]
+    fn sub_words_render_as_their_joined_text_at_the_edge(
+        n in 78usize..85,
+        cut in 1usize..70,
+        wide in proptest::bool::ANY,
+    ) {
+        let e = engine();
+        let parsed = crate::parse::parse("prog x");
+        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat);
+        let template = catalogue::Template::new("runs {match}");
+        // Two words of `n` bytes in all (with the space), the first `cut` bytes long.
+        let fill_char = if wide { "é" } else { "a" };
+        let first: String = fill_char.repeat(cut).chars().take(cut).collect();
+        let rest = n.saturating_sub(first.len() + 1);
+        let words = vec![first, "b".repeat(rest)];
+        let m = Match { text: None, words: Some(&words), span: None, strong: false };
+        let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
+        proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
+    }
+
     /// A composition's reason renders as writing each part's canonical text (shortened) in
     /// place of `{a}` and `{b}`; other braces stay as written.
     #[test]
