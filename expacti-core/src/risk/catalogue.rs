@@ -313,36 +313,45 @@ impl Flag {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlagGroup {
     pub flags: Vec<Flag>,
+    bits: FlagBits,
+}
+
+/// The bits a part's dash words must have for one flag of a group to be there.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FlagBits {
     shorts: u128,
     longs: u64,
+}
+
+impl FlagBits {
+    /// False when none of the flags can be among dash words with these bits (see
+    /// [`Flag::matches`]: a short flag needs its letter, a long one its option-name bit).
+    pub(crate) fn may_hold(self, shorts: u128, longs: u64) -> bool {
+        self.shorts & shorts != 0 || self.longs & longs != 0
+    }
 }
 
 impl FlagGroup {
     fn new(src: &[String]) -> Self {
         let flags: Vec<Flag> = src.iter().map(|f| Flag::new(f)).collect();
-        let (mut shorts, mut longs) = (0u128, 0u64);
+        let mut bits = FlagBits::default();
         for f in &flags {
             match f {
-                Flag::Short(c) if *c < 128 => shorts |= 1u128 << c,
+                Flag::Short(c) if *c < 128 => bits.shorts |= 1u128 << c,
                 Flag::Short(_) => {}
-                Flag::Long(_, bit) => longs |= bit,
+                Flag::Long(_, bit) => bits.longs |= bit,
             }
         }
-        FlagGroup {
-            flags,
-            shorts,
-            longs,
-        }
+        FlagGroup { flags, bits }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.flags.is_empty()
     }
 
-    /// False when none of the flags can be among dash words with these bits (see
-    /// [`Flag::matches`]: a short flag needs its letter, a long one its option-name bit).
+    /// See [`FlagBits::may_hold`].
     pub(crate) fn may_hold(&self, shorts: u128, longs: u64) -> bool {
-        self.shorts & shorts != 0 || self.longs & longs != 0
+        self.bits.may_hold(shorts, longs)
     }
 }
 
@@ -745,20 +754,18 @@ impl Gate {
 pub(crate) struct SignalHead {
     /// Disabled by the policy.
     pub off: bool,
-    /// The condition has `flags`: then a part can only satisfy it if it has one of the
-    /// first group's flags (`shorts`, `longs`: that group's bits, see [`FlagGroup`]).
-    pub flags: bool,
-    pub shorts: u128,
-    pub longs: u64,
+    /// When the condition has `flags`, the bits of its first group: a part can only satisfy
+    /// it if it has one of that group's flags.
+    pub flags: Option<FlagBits>,
 }
 
 impl SignalHead {
     /// False when the part (its flag bits) cannot satisfy the condition.
     pub(crate) fn may_hold(&self, flag_bits: impl FnOnce() -> (u128, u64)) -> bool {
         !self.off
-            && (!self.flags || {
+            && self.flags.is_none_or(|f| {
                 let (shorts, longs) = flag_bits();
-                self.shorts & shorts != 0 || self.longs & longs != 0
+                f.may_hold(shorts, longs)
             })
     }
 }
@@ -1142,14 +1149,9 @@ impl Catalogue {
         self.heads = self
             .signals
             .iter()
-            .map(|s| {
-                let first = s.cond.flags.first();
-                SignalHead {
-                    off: s.disabled,
-                    flags: first.is_some(),
-                    shorts: first.map_or(0, |g| g.shorts),
-                    longs: first.map_or(0, |g| g.longs),
-                }
+            .map(|s| SignalHead {
+                off: s.disabled,
+                flags: s.cond.flags.first().map(|g| g.bits),
             })
             .collect();
         let mut wild: Vec<(String, usize)> = Vec::new();
@@ -1214,15 +1216,6 @@ impl Catalogue {
                 self.glob_programs.push(i);
             }
         }
-        self.generic_by_gate = (0..32u8)
-            .map(|have| {
-                self.generic_other
-                    .iter()
-                    .filter(|(_, g)| g & !have == 0)
-                    .map(|(i, _)| *i)
-                    .collect()
-            })
-            .collect();
         self.generic_wild = None;
         self.generic_needles = None;
         self.generic_needle_signals.clear();
@@ -1251,14 +1244,28 @@ impl Catalogue {
                     .iter()
                     .map(|(g, _)| format!("^(?:{})$", glob::to_regex(g)))
                     .collect();
-                if let Ok(set) = regex::RegexSetBuilder::new(&pats)
+                match regex::RegexSetBuilder::new(&pats)
                     .size_limit(16 << 20)
                     .build()
                 {
-                    self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
+                    Ok(set) => {
+                        self.generic_wild = Some((set, wild.iter().map(|(_, i)| *i).collect()));
+                    }
+                    // Too large to build: their signals are then tried on every part (the
+                    // index only saves work; it must not lose a signal).
+                    Err(_) => self.generic_other.extend(wild.iter().map(|&(_, i)| (i, 0))),
                 }
             }
         }
+        self.generic_by_gate = (0..32u8)
+            .map(|have| {
+                self.generic_other
+                    .iter()
+                    .filter(|(_, g)| g & !have == 0)
+                    .map(|(i, _)| *i)
+                    .collect()
+            })
+            .collect();
         self.compose_always = 0;
         for (ci, c) in self.compose.iter().enumerate() {
             for (side, cond) in [&c.a, &c.b].into_iter().enumerate() {

