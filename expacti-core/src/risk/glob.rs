@@ -98,14 +98,16 @@ pub(crate) enum Matcher {
     Suffix(String, bool),
     /// `**LIT**`: holds the literal anywhere.
     Contains(String),
-    /// Anything else: the backtracking matcher.
-    General(String, bool),
+    /// Anything else: the backtracking matcher, after a search for the glob's longest
+    /// literal run (every text it matches holds each of its runs verbatim), when that run
+    /// is two bytes or more.
+    General(String, bool, Option<String>),
 }
 
 impl Matcher {
     /// Compiles `pat`; `star_crosses`: `*` also crosses `/` (as in [`matches_word`]).
     pub(crate) fn new(pat: &str, star_crosses: bool) -> Self {
-        let general = || Matcher::General(pat.to_string(), star_crosses);
+        let general = || Matcher::General(pat.to_string(), star_crosses, longest_run(pat));
         if pat.bytes().any(|b| matches!(b, b'?' | b'\\')) {
             return general();
         }
@@ -159,9 +161,38 @@ impl Matcher {
                     && (*cross || !t[..n - l.len()].contains(&b'/'))
             }
             Matcher::Contains(l) => contains(text.as_bytes(), l.as_bytes()),
-            Matcher::General(p, cross) => matches_bytes(p.as_bytes(), text.as_bytes(), *cross),
+            Matcher::General(p, cross, run) => {
+                run.as_ref()
+                    .is_none_or(|r| contains(text.as_bytes(), r.as_bytes()))
+                    && matches_bytes(p.as_bytes(), text.as_bytes(), *cross)
+            }
         }
     }
+}
+
+/// The longest run of literal bytes in `pat` (between `*`, `?` and escapes), when it is at
+/// least two bytes: a text the glob matches holds it. The backtracking matcher walks every
+/// start of a text; a scan for the run rules most texts out first.
+fn longest_run(pat: &str) -> Option<String> {
+    let b = pat.as_bytes();
+    let (mut best, mut start, mut i) = (0..0, 0, 0);
+    while i <= b.len() {
+        let wild = i == b.len() || matches!(b[i], b'*' | b'?' | b'\\');
+        if wild {
+            if i - start > best.len() {
+                best = start..i;
+            }
+            // An escape takes the byte after it too; a run restarts after it.
+            i += if b.get(i) == Some(&b'\\') { 2 } else { 1 };
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    // (Runs end at ASCII bytes, so they are whole UTF-8 text.)
+    (best.len() >= 2)
+        .then(|| pat.get(best).map(str::to_string))
+        .flatten()
 }
 
 /// Whether `n` (not empty) occurs in `h`: words are short, so a first-byte scan beats a
@@ -428,6 +459,50 @@ mod prop_tests {
             let want = super::matches_bytes(p.as_bytes(), t.as_bytes(), crosses);
             prop_assert_eq!(m.matches(&t), want, "{} vs {} ({:?})", p, t, m);
         }
+
+        /// The literal-run test in front of the backtracking matcher never turns a match
+        /// away: globs with `?` and escapes (always the general matcher), against random
+        /// texts of the same bytes and against a text the glob matches (each `*` filled
+        /// in, each `?` one byte, each escape its byte).
+        #[test]
+        fn general_matcher_run_test_keeps_every_match(
+            p in "[ab/*?\\\\]{0,4}(ab|ba|\\\\a|\\\\\\\\)[ab/*?\\\\]{0,4}",
+            t in "[ab/*?\\\\]{0,12}",
+            fill in "[ab]{0,3}",
+            crosses in any::<bool>(),
+        ) {
+            let mut matching = String::new();
+            let mut it = p.chars();
+            while let Some(c) = it.next() {
+                match c {
+                    '*' => matching.push_str(&fill),
+                    '?' => matching.push('a'),
+                    '\\' => matching.extend(it.next().or(Some('\\'))),
+                    c => matching.push(c),
+                }
+            }
+            let m = super::Matcher::new(&p, crosses);
+            for t in [&t, &matching] {
+                let want = super::matches_bytes(p.as_bytes(), t.as_bytes(), crosses);
+                prop_assert_eq!(m.matches(t), want, "{} vs {} ({:?})", p, t, m);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::longest_run;
+
+    #[test]
+    fn longest_run_skips_wildcards_and_escapes() {
+        assert_eq!(longest_run("**/.ssh/id_*").as_deref(), Some("/.ssh/id_"));
+        assert_eq!(longest_run("a?bc*de").as_deref(), Some("bc"));
+        // The escaped byte and the bytes around it are not one run.
+        assert_eq!(longest_run("ab\\*cde").as_deref(), Some("cde"));
+        assert_eq!(longest_run("x\\yz"), None);
+        assert_eq!(longest_run("a*b?c"), None);
+        assert_eq!(longest_run("ab\\"), Some("ab".to_string()));
     }
 }
 

@@ -1041,10 +1041,15 @@ fn norm(w: &Word) -> Cow<'_, str> {
     if !b.iter().any(|c| matches!(c, b'"' | b'\'')) && !glob::contains(b, b"HOME") {
         return Cow::Borrowed(t);
     }
+    // The runs between quote bytes, found with memchr (a `str::split` on chars decodes
+    // every character).
     let mut unquoted = String::with_capacity(t.len());
-    for run in t.split(['"', '\'']) {
-        unquoted.push_str(run);
+    let mut from = 0;
+    for i in memchr::memchr2_iter(b'"', b'\'', b) {
+        unquoted.push_str(t.get(from..i).unwrap_or_default());
+        from = i + 1;
     }
+    unquoted.push_str(t.get(from..).unwrap_or_default());
     let t = unquoted;
     if !glob::contains(t.as_bytes(), b"HOME") {
         return Cow::Owned(t);
