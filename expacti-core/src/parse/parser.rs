@@ -1275,7 +1275,8 @@ impl<'s, 'o> P<'s, 'o> {
             background: false,
             open_args: false,
         };
-        let runs = self.special(&part);
+        self.check_builtin(&part);
+        let runs = wrappers::analyze(&part.argv);
         if let Some(idx) = self.push_part(part) {
             for (ri, id) in heredoc_ids {
                 self.out.heredoc_refs.push((idx, ri, id));
@@ -1345,23 +1346,12 @@ impl<'s, 'o> P<'s, 'o> {
         Some(self.out.parts.len() - 1)
     }
 
-    /// What a part whose program the parser handles by name does: a builtin that changes
-    /// how the rest is read is noted, and what a wrapper runs is returned. One name test
-    /// turns every other part away.
-    fn special(&mut self, part: &Part) -> Runs {
-        match wrappers::special_name(&part.argv) {
-            Some(name) => {
-                self.check_builtin(part);
-                wrappers::analyze_named(name, &part.argv)
-            }
-            None => Runs::Nothing,
-        }
-    }
-
-    /// Builtins that change how the rest of the input is read (called for names
-    /// [`wrappers::special_name`] admits).
+    /// Builtins that change how the rest of the input is read.
     fn check_builtin(&mut self, part: &Part) {
         let Some(name) = part.program() else { return };
+        if !wrappers::may_be_special(name) {
+            return;
+        }
         let args = || part.argv[1..].iter().map(|w| w.text.as_str());
         let reason = match name {
             "alias" if args().any(|a| a.contains('=')) => Some((
@@ -1471,7 +1461,8 @@ impl<'s, 'o> P<'s, 'o> {
                     background: outer.background,
                     open_args: open_args || outer.open_args,
                 };
-                let inner = self.special(&part);
+                self.check_builtin(&part);
+                let inner = wrappers::analyze(&part.argv);
                 if let Some(i) = self.push_part(part) {
                     self.apply_runs(i, inner, level + 1)?;
                 }

@@ -283,30 +283,23 @@ pub(crate) fn may_be_special(name: &str) -> bool {
     FILTER.admits(name.as_bytes())
 }
 
-/// The base name of the part's program when it may be one the parser handles by name (a
-/// wrapper of [`analyze_named`] or a checked builtin); `None` for every other part.
-pub(crate) fn special_name(argv: &[Word]) -> Option<&str> {
-    let name = argv.first().and_then(Word::literal).map(basename)?;
+/// What the part with these words runs besides itself.
+pub(crate) fn analyze(argv: &[Word]) -> Runs {
+    let Some(name) = argv.first().and_then(Word::literal).map(basename) else {
+        return Runs::Nothing;
+    };
     if !may_be_special(name) {
         debug_assert!(
             matches!(analyze_named(name, argv), Runs::Nothing),
             "`{name}` is analysed but missing from SPECIAL"
         );
-        return None;
+        return Runs::Nothing;
     }
-    Some(name)
-}
-
-/// What the part with these words runs besides itself.
-pub(crate) fn analyze(argv: &[Word]) -> Runs {
-    match special_name(argv) {
-        Some(name) => analyze_named(name, argv),
-        None => Runs::Nothing,
-    }
+    analyze_named(name, argv)
 }
 
 /// [`analyze`] for a part whose program's base name is `name`.
-pub(crate) fn analyze_named(name: &str, argv: &[Word]) -> Runs {
+fn analyze_named(name: &str, argv: &[Word]) -> Runs {
     match name {
         "sudo" => {
             let g = Grammar {
