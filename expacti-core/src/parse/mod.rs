@@ -6,7 +6,6 @@
 //! `ssh host …`) contribute the commands they run as parts of their own.
 
 pub(crate) mod brace;
-mod names;
 mod parser;
 pub mod quote;
 mod types;

@@ -5,7 +5,6 @@
 //! looked at a bounded number of times (script strings are re-read once per nesting level, and
 //! nesting is capped), and recursion depth is capped so hostile input cannot exhaust the stack.
 
-use super::names::NameFilter;
 use super::types::{
     Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,
     WordFlags,
@@ -260,8 +259,6 @@ const RESERVED: &[&str] = &[
     "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
     "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
 ];
-
-static RESERVED_FILTER: NameFilter = NameFilter::new(RESERVED);
 
 /// Words that end a list when they stand where a command would.
 const LIST_END: &[&str] = &["then", "else", "elif", "fi", "do", "done", "esac", "}"];
@@ -541,9 +538,6 @@ impl<'s, 'o> P<'s, 'o> {
             return None;
         }
         let w = &rest[..n];
-        if !RESERVED_FILTER.admits(w) {
-            return None;
-        }
         RESERVED.iter().copied().find(|r| r.as_bytes() == w)
     }
 
@@ -1349,9 +1343,6 @@ impl<'s, 'o> P<'s, 'o> {
     /// Builtins that change how the rest of the input is read.
     fn check_builtin(&mut self, part: &Part) {
         let Some(name) = part.program() else { return };
-        if !wrappers::may_be_special(name) {
-            return;
-        }
         let args = || part.argv[1..].iter().map(|w| w.text.as_str());
         let reason = match name {
             "alias" if args().any(|a| a.contains('=')) => Some((

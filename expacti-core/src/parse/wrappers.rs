@@ -6,7 +6,6 @@
 
 use compact_str::CompactString;
 
-use super::names::NameFilter;
 use super::types::{OpaqueKind, Word, basename};
 
 /// What a part runs besides itself.
@@ -218,88 +217,11 @@ macro_rules! opts {
     };
 }
 
-/// Every program name that [`analyze_named`] or the parser's builtin check treats specially.
-/// A name missing here is never analysed: `analyze_named_agrees_with_the_prefilter` and a
-/// debug assertion in [`analyze`] check the list against the match.
-pub(crate) const SPECIAL: &[&str] = &[
-    "sudo",
-    "doas",
-    "pkexec",
-    "env",
-    "nice",
-    "nohup",
-    "builtin",
-    "timeout",
-    "command",
-    "exec",
-    "time",
-    "stdbuf",
-    "setsid",
-    "chroot",
-    "ionice",
-    "taskset",
-    "flock",
-    "watch",
-    "script",
-    "su",
-    "runuser",
-    "sg",
-    "xargs",
-    "find",
-    "bash",
-    "sh",
-    "zsh",
-    "dash",
-    "ksh",
-    "mksh",
-    "ash",
-    "rbash",
-    "yash",
-    "posh",
-    "eval",
-    "trap",
-    "ssh",
-    "kubectl",
-    "oc",
-    "docker",
-    "podman",
-    "nerdctl",
-    "docker-compose",
-    "podman-compose",
-    "busybox",
-    // The builtins the parser checks (`check_builtin`).
-    "alias",
-    "shopt",
-    "enable",
-    "hash",
-    "set",
-];
-
-static FILTER: NameFilter = NameFilter::new(SPECIAL);
-
-/// False when `name` is certainly not in [`SPECIAL`] (see [`NameFilter`]).
-#[inline]
-pub(crate) fn may_be_special(name: &str) -> bool {
-    FILTER.admits(name.as_bytes())
-}
-
 /// What the part with these words runs besides itself.
 pub(crate) fn analyze(argv: &[Word]) -> Runs {
     let Some(name) = argv.first().and_then(Word::literal).map(basename) else {
         return Runs::Nothing;
     };
-    if !may_be_special(name) {
-        debug_assert!(
-            matches!(analyze_named(name, argv), Runs::Nothing),
-            "`{name}` is analysed but missing from SPECIAL"
-        );
-        return Runs::Nothing;
-    }
-    analyze_named(name, argv)
-}
-
-/// [`analyze`] for a part whose program's base name is `name`.
-fn analyze_named(name: &str, argv: &[Word]) -> Runs {
     match name {
         "sudo" => {
             let g = Grammar {
@@ -1073,60 +995,5 @@ pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{SPECIAL, may_be_special};
-
-    /// The names a `match` in `src` lists in its arms: the arms are the lines at the
-    /// indentation of the first quoted pattern after the line containing `from`, up to the
-    /// `_ =>` arm at that indentation.
-    fn arm_names(src: &str, from: &str) -> Vec<String> {
-        let body = &src[src.find(from).unwrap_or(0)..];
-        let indent = |l: &str| l.len() - l.trim_start().len();
-        let Some(first) = body.lines().find(|l| l.trim_start().starts_with('"')) else {
-            return Vec::new();
-        };
-        let arm = indent(first);
-        let mut names = Vec::new();
-        for line in body.lines().filter(|l| indent(l) == arm) {
-            let t = line.trim_start();
-            if t.starts_with("_ =>") {
-                break;
-            }
-            if !t.starts_with('"') {
-                continue;
-            }
-            // `"a" | "b" =>` or `"a" if … =>`.
-            let pattern = t.split(" =>").next().unwrap_or("");
-            let pattern = pattern.split(" if ").next().unwrap_or("");
-            for alt in pattern.split('|') {
-                names.push(alt.trim().trim_matches('"').to_string());
-            }
-        }
-        names
-    }
-
-    /// A program the parser handles by name but that the prefilter turns away would never be
-    /// handled: every arm of `analyze_named` and of the builtin check must be in SPECIAL.
-    #[test]
-    fn every_handled_name_passes_the_prefilter() {
-        let wrappers = arm_names(include_str!("wrappers.rs"), "fn analyze_named(");
-        let builtins = arm_names(include_str!("parser.rs"), "fn check_builtin(");
-        assert!(wrappers.len() >= 45, "{wrappers:?}");
-        assert!(builtins.len() >= 5, "{builtins:?}");
-        for n in wrappers.iter().chain(&builtins) {
-            assert!(
-                SPECIAL.contains(&n.as_str()),
-                "`{n}` is missing from SPECIAL"
-            );
-            assert!(may_be_special(n), "{n}");
-        }
-        // Common programs with no special handling are turned away.
-        for n in ["ls", "grep", "cat", "echo", "sort", "mkdir", "git", "cp"] {
-            assert!(!may_be_special(n), "{n}");
-        }
     }
 }
