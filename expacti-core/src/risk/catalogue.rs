@@ -1028,8 +1028,8 @@ impl Needles {
     }
 }
 
-/// The longest run of literal characters of a glob.
-fn literal_run(g: &str) -> String {
+/// The longest run of literal characters of a glob (an escaped character is a literal).
+pub(crate) fn literal_run(g: &str) -> String {
     let mut best = String::new();
     let mut cur = String::new();
     let mut chars = g.chars();

@@ -170,29 +170,11 @@ impl Matcher {
     }
 }
 
-/// The longest run of literal bytes in `pat` (between `*`, `?` and escapes), when it is at
+/// The longest literal run of `pat` (see [`super::catalogue::literal_run`]) when it is at
 /// least two bytes: a text the glob matches holds it. The backtracking matcher walks every
 /// start of a text; a scan for the run rules most texts out first.
 fn longest_run(pat: &str) -> Option<String> {
-    let b = pat.as_bytes();
-    let (mut best, mut start, mut i) = (0..0, 0, 0);
-    while i <= b.len() {
-        let wild = i == b.len() || matches!(b[i], b'*' | b'?' | b'\\');
-        if wild {
-            if i - start > best.len() {
-                best = start..i;
-            }
-            // An escape takes the byte after it too; a run restarts after it.
-            i += if b.get(i) == Some(&b'\\') { 2 } else { 1 };
-            start = i;
-        } else {
-            i += 1;
-        }
-    }
-    // (Runs end at ASCII bytes, so they are whole UTF-8 text.)
-    (best.len() >= 2)
-        .then(|| pat.get(best).map(str::to_string))
-        .flatten()
+    Some(super::catalogue::literal_run(pat)).filter(|r| r.len() >= 2)
 }
 
 /// Whether `n` (not empty) occurs in `h`: words are short, so a first-byte scan beats a
@@ -495,14 +477,14 @@ mod run_tests {
     use super::longest_run;
 
     #[test]
-    fn longest_run_skips_wildcards_and_escapes() {
+    fn longest_run_of_a_general_glob() {
         assert_eq!(longest_run("**/.ssh/id_*").as_deref(), Some("/.ssh/id_"));
         assert_eq!(longest_run("a?bc*de").as_deref(), Some("bc"));
-        // The escaped byte and the bytes around it are not one run.
-        assert_eq!(longest_run("ab\\*cde").as_deref(), Some("cde"));
-        assert_eq!(longest_run("x\\yz"), None);
+        // An escaped byte is a literal of the run.
+        assert_eq!(longest_run("ab\\*cde").as_deref(), Some("ab*cde"));
         assert_eq!(longest_run("a*b?c"), None);
-        assert_eq!(longest_run("ab\\"), Some("ab".to_string()));
+        // A trailing backslash (a literal backslash to the matcher) is left out.
+        assert_eq!(longest_run("ab\\").as_deref(), Some("ab"));
     }
 }
 
