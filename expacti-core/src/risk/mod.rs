@@ -263,7 +263,9 @@ impl RiskEngine {
         let n = parsed.parts.len();
         let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
-        let mut fired: SmallVec<[Fired; 4]> = smallvec::smallvec![Fired::new(); n];
+        // (Made one by one: `smallvec![Fired::new(); n]` clones through a generic path that
+        // cost more than the rest of a one-part score's set-up.)
+        let mut fired: SmallVec<[Fired; 4]> = (0..n).map(|_| Fired::new()).collect();
         // Built in place: a part context is large, and moving it costs more than filling it.
         // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
         // of a kilobyte.)
