@@ -878,7 +878,7 @@ impl PairSet {
     }
 
     /// The first two bytes of each of `words`, in every mix of ASCII case (words shorter
-    /// than two bytes have no pair: `has_marker` then skips this filter).
+    /// than two bytes have no pair: `has_marker` then compares every token).
     pub(crate) fn of_starts_any_case(words: &[String]) -> Self {
         let case = |c: u8| [c.to_ascii_lowercase(), c.to_ascii_uppercase()];
         Self::of(
@@ -898,11 +898,6 @@ impl PairSet {
 
     fn index(a: u8, b: u8) -> usize {
         usize::from(a) << 8 | usize::from(b)
-    }
-
-    /// Whether some pair of adjacent bytes of `w` is in the set.
-    pub(crate) fn any_in(&self, w: &[u8]) -> bool {
-        self.first_in(w, 0).is_some()
     }
 
     /// Where the first pair of adjacent bytes of `w` at or after `from` that is in the set

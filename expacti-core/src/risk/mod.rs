@@ -830,29 +830,31 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
 
 /// True when a run of ASCII letters and digits in `w` equals a marker (ignoring case).
 fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &catalogue::PairSet) -> bool {
-    // A token equal to a marker starts with the marker's first two bytes (in either case):
-    // words without such a pair are not tokenised at all (unless a marker is one byte long).
-    let one_byte = lens & 0b10 != 0;
-    if !one_byte && !first2.any_in(w) {
-        return false;
-    }
-    let mut i = 0;
-    while i < w.len() {
-        while i < w.len() && !w[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let start = i;
-        while i < w.len() && w[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let tok = &w[start..i];
+    let is_marker = |tok: &[u8]| {
         // Only tokens as long as some marker are compared.
-        if !tok.is_empty()
+        !tok.is_empty()
             && lens & (1 << tok.len().min(63)) != 0
             && markers
                 .iter()
                 .any(|m| m.len() == tok.len() && m.as_bytes().eq_ignore_ascii_case(tok))
-        {
+    };
+    // With a one-byte marker there is no pair to look for: every token is compared.
+    if lens & 0b10 != 0 {
+        return w.split(|c| !c.is_ascii_alphanumeric()).any(is_marker);
+    }
+    // A token equal to a marker starts with the marker's first two bytes (in either case):
+    // only the tokens that start where the pair scan stops are read, not the whole word.
+    let mut from = 0;
+    while let Some(i) = first2.first_in(w, from) {
+        from = i + 1;
+        if i > 0 && w[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let n = w[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if is_marker(&w[i..i + n]) {
             return true;
         }
     }
