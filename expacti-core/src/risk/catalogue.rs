@@ -93,9 +93,13 @@ pub struct CondSpec {
 }
 
 /// The bit of a 64-bit set that stands for words starting with the bytes `p` (a filter:
-/// different starts may share a bit, so a set bit only means "maybe").
+/// different starts may share a bit, so a set bit only means "maybe"). The bit is the top
+/// six bits of a multiplicative hash of the pair: `(a * 31 + b) & 63` sent every pair of
+/// consecutive bytes (`de`, `./`, `st`) to one of two bits, so `* delete-*` was tried on
+/// every command with a `./path` operand.
 pub(crate) fn start_pair_bit(p: [u8; 2]) -> u64 {
-    1 << ((u32::from(p[0]) * 31 + u32::from(p[1])) & 63)
+    let k = u32::from(u16::from_be_bytes(p));
+    1 << (k.wrapping_mul(0x9E37_79B1) >> 26)
 }
 
 /// One signal as written in TOML.

@@ -620,3 +620,29 @@ fn no_builtin_condition_has_more_glob_led_sub_alternatives_than_fit_inline() {
         assert!(s.cond.sub_glob_first.len() <= 16, "{}", s.id);
     }
 }
+
+/// The start-pair filter of glob-led `sub` alternatives spreads the pairs that begin command
+/// words over its 64 bits: no bit stands for more than twice its share of the pairs of
+/// letters, digits and `./-_:`, and the pairs of consecutive bytes (`de`, `./`, `st`) do not
+/// share one (`(a * 31 + b) & 63` sent them all to two bits).
+#[test]
+fn start_pairs_spread_over_the_filter_bits() {
+    let bytes: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').chain(*b"./-_:").collect();
+    let mut count = [0usize; 64];
+    for &a in &bytes {
+        for &b in &bytes {
+            count[catalogue::start_pair_bit([a, b]).trailing_zeros() as usize] += 1;
+        }
+    }
+    let share = bytes.len() * bytes.len() / 64;
+    let most = count.iter().max().copied().unwrap_or(0);
+    assert!(
+        most <= 2 * share,
+        "a bit holds {most} pairs (share {share})"
+    );
+    let consecutive: std::collections::HashSet<u64> = [*b"de", *b"./", *b"st", *b"ab", *b"op"]
+        .into_iter()
+        .map(catalogue::start_pair_bit)
+        .collect();
+    assert!(consecutive.len() >= 4, "{consecutive:?}");
+}
