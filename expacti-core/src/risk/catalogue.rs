@@ -684,7 +684,7 @@ pub(crate) struct Catalogue {
     /// Signals whose program list has globs (`mkfs*`): their program is checked on every part.
     pub glob_programs: Vec<usize>,
     /// Signals without a program whose `args` name literal words, by word.
-    pub generic_by_arg: HashMap<String, Vec<usize>, glob::FastHash>,
+    pub generic_by_arg: HashMap<String, SignalSet, glob::FastHash>,
     /// The first bytes of the keys of `generic_by_arg`, their last bytes, and the range of
     /// their lengths: a word must fit all three before it is looked up.
     pub generic_arg_first: glob::ByteSet,
@@ -699,7 +699,7 @@ pub(crate) struct Catalogue {
     /// For each needle of `generic_needles` (by its index there), the signals with a
     /// wildcard glob whose longest literal run it is: the only ones such a glob can match a
     /// word for, so the set above need not run.
-    pub generic_needle_signals: Vec<Vec<usize>>,
+    pub generic_needle_signals: Vec<SignalSet>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
     /// Signals without a program that hold without any `args` hit (redirections,
@@ -708,7 +708,7 @@ pub(crate) struct Catalogue {
     pub generic_other: Vec<(usize, u8)>,
     /// `generic_other` by the part features present (a [`Gate`] bit set, 32 of them): the
     /// signals whose needs those features meet, in order.
-    pub generic_by_gate: Vec<Vec<usize>>,
+    pub generic_by_gate: Vec<SignalSet>,
     /// What is read of each signal before its condition (by index, dense: read for every
     /// candidate, where the 2 KB signal would cost a cache miss each).
     pub heads: Vec<SignalHead>,
@@ -833,15 +833,90 @@ impl Need {
     }
 }
 
+/// A set of signals (by index), a bit each. The index lists are sets: a part's candidates
+/// are their union, read back in ascending order, with nothing to sort and no duplicates to
+/// remove (a list of indices cost a `memcpy` call per list, then a sort and a dedup).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SignalSet(smallvec::SmallVec<[u64; 4]>);
+
+impl SignalSet {
+    /// The empty set, with room for `n` signals.
+    pub(crate) fn with_room(n: usize) -> Self {
+        SignalSet(smallvec::smallvec![0; n.div_ceil(64)])
+    }
+
+    pub(crate) fn insert(&mut self, i: usize) {
+        let w = i / 64;
+        if w >= self.0.len() {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << (i % 64);
+    }
+
+    /// Adds every signal of `other` (which may hold fewer words; one holding more than
+    /// `self` has room for is grown into).
+    pub(crate) fn union(&mut self, other: &SignalSet) {
+        if other.0.len() > self.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= *b;
+        }
+    }
+
+    /// The signals, in ascending order.
+    pub(crate) fn iter(&self) -> SignalIter<'_> {
+        SignalIter {
+            words: self.0.iter(),
+            base: 0usize.wrapping_sub(64),
+            cur: 0,
+        }
+    }
+}
+
+/// The signals of a [`SignalSet`], in ascending order.
+pub(crate) struct SignalIter<'a> {
+    words: std::slice::Iter<'a, u64>,
+    /// The index of the first signal of the current word.
+    base: usize,
+    /// The current word's signals not yet returned.
+    cur: u64,
+}
+
+impl Iterator for SignalIter<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.cur == 0 {
+            self.cur = *self.words.next()?;
+            self.base = self.base.wrapping_add(64);
+        }
+        let b = self.cur.trailing_zeros() as usize;
+        self.cur &= self.cur - 1;
+        Some(self.base + b)
+    }
+}
+
+impl FromIterator<usize> for SignalSet {
+    fn from_iter<I: IntoIterator<Item = usize>>(it: I) -> Self {
+        let mut s = SignalSet::default();
+        for i in it {
+            s.insert(i);
+        }
+        s
+    }
+}
+
 /// Signals of one program.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProgramIndex {
     /// Signals without `sub`.
-    pub nosub: Vec<usize>,
+    pub nosub: SignalSet,
     /// Signals by the literal first word of one of their `sub` alternatives.
-    pub by_first: HashMap<String, Vec<usize>, glob::FastHash>,
+    pub by_first: HashMap<String, SignalSet, glob::FastHash>,
     /// Signals with an alternative whose first word is a glob.
-    pub glob_first: Vec<usize>,
+    pub glob_first: SignalSet,
     /// The composition sides (see [`compose_bit`]) whose program list names this program.
     pub compose: u64,
 }
@@ -1186,7 +1261,7 @@ impl Catalogue {
                             self.generic_arg_len.0.min(g.len()),
                             self.generic_arg_len.1.max(g.len()),
                         );
-                        self.generic_by_arg.entry(g.clone()).or_default().push(i);
+                        self.generic_by_arg.entry(g.clone()).or_default().insert(i);
                     } else {
                         wild.push((g.clone(), i));
                     }
@@ -1197,16 +1272,13 @@ impl Catalogue {
                 known.insert(p.to_string());
                 let idx = self.by_program.entry(p.to_string()).or_default();
                 if c.sub.is_empty() {
-                    idx.nosub.push(i);
+                    idx.nosub.insert(i);
                 } else {
                     for alt in &c.sub {
                         if glob::is_literal(&alt[0]) {
-                            let v = idx.by_first.entry(alt[0].clone()).or_default();
-                            if v.last() != Some(&i) {
-                                v.push(i);
-                            }
-                        } else if idx.glob_first.last() != Some(&i) {
-                            idx.glob_first.push(i);
+                            idx.by_first.entry(alt[0].clone()).or_default().insert(i);
+                        } else {
+                            idx.glob_first.insert(i);
                         }
                     }
                 }
@@ -1227,14 +1299,12 @@ impl Catalogue {
                     .list()
                     .iter()
                     .map(|n| {
-                        let mut sigs: Vec<usize> = needles
+                        needles
                             .iter()
                             .zip(&wild)
                             .filter(|(m, _)| m.as_bytes() == &n[..])
                             .map(|(_, (_, i))| *i)
-                            .collect();
-                        sigs.dedup();
-                        sigs
+                            .collect()
                     })
                     .collect();
             } else {

@@ -458,20 +458,22 @@ impl RiskEngine {
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let cat = &self.cat;
-        let mut cands: SmallVec<[usize; 32]> = SmallVec::new();
+        let mut cands = catalogue::SignalSet::with_room(cat.signals.len());
         #[cfg(test)]
         let unindexed = tests::UNINDEXED.with(std::cell::Cell::get);
         #[cfg(not(test))]
         let unindexed = false;
         // The reference without indexes tries every signal, and every modifier below.
         let have = if unindexed {
-            cands.extend((0..cat.signals.len()).filter(|&i| cat.signals[i].modifier.is_none()));
+            cands = (0..cat.signals.len())
+                .filter(|&i| cat.signals[i].modifier.is_none())
+                .collect();
             u8::MAX
         } else {
             self.candidates(ctx, &mut cands)
         };
         let mut base: u8 = 0;
-        for &si in &cands {
+        for si in cands.iter() {
             if !cat.heads[si].may_hold(|| ctx.flag_bits()) {
                 continue;
             }
@@ -522,23 +524,22 @@ impl RiskEngine {
     /// The signals that can hold for a part, found through the catalogue's indexes; each is
     /// then checked in full, so the index only saves work and never decides.
     /// Returns the part's features ([`part_gates`]).
-    fn candidates(&self, ctx: &PartCtx<'_>, out: &mut SmallVec<[usize; 32]>) -> u8 {
+    fn candidates(&self, ctx: &PartCtx<'_>, out: &mut catalogue::SignalSet) -> u8 {
         let cat = &self.cat;
-        out.clear();
         if let Some(name) = ctx.name.as_deref() {
             if let Some(pi) = ctx.prog {
-                out.extend_from_slice(&pi.nosub);
+                out.union(&pi.nosub);
                 let pos = ctx.positional();
                 for &k in pos.iter().take(6) {
                     if let Some(v) = pi.by_first.get(ctx.args[k].0.as_ref()) {
-                        out.extend_from_slice(v);
+                        out.union(v);
                     }
                 }
-                out.extend_from_slice(&pi.glob_first);
+                out.union(&pi.glob_first);
             }
             for &si in &cat.glob_programs {
                 if cat.signals[si].cond.program_globs.matches(name) {
-                    out.push(si);
+                    out.insert(si);
                 }
             }
         }
@@ -560,7 +561,7 @@ impl RiskEngine {
                         .is_some_and(|&b| cat.generic_arg_last.contains(b))
                 {
                     if let Some(v) = cat.generic_by_arg.get(t) {
-                        out.extend_from_slice(v);
+                        out.union(v);
                     }
                 }
                 // Wildcard globs: a glob can match the word only if its longest literal run
@@ -573,12 +574,12 @@ impl RiskEngine {
                         (Some(_), _) if is_value => {}
                         (Some(n), _) => n.each_in(t.as_bytes(), |k| {
                             if let Some(v) = cat.generic_needle_signals.get(k) {
-                                out.extend_from_slice(v);
+                                out.union(v);
                             }
                         }),
                         (None, Some((set, sig))) => {
                             for k in set.matches(t).iter() {
-                                out.push(sig[k]);
+                                out.insert(sig[k]);
                             }
                         }
                         (None, None) => {}
@@ -588,10 +589,8 @@ impl RiskEngine {
         }
         let have = part_gates(ctx);
         if let Some(v) = cat.generic_by_gate.get(usize::from(have)) {
-            out.extend_from_slice(v);
+            out.union(v);
         }
-        out.sort_unstable();
-        out.dedup();
         have
     }
 

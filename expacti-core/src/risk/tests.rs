@@ -646,3 +646,28 @@ fn start_pairs_spread_over_the_filter_bits() {
         .collect();
     assert!(consecutive.len() >= 4, "{consecutive:?}");
 }
+
+proptest::proptest! {
+    /// A signal set built by inserts and unions reads back as the same set of indices would,
+    /// in ascending order and once each, whatever the sizes (sets grow past their room).
+    #[test]
+    fn signal_sets_read_back_what_went_in(
+        room in 0usize..300,
+        lists in proptest::collection::vec(proptest::collection::vec(0usize..400, 0..12), 0..6),
+        extra in proptest::collection::vec(0usize..400, 0..12),
+    ) {
+        let mut set = catalogue::SignalSet::with_room(room);
+        let mut want = std::collections::BTreeSet::new();
+        for l in &lists {
+            let part: catalogue::SignalSet = l.iter().copied().collect();
+            set.union(&part);
+            want.extend(l.iter().copied());
+        }
+        for &i in &extra {
+            set.insert(i);
+            want.insert(i);
+        }
+        let got: Vec<usize> = set.iter().collect();
+        proptest::prop_assert_eq!(got, want.into_iter().collect::<Vec<_>>());
+    }
+}
