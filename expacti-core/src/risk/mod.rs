@@ -272,11 +272,12 @@ impl RiskEngine {
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
         ctxs.reserve_exact(n);
         for (i, p) in parsed.parts.iter().enumerate() {
-            ctxs.push(PartCtx::new(p, wrapper_cut(parsed, i), cat));
-            let outer = enclosing(parsed, i);
-            if let Some(c) = ctxs.last_mut() {
-                c.outer = outer;
-            }
+            ctxs.push(PartCtx::new(
+                p,
+                wrapper_cut(parsed, i),
+                cat,
+                enclosing(parsed, i),
+            ));
         }
         let mut part_scores = Vec::with_capacity(n);
         for (i, ctx) in ctxs.iter().enumerate() {
@@ -1151,7 +1152,8 @@ impl<'a> PartCtx<'a> {
 
     /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
     /// a part of its own), so the wrapper's own signals do not see them.
-    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue) -> Self {
+    #[inline(always)]
+    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Vec<&'a Part>) -> Self {
         let first = part.argv.first();
         let dynamic_name = first.is_some_and(Word::is_dynamic);
         let name = first
@@ -1170,7 +1172,7 @@ impl<'a> PartCtx<'a> {
             dynamic_name,
             clusters,
             args,
-            outer: Vec::new(),
+            outer,
             positional: OnceCell::new(),
             positional_hashes: OnceCell::new(),
             positional_pairs: OnceCell::new(),
