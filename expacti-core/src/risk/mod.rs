@@ -522,9 +522,9 @@ impl RiskEngine {
         score.clamp(0, 100) as u8
     }
 
-    /// The signals that can hold for a part, found through the catalogue's indexes; each is
-    /// then checked in full, so the index only saves work and never decides.
-    /// Returns the part's features ([`part_gates`]).
+    /// The signals that can hold for a part, found through the catalogue's indexes and added
+    /// to `out` (empty on entry); each is then checked in full, so the index only saves work
+    /// and never decides. Returns the part's features ([`part_gates`]).
     fn candidates(&self, ctx: &PartCtx<'_>, out: &mut catalogue::SignalSet) -> u8 {
         let cat = &self.cat;
         if let Some(name) = ctx.name.as_deref() {
