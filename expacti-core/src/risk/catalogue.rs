@@ -836,7 +836,7 @@ impl Need {
 /// A set of signals (by index), a bit each. The index lists are sets: a part's candidates
 /// are their union, read back in ascending order, with nothing to sort and no duplicates to
 /// remove (a list of indices cost a `memcpy` call per list, then a sort and a dedup).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct SignalSet(smallvec::SmallVec<[u64; 4]>);
 
 impl SignalSet {

@@ -898,8 +898,8 @@ fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
 #[derive(Debug)]
 struct Match<'x> {
     text: Option<Cow<'x, str>>,
-    /// A `sub` alternative that matched, when it is the text (joined only for the reason:
-    /// most conditions that match a `sub` fail on a later field).
+    /// A `sub` alternative that matched, when it is the text (written word by word into the
+    /// reason by [`fill`]: most conditions that match a `sub` fail on a later field).
     words: Option<&'x [String]>,
     span: Option<Span>,
     strong: bool,
@@ -924,14 +924,6 @@ impl<'x> Match<'x> {
         if self.text.is_none() && self.words.is_none() {
             self.words = Some(words);
             self.span = Some(span);
-        }
-    }
-    /// What matched, as the reason shows it (`None`: nothing in particular).
-    fn text(&self) -> Option<Cow<'_, str>> {
-        match (&self.text, self.words) {
-            (Some(t), _) => Some(Cow::Borrowed(t.as_ref())),
-            (None, Some(w)) => Some(Cow::Owned(w.join(" "))),
-            (None, None) => None,
         }
     }
 }
@@ -969,7 +961,7 @@ fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> Str
             }
             shorten_from(out, start);
         }),
-        _ => render(template, prog, m.text().as_deref(), via),
+        (text, _) => render(template, prog, text.as_deref(), via),
     }
 }
 
