@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use expacti_benches::corpus_commands;
 
 fn bench_parse(c: &mut Criterion) {
@@ -40,5 +40,34 @@ fn bench_parse(c: &mut Criterion) {
     );
 }
 
+/// The same comparison in turns (see [`expacti_benches::paired`]): each round parses the whole
+/// corpus once with each, so both see the same state of the machine.
+fn paired_parse() {
+    let cmds = corpus_commands();
+    let pass = |split: bool| {
+        let mut n = 0usize;
+        for cmd in &cmds {
+            n += if split {
+                black_box(shell_words::split(black_box(cmd))).map_or(0, |v| v.len())
+            } else {
+                black_box(expacti_core::parse(black_box(cmd))).parts.len()
+            };
+        }
+        black_box(n);
+    };
+    let p = expacti_benches::paired(200, 20, || pass(false), || pass(true));
+    eprintln!(
+        "parse_corpus paired ({} rounds): parse / shell_words::split = {:.3} (quartiles {:.3}-{:.3})",
+        p.rounds, p.ratio, p.ratio_q.0, p.ratio_q.1
+    );
+}
+
 criterion_group!(benches, bench_parse);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    if expacti_benches::benchmarking() {
+        paired_parse();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}

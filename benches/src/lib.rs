@@ -42,3 +42,65 @@ pub const SAMPLE: &[&str] = &[
     "find . -name '*.tmp' -exec rm -f {} \\;",
     "echo \"version=$(git describe --tags)\" >> \"$GITHUB_OUTPUT\"",
 ];
+
+/// Two measurements taken in turns: one round times `a` once and `b` once (in alternating
+/// order), so that both see the same state of the machine. On a shared VM whose speed drifts
+/// by a third within minutes, criterion's groups (all of `a`, then all of `b`) can compare
+/// a fast minute with a slow one; the median over rounds of a per-round comparison cannot.
+#[derive(Debug, Clone, Copy)]
+pub struct Paired {
+    /// Rounds measured.
+    pub rounds: usize,
+    /// Median over rounds of `a`'s time divided by `b`'s.
+    pub ratio: f64,
+    /// First and third quartiles of that ratio.
+    pub ratio_q: (f64, f64),
+    /// Median over rounds of `a`'s time minus `b`'s, in nanoseconds.
+    pub diff_ns: f64,
+    /// First and third quartiles of that difference.
+    pub diff_q: (f64, f64),
+}
+
+/// Times `a` against `b` in `rounds` rounds, after `warm` rounds that are not kept.
+pub fn paired(rounds: usize, warm: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> Paired {
+    let time = |f: &mut dyn FnMut()| {
+        let t = std::time::Instant::now();
+        f();
+        t.elapsed().as_secs_f64() * 1e9
+    };
+    let mut ratios = Vec::with_capacity(rounds);
+    let mut diffs = Vec::with_capacity(rounds);
+    for i in 0..warm + rounds.max(1) {
+        let (ta, tb) = if i % 2 == 0 {
+            let ta = time(&mut a);
+            (ta, time(&mut b))
+        } else {
+            let tb = time(&mut b);
+            (time(&mut a), tb)
+        };
+        if i >= warm {
+            ratios.push(ta / tb);
+            diffs.push(ta - tb);
+        }
+    }
+    let quartiles = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |f: f64| v[((v.len() - 1) as f64 * f).round() as usize];
+        (at(0.25), at(0.5), at(0.75))
+    };
+    let (r1, r, r3) = quartiles(&mut ratios);
+    let (d1, d, d3) = quartiles(&mut diffs);
+    Paired {
+        rounds: ratios.len(),
+        ratio: r,
+        ratio_q: (r1, r3),
+        diff_ns: d,
+        diff_q: (d1, d3),
+    }
+}
+
+/// True when the bench binary was started by `cargo bench` (not as a test by `cargo test`),
+/// so that the paired measurements, which take a while, run only then.
+pub fn benchmarking() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
