@@ -270,20 +270,29 @@ impl RiskEngine {
         // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
         // of a kilobyte.)
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
-        ctxs.reserve_exact(n);
-        for (i, p) in parsed.parts.iter().enumerate() {
-            ctxs.push(PartCtx::new(
-                p,
-                wrapper_cut(parsed, i),
-                cat,
-                enclosing(parsed, i),
-            ));
-        }
         let mut part_scores = Vec::with_capacity(n);
-        for (i, ctx) in ctxs.iter().enumerate() {
-            let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
+        if let ([part], [f]) = (parsed.parts.as_slice(), fired.as_mut_slice()) {
+            // One part (most commands): no composition needs its context kept, so it stays
+            // where it is made instead of being moved into the list.
+            let ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
+            let s = self.score_part(0, &ctx, f, &mut reasons);
             part_scores.push(s);
             best = best.max(s);
+        } else {
+            ctxs.reserve_exact(n);
+            for (i, p) in parsed.parts.iter().enumerate() {
+                ctxs.push(PartCtx::new(
+                    p,
+                    wrapper_cut(parsed, i),
+                    cat,
+                    enclosing(parsed, i),
+                ));
+            }
+            for (i, ctx) in ctxs.iter().enumerate() {
+                let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
+                part_scores.push(s);
+                best = best.max(s);
+            }
         }
         // Compositions.
         if !cat.compose.is_empty() && n > 1 {
