@@ -292,6 +292,10 @@ const META: u8 = 2;
 const WORD_END: u8 = 4;
 /// Bytes a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
 const REDIR_START: u8 = 8;
+/// Bytes that end a run [`P::word_general`] copies at once: those not plain, and `=`.
+const RUN_STOP: u8 = 16;
+/// The same inside a brace group, where `,` and `.` also end it.
+const RUN_STOP_BRACE: u8 = 32;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -318,6 +322,12 @@ static CLASS: [u8; 256] = {
         }
         if matches!(c, b'<' | b'>' | b'&' | b'{' | b'0'..=b'9') {
             t[i] |= REDIR_START;
+        }
+        if t[i] & PLAIN == 0 || c == b'=' {
+            t[i] |= RUN_STOP | RUN_STOP_BRACE;
+        }
+        if matches!(c, b',' | b'.') {
+            t[i] |= RUN_STOP_BRACE;
         }
         i += 1;
     }
@@ -396,6 +406,27 @@ fn plain_run(b: &[u8]) -> usize {
         n += 8;
     }
     n + b[n..].iter().take_while(|c| is_plain_byte(**c)).count()
+}
+
+/// How many bytes `b` starts with before the first whose class has a bit of `stop`, eight
+/// bytes a step (as [`plain_run`]).
+#[inline(always)]
+fn run_before(b: &[u8], stop: u8) -> usize {
+    let mut n = 0;
+    while let Some(c) = b.get(n..n + 8) {
+        let mut m = 0u32;
+        for (k, &x) in c.iter().enumerate() {
+            m |= u32::from(CLASS[x as usize] & stop != 0) << k;
+        }
+        if m != 0 {
+            return n + m.trailing_zeros() as usize;
+        }
+        n += 8;
+    }
+    n + b[n..]
+        .iter()
+        .take_while(|c| CLASS[**c as usize] & stop == 0)
+        .count()
 }
 
 fn is_meta(c: u8) -> bool {
@@ -1817,6 +1848,13 @@ impl<'s, 'o> P<'s, 'o> {
             });
         }
         match rest.first() {
+            // `{}` (of `find -exec`) is a literal word: no brace expansion without a `,` or
+            // `..` inside.
+            Some(b'{') if rest.get(1) == Some(&b'}') && ends_at(2) => Some(FastWord {
+                len: 2,
+                value: start..start + 2,
+                quoted: false,
+            }),
             Some(q @ (b'\'' | b'"')) => rest[1..]
                 .iter()
                 .position(|c| c == q || (*q == b'"' && matches!(c, b'$' | b'`' | b'\\')))
@@ -1964,13 +2002,12 @@ impl<'s, 'o> P<'s, 'o> {
                     // it is whole UTF-8.
                     let s = self.pos;
                     self.pos += 1;
-                    let in_brace = brace_open > 0;
-                    let n = self.b[self.pos..self.end]
-                        .iter()
-                        .take_while(|&&b| {
-                            is_plain_byte(b) && b != b'=' && !(in_brace && matches!(b, b',' | b'.'))
-                        })
-                        .count();
+                    let stop = if brace_open > 0 {
+                        RUN_STOP_BRACE
+                    } else {
+                        RUN_STOP
+                    };
+                    let n = run_before(&self.b[self.pos..self.end], stop);
                     self.pos += n;
                     let last = self.b[self.pos - 1];
                     if self.pos - s == 1 && last < 0x80 {
@@ -2636,6 +2673,72 @@ mod control_tests {
         ) {
             let want = bytes.iter().take_while(|c| super::is_plain_byte(**c)).count();
             prop_assert_eq!(super::plain_run(&bytes), want);
+        }
+
+        /// The runs [`P::word_general`] copies at once, found eight bytes a step, end where a
+        /// byte-by-byte count ends them, outside a brace group and inside one.
+        #[test]
+        fn word_run_agrees(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    4 => proptest::sample::select(b"a-Z9/.,=\x80".to_vec()),
+                    1 => any::<u8>(),
+                ],
+                0..40,
+            ),
+            in_brace in any::<bool>(),
+        ) {
+            let want = bytes
+                .iter()
+                .take_while(|&&b| {
+                    super::is_plain_byte(b) && b != b'=' && !(in_brace && matches!(b, b',' | b'.'))
+                })
+                .count();
+            let stop = if in_brace { super::RUN_STOP_BRACE } else { super::RUN_STOP };
+            prop_assert_eq!(super::run_before(&bytes, stop), want);
+        }
+
+        /// Where the fast path reads a word, the general path reads the same word (text, span,
+        /// flags, verbatim position) and stops at the same byte.
+        #[test]
+        fn fast_words_agree_with_the_general_path(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{}", "{", "}", "a", "b9", ",", ".", "..", "=", "'x y'", "\"y\"", "-", "/",
+                    "*", "$", "\\;",
+                ]),
+                1..6,
+            ),
+            tail in proptest::sample::select(vec!["", " z", ";", "|x", ")"]),
+            fixed in any::<bool>(),
+        ) {
+            let src = format!("{}{tail}", pieces.concat());
+            let map = if fixed {
+                super::SpanMap::Fixed(super::Span(1, 9))
+            } else {
+                super::SpanMap::Offset(3)
+            };
+            let mut out = super::Out {
+                parts: Vec::new(),
+                opaque: Vec::new(),
+                heredocs: Vec::new(),
+                heredoc_refs: Vec::new(),
+                pipelines: 0,
+                depth: 0,
+                limits: super::Limits::default(),
+                dropped: false,
+            };
+            let mut p = super::P::new(&src, map, &mut out, super::Origin::Top, None);
+            if let Some(f) = p.fast_word() {
+                let fast = p.take_fast_word(f);
+                let fast_end = p.pos;
+                let general = p.word_general(0, false, false);
+                prop_assert!(general.is_ok(), "{src:?}");
+                if let Ok((general, _)) = general {
+                    prop_assert_eq!(&fast, &general, "{:?}", src);
+                }
+                prop_assert_eq!(fast_end, p.pos, "{:?}", src);
+            }
         }
 
         /// The eight-bytes-at-a-time search agrees with a byte-by-byte one.

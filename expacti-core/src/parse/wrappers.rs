@@ -825,6 +825,8 @@ fn xargs(argv: &[Word]) -> Runs {
 }
 
 fn find(argv: &[Word]) -> Runs {
+    // Most commands have one `-exec`: it is kept here, and a list is made for a second.
+    let mut one: Option<Runs> = None;
     let mut runs = Vec::new();
     let mut i = 1;
     while i < argv.len() {
@@ -843,24 +845,30 @@ fn find(argv: &[Word]) -> Runs {
             // as the command they name, so deny rules see them.
             let open_args = j >= argv.len() || argv[j].text == "+";
             if j > start {
-                runs.push(Runs::Argv {
+                runs.extend(one.take());
+                let this = Runs::Argv {
                     start,
                     end: j,
                     assigns: Vec::new(),
                     open_args,
                     runtime: Some(CompactString::const_new("{}")),
                     via: "find -exec",
-                });
+                };
+                if runs.is_empty() {
+                    one = Some(this);
+                } else {
+                    runs.push(this);
+                }
             }
             i = j + 1;
         } else {
             i += 1;
         }
     }
-    match runs.len() {
-        0 => Runs::Nothing,
-        1 => runs.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(runs),
+    match one {
+        Some(r) => r,
+        None if runs.is_empty() => Runs::Nothing,
+        None => Runs::Many(runs),
     }
 }
 
