@@ -292,10 +292,6 @@ const META: u8 = 2;
 const WORD_END: u8 = 4;
 /// Bytes a redirection can start with (`<`, `>`, `&>`, a descriptor number, `{name}`).
 const REDIR_START: u8 = 8;
-/// Bytes that end a run [`P::word_general`] copies at once: those not plain, and `=`.
-const RUN_STOP: u8 = 16;
-/// The same inside a brace group, where `,` and `.` also end it.
-const RUN_STOP_BRACE: u8 = 32;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -322,12 +318,6 @@ static CLASS: [u8; 256] = {
         }
         if matches!(c, b'<' | b'>' | b'&' | b'{' | b'0'..=b'9') {
             t[i] |= REDIR_START;
-        }
-        if t[i] & PLAIN == 0 || c == b'=' {
-            t[i] |= RUN_STOP | RUN_STOP_BRACE;
-        }
-        if matches!(c, b',' | b'.') {
-            t[i] |= RUN_STOP_BRACE;
         }
         i += 1;
     }
@@ -387,46 +377,6 @@ fn holds_eq(b: &[u8], r: std::ops::Range<usize>) -> bool {
 /// Bytes that never need more than copying: the fast path of [`P::word`].
 fn is_plain_byte(c: u8) -> bool {
     CLASS[c as usize] & PLAIN != 0
-}
-
-/// How many plain bytes ([`is_plain_byte`]) `b` starts with. Eight bytes are classified per
-/// step, so the loop's exit branch is taken once per eight bytes rather than once per byte:
-/// a byte loop mispredicts its exit about once per word.
-#[inline(always)]
-fn plain_run(b: &[u8]) -> usize {
-    let mut n = 0;
-    while let Some(c) = b.get(n..n + 8) {
-        let mut m = 0u32;
-        for (k, &x) in c.iter().enumerate() {
-            m |= u32::from(!is_plain_byte(x)) << k;
-        }
-        if m != 0 {
-            return n + m.trailing_zeros() as usize;
-        }
-        n += 8;
-    }
-    n + b[n..].iter().take_while(|c| is_plain_byte(**c)).count()
-}
-
-/// How many bytes `b` starts with before the first whose class has a bit of `stop`, eight
-/// bytes a step (as [`plain_run`]).
-#[inline(always)]
-fn run_before(b: &[u8], stop: u8) -> usize {
-    let mut n = 0;
-    while let Some(c) = b.get(n..n + 8) {
-        let mut m = 0u32;
-        for (k, &x) in c.iter().enumerate() {
-            m |= u32::from(CLASS[x as usize] & stop != 0) << k;
-        }
-        if m != 0 {
-            return n + m.trailing_zeros() as usize;
-        }
-        n += 8;
-    }
-    n + b[n..]
-        .iter()
-        .take_while(|c| CLASS[**c as usize] & stop == 0)
-        .count()
 }
 
 fn is_meta(c: u8) -> bool {
@@ -1835,7 +1785,7 @@ impl<'s, 'o> P<'s, 'o> {
     fn fast_word(&self) -> Option<FastWord> {
         let start = self.pos;
         let rest = &self.b[start..self.end];
-        let plain = plain_run(rest);
+        let plain = rest.iter().take_while(|c| is_plain_byte(**c)).count();
         let ends_at = |n: usize| {
             rest.get(n)
                 .is_none_or(|c| CLASS[*c as usize] & WORD_END != 0)
@@ -2002,12 +1952,13 @@ impl<'s, 'o> P<'s, 'o> {
                     // it is whole UTF-8.
                     let s = self.pos;
                     self.pos += 1;
-                    let stop = if brace_open > 0 {
-                        RUN_STOP_BRACE
-                    } else {
-                        RUN_STOP
-                    };
-                    let n = run_before(&self.b[self.pos..self.end], stop);
+                    let in_brace = brace_open > 0;
+                    let n = self.b[self.pos..self.end]
+                        .iter()
+                        .take_while(|&&b| {
+                            is_plain_byte(b) && b != b'=' && !(in_brace && matches!(b, b',' | b'.'))
+                        })
+                        .count();
                     self.pos += n;
                     let last = self.b[self.pos - 1];
                     if self.pos - s == 1 && last < 0x80 {
@@ -2657,45 +2608,6 @@ mod control_tests {
                 super::holds_eq(&bytes, start..end),
                 bytes[start..end].contains(&b'=')
             );
-        }
-
-        /// The run of plain bytes, found eight bytes at a time, is as long as a byte-by-byte
-        /// count finds it: plain and other bytes anywhere, runs shorter and longer than eight.
-        #[test]
-        fn plain_run_agrees(
-            bytes in proptest::collection::vec(
-                prop_oneof![
-                    4 => proptest::sample::select(b"a-Z9/.=\x80".to_vec()),
-                    1 => any::<u8>(),
-                ],
-                0..40,
-            )
-        ) {
-            let want = bytes.iter().take_while(|c| super::is_plain_byte(**c)).count();
-            prop_assert_eq!(super::plain_run(&bytes), want);
-        }
-
-        /// The runs [`P::word_general`] copies at once, found eight bytes a step, end where a
-        /// byte-by-byte count ends them, outside a brace group and inside one.
-        #[test]
-        fn word_run_agrees(
-            bytes in proptest::collection::vec(
-                prop_oneof![
-                    4 => proptest::sample::select(b"a-Z9/.,=\x80".to_vec()),
-                    1 => any::<u8>(),
-                ],
-                0..40,
-            ),
-            in_brace in any::<bool>(),
-        ) {
-            let want = bytes
-                .iter()
-                .take_while(|&&b| {
-                    super::is_plain_byte(b) && b != b'=' && !(in_brace && matches!(b, b',' | b'.'))
-                })
-                .count();
-            let stop = if in_brace { super::RUN_STOP_BRACE } else { super::RUN_STOP };
-            prop_assert_eq!(super::run_before(&bytes, stop), want);
         }
 
         /// Where the fast path reads a word, the general path reads the same word (text, span,
