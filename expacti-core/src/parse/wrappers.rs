@@ -217,7 +217,6 @@ macro_rules! opts {
     };
 }
 
-/// What the part with these words runs besides itself.
 /// The names [`analyze`] knows (the arms of its `match`; a test checks that they agree).
 const NAMES: &[&str] = &[
     "sudo",
@@ -298,6 +297,7 @@ fn may_be_named(word: &str) -> bool {
     TAILS[k / 64] & (1 << (k % 64)) != 0
 }
 
+/// What the part with these words runs besides itself.
 pub(crate) fn analyze(argv: &[Word]) -> Runs {
     let Some(word) = argv.first().and_then(Word::literal) else {
         return Runs::Nothing;
