@@ -260,6 +260,73 @@ const RESERVED: &[&str] = &[
     "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
 ];
 
+/// The builtins [`P::check_builtin_named`] looks at.
+const READING_BUILTINS: [&str; 5] = ["alias", "shopt", "enable", "hash", "set"];
+
+/// One bit per first byte (its low five bits) of the [`READING_BUILTINS`] of each length.
+static READING_FIRST: [u32; 8] = {
+    let mut t = [0u32; 8];
+    let mut i = 0;
+    while i < READING_BUILTINS.len() {
+        let b = READING_BUILTINS[i].as_bytes();
+        t[b.len()] |= 1 << (b[0] & 31);
+        i += 1;
+    }
+    t
+};
+
+/// False when `name` is none of the [`READING_BUILTINS`] (true does not say it is one).
+fn may_change_reading(name: &[u8]) -> bool {
+    match (READING_FIRST.get(name.len()), name.first()) {
+        (Some(bits), Some(&c)) => bits >> (c & 31) & 1 != 0,
+        _ => false,
+    }
+}
+
+/// Multiplier of [`reserved_slot`]: it gives each of the [`RESERVED`] words its own slot of
+/// 32 (found by a search; `RESERVED_SLOTS` fails to compile if a word is added that collides).
+const RESERVED_MUL: u64 = 0x14a0_b00b_b835_e8a5;
+
+/// Up to eight bytes as a little-endian integer (the key of a reserved word).
+const fn word_key(b: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < b.len() && i < 8 {
+        k |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+const fn reserved_slot(key: u64) -> usize {
+    (key.wrapping_mul(RESERVED_MUL) >> 59) as usize
+}
+
+/// The [`RESERVED`] words by [`reserved_slot`] of their key: a word is reserved exactly when
+/// the slot of its key holds that key. (One lookup instead of comparing with each word in
+/// turn; words starting with a letter some reserved word starts with, `find`, `echo`,
+/// `cd`, `sudo`, were compared with every one of the same length.)
+static RESERVED_SLOTS: [(u64, Option<&'static str>); 32] = {
+    let mut t: [(u64, Option<&'static str>); 32] = [(0, None); 32];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let w = RESERVED[i].as_bytes();
+        assert!(
+            !w.is_empty() && w.len() <= 8,
+            "a reserved word has one to eight bytes"
+        );
+        let k = word_key(w);
+        let slot = reserved_slot(k);
+        assert!(
+            t[slot].1.is_none(),
+            "two reserved words share a slot: change RESERVED_MUL"
+        );
+        t[slot] = (k, Some(RESERVED[i]));
+        i += 1;
+    }
+    t
+};
+
 /// Words that end a list when they stand where a command would.
 const LIST_END: &[&str] = &["then", "else", "elif", "fi", "do", "done", "esac", "}"];
 
@@ -567,13 +634,32 @@ impl<'s, 'o> P<'s, 'o> {
         ) {
             return None;
         }
-        // Reserved words are at most 8 bytes: look no further.
-        let n = rest.iter().take(9).take_while(|c| !is_meta(**c)).count();
-        if n > 8 {
+        // How many bytes lead up to a metacharacter, of the first nine: a reserved word has
+        // at most eight. (Nine table tests with no branch when the input has nine bytes
+        // left; the bit past them stops the count at nine.)
+        let n = match rest.get(..9) {
+            Some(nine) => {
+                let mut meta = 1u32 << 9;
+                for (i, &c) in nine.iter().enumerate() {
+                    meta |= u32::from(is_meta(c)) << i;
+                }
+                meta.trailing_zeros() as usize
+            }
+            None => rest.iter().take_while(|c| !is_meta(**c)).count(),
+        };
+        if n == 0 || n > 8 {
             return None;
         }
-        let w = &rest[..n];
-        RESERVED.iter().copied().find(|r| r.as_bytes() == w)
+        let key = match rest.get(..8) {
+            Some(eight) => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(eight);
+                u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * n))
+            }
+            None => word_key(&rest[..n]),
+        };
+        let (k, word) = RESERVED_SLOTS[reserved_slot(key)];
+        if k == key { word } else { None }
     }
 
     fn expect_reserved(&mut self, w: &str) -> R<()> {
@@ -1382,7 +1468,18 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     /// Builtins that change how the rest of the input is read.
+    /// Notes a builtin that changes how bash reads what follows ([`P::check_builtin_named`]);
+    /// most names are ruled out by their length and first byte, with no call.
+    #[inline(always)]
     fn check_builtin(&mut self, part: &Part) {
+        let Some(w) = part.argv.first() else { return };
+        if may_change_reading(w.text.as_bytes()) {
+            self.check_builtin_named(part);
+        }
+    }
+
+    #[inline(never)]
+    fn check_builtin_named(&mut self, part: &Part) {
         let Some(name) = part.program() else { return };
         let args = || part.argv[1..].iter().map(|w| w.text.as_str());
         let reason = match name {
@@ -2590,6 +2687,42 @@ fn is_int_literal(w: &Word) -> bool {
 }
 
 #[cfg(test)]
+mod builtin_filter_tests {
+    use super::{READING_BUILTINS, may_change_reading};
+
+    /// The names in the arms of `check_builtin_named`'s `match`, read from this file.
+    fn arm_names() -> Vec<&'static str> {
+        let src = include_str!("parser.rs");
+        let at = src.find("fn check_builtin_named").unwrap_or(0);
+        let body = &src[at..];
+        let body = &body[..body.find("\n    }\n").unwrap_or(body.len())];
+        body.lines()
+            .filter_map(|l| l.strip_prefix("            \""))
+            .filter_map(|l| l.split('"').next())
+            .collect()
+    }
+
+    /// The filter in front of `check_builtin_named` lets every name of its arms through: an
+    /// arm added without its name in `READING_BUILTINS` fails here.
+    #[test]
+    fn filter_passes_every_arm() {
+        let mut arms = arm_names();
+        arms.sort_unstable();
+        let mut names = READING_BUILTINS.to_vec();
+        names.sort_unstable();
+        assert_eq!(arms, names);
+        for n in READING_BUILTINS {
+            assert!(may_change_reading(n.as_bytes()), "{n}");
+        }
+        for n in [
+            "ls", "find", "echo", "cd", "sudo", "git", "", "s", "sett", "shop", "alia",
+        ] {
+            assert!(!may_change_reading(n.as_bytes()), "{n}");
+        }
+    }
+}
+
+#[cfg(test)]
 mod control_tests {
     use proptest::prelude::*;
 
@@ -2608,6 +2741,40 @@ mod control_tests {
                 super::holds_eq(&bytes, start..end),
                 bytes[start..end].contains(&b'=')
             );
+        }
+
+        /// The reserved-word lookup by slot agrees with comparing the word before the next
+        /// metacharacter with each reserved word, at any position of any input (reserved
+        /// words, their prefixes and extensions, metacharacters, bytes near the input's end).
+        #[test]
+        fn reserved_lookup_agrees(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "if", "then", "fi", "done", "do", "function", "functions", "coproc", "[[",
+                    "]]", "{", "}", "!", "e", "i", "n", "select", "s", " ", ";", "|", "&", "(",
+                    ")", "<", ">", "\t", "\n", "\0", "x",
+                ]),
+                0..8,
+            ),
+            at in 0usize..40,
+        ) {
+            let src = pieces.concat();
+            let mut out = super::Out {
+                parts: Vec::new(),
+                opaque: Vec::new(),
+                heredocs: Vec::new(),
+                heredoc_refs: Vec::new(),
+                pipelines: 0,
+                depth: 0,
+                limits: super::Limits::default(),
+                dropped: false,
+            };
+            let mut p = super::P::new(&src, super::SpanMap::Offset(0), &mut out, super::Origin::Top, None);
+            p.pos = at.min(src.len());
+            let rest = &src.as_bytes()[p.pos..];
+            let n = rest.iter().take_while(|c| !super::is_meta(**c)).count();
+            let expected = super::RESERVED.iter().copied().find(|r| r.as_bytes() == &rest[..n]);
+            prop_assert_eq!(p.reserved_uncached(), expected, "{:?} at {}", src, p.pos);
         }
 
         /// Where the fast path reads a word, the general path reads the same word (text, span,
