@@ -260,6 +260,18 @@ const RESERVED: &[&str] = &[
     "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
 ];
 
+/// Whether `needle` occurs in `hay`: a test of each byte against the needle's first
+/// (`str::contains` builds a two-way searcher for each word, most of which are a few bytes
+/// long; the needle, `find`'s `{}` or `xargs -I`'s string, is short).
+fn holds_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    hay.iter()
+        .enumerate()
+        .any(|(i, &c)| c == first && hay[i + 1..].starts_with(rest))
+}
+
 /// The builtins [`P::check_builtin_named`] looks at.
 const READING_BUILTINS: [&str; 5] = ["alias", "shopt", "enable", "hash", "set"];
 
@@ -1467,7 +1479,6 @@ impl<'s, 'o> P<'s, 'o> {
         Some(self.out.parts.len() - 1)
     }
 
-    /// Builtins that change how the rest of the input is read.
     /// Notes a builtin that changes how bash reads what follows ([`P::check_builtin_named`]);
     /// most names are ruled out by their length and first byte, with no call.
     #[inline(always)]
@@ -1478,6 +1489,7 @@ impl<'s, 'o> P<'s, 'o> {
         }
     }
 
+    /// Builtins that change how the rest of the input is read.
     #[inline(never)]
     fn check_builtin_named(&mut self, part: &Part) {
         let Some(name) = part.program() else { return };
@@ -1566,7 +1578,7 @@ impl<'s, 'o> P<'s, 'o> {
                 let mut argv: Vec<Word> = outer.argv[start..end].to_vec();
                 if let Some(rt) = &runtime {
                     for w in &mut argv {
-                        if w.text.contains(rt.as_str()) {
+                        if holds_bytes(w.text.as_bytes(), rt.as_bytes()) {
                             w.flags.insert(WordFlags::RUNTIME);
                         }
                     }
@@ -2741,6 +2753,17 @@ mod control_tests {
                 super::holds_eq(&bytes, start..end),
                 bytes[start..end].contains(&b'=')
             );
+        }
+
+        /// The byte search that marks `find`'s `{}` (and `xargs -I`'s string) in the words
+        /// it runs agrees with `str::contains`.
+        #[test]
+        fn holds_bytes_agrees(
+            hay in proptest::collection::vec(proptest::sample::select(b"{}ab%".to_vec()), 0..12),
+            needle in proptest::collection::vec(proptest::sample::select(b"{}ab%".to_vec()), 0..4),
+        ) {
+            let (h, n) = (String::from_utf8(hay).unwrap_or_default(), String::from_utf8(needle).unwrap_or_default());
+            prop_assert_eq!(super::holds_bytes(h.as_bytes(), n.as_bytes()), h.contains(n.as_str()));
         }
 
         /// The reserved-word lookup by slot agrees with comparing the word before the next
