@@ -2742,6 +2742,20 @@ mod builtin_filter_tests {
 mod control_tests {
     use proptest::prelude::*;
 
+    /// An output with nothing in it, for a parser started by hand.
+    fn empty_out() -> super::Out {
+        super::Out {
+            parts: Vec::new(),
+            opaque: Vec::new(),
+            heredocs: Vec::new(),
+            heredoc_refs: Vec::new(),
+            pipelines: 0,
+            depth: 0,
+            limits: super::Limits::default(),
+            dropped: false,
+        }
+    }
+
     proptest! {
         /// The search for `=` in a command's first word agrees with a byte-by-byte one, for
         /// any range of the input (near its end too, where eight bytes cannot be loaded).
@@ -2787,16 +2801,7 @@ mod control_tests {
             let src = pieces.concat();
             // Every position of the input, its end included.
             for at in 0..=src.len() {
-                let mut out = super::Out {
-                    parts: Vec::new(),
-                    opaque: Vec::new(),
-                    heredocs: Vec::new(),
-                    heredoc_refs: Vec::new(),
-                    pipelines: 0,
-                    depth: 0,
-                    limits: super::Limits::default(),
-                    dropped: false,
-                };
+                let mut out = empty_out();
                 let mut p = super::P::new(
                     &src,
                     super::SpanMap::Offset(0),
@@ -2832,16 +2837,7 @@ mod control_tests {
             } else {
                 super::SpanMap::Offset(3)
             };
-            let mut out = super::Out {
-                parts: Vec::new(),
-                opaque: Vec::new(),
-                heredocs: Vec::new(),
-                heredoc_refs: Vec::new(),
-                pipelines: 0,
-                depth: 0,
-                limits: super::Limits::default(),
-                dropped: false,
-            };
+            let mut out = empty_out();
             let mut p = super::P::new(&src, map, &mut out, super::Origin::Top, None);
             if let Some(f) = p.fast_word() {
                 let fast = p.take_fast_word(f);
