@@ -315,7 +315,7 @@ const fn reserved_slot(key: u64) -> usize {
 }
 
 /// The [`RESERVED`] words by [`reserved_slot`] of their key: a word is reserved exactly when
-/// the slot of its key holds that key. (One lookup instead of comparing with each word in
+/// the slot of its key holds that key and a word of its length. (One lookup instead of comparing with each word in
 /// turn; words starting with a letter some reserved word starts with, `find`, `echo`,
 /// `cd`, `sudo`, were compared with every one of the same length.)
 static RESERVED_SLOTS: [(u64, Option<&'static str>); 32] = {
@@ -2780,13 +2780,18 @@ mod control_tests {
             hay in proptest::collection::vec(proptest::sample::select(b"{}ab%".to_vec()), 0..12),
             needle in proptest::collection::vec(proptest::sample::select(b"{}ab%".to_vec()), 0..4),
         ) {
-            let (h, n) = (String::from_utf8(hay).unwrap_or_default(), String::from_utf8(needle).unwrap_or_default());
-            prop_assert_eq!(super::holds_bytes(h.as_bytes(), n.as_bytes()), h.contains(n.as_str()));
+            let h = String::from_utf8(hay).unwrap_or_default();
+            let n = String::from_utf8(needle).unwrap_or_default();
+            prop_assert_eq!(
+                super::holds_bytes(h.as_bytes(), n.as_bytes()),
+                h.contains(n.as_str())
+            );
         }
 
-        /// The reserved-word lookup (a first-byte table, then a slot) agrees with comparing the word before the next
-        /// metacharacter with each reserved word, at any position of any input (reserved
-        /// words, their prefixes and extensions, metacharacters, bytes near the input's end).
+        /// The reserved-word lookup (a first-byte test, the cache, then a slot) agrees with
+        /// comparing the word before the next metacharacter with each reserved word, at every
+        /// position of any input (reserved words, their prefixes and extensions,
+        /// metacharacters, NUL bytes, the input's end).
         #[test]
         fn reserved_lookup_agrees(
             pieces in proptest::collection::vec(
