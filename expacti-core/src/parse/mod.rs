@@ -19,3 +19,41 @@ pub use types::{
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod arms {
+    /// The strings that lead the arms of the `match` in `func` (found in `src`, a source file
+    /// read with `include_str!`, up to the line `end` that closes the function): lines indented
+    /// by `indent` spaces that start with a string, their alternatives split at `|`, a guard
+    /// (` if …`) cut off. Tests use it to check a filter's name list against the `match` it
+    /// stands in front of.
+    pub(crate) fn arm_names<'s>(
+        src: &'s str,
+        func: &str,
+        indent: usize,
+        end: &str,
+    ) -> Vec<&'s str> {
+        let at = src.find(func).unwrap_or(0);
+        let body = &src[at..];
+        let body = &body[..body.find(end).unwrap_or(body.len())];
+        let lead = format!("{}\"", " ".repeat(indent));
+        let mut out = Vec::new();
+        for line in body
+            .lines()
+            .filter(|l| l.starts_with(&lead) && l.contains("=>"))
+        {
+            let head = line.split("=>").next().unwrap_or_default();
+            let head = head.split(" if ").next().unwrap_or_default();
+            for alt in head.split('|') {
+                if let Some(n) = alt
+                    .trim()
+                    .strip_prefix('"')
+                    .and_then(|a| a.strip_suffix('"'))
+                {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+}

@@ -2708,14 +2708,12 @@ mod builtin_filter_tests {
 
     /// The names in the arms of `check_builtin_named`'s `match`, read from this file.
     fn arm_names() -> Vec<&'static str> {
-        let src = include_str!("parser.rs");
-        let at = src.find("fn check_builtin_named").unwrap_or(0);
-        let body = &src[at..];
-        let body = &body[..body.find("\n    }\n").unwrap_or(body.len())];
-        body.lines()
-            .filter_map(|l| l.strip_prefix("            \""))
-            .filter_map(|l| l.split('"').next())
-            .collect()
+        crate::parse::arms::arm_names(
+            include_str!("parser.rs"),
+            "fn check_builtin_named",
+            12,
+            "\n    }\n",
+        )
     }
 
     /// The filter in front of `check_builtin_named` lets every name of its arms through: an

@@ -1096,26 +1096,12 @@ mod tests {
 
     /// The names in the arms of `analyze`'s `match`, read from this file.
     fn arm_names() -> Vec<&'static str> {
-        let src = include_str!("wrappers.rs");
-        let at = src.find("pub(crate) fn analyze").unwrap_or(0);
-        let body = &src[at..];
-        let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
-        let mut out = Vec::new();
-        for line in body.lines().filter(|l| l.starts_with("        \"")) {
-            let Some(head) = line.split("=>").next().filter(|_| line.contains("=>")) else {
-                continue;
-            };
-            for alt in head.split('|') {
-                if let Some(n) = alt
-                    .trim()
-                    .strip_prefix('"')
-                    .and_then(|a| a.strip_suffix('"'))
-                {
-                    out.push(n);
-                }
-            }
-        }
-        out
+        crate::parse::arms::arm_names(
+            include_str!("wrappers.rs"),
+            "pub(crate) fn analyze",
+            8,
+            "\n}\n",
+        )
     }
 
     /// The filter in front of the `match` lets every name of its arms through, alone and as
