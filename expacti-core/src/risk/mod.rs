@@ -128,8 +128,10 @@ pub struct Risk {
     /// Reasons, highest first.
     pub reasons: Vec<Reason>,
     /// Each part's own score (index as in [`Parsed::parts`]), before compositions.
+    /// (Room for eight inline: most commands have one or two parts, and a vector's
+    /// allocation was one of a typical score's five.)
     #[serde(skip)]
-    pub part_scores: Vec<u8>,
+    pub part_scores: SmallVec<[u8; 8]>,
 }
 
 /// A change a policy makes to a built-in signal.
@@ -270,7 +272,7 @@ impl RiskEngine {
         // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
         // of a kilobyte.)
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
-        let mut part_scores = Vec::with_capacity(n);
+        let mut part_scores: SmallVec<[u8; 8]> = SmallVec::new();
         if let ([part], [f]) = (parsed.parts.as_slice(), fired.as_mut_slice()) {
             // One part (most commands): no composition needs its context kept, so it stays
             // where it is made instead of being moved into the list.
