@@ -376,6 +376,9 @@ pub(crate) struct Cond {
     pub sub_first: Vec<(u64, Box<str>, Vec<usize>)>,
     /// Alternatives of `sub` whose first word is a glob.
     pub sub_glob_first: Vec<usize>,
+    /// One bit (the low six bits of the hash) per word of `sub_first`: a positional word
+    /// whose bit is clear starts none of the literal alternatives, without a search.
+    pub sub_first_bits: u64,
     /// For each of `sub_glob_first`: the first two bytes that one of its words must start
     /// with (the first word that is a literal or a literal prefix of two bytes or more), or
     /// `None` when no word has such a start. An alternative whose start no positional word
@@ -496,6 +499,7 @@ impl Cond {
             }
         }
         sub_first.sort();
+        let sub_first_bits = sub_first.iter().fold(0u64, |m, e| m | 1 << (e.0 & 63));
         let sub_m: Vec<Vec<glob::Matcher>> = sub
             .iter()
             .map(|alt| alt.iter().map(|g| glob::Matcher::new(g, true)).collect())
@@ -516,6 +520,7 @@ impl Cond {
             sub_m,
             program: c.program.clone(),
             sub_first,
+            sub_first_bits,
             sub_glob_first,
             sub_glob_pairs,
             program_globs: list("program", &c.program)?,
@@ -943,15 +948,28 @@ impl Catalogue {
 
 /// A set of byte pairs, one bit each of 65,536 (empty: holds none).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PairSet(Option<Box<[u64; 1024]>>);
+pub(crate) struct PairSet(Option<Box<PairBits>>);
+
+/// The bits of a [`PairSet`]: one per pair, and one per byte that starts some pair (tested
+/// first: 32 bytes that stay in cache, where most bytes of a word are ruled out without
+/// reading the kilobytes of the pair table).
+#[derive(Debug, Clone)]
+pub(crate) struct PairBits {
+    firsts: [u64; 4],
+    pairs: [u64; 1024],
+}
 
 impl PairSet {
     /// The set of the given pairs.
     pub(crate) fn of(pairs: impl IntoIterator<Item = (u8, u8)>) -> Self {
-        let mut bits = Box::new([0u64; 1024]);
+        let mut bits = Box::new(PairBits {
+            firsts: [0; 4],
+            pairs: [0; 1024],
+        });
         for (a, b) in pairs {
             let k = Self::index(a, b);
-            bits[k >> 6] |= 1 << (k & 63);
+            bits.pairs[k >> 6] |= 1 << (k & 63);
+            bits.firsts[usize::from(a >> 6)] |= 1 << (a & 63);
         }
         PairSet(Some(bits))
     }
@@ -985,14 +1003,15 @@ impl PairSet {
     pub(crate) fn first_in(&self, w: &[u8], from: usize) -> Option<usize> {
         let bits = self.0.as_deref()?;
         let rest = w.get(from..)?;
-        let (&first, tail) = rest.split_first()?;
-        let mut prev = first;
-        for (i, &c) in tail.iter().enumerate() {
-            let k = Self::index(prev, c);
-            if bits[k >> 6] & (1 << (k & 63)) != 0 {
+        for (i, pair) in rest.windows(2).enumerate() {
+            let a = pair[0];
+            if bits.firsts[usize::from(a >> 6)] & (1 << (a & 63)) == 0 {
+                continue;
+            }
+            let k = Self::index(a, pair[1]);
+            if bits.pairs[k >> 6] & (1 << (k & 63)) != 0 {
                 return Some(from + i);
             }
-            prev = c;
         }
         None
     }

@@ -673,13 +673,20 @@ impl RiskEngine {
                 }
             }
             'starts: for (s, &h) in hashes.iter().enumerate() {
-                let at = c.sub_first.partition_point(|e| e.0 < h);
-                let lit = c.sub_first[at..]
-                    .iter()
-                    .take_while(|e| e.0 == h)
-                    .find(|e| &*e.1 == word(s))
-                    .map(|e| e.2.as_slice())
-                    .unwrap_or_default();
+                let lit = if c.sub_first_bits & (1 << (h & 63)) == 0 {
+                    &[][..]
+                } else {
+                    let at = c.sub_first.partition_point(|e| e.0 < h);
+                    c.sub_first[at..]
+                        .iter()
+                        .take_while(|e| e.0 == h)
+                        .find(|e| &*e.1 == word(s))
+                        .map(|e| e.2.as_slice())
+                        .unwrap_or_default()
+                };
+                if lit.is_empty() && globs.is_empty() {
+                    continue;
+                }
                 let cands = lit.iter().chain(&globs);
                 for &ai in cands {
                     let alt = &c.sub_m[ai];
