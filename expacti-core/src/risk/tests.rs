@@ -612,6 +612,46 @@ fn text_regex_factors_never_miss_a_match_on_real_commands() {
 }
 
 #[test]
+fn raw_requires_is_in_every_match() {
+    // A raw signal's `requires` skips its regex when the text lacks it, so every match must
+    // contain it. Where the factor extractor can describe a regex, each of its factors (one
+    // of which every match holds) must contain the required text; the built-in regexes it
+    // cannot describe are checked on examples below.
+    let e = engine();
+    let mut described = 0;
+    for r in &e.cat.raw {
+        let Some(req) = &r.requires else { continue };
+        let req = String::from_utf8_lossy(req.needle()).to_ascii_lowercase();
+        if let Some(fs) = factor::factors(r.regex.as_str(), true) {
+            described += 1;
+            for f in &fs {
+                assert!(
+                    glob::contains(f, req.as_bytes()),
+                    "{}: a match may hold {:?} without {req:?}",
+                    r.id,
+                    String::from_utf8_lossy(f)
+                );
+            }
+        }
+    }
+    assert!(described > 0, "no raw regex was described");
+    for (cmd, id) in [
+        (":(){ :|:& };:", "fork-bomb"),
+        ("bomb() { bomb | bomb & }; bomb", "fork-bomb"),
+        ("while true; do sleep 1 & done", "fork-bomb-loop"),
+        ("while :; do ./worker & done", "fork-bomb-loop"),
+        ("perl -e \"fork while fork\"", "fork-bomb-loop"),
+    ] {
+        let risk = e.score_str(cmd);
+        assert!(
+            risk.reasons.iter().any(|r| r.signal == id),
+            "{cmd:?} lacks {id}: {:?}",
+            risk.reasons
+        );
+    }
+}
+
+#[test]
 fn no_builtin_condition_has_more_glob_led_sub_alternatives_than_fit_inline() {
     // `cond_holds` keeps these alternatives in a small vector with room for 16: the built-in
     // catalogue must not make it allocate.
