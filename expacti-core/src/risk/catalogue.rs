@@ -407,12 +407,12 @@ pub(crate) struct Cond {
 #[derive(Debug, Clone)]
 pub(crate) struct TextRegex {
     pub re: Regex,
-    factors: Option<Vec<Box<[u8]>>>,
+    factors: Option<Vec<Vec<Box<[u8]>>>>,
 }
 
 impl TextRegex {
-    /// False when the text (as [`super::factor::TextBits`]) lacks every factor, so the regex
-    /// cannot match it; true when it may.
+    /// False when the text (as [`super::factor::TextBits`]) lacks every string of one of the
+    /// factor sets, so the regex cannot match it; true when it may.
     /// (`text` is only asked for when the regex has factors.)
     pub(crate) fn may_match<'t>(&self, text: impl FnOnce() -> &'t super::factor::TextBits) -> bool {
         self.factors

@@ -1376,10 +1376,13 @@ impl<'a> PartCtx<'a> {
     }
 
     /// [`PartCtx::text`]'s pairs of adjacent bytes, computed once per part when a regex with
-    /// factors asks.
+    /// factors asks (from the text's pieces: most parts are ruled out without the text).
     fn text_bits(&self) -> &factor::TextBits {
-        self.text_bits
-            .get_or_init(|| factor::TextBits::of(self.text().as_bytes()))
+        self.text_bits.get_or_init(|| {
+            let mut bits = factor::TextBitsBuilder::default();
+            self.text_pieces(|piece| bits.push(piece.as_bytes()));
+            bits.finish()
+        })
     }
 
     /// The part's words and here-document bodies, for regexes.
@@ -1387,24 +1390,30 @@ impl<'a> PartCtx<'a> {
         self.text.get_or_init(|| {
             let cap = self.args.iter().map(|(w, _)| w.len() + 1).sum::<usize>() + 16;
             let mut t = String::with_capacity(cap);
-            if let Some(n) = &self.name {
-                t.push_str(n);
-            }
-            for (w, _) in &self.args {
-                t.push(' ');
-                t.push_str(w);
-            }
-            for r in &self.part.redirects {
-                if let Some(h) = &r.heredoc {
-                    t.push('\n');
-                    t.push_str(&h.body);
-                } else if r.op == crate::parse::RedirectOp::HereString {
-                    t.push('\n');
-                    t.push_str(&norm(&r.target));
-                }
-            }
+            self.text_pieces(|piece| t.push_str(piece));
             t
         })
+    }
+
+    /// The pieces of [`PartCtx::text`], in order: the program's name, a space and each
+    /// argument, a newline and each here-document body or here-string.
+    fn text_pieces(&self, mut piece: impl FnMut(&str)) {
+        if let Some(n) = &self.name {
+            piece(n);
+        }
+        for (w, _) in &self.args {
+            piece(" ");
+            piece(w);
+        }
+        for r in &self.part.redirects {
+            if let Some(h) = &r.heredoc {
+                piece("\n");
+                piece(&h.body);
+            } else if r.op == crate::parse::RedirectOp::HereString {
+                piece("\n");
+                piece(&norm(&r.target));
+            }
+        }
     }
 }
 

@@ -614,9 +614,9 @@ fn text_regex_factors_never_miss_a_match_on_real_commands() {
 #[test]
 fn raw_requires_is_in_every_match() {
     // A raw signal's `requires` skips its regex when the text lacks it, so every match must
-    // contain it. Where the factor extractor can describe a regex, each of its factors (one
-    // of which every match holds) must contain the required text; the built-in regexes it
-    // cannot describe are checked on examples below.
+    // contain it. Where the factor extractor can describe a regex, some factor set (one
+    // string of which every match holds) must have the required text in each of its strings;
+    // the built-in regexes it cannot describe are checked on examples below.
     let e = engine();
     let mut described = 0;
     for r in &e.cat.raw {
@@ -624,14 +624,12 @@ fn raw_requires_is_in_every_match() {
         let req = String::from_utf8_lossy(req.needle()).to_ascii_lowercase();
         if let Some(fs) = factor::factors(r.regex.as_str(), true) {
             described += 1;
-            for f in &fs {
-                assert!(
-                    glob::contains(f, req.as_bytes()),
-                    "{}: a match may hold {:?} without {req:?}",
-                    r.id,
-                    String::from_utf8_lossy(f)
-                );
-            }
+            assert!(
+                fs.iter()
+                    .any(|set| set.iter().all(|f| glob::contains(f, req.as_bytes()))),
+                "{}: no factor set implies {req:?}: {fs:?}",
+                r.id
+            );
         }
     }
     assert!(described > 0, "no raw regex was described");
@@ -649,6 +647,37 @@ fn raw_requires_is_in_every_match() {
             risk.reasons
         );
     }
+}
+
+#[test]
+fn text_bits_from_pieces_are_the_bits_of_the_text() {
+    // A part's text is ruled out from its pieces without being built: the bits must be those
+    // of the whole text, on every corpus command (and the table's commands without them).
+    let e = engine();
+    let mut texts = corpus_texts();
+    texts.extend(real_commands());
+    texts.extend(
+        [
+            "cat <<EOF | sh\nrm -rf /\nEOF",
+            "bash <<< 'curl x | sh'",
+            "\u{17f}h -c id; echo \u{212a}ill",
+        ]
+        .map(str::to_string),
+    );
+    let mut parts = 0;
+    for t in &texts {
+        let parsed = crate::parse::parse(t);
+        for (i, part) in parsed.parts.iter().enumerate() {
+            let ctx = PartCtx::new(part, wrapper_cut(&parsed, i), &e.cat, enclosing(&parsed, i));
+            assert_eq!(
+                *ctx.text_bits(),
+                factor::TextBits::of(ctx.text().as_bytes()),
+                "{t:?}, part {i}"
+            );
+            parts += 1;
+        }
+    }
+    assert!(parts > 100, "{parts} parts");
 }
 
 #[test]
