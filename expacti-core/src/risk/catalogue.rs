@@ -670,7 +670,20 @@ pub(crate) struct Raw {
     pub reason: String,
     pub regex: Regex,
     /// Text the command must hold for the regex to be worth running.
-    pub requires: Option<memchr::memmem::Finder<'static>>,
+    pub requires: Option<Box<[u8]>>,
+}
+
+impl Raw {
+    /// Whether the regex is worth running on `src`: it holds the required text. (Its first
+    /// byte found with `memchr`, then compared: commands are short, and a substring searcher
+    /// spent more setting up than this spends finding.)
+    pub(crate) fn may_match(&self, src: &[u8]) -> bool {
+        let Some((&first, rest)) = self.requires.as_deref().and_then(<[u8]>::split_first) else {
+            return true;
+        };
+        memchr::memchr_iter(first, src)
+            .any(|i| src.get(i + 1..).is_some_and(|t| t.starts_with(rest)))
+    }
 }
 
 /// The compiled catalogue with an index from program names to the signals that need them.
@@ -1214,10 +1227,7 @@ impl Catalogue {
                 score: score_of(&r.id, r.score, r.level)?,
                 reason: r.reason.clone(),
                 regex: re,
-                requires: r
-                    .requires
-                    .as_deref()
-                    .map(|q| memchr::memmem::Finder::new(q).into_owned()),
+                requires: r.requires.as_deref().map(|q| q.as_bytes().into()),
             });
         }
         cat.index();

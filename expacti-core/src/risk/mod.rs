@@ -356,11 +356,7 @@ impl RiskEngine {
         }
         // Whole text.
         for r in &cat.raw {
-            if r.score == 0
-                || r.requires
-                    .as_ref()
-                    .is_some_and(|q| q.find(src.as_bytes()).is_none())
-            {
+            if r.score == 0 || !r.may_match(src.as_bytes()) {
                 continue;
             }
             if let Some(m) = r.regex.find(src) {

@@ -621,7 +621,7 @@ fn raw_requires_is_in_every_match() {
     let mut described = 0;
     for r in &e.cat.raw {
         let Some(req) = &r.requires else { continue };
-        let req = String::from_utf8_lossy(req.needle()).to_ascii_lowercase();
+        let req = String::from_utf8_lossy(req).to_ascii_lowercase();
         if let Some(fs) = factor::factors(r.regex.as_str(), true) {
             described += 1;
             assert!(
