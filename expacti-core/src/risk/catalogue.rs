@@ -733,6 +733,9 @@ pub(crate) struct Catalogue {
     /// Modifiers, tried on every part that has the features each needs (dense: read for
     /// every part).
     pub modifiers: Vec<ModifierHead>,
+    /// The lowest `min_base` of the modifiers (`u8::MAX` without any): a part whose base
+    /// score is lower tries none of them.
+    pub modifier_floor: u8,
     /// Sides without a literal program list (no program, or a glob): tried on every part.
     pub compose_always: u64,
     /// Every literal program name known to the catalogue (for glob command names).
@@ -1355,6 +1358,12 @@ impl Catalogue {
                 }
             }
         }
+        self.modifier_floor = self
+            .modifiers
+            .iter()
+            .map(|h| h.min_base)
+            .min()
+            .unwrap_or(u8::MAX);
         self.generic_by_gate = (0..32u8)
             .map(|have| {
                 self.generic_other

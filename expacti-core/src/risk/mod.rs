@@ -265,22 +265,24 @@ impl RiskEngine {
         let n = parsed.parts.len();
         let mut reasons: Vec<Reason> = Vec::new();
         let mut best: u8 = 0;
-        // (Made one by one: `smallvec![Fired::new(); n]` clones through a generic path that
-        // cost more than the rest of a one-part score's set-up.)
-        let mut fired: SmallVec<[Fired; 4]> = (0..n).map(|_| Fired::new()).collect();
+        // What fired on each part, for the compositions (so only with several parts).
+        let mut fired: SmallVec<[Fired; 4]> = SmallVec::new();
         // Built in place: a part context is large, and moving it costs more than filling it.
         // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
         // of a kilobyte.)
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
         let mut part_scores: SmallVec<[u8; 8]> = SmallVec::new();
-        if let ([part], [f]) = (parsed.parts.as_slice(), fired.as_mut_slice()) {
+        if let [part] = parsed.parts.as_slice() {
             // One part (most commands): no composition needs its context kept, so it stays
             // where it is made instead of being moved into the list.
             let ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
-            let s = self.score_part(0, &ctx, f, &mut reasons);
+            let s = self.score_part(0, &ctx, &mut Fired::new(), &mut reasons);
             part_scores.push(s);
             best = best.max(s);
         } else {
+            // (Made one by one: `smallvec![Fired::new(); n]` clones through a generic path
+            // that cost more than the rest of a one-part score's set-up.)
+            fired = (0..n).map(|_| Fired::new()).collect();
             ctxs.reserve_exact(n);
             for (i, p) in parsed.parts.iter().enumerate() {
                 ctxs.push(PartCtx::new(
@@ -500,7 +502,12 @@ impl RiskEngine {
         }
         let mut score = i16::from(base);
         // A modifier is tried only on parts with the features it needs.
-        for h in &cat.modifiers {
+        let modifiers = if base >= cat.modifier_floor {
+            &cat.modifiers[..]
+        } else {
+            &[]
+        };
+        for h in modifiers {
             let (si, delta, cap) = (h.signal, h.delta, h.cap);
             if base < h.min_base
                 || h.gate & !have != 0
