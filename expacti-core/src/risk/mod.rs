@@ -1165,7 +1165,7 @@ impl<'a> PartCtx<'a> {
 
     /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
     /// a part of its own), so the wrapper's own signals do not see them.
-    #[inline(always)]
+    #[inline(never)]
     fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Vec<&'a Part>) -> Self {
         let first = part.argv.first();
         let dynamic_name = first.is_some_and(Word::is_dynamic);
