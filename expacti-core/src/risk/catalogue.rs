@@ -182,7 +182,8 @@ pub struct RawSpec {
     pub reason: String,
     /// The regex.
     pub regex: String,
-    /// Literal text the command must contain before the regex is tried (a fast pre-test).
+    /// Literal text the command must contain before the regex is tried (a fast pre-test,
+    /// compared byte for byte although the regex ignores case): text every match holds.
     #[serde(default)]
     pub requires: Option<String>,
 }
