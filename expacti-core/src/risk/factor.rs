@@ -100,9 +100,14 @@ pub(crate) struct TextBitsBuilder {
 impl TextBitsBuilder {
     /// Adds the next piece of the text.
     pub(crate) fn push(&mut self, piece: &[u8]) {
-        if !piece.is_ascii() {
-            return self.push_folded(piece);
+        if piece.is_ascii() {
+            self.add(piece);
+        } else {
+            self.push_folded(piece);
         }
+    }
+
+    fn add(&mut self, piece: &[u8]) {
         let Some((&first, _)) = piece.split_first() else {
             return;
         };
@@ -122,7 +127,7 @@ impl TextBitsBuilder {
 
     /// A piece with bytes outside ASCII: the two letters that case folding makes `s` and `k`
     /// (see [`one_byte`]) are read as those, so that a factor `sh` rules out no text a
-    /// Unicode regex matches as `ſh`.
+    /// Unicode regex matches as `ſh`; the other bytes are kept as they are.
     #[cold]
     fn push_folded(&mut self, piece: &[u8]) {
         let long_s = char::from_u32(LONG_S).map(String::from).unwrap_or_default();
@@ -141,16 +146,7 @@ impl TextBitsBuilder {
                 rest = tail;
             }
         }
-        // Folded, the piece is ASCII where it mattered; its other bytes are kept as they are.
-        if let Some((&first, _)) = folded.split_first() {
-            if let Some(prev) = self.last {
-                self.set(prev, first);
-            }
-            for w in folded.windows(2) {
-                self.set(w[0], w[1]);
-            }
-            self.last = folded.last().copied();
-        }
+        self.add(&folded);
     }
 
     pub(crate) fn finish(self) -> TextBits {

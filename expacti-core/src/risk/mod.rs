@@ -267,9 +267,9 @@ impl RiskEngine {
         let mut best: u8 = 0;
         // What fired on each part, for the compositions (so only with several parts).
         let mut fired: SmallVec<[Fired; 4]> = SmallVec::new();
-        // Built in place: a part context is large, and moving it costs more than filling it.
-        // (`new` then `reserve`: `with_capacity` returns the inline buffer by value, a copy
-        // of a kilobyte.)
+        // The part contexts of a command of several parts (a one-part command keeps its one
+        // context where it is made). (`new` then `reserve`: `with_capacity` returns the inline
+        // buffer by value, a copy of a kilobyte.)
         let mut ctxs: SmallVec<[PartCtx<'_>; 2]> = SmallVec::new();
         let mut part_scores: SmallVec<[u8; 8]> = SmallVec::new();
         if let [part] = parsed.parts.as_slice() {
@@ -1165,6 +1165,9 @@ impl<'a> PartCtx<'a> {
 
     /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
     /// a part of its own), so the wrapper's own signals do not see them.
+    /// (Not inlined: `score` makes contexts in two places, and one copy of this code saved
+    /// more time in instruction-cache misses than the copy of the result costs; see
+    /// benches/RESULTS.md.)
     #[inline(never)]
     fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Vec<&'a Part>) -> Self {
         let first = part.argv.first();
