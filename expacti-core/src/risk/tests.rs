@@ -10,6 +10,16 @@ fn level(cmd: &str) -> Level {
     engine().score_str(cmd).level
 }
 
+/// Fails unless signal `id` gives one of the reasons for `cmd`.
+fn assert_fires(e: &RiskEngine, cmd: &str, id: &str) {
+    let risk = e.score_str(cmd);
+    assert!(
+        risk.reasons.iter().any(|r| r.signal == id),
+        "{cmd:?} lacks {id}: {:?}",
+        risk.reasons
+    );
+}
+
 #[test]
 fn builtin_catalogue_compiles_and_ids_are_unique() {
     let e = engine();
@@ -265,12 +275,7 @@ fn long_flags_are_found_through_their_bits() {
         ("git push --force origin main", "git-force-push"),
         ("git push --force=true origin main", "git-force-push"),
     ] {
-        let r = e.score_str(cmd);
-        assert!(
-            r.reasons.iter().any(|x| x.signal == id),
-            "{cmd}: {:?}",
-            r.reasons
-        );
+        assert_fires(&e, cmd, id);
     }
     let r = e.score_str("kubectl apply -f x.yaml --dry-run=none");
     assert!(
@@ -640,12 +645,7 @@ fn raw_requires_is_in_every_match() {
         ("while :; do ./worker & done", "fork-bomb-loop"),
         ("perl -e \"fork while fork\"", "fork-bomb-loop"),
     ] {
-        let risk = e.score_str(cmd);
-        assert!(
-            risk.reasons.iter().any(|r| r.signal == id),
-            "{cmd:?} lacks {id}: {:?}",
-            risk.reasons
-        );
+        assert_fires(&e, cmd, id);
     }
 }
 
