@@ -34,7 +34,7 @@ enum Need {
 impl Need {
     fn sets(self) -> Vec<Set> {
         match self {
-            Need::Lit(s) => usable(vec![s]).into_iter().collect(),
+            Need::Lit(s) => best(vec![vec![s]]),
             Need::All(sets) => sets,
         }
     }
@@ -130,15 +130,14 @@ impl TextBitsBuilder {
     /// Unicode regex matches as `ſh`; the other bytes are kept as they are.
     #[cold]
     fn push_folded(&mut self, piece: &[u8]) {
-        let long_s = char::from_u32(LONG_S).map(String::from).unwrap_or_default();
-        let kelvin = char::from_u32(KELVIN).map(String::from).unwrap_or_default();
+        let (long_s, kelvin) = ("\u{17f}".as_bytes(), "\u{212a}".as_bytes());
         let mut folded = Vec::with_capacity(piece.len());
         let mut rest = piece;
         while let Some((&b, tail)) = rest.split_first() {
-            if rest.starts_with(long_s.as_bytes()) {
+            if rest.starts_with(long_s) {
                 folded.push(b's');
                 rest = &rest[long_s.len()..];
-            } else if rest.starts_with(kelvin.as_bytes()) {
+            } else if rest.starts_with(kelvin) {
                 folded.push(b'k');
                 rest = &rest[kelvin.len()..];
             } else {
@@ -235,7 +234,7 @@ fn concat(parts: &[Hir]) -> Need {
             (_, Need::All(other)) => {
                 all_lit = false;
                 if !run.is_empty() {
-                    sets.extend(usable(vec![std::mem::take(&mut run)]));
+                    sets.push(vec![std::mem::take(&mut run)]);
                 }
                 sets.extend(other);
             }
@@ -245,19 +244,14 @@ fn concat(parts: &[Hir]) -> Need {
         return Need::Lit(run);
     }
     if !run.is_empty() {
-        sets.extend(usable(vec![run]));
+        sets.push(vec![run]);
     }
     Need::All(best(sets))
 }
 
-/// `set` when every string of it can be tested.
-fn usable(set: Set) -> Option<Set> {
-    set.iter().all(|s| s.len() >= MIN_LEN).then_some(set)
-}
-
-/// The [`KEEP`] best sets of `sets`, best first: the better filter has its shortest string
-/// longer, or as long with fewer strings. A set holding all of a kept one rules out nothing
-/// more, and is dropped.
+/// The [`KEEP`] best sets of `sets` whose strings can all be tested, best first: the better
+/// filter has its shortest string longer, or as long with fewer strings. A set holding all of
+/// a kept one rules out nothing more, and is dropped.
 fn best(mut sets: Vec<Set>) -> Vec<Set> {
     sets.retain(|s| !s.is_empty() && s.iter().all(|f| f.len() >= MIN_LEN));
     sets.sort_by_key(|s| std::cmp::Reverse(key(s)));
