@@ -130,7 +130,9 @@ impl TextBitsBuilder {
     /// Unicode regex matches as `ſh`; the other bytes are kept as they are.
     #[cold]
     fn push_folded(&mut self, piece: &[u8]) {
-        let (long_s, kelvin) = ("\u{17f}".as_bytes(), "\u{212a}".as_bytes());
+        let (mut s_buf, mut k_buf) = ([0u8; 4], [0u8; 4]);
+        let long_s = LONG_S.encode_utf8(&mut s_buf).as_bytes();
+        let kelvin = KELVIN.encode_utf8(&mut k_buf).as_bytes();
         let mut folded = Vec::with_capacity(piece.len());
         let mut rest = piece;
         while let Some((&b, tail)) = rest.split_first() {
@@ -294,16 +296,16 @@ fn one_byte(c: &Class) -> Option<u8> {
         }
         // With Unicode, `s` and `k` also fold to a letter outside ASCII; `TextBits` reads
         // those two as `s` and `k`.
-        (3, [0x53, 0x73, LONG_S]) => Some(b's'),
-        (3, [0x4b, 0x6b, KELVIN]) => Some(b'k'),
+        (3, [0x53, 0x73, x]) if *x == u32::from(LONG_S) => Some(b's'),
+        (3, [0x4b, 0x6b, x]) if *x == u32::from(KELVIN) => Some(b'k'),
         _ => None,
     }
 }
 
 /// U+017F LATIN SMALL LETTER LONG S, which case folding makes an `s`.
-const LONG_S: u32 = 0x17f;
+const LONG_S: char = '\u{17f}';
 /// U+212A KELVIN SIGN, which case folding makes a `k`.
-const KELVIN: u32 = 0x212a;
+const KELVIN: char = '\u{212a}';
 
 #[cfg(test)]
 mod tests {
