@@ -858,38 +858,62 @@ impl Need {
 /// A set of signals (by index), a bit each. The index lists are sets: a part's candidates
 /// are their union, read back in ascending order, with nothing to sort and no duplicates to
 /// remove (a list of indices cost a `memcpy` call per list, then a sort and a dedup).
+///
+/// The first [`SignalSet::LOW`] signals (the built-in catalogue and then some) are a fixed
+/// array, so a union is four word operations with no length to test; signals past them, which
+/// only a policy with many signals of its own has, are words in a vector that stays empty
+/// otherwise. (A small vector of words tested where its words lived on every access.)
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SignalSet(smallvec::SmallVec<[u64; 4]>);
+pub(crate) struct SignalSet {
+    low: [u64; 4],
+    /// Words for signals from [`SignalSet::LOW`] on.
+    high: Vec<u64>,
+}
 
 impl SignalSet {
+    /// How many signals the fixed words hold.
+    const LOW: usize = 256;
+
     /// The empty set, with room for `n` signals.
     pub(crate) fn with_room(n: usize) -> Self {
-        SignalSet(smallvec::smallvec![0; n.div_ceil(64)])
+        SignalSet {
+            low: [0; 4],
+            high: vec![0; n.saturating_sub(Self::LOW).div_ceil(64)],
+        }
     }
 
     pub(crate) fn insert(&mut self, i: usize) {
-        let w = i / 64;
-        if w >= self.0.len() {
-            self.0.resize(w + 1, 0);
+        if let Some(w) = self.low.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+            return;
         }
-        self.0[w] |= 1 << (i % 64);
+        let w = (i - Self::LOW) / 64;
+        if w >= self.high.len() {
+            self.high.resize(w + 1, 0);
+        }
+        self.high[w] |= 1 << (i % 64);
     }
 
-    /// Adds every signal of `other` (which may hold fewer words; one holding more than
-    /// `self` has room for is grown into).
+    /// Adds every signal of `other` (whose high words may be fewer; more are grown into).
+    #[inline]
     pub(crate) fn union(&mut self, other: &SignalSet) {
-        if other.0.len() > self.0.len() {
-            self.0.resize(other.0.len(), 0);
-        }
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
+        for (a, b) in self.low.iter_mut().zip(&other.low) {
             *a |= *b;
+        }
+        if !other.high.is_empty() {
+            if other.high.len() > self.high.len() {
+                self.high.resize(other.high.len(), 0);
+            }
+            for (a, b) in self.high.iter_mut().zip(&other.high) {
+                *a |= *b;
+            }
         }
     }
 
     /// The signals, in ascending order.
     pub(crate) fn iter(&self) -> SignalIter<'_> {
         SignalIter {
-            words: self.0.iter(),
+            words: self.low.iter().chain(&self.high),
             base: 0usize.wrapping_sub(64),
             cur: 0,
         }
@@ -898,7 +922,7 @@ impl SignalSet {
 
 /// The signals of a [`SignalSet`], in ascending order.
 pub(crate) struct SignalIter<'a> {
-    words: std::slice::Iter<'a, u64>,
+    words: std::iter::Chain<std::slice::Iter<'a, u64>, std::slice::Iter<'a, u64>>,
     /// The index of the first signal of the current word.
     base: usize,
     /// The current word's signals not yet returned.
