@@ -991,12 +991,13 @@ impl Catalogue {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairSet(Option<Box<PairBits>>);
 
-/// The bits of a [`PairSet`]: one per pair, and one per byte that starts some pair (tested
-/// first: 32 bytes that stay in cache, where most bytes of a word are ruled out without
-/// reading the kilobytes of the pair table).
+/// The bits of a [`PairSet`]: one per pair, and a flag per byte that starts some pair (tested
+/// first: 256 bytes that stay in cache, where most bytes of a word are ruled out without
+/// reading the kilobytes of the pair table; a byte per flag, so the test is one load, where a
+/// bit per byte took a shift, a load and a bit test).
 #[derive(Debug, Clone)]
 pub(crate) struct PairBits {
-    firsts: [u64; 4],
+    firsts: [bool; 256],
     pairs: [u64; 1024],
 }
 
@@ -1004,13 +1005,13 @@ impl PairSet {
     /// The set of the given pairs.
     pub(crate) fn of(pairs: impl IntoIterator<Item = (u8, u8)>) -> Self {
         let mut bits = Box::new(PairBits {
-            firsts: [0; 4],
+            firsts: [false; 256],
             pairs: [0; 1024],
         });
         for (a, b) in pairs {
             let k = Self::index(a, b);
             bits.pairs[k >> 6] |= 1 << (k & 63);
-            bits.firsts[usize::from(a >> 6)] |= 1 << (a & 63);
+            bits.firsts[usize::from(a)] = true;
         }
         PairSet(Some(bits))
     }
@@ -1046,7 +1047,7 @@ impl PairSet {
         let rest = w.get(from..)?;
         for (i, pair) in rest.windows(2).enumerate() {
             let a = pair[0];
-            if bits.firsts[usize::from(a >> 6)] & (1 << (a & 63)) == 0 {
+            if !bits.firsts[usize::from(a)] {
                 continue;
             }
             let k = Self::index(a, pair[1]);
