@@ -143,13 +143,13 @@ impl Matcher {
         match self {
             Matcher::Any => true,
             Matcher::AnyNoSlash => !text.as_bytes().contains(&b'/'),
-            Matcher::Exact(l) => text == l,
+            Matcher::Exact(l) => same(text.as_bytes(), l.as_bytes()),
             Matcher::Prefix(l, cross) => {
                 let (t, l) = (text.as_bytes(), l.as_bytes());
                 // The first byte decides most words before a slice compare.
                 t.len() >= l.len()
                     && t.first() == l.first()
-                    && t[..l.len()] == *l
+                    && same(&t[..l.len()], l)
                     && (*cross || !t[l.len()..].contains(&b'/'))
             }
             Matcher::Suffix(l, cross) => {
@@ -157,7 +157,7 @@ impl Matcher {
                 let n = t.len();
                 n >= l.len()
                     && t.last() == l.last()
-                    && t[n - l.len()..] == *l
+                    && same(&t[n - l.len()..], l)
                     && (*cross || !t[..n - l.len()].contains(&b'/'))
             }
             Matcher::Contains(l) => contains(text.as_bytes(), l.as_bytes()),
@@ -177,6 +177,35 @@ fn longest_run(pat: &str) -> Option<String> {
     Some(super::catalogue::literal_run(pat)).filter(|r| r.len() >= 2)
 }
 
+/// Whether two byte strings are equal, compared in place up to 16 bytes: words are short, and
+/// a slice compare is a call to the C library's `bcmp`, whose set-up and branches on the length
+/// cost more time than the compare (6.7% of a score's time was in it, 1.4% of its
+/// instructions).
+#[inline]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |x: &[u8], i: usize| {
+        x.get(i..i + 8)
+            .and_then(|s| <[u8; 8]>::try_from(s).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let w4 = |x: &[u8], i: usize| {
+        x.get(i..i + 4)
+            .and_then(|s| <[u8; 4]>::try_from(s).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    match n {
+        // The first and last eight (or four) bytes, which overlap when fewer than 16 (8).
+        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => a == b,
+    }
+}
+
 /// Whether `n` (not empty) occurs in `h`: words are short, so a first-byte scan beats a
 /// searcher that must be set up per call.
 #[inline]
@@ -190,7 +219,7 @@ pub(crate) fn contains(h: &[u8], n: &[u8]) -> bool {
     let last = h.len() - n.len();
     let mut i = 0;
     while i <= last {
-        if h[i] == first && h[i + 1..i + n.len()] == *rest {
+        if h[i] == first && same(&h[i + 1..i + n.len()], rest) {
             return true;
         }
         i += 1;
@@ -563,6 +592,24 @@ mod list_tests {
         ) {
             let want = globs.iter().any(|g| matches(g, &t));
             proptest::prop_assert_eq!(GlobList::new(&globs).unwrap().matches(&t), want);
+        }
+
+        /// The in-place compare agrees with a slice compare at every length up to past its
+        /// widest case, equal or differing in one byte anywhere.
+        #[test]
+        fn same_agrees_with_slice_equality(
+            a in proptest::collection::vec(proptest::sample::select(b"ab".to_vec()), 0..24),
+            flip in proptest::option::of(0usize..24),
+            shorter in proptest::bool::ANY,
+        ) {
+            let mut b = a.clone();
+            if let Some(i) = flip.filter(|&i| i < b.len()) {
+                b[i] ^= 3;
+            }
+            if shorter {
+                b.pop();
+            }
+            proptest::prop_assert_eq!(super::same(&a, &b), a == b, "{:?} {:?}", a, b);
         }
     }
 }

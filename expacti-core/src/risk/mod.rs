@@ -640,7 +640,12 @@ impl RiskEngine {
             let w = ctx.part.argv.first()?;
             m.set(w.text.as_str(), w.span);
         }
-        if has(Need::VIA) && !ctx.part.via.is_some_and(|v| c.via.iter().any(|x| x == v)) {
+        if has(Need::VIA)
+            && !ctx
+                .part
+                .via
+                .is_some_and(|v| c.via.iter().any(|x| glob::same(x.as_bytes(), v.as_bytes())))
+        {
             return None;
         }
         if has(Need::SIGNAL)
@@ -683,7 +688,7 @@ impl RiskEngine {
                     c.sub_first[at..]
                         .iter()
                         .take_while(|e| e.0 == h)
-                        .find(|e| &*e.1 == word(s))
+                        .find(|e| glob::same(e.1.as_bytes(), word(s).as_bytes()))
                         .map(|e| e.2.as_slice())
                         .unwrap_or_default()
                 };
