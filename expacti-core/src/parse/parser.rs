@@ -2858,9 +2858,9 @@ mod control_tests {
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "{}", "{", "}", "a", "b9", ",", ".", "..", "=", "'x y'", "\"y\"", "-", "/",
-                    "*", "$", "\\;",
+                    "*", "$", "\\;", "'", "\"", "`", "\\", "0123456789 abcdef",
                 ]),
-                1..6,
+                1..8,
             ),
             tail in proptest::sample::select(vec!["", " z", ";", "|x", ")"]),
             fixed in any::<bool>(),
