@@ -408,7 +408,7 @@ pub(crate) struct Cond {
 #[derive(Debug, Clone)]
 pub(crate) struct TextRegex {
     pub re: Regex,
-    factors: Option<Vec<Vec<Box<[u8]>>>>,
+    factors: Option<super::factor::PairSets>,
 }
 
 impl TextRegex {
@@ -439,7 +439,7 @@ fn text_regex(
         .size_limit(1 << 20)
         .build()
         .is_err();
-    let factors = super::factor::factors(pattern, unicode);
+    let factors = super::factor::factors(pattern, unicode).map(|f| super::factor::pair_sets(&f));
     Ok(Some(TextRegex { re, factors }))
 }
 

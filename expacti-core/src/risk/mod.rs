@@ -1403,8 +1403,21 @@ impl<'a> PartCtx<'a> {
     /// factors asks (from the text's pieces: most parts are ruled out without the text).
     fn text_bits(&self) -> &factor::TextBits {
         self.text_bits.get_or_init(|| {
+            // The pieces of `text_pieces`, each separator pushed with the piece after it.
             let mut bits = factor::TextBitsBuilder::default();
-            self.text_pieces(|piece| bits.push(piece.as_bytes()));
+            if let Some(n) = &self.name {
+                bits.push(n.as_bytes());
+            }
+            for (w, _) in &self.args {
+                bits.push_after(b' ', w.as_bytes());
+            }
+            for r in &self.part.redirects {
+                if let Some(h) = &r.heredoc {
+                    bits.push_after(b'\n', h.body.as_bytes());
+                } else if r.op == crate::parse::RedirectOp::HereString {
+                    bits.push_after(b'\n', norm(&r.target).as_bytes());
+                }
+            }
             bits.finish()
         })
     }
