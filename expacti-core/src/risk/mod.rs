@@ -840,6 +840,45 @@ fn part_gates(ctx: &PartCtx<'_>) -> u8 {
     have
 }
 
+/// What is read of a part's words by most conditions, found in one pass when the part is
+/// prepared: the short flag letters present (a bit per ASCII letter), the indices of dash
+/// words and the [`catalogue::long_bit`]s of their option names; the indices of the
+/// positional words (not options; `-` is one); and the [`catalogue::start_pair_bit`]s of the
+/// positional words' first two bytes. `clusters`: whether `-abc` is read as three letters.
+fn word_facts(args: &[(Cow<'_, str>, Span)], clusters: bool) -> ((u128, Idx, u64), Idx, u64) {
+    let mut mask = 0u128;
+    let mut dash = Idx::new();
+    let mut longs = 0u64;
+    let mut positional = Idx::new();
+    let mut pairs = 0u64;
+    for (i, (w, _)) in args.iter().enumerate() {
+        let b = w.as_bytes();
+        if b.first() != Some(&b'-') || b.len() < 2 {
+            positional.push(i);
+            if let [x, y, ..] = *b {
+                pairs |= catalogue::start_pair_bit([x, y]);
+            }
+            continue;
+        }
+        dash.push(i);
+        let name = b.iter().position(|&c| c == b'=').map_or(b, |k| &b[..k]);
+        longs |= catalogue::long_bit(name);
+        let cluster = b.len() == 2
+            || (clusters
+                && b.len() <= 6
+                && b[1] != b'-'
+                && b[1..].iter().all(u8::is_ascii_alphabetic));
+        if cluster {
+            for &c in &b[1..] {
+                if c < 128 {
+                    mask |= 1u128 << c;
+                }
+            }
+        }
+    }
+    ((mask, dash, longs), positional, pairs)
+}
+
 /// Where the command run by wrapper part `i` starts among its words (`argv.len()` when it
 /// wraps nothing): the wrapper's inner part is the next part, inside its span.
 fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
@@ -1112,11 +1151,11 @@ struct PartCtx<'a> {
     targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
     /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
     /// [`catalogue::long_bit`]s of their option names.
-    flags: OnceCell<(u128, Idx, u64)>,
-    positional: OnceCell<Idx>,
+    flags: (u128, Idx, u64),
+    positional: Idx,
     positional_hashes: OnceCell<SmallVec<[u64; 6]>>,
     /// The [`catalogue::start_pair_bit`]s of the positional words' first two bytes.
-    positional_pairs: OnceCell<u64>,
+    positional_pairs: u64,
     text: OnceCell<String>,
     /// The pairs of adjacent bytes of [`PartCtx::text`], for the `text` regexes' factors.
     text_bits: OnceCell<factor::TextBits>,
@@ -1199,6 +1238,7 @@ impl<'a> PartCtx<'a> {
         }
         let clusters = !name.as_deref().is_some_and(single_dash_long);
         let prog = name.as_deref().and_then(|n| cat.by_program.get(n));
+        let (flags, positional, positional_pairs) = word_facts(&args, clusters);
         PartCtx {
             part,
             name,
@@ -1207,11 +1247,11 @@ impl<'a> PartCtx<'a> {
             clusters,
             args,
             outer,
-            positional: OnceCell::new(),
+            positional,
             positional_hashes: OnceCell::new(),
-            positional_pairs: OnceCell::new(),
+            positional_pairs,
             targets: OnceCell::new(),
-            flags: OnceCell::new(),
+            flags,
             text: OnceCell::new(),
             text_bits: OnceCell::new(),
             prod: OnceCell::new(),
@@ -1227,8 +1267,10 @@ impl<'a> PartCtx<'a> {
     ) -> Self {
         let name = basename(&name).to_string();
         let prog = cat.by_program.get(name.as_str());
-        let args = words.into_iter().map(|w| (w, span)).collect();
+        let args: SmallVec<[(Cow<'a, str>, Span); 8]> =
+            words.into_iter().map(|w| (w, span)).collect();
         let clusters = !single_dash_long(&name);
+        let (flags, positional, positional_pairs) = word_facts(&args, clusters);
         PartCtx {
             part,
             prog,
@@ -1237,11 +1279,11 @@ impl<'a> PartCtx<'a> {
             clusters,
             args,
             outer: Vec::new(),
-            positional: OnceCell::new(),
+            positional,
             positional_hashes: OnceCell::new(),
-            positional_pairs: OnceCell::new(),
+            positional_pairs,
             targets: OnceCell::new(),
-            flags: OnceCell::new(),
+            flags,
             text: OnceCell::new(),
             text_bits: OnceCell::new(),
             prod: OnceCell::new(),
@@ -1249,35 +1291,9 @@ impl<'a> PartCtx<'a> {
     }
 
     /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
-    /// option-name bits of those words; computed once per part.
+    /// option-name bits of those words (see [`word_facts`]).
     fn flag_index(&self) -> &(u128, Idx, u64) {
-        self.flags.get_or_init(|| {
-            let mut mask = 0u128;
-            let mut dash = Idx::new();
-            let mut longs = 0u64;
-            for (i, (w, _)) in self.args.iter().enumerate() {
-                let b = w.as_bytes();
-                if b.first() != Some(&b'-') || b.len() < 2 {
-                    continue;
-                }
-                dash.push(i);
-                let name = b.iter().position(|&c| c == b'=').map_or(b, |k| &b[..k]);
-                longs |= catalogue::long_bit(name);
-                let cluster = b.len() == 2
-                    || (self.clusters
-                        && b.len() <= 6
-                        && b[1] != b'-'
-                        && b[1..].iter().all(u8::is_ascii_alphabetic));
-                if cluster {
-                    for &c in &b[1..] {
-                        if c < 128 {
-                            mask |= 1u128 << c;
-                        }
-                    }
-                }
-            }
-            (mask, dash, longs)
-        })
+        &self.flags
     }
 
     /// The part's short flag letters and the option-name bits of its dash words.
@@ -1356,27 +1372,12 @@ impl<'a> PartCtx<'a> {
     /// The [`catalogue::start_pair_bit`]s of every positional word's first two bytes (an
     /// alternative of `sub` may reach past the first six), computed once per part.
     fn positional_pairs(&self) -> u64 {
-        *self.positional_pairs.get_or_init(|| {
-            let mut bits = 0;
-            for &k in self.positional() {
-                if let [a, b, ..] = *self.args[k].0.as_bytes() {
-                    bits |= catalogue::start_pair_bit([a, b]);
-                }
-            }
-            bits
-        })
+        self.positional_pairs
     }
 
     /// Arguments that are not options.
     fn positional(&self) -> &[usize] {
-        self.positional.get_or_init(|| {
-            self.args
-                .iter()
-                .enumerate()
-                .filter(|(_, (w, _))| !w.starts_with('-') || w == "-")
-                .map(|(i, _)| i)
-                .collect()
-        })
+        &self.positional
     }
 
     /// Names assigned by the part: leading assignments, and `NAME=…` arguments of
