@@ -401,10 +401,10 @@ impl RiskEngine {
         self.score(&crate::parse::parse(src), src)
     }
 
-    fn score_part(
-        &self,
+    fn score_part<'a>(
+        &'a self,
         i: usize,
-        base: &PartCtx<'_>,
+        base: &PartCtx<'a>,
         fired: &mut Fired,
         reasons: &mut Vec<Reason>,
     ) -> u8 {
@@ -933,10 +933,10 @@ fn has_marker(w: &[u8], markers: &[String], lens: u64, first2: &catalogue::PairS
 
 /// The wrapper and script parts that run part `i` (those whose span holds it). Substitutions
 /// are not enclosed by the command whose word holds them: that command does not run them.
-fn enclosing(parsed: &Parsed, i: usize) -> Vec<&Part> {
+fn enclosing(parsed: &Parsed, i: usize) -> Outer<'_> {
     let part = &parsed.parts[i];
     if !matches!(part.origin, Origin::Wrapper | Origin::Script) {
-        return Vec::new();
+        return Outer::new();
     }
     parsed.parts[..i]
         .iter()
@@ -1131,6 +1131,9 @@ fn norm(w: &Word) -> Cow<'_, str> {
     Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
 }
 
+/// The parts that enclose a part (at most eight; most wrapped parts have one or two: kept
+/// inline, where a vector was an allocation for every part a wrapper runs).
+type Outer<'a> = SmallVec<[&'a Part; 2]>;
 /// Indices of a part's words (few: kept inline).
 type Idx = SmallVec<[usize; 8]>;
 /// The signals that fired on one part.
@@ -1146,7 +1149,7 @@ struct PartCtx<'a> {
     clusters: bool,
     args: SmallVec<[(Cow<'a, str>, Span); 8]>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
-    outer: Vec<&'a Part>,
+    outer: Outer<'a>,
     /// Redirection targets (normalised), their spans, and whether they write a path.
     targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
     /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
@@ -1226,7 +1229,7 @@ impl<'a> PartCtx<'a> {
     /// more time in instruction-cache misses than the copy of the result costs; see
     /// benches/RESULTS.md.)
     #[inline(never)]
-    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Vec<&'a Part>) -> Self {
+    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Outer<'a>) -> Self {
         let first = part.argv.first();
         let dynamic_name = first.is_some_and(Word::is_dynamic);
         let name = first
@@ -1278,7 +1281,7 @@ impl<'a> PartCtx<'a> {
             dynamic_name: false,
             clusters,
             args,
-            outer: Vec::new(),
+            outer: Outer::new(),
             positional,
             positional_hashes: OnceCell::new(),
             positional_pairs,

@@ -397,7 +397,7 @@ proptest::proptest! {
     ) {
         let e = engine();
         let parsed = crate::parse::parse("prog x");
-        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Vec::new());
+        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Outer::new());
         let template = catalogue::Template::new(&t);
         let m = Match { text: None, words: Some(&words), span: None, strong: false };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
@@ -413,7 +413,7 @@ proptest::proptest! {
     ) {
         let e = engine();
         let parsed = crate::parse::parse("prog x");
-        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Vec::new());
+        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Outer::new());
         let template = catalogue::Template::new("runs {match}");
         // Two words of `n` bytes in all (with the space), the first `cut` bytes long.
         let fill_char = if wide { "é" } else { "a" };
