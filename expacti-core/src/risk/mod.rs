@@ -553,7 +553,7 @@ impl RiskEngine {
                 out.union(&pi.nosub);
                 let pos = ctx.positional();
                 for &k in pos.iter().take(6) {
-                    if let Some(v) = pi.by_first.get(ctx.args[k].0.as_ref()) {
+                    if let Some(v) = pi.by_first.get(ctx.args[k].as_ref()) {
                         out.union(v);
                     }
                 }
@@ -567,7 +567,7 @@ impl RiskEngine {
         }
         // One search for the wildcard globs' literal runs over all the words: most parts
         // have none, and then no wildcard glob needs trying.
-        for (w, _) in &ctx.args {
+        for w in &ctx.args {
             let value = option_value(w);
             for (k, t) in std::iter::once(w.as_ref()).chain(value).enumerate() {
                 let is_value = k > 0;
@@ -669,8 +669,8 @@ impl RiskEngine {
         if has(Need::SUB) {
             let pos = ctx.positional();
             // (Slices, not the small vectors: indexing one of those tests where it lives.)
-            let args: &[(Cow<'_, str>, Span)] = &ctx.args;
-            let word = |k: usize| -> &str { &args[pos[k]].0 };
+            let args: &[Cow<'_, str>] = &ctx.args;
+            let word = |k: usize| -> &str { &args[pos[k]] };
             let mut hit = None;
             // A run of the first positional words: look alternatives up by their first word.
             let hashes = ctx.positional_hashes();
@@ -721,7 +721,7 @@ impl RiskEngine {
                     return None;
                 }
                 let hit = group.flags.iter().find_map(|f| ctx.flag(f))?;
-                m.set_weak(ctx.args[hit].0.as_ref(), ctx.args[hit].1);
+                m.set_weak(ctx.args[hit].as_ref(), ctx.arg_span(hit));
             }
             if c.not_flags.may_hold(shorts, longs)
                 && c.not_flags.flags.iter().any(|f| ctx.flag(f).is_some())
@@ -733,18 +733,16 @@ impl RiskEngine {
         let args_hit = if !has(Need::ARGS) {
             None
         } else {
-            ctx.args.iter().find_map(|(w, sp)| {
+            ctx.args.iter().enumerate().find_map(|(k, w)| {
                 let value = option_value(w);
                 [Some(w.as_ref()), value]
                     .into_iter()
                     .flatten()
                     .find(|t| c.args.matches(t) && !c.not_args.matches(t))
-                    .map(|t| (Cow::Borrowed(t), *sp))
+                    .map(|t| (Cow::Borrowed(t), ctx.arg_span(k)))
             })
         };
-        if !has(Need::ARGS)
-            && has(Need::NOT_ARGS)
-            && ctx.args.iter().any(|(w, _)| c.not_args.matches(w))
+        if !has(Need::ARGS) && has(Need::NOT_ARGS) && ctx.args.iter().any(|w| c.not_args.matches(w))
         {
             return None;
         }
@@ -828,7 +826,7 @@ fn part_gates(ctx: &PartCtx<'_>) -> u8 {
     {
         have |= catalogue::Gate::ASSIGN;
     }
-    if ctx.args.iter().any(|(w, _)| w.starts_with('-')) {
+    if ctx.args.iter().any(|w| w.starts_with('-')) {
         have |= catalogue::Gate::DASH;
     }
     if ctx.dynamic_name {
@@ -845,13 +843,13 @@ fn part_gates(ctx: &PartCtx<'_>) -> u8 {
 /// words and the [`catalogue::long_bit`]s of their option names; the indices of the
 /// positional words (not options; `-` is one); and the [`catalogue::start_pair_bit`]s of the
 /// positional words' first two bytes. `clusters`: whether `-abc` is read as three letters.
-fn word_facts(args: &[(Cow<'_, str>, Span)], clusters: bool) -> ((u128, Idx, u64), Idx, u64) {
+fn word_facts(args: &[Cow<'_, str>], clusters: bool) -> ((u128, Idx, u64), Idx, u64) {
     let mut mask = 0u128;
     let mut dash = Idx::new();
     let mut longs = 0u64;
     let mut positional = Idx::new();
     let mut pairs = 0u64;
-    for (i, (w, _)) in args.iter().enumerate() {
+    for (i, w) in args.iter().enumerate() {
         let b = w.as_bytes();
         if b.first() != Some(&b'-') || b.len() < 2 {
             positional.push(i);
@@ -1147,7 +1145,11 @@ struct PartCtx<'a> {
     prog: Option<&'a catalogue::ProgramIndex>,
     dynamic_name: bool,
     clusters: bool,
-    args: SmallVec<[(Cow<'a, str>, Span); 8]>,
+    /// The arguments (normalised); their spans are those of the part's words after the
+    /// first, or `virtual_span` for all of them (spans are not copied into the context:
+    /// it is moved once for every part of a command of several).
+    args: SmallVec<[Cow<'a, str>; 8]>,
+    virtual_span: Option<Span>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
     outer: Outer<'a>,
     /// Redirection targets (normalised), their spans, and whether they write a path.
@@ -1191,7 +1193,7 @@ impl<'a> PartCtx<'a> {
             )
         };
         let hit = *self.prod.get_or_init(|| {
-            if let Some(i) = self.args.iter().position(|(w, _)| is_prod(w)) {
+            if let Some(i) = self.args.iter().position(|w| is_prod(w)) {
                 return Some(ProdHit::Arg(i));
             }
             if let Some(i) = self.part.assignments.iter().position(|w| is_prod(&w.text)) {
@@ -1206,7 +1208,7 @@ impl<'a> PartCtx<'a> {
             })
         });
         match hit? {
-            ProdHit::Arg(i) => self.args.get(i).map(|(w, sp)| (w.as_ref(), *sp)),
+            ProdHit::Arg(i) => self.args.get(i).map(|w| (w.as_ref(), self.arg_span(i))),
             ProdHit::Assign(i) => self
                 .part
                 .assignments
@@ -1237,7 +1239,7 @@ impl<'a> PartCtx<'a> {
             .map(|n| Cow::Borrowed(basename(n)));
         let mut args = SmallVec::new();
         for w in part.argv.iter().take(cut).skip(1) {
-            args.push((norm(w), w.span));
+            args.push(norm(w));
         }
         let clusters = !name.as_deref().is_some_and(single_dash_long);
         let prog = name.as_deref().and_then(|n| cat.by_program.get(n));
@@ -1245,6 +1247,7 @@ impl<'a> PartCtx<'a> {
         PartCtx {
             part,
             name,
+            virtual_span: None,
             prog,
             dynamic_name,
             clusters,
@@ -1270,13 +1273,13 @@ impl<'a> PartCtx<'a> {
     ) -> Self {
         let name = basename(&name).to_string();
         let prog = cat.by_program.get(name.as_str());
-        let args: SmallVec<[(Cow<'a, str>, Span); 8]> =
-            words.into_iter().map(|w| (w, span)).collect();
+        let args: SmallVec<[Cow<'a, str>; 8]> = words.into_iter().collect();
         let clusters = !single_dash_long(&name);
         let (flags, positional, positional_pairs) = word_facts(&args, clusters);
         PartCtx {
             part,
             prog,
+            virtual_span: Some(span),
             name: Some(Cow::Owned(name)),
             dynamic_name: false,
             clusters,
@@ -1290,6 +1293,15 @@ impl<'a> PartCtx<'a> {
             text: OnceCell::new(),
             text_bits: OnceCell::new(),
             prod: OnceCell::new(),
+        }
+    }
+
+    /// The span of argument `k`: its word's (the part's words after the first), or the one
+    /// span of a virtual context's arguments.
+    fn arg_span(&self, k: usize) -> Span {
+        match self.virtual_span {
+            Some(span) => span,
+            None => self.part.argv.get(k + 1).map_or(self.part.span, |w| w.span),
         }
     }
 
@@ -1322,7 +1334,7 @@ impl<'a> PartCtx<'a> {
         }
         dash.iter()
             .copied()
-            .find(|&i| f.matches(&self.args[i].0, self.clusters))
+            .find(|&i| f.matches(&self.args[i], self.clusters))
     }
 
     /// True when nothing feeds the part's standard input: no input redirection on it or on
@@ -1367,7 +1379,7 @@ impl<'a> PartCtx<'a> {
             self.positional()
                 .iter()
                 .take(6)
-                .map(|&k| glob::word_hash(self.args[k].0.as_bytes()))
+                .map(|&k| glob::word_hash(self.args[k].as_bytes()))
                 .collect()
         })
     }
@@ -1398,8 +1410,9 @@ impl<'a> PartCtx<'a> {
         let args = self
             .args
             .iter()
-            .filter(move |(w, _)| builtin && !w.starts_with('-'))
-            .map(|(w, sp)| (assign_name(w), *sp));
+            .enumerate()
+            .filter(move |(_, w)| builtin && !w.starts_with('-'))
+            .map(|(k, w)| (assign_name(w), self.arg_span(k)));
         lead.chain(args)
     }
 
@@ -1412,7 +1425,7 @@ impl<'a> PartCtx<'a> {
             if let Some(n) = &self.name {
                 bits.push(n.as_bytes());
             }
-            for (w, _) in &self.args {
+            for w in &self.args {
                 bits.push_after(b' ', w.as_bytes());
             }
             for r in &self.part.redirects {
@@ -1429,7 +1442,7 @@ impl<'a> PartCtx<'a> {
     /// The part's words and here-document bodies, for regexes.
     fn text(&self) -> &str {
         self.text.get_or_init(|| {
-            let cap = self.args.iter().map(|(w, _)| w.len() + 1).sum::<usize>() + 16;
+            let cap = self.args.iter().map(|w| w.len() + 1).sum::<usize>() + 16;
             let mut t = String::with_capacity(cap);
             self.text_pieces(|piece| t.push_str(piece));
             t
@@ -1442,7 +1455,7 @@ impl<'a> PartCtx<'a> {
         if let Some(n) = &self.name {
             piece(n);
         }
-        for (w, _) in &self.args {
+        for w in &self.args {
             piece(" ");
             piece(w);
         }

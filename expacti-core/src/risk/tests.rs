@@ -740,3 +740,53 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want.into_iter().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn reason_spans_point_at_what_matched() {
+    // A reason's span is the word that made its signal hold (an argument, a flag, a
+    // production marker), or the dynamic word a virtual context was made from; the text a
+    // span covers must be that word.
+    let e = engine();
+    for (cmd, signal, want) in [
+        (
+            "helm upgrade api ./chart -n prod --wait",
+            "production-target",
+            "prod",
+        ),
+        (
+            "kubectl delete ns payments --context prod-eu",
+            "production-target",
+            "prod-eu",
+        ),
+        (
+            "cat ~/.aws/credentials",
+            "secret-file",
+            "~/.aws/credentials",
+        ),
+        ("sudo rm -rf /var/lib/app", "rm-recursive", "-rf"),
+        (
+            "sudo rm -rf /var/lib/app",
+            "rm-recursive-system",
+            "/var/lib/app",
+        ),
+        (
+            "git push --force origin main",
+            "git-force-push-main",
+            "main",
+        ),
+        (
+            "export LD_PRELOAD=/tmp/x.so",
+            "exec-affecting-variable",
+            "LD_PRELOAD=/tmp/x.so",
+        ),
+        ("{rm,-rf} /srv/data", "rm-recursive", "{rm,-rf}"),
+    ] {
+        let r = e.score_str(cmd);
+        let reason = r
+            .reasons
+            .iter()
+            .find(|x| x.signal == signal)
+            .unwrap_or_else(|| panic!("{cmd}: no {signal} in {:?}", r.reasons));
+        assert_eq!(&cmd[reason.span.0..reason.span.1], want, "{cmd}: {signal}");
+    }
+}
