@@ -790,3 +790,27 @@ fn reason_spans_point_at_what_matched() {
         assert_eq!(&cmd[reason.span.0..reason.span.1], want, "{cmd}: {signal}");
     }
 }
+
+#[test]
+fn environment_dump_needs_no_arguments() {
+    // `env` and `export` alone print every variable; with an argument they do not, also
+    // when the argument holds a slash (which a `*` glob does not cross).
+    let e = engine();
+    for (cmd, dumps) in [
+        ("env", true),
+        ("printenv", true),
+        ("export", true),
+        ("export PATH=/opt/tools/bin:$PATH", false),
+        ("export LD_PRELOAD=/tmp/x.so", false),
+        ("declare -x HOME=/root", false),
+        ("printenv HOME", false),
+    ] {
+        let r = e.score_str(cmd);
+        assert_eq!(
+            r.reasons.iter().any(|x| x.signal == "environment-dump"),
+            dumps,
+            "{cmd}: {:?}",
+            r.reasons
+        );
+    }
+}
