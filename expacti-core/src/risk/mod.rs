@@ -735,6 +735,9 @@ impl RiskEngine {
         } else {
             ctx.args.iter().enumerate().find_map(|(k, w)| {
                 let value = option_value(w);
+                if value.is_some() && excludes(w) {
+                    return None;
+                }
                 [Some(w.as_ref()), value]
                     .into_iter()
                     .flatten()
@@ -1479,6 +1482,19 @@ fn option_value(w: &str) -> Option<&str> {
         return None;
     }
     b.iter().position(|&c| c == b'=').map(|i| &w[i + 1..])
+}
+
+/// Whether `w` is an option with its value attached that names what the program is to leave
+/// alone (`--exclude=.env`, `--ignore=…`): its value is not a file the command touches, so no
+/// `args` glob is matched against it. Only the attached form: after a bare `--exclude` the
+/// next word may be an operand of a program whose `--exclude` takes no value, and it is
+/// matched as one.
+fn excludes(w: &str) -> bool {
+    let name = w.split_once('=').map_or(w, |(n, _)| n);
+    matches!(
+        name,
+        "--exclude" | "--exclude-dir" | "--ignore" | "--ignore-dir"
+    )
 }
 
 /// Programs whose options are single-dash words (`find -name`), not short clusters.

@@ -814,3 +814,35 @@ fn environment_dump_needs_no_arguments() {
         );
     }
 }
+
+#[test]
+fn excluded_paths_are_not_files_the_command_touches() {
+    // `--exclude=.env` names what rsync or tar leave alone; a bare `--exclude` is not
+    // trusted to take the next word (some programs' `--exclude` takes no value).
+    let e = engine();
+    for (cmd, signal, fires) in [
+        (
+            "rsync -az --exclude='deploy/vps/.env' ./ deploy@host:/srv/app",
+            "dotenv-file",
+            false,
+        ),
+        ("tar czf app.tgz --exclude=.env .", "dotenv-file", false),
+        (
+            "grep -r token . --exclude-dir=.ssh --exclude=id_rsa",
+            "secret-file",
+            false,
+        ),
+        ("tar czf app.tgz --exclude .env .", "dotenv-file", true),
+        ("tar czf app.tgz --include=.env .", "dotenv-file", true),
+        ("cat .env", "dotenv-file", true),
+        ("scp deploy/.env host:/srv/app/", "dotenv-file", true),
+    ] {
+        let r = e.score_str(cmd);
+        assert_eq!(
+            r.reasons.iter().any(|x| x.signal == signal),
+            fires,
+            "{cmd}: {:?}",
+            r.reasons
+        );
+    }
+}
