@@ -846,3 +846,16 @@ fn excluded_paths_are_not_files_the_command_touches() {
         );
     }
 }
+
+#[test]
+fn a_secret_sent_out_is_named_whole() {
+    // `${BOT_TOKEN}` with its closing brace, as written, not `${BOT_TOKEN`.
+    let e = engine();
+    let r = e.score_str("curl -s -X POST \"https://api.telegram.org/bot${BOT_TOKEN}/sendMessage\"");
+    let reason = r
+        .reasons
+        .iter()
+        .find(|x| x.signal == "secret-in-network-command")
+        .unwrap_or_else(|| panic!("{:?}", r.reasons));
+    assert_eq!(reason.detail, "sends `${BOT_TOKEN}` over the network");
+}
