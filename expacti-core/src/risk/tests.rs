@@ -792,35 +792,24 @@ fn reason_spans_point_at_what_matched() {
 }
 
 #[test]
-fn environment_dump_needs_no_arguments() {
-    // `env` and `export` alone print every variable; with an argument they do not, also
-    // when the argument holds a slash (which a `*` glob does not cross).
-    let e = engine();
-    for (cmd, dumps) in [
-        ("env", true),
-        ("printenv", true),
-        ("export", true),
-        ("export PATH=/opt/tools/bin:$PATH", false),
-        ("export LD_PRELOAD=/tmp/x.so", false),
-        ("declare -x HOME=/root", false),
-        ("printenv HOME", false),
-    ] {
-        let r = e.score_str(cmd);
-        assert_eq!(
-            r.reasons.iter().any(|x| x.signal == "environment-dump"),
-            dumps,
-            "{cmd}: {:?}",
-            r.reasons
-        );
-    }
-}
-
-#[test]
-fn excluded_paths_are_not_files_the_command_touches() {
-    // `--exclude=.env` names what rsync or tar leave alone; a bare `--exclude` is not
-    // trusted to take the next word (some programs' `--exclude` takes no value).
+fn signals_hold_only_for_what_the_command_does() {
     let e = engine();
     for (cmd, signal, fires) in [
+        // `env` and `export` alone print every variable; with an argument they do not, also
+        // when the argument holds a slash (which a `*` glob does not cross).
+        ("env", "environment-dump", true),
+        ("printenv", "environment-dump", true),
+        ("export", "environment-dump", true),
+        (
+            "export PATH=/opt/tools/bin:$PATH",
+            "environment-dump",
+            false,
+        ),
+        ("export LD_PRELOAD=/tmp/x.so", "environment-dump", false),
+        ("declare -x HOME=/root", "environment-dump", false),
+        ("printenv HOME", "environment-dump", false),
+        // `--exclude=.env` names what rsync or tar leave alone; a bare `--exclude` is not
+        // trusted to take the next word (some programs' `--exclude` takes no value).
         (
             "rsync -az --exclude='deploy/vps/.env' ./ deploy@host:/srv/app",
             "dotenv-file",
@@ -841,7 +830,7 @@ fn excluded_paths_are_not_files_the_command_touches() {
         assert_eq!(
             r.reasons.iter().any(|x| x.signal == signal),
             fires,
-            "{cmd}: {:?}",
+            "{cmd}: {signal}: {:?}",
             r.reasons
         );
     }
