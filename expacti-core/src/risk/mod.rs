@@ -1423,21 +1423,11 @@ impl<'a> PartCtx<'a> {
     /// factors asks (from the text's pieces: most parts are ruled out without the text).
     fn text_bits(&self) -> &factor::TextBits {
         self.text_bits.get_or_init(|| {
-            // The pieces of `text_pieces`, each separator pushed with the piece after it.
             let mut bits = factor::TextBitsBuilder::default();
-            if let Some(n) = &self.name {
-                bits.push(n.as_bytes());
-            }
-            for w in &self.args {
-                bits.push_after(b' ', w.as_bytes());
-            }
-            for r in &self.part.redirects {
-                if let Some(h) = &r.heredoc {
-                    bits.push_after(b'\n', h.body.as_bytes());
-                } else if r.op == crate::parse::RedirectOp::HereString {
-                    bits.push_after(b'\n', norm(&r.target).as_bytes());
-                }
-            }
+            self.text_pieces(|sep, piece| match sep {
+                Some(sep) => bits.push_after(sep, piece.as_bytes()),
+                None => bits.push(piece.as_bytes()),
+            });
             bits.finish()
         })
     }
@@ -1447,28 +1437,32 @@ impl<'a> PartCtx<'a> {
         self.text.get_or_init(|| {
             let cap = self.args.iter().map(|w| w.len() + 1).sum::<usize>() + 16;
             let mut t = String::with_capacity(cap);
-            self.text_pieces(|piece| t.push_str(piece));
+            self.text_pieces(|sep, piece| {
+                if let Some(sep) = sep {
+                    t.push(char::from(sep));
+                }
+                t.push_str(piece);
+            });
             t
         })
     }
 
-    /// The pieces of [`PartCtx::text`], in order: the program's name, a space and each
-    /// argument, a newline and each here-document body or here-string.
-    fn text_pieces(&self, mut piece: impl FnMut(&str)) {
+    /// The pieces of [`PartCtx::text`], in order, each with the separator byte before it: the
+    /// program's name (none), each argument (a space), each here-document body or
+    /// here-string (a newline). (The separator goes with its piece: the bits take both in
+    /// one call, where a call for the separator alone cost as much as its pairs.)
+    fn text_pieces(&self, mut piece: impl FnMut(Option<u8>, &str)) {
         if let Some(n) = &self.name {
-            piece(n);
+            piece(None, n);
         }
         for w in &self.args {
-            piece(" ");
-            piece(w);
+            piece(Some(b' '), w);
         }
         for r in &self.part.redirects {
             if let Some(h) = &r.heredoc {
-                piece("\n");
-                piece(&h.body);
+                piece(Some(b'\n'), &h.body);
             } else if r.op == crate::parse::RedirectOp::HereString {
-                piece("\n");
-                piece(&norm(&r.target));
+                piece(Some(b'\n'), &norm(&r.target));
             }
         }
     }
