@@ -99,8 +99,8 @@ pub(crate) struct TextBitsBuilder {
 }
 
 impl TextBitsBuilder {
-    /// Adds one byte and then a piece of the text (a separator and a word: one call, where a
-    /// call for the separator cost as much as its pairs).
+    /// Adds one byte and then a piece of the text (a separator and the word after it, in one
+    /// call).
     pub(crate) fn push_after(&mut self, sep: u8, piece: &[u8]) {
         if let Some(prev) = self.last {
             self.set(prev, sep);

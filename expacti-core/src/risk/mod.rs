@@ -1449,8 +1449,8 @@ impl<'a> PartCtx<'a> {
 
     /// The pieces of [`PartCtx::text`], in order, each with the separator byte before it: the
     /// program's name (none), each argument (a space), each here-document body or
-    /// here-string (a newline). (The separator goes with its piece: the bits take both in
-    /// one call, where a call for the separator alone cost as much as its pairs.)
+    /// here-string (a newline). (The separator goes with its piece, so that the bits take
+    /// both in one call.)
     fn text_pieces(&self, mut piece: impl FnMut(Option<u8>, &str)) {
         if let Some(n) = &self.name {
             piece(None, n);
