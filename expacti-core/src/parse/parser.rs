@@ -2331,9 +2331,15 @@ impl<'s, 'o> P<'s, 'o> {
                 flags.insert(split);
             }
             Some(b'{') => {
+                let open = self.pos;
                 self.param_braced(in_dq)?;
                 flags.insert(WordFlags::PARAM);
                 flags.insert(split);
+                // `"${a[@]}"`, `"${@:2}"`, `"${!p@}"`: several words even in double quotes
+                // (any `@` counts: over-marking only costs precision).
+                if self.b[open..self.pos].contains(&b'@') {
+                    flags.insert(WordFlags::SPLIT);
+                }
             }
             Some(b'[') => {
                 self.pos += 2;
@@ -2368,6 +2374,10 @@ impl<'s, 'o> P<'s, 'o> {
                 self.pos += 2;
                 flags.insert(WordFlags::PARAM);
                 flags.insert(split);
+                // `"$@"` is as many words as there are arguments.
+                if c == b'@' {
+                    flags.insert(WordFlags::SPLIT);
+                }
             }
             _ => {
                 text.push('$');

@@ -166,6 +166,33 @@ cases! {
         "top: ssh -i key -p 22 deploy@prod sudo systemctl restart api ; script[ssh]: sudo systemctl restart api ; wrapper[sudo]: systemctl restart api",
     ssh_joined: "ssh h ls -la ';' rm x" => "top: ssh h ls -la ; rm x ; script[ssh]: ls -la ; script[ssh]: rm x",
     ssh_login: "ssh -N -L 1:h:2 h" => "top: ssh -N -L 1:h:2 h",
+    // An ssh option value known only at run time hides nothing when it names a port, a key
+    // or a socket and stays one word; a config file, a library, an `-o` that can run a
+    // command, or a value bash may split keeps the command opaque.
+    ssh_dynamic_port: "ssh -p \"$PORT\" -i ~/.ssh/k \"$U@$H\" 'rm -rf /srv/app'" =>
+        "top: ssh -p ⟨\"$PORT\"⟩ -i ⟨~/.ssh/k⟩ ⟨\"$U@$H\"⟩ rm -rf /srv/app ; script[ssh]: rm -rf /srv/app",
+    ssh_dynamic_attached: "ssh -p\"$PORT\" h id" => "top: ssh ⟨-p\"$PORT\"⟩ h id ; script[ssh]: id",
+    ssh_dynamic_inert_o: "ssh -o ControlPath=\"$S\" -o \"ServerAliveInterval $N\" h id" =>
+        "top: ssh -o ⟨ControlPath=\"$S\"⟩ -o ⟨\"ServerAliveInterval $N\"⟩ h id ; script[ssh]: id",
+    ssh_dynamic_heredoc: "ssh -i \"$KEY\" h <<'EOF'\nrm -rf /srv\nEOF" =>
+        "top: ssh -i ⟨\"$KEY\"⟩ h <<EOF ; script[ssh <<]: rm -rf /srv",
+    ssh_dynamic_unquoted: "ssh -p $PORT h id" => "top: ssh -p ⟨$PORT⟩ h id ; !UnknownOption",
+    ssh_dynamic_all_args: "ssh -i \"$@\" h id" => "top: ssh -i ⟨\"$@\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_array: "ssh -i \"${keys[@]}\" h id" => "top: ssh -i ⟨\"${keys[@]}\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_glob: "ssh -i ~/.ssh/*.pem h id" => "top: ssh -i ⟨~/.ssh/*.pem⟩ h id ; !UnknownOption",
+    ssh_dynamic_config: "ssh -F \"$CFG\" h id" => "top: ssh -F ⟨\"$CFG\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_library: "ssh -I \"$LIB\" h id" => "top: ssh -I ⟨\"$LIB\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_proxy: "ssh -o ProxyCommand=\"$P\" h id" => "top: ssh -o ⟨ProxyCommand=\"$P\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_key: "ssh -o \"$OPT\" h id" => "top: ssh -o ⟨\"$OPT\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_key_name: "ssh -o \"Control$X=1\" h id" => "top: ssh -o ⟨\"Control$X=1\"⟩ h id ; !UnknownOption",
+    // ssh reads options after the host too, up to the remote command (unless `--` came
+    // before the host).
+    ssh_options_after_host: "ssh -f u@gw -L 3307:db:3306 -N" => "top: ssh -f u@gw -L 3307:db:3306 -N",
+    ssh_options_then_command: "ssh h -p 22 ls -la" => "top: ssh h -p 22 ls -la ; script[ssh]: ls -la",
+    ssh_terminated: "ssh -- h -x" => "top: ssh -- h -x ; script[ssh]: -x",
+    ssh_unknown_after_host: "ssh h -Z x" => "top: ssh h -Z x ; !UnknownOption",
+    ssh_heredoc_options_after_host: "ssh h -p 22 <<'EOF'\nid\nEOF" => "top: ssh h -p 22 <<EOF ; script[ssh <<]: id",
+    sudo_dynamic_user_stays_opaque: "sudo -u \"$U\" rm x" => "top: sudo -u ⟨\"$U\"⟩ rm x ; !UnknownOption",
     su_c: "su - postgres -c 'psql -c \"DROP TABLE x\"'" => "top: su - postgres -c psql -c \"DROP TABLE x\" ; script[su -c]: psql -c DROP TABLE x",
     kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",

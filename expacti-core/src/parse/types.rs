@@ -52,7 +52,8 @@ impl WordFlags {
     pub const RUNTIME: WordFlags = WordFlags(1 << 7);
     /// Some part of the word was quoted or escaped.
     pub const QUOTED: WordFlags = WordFlags(1 << 8);
-    /// An unquoted expansion that bash may split into several words or glob.
+    /// An expansion that bash may turn into several words: unquoted (split and globbed), or
+    /// `"$@"` and `"${a[@]}"` in double quotes.
     pub const SPLIT: WordFlags = WordFlags(1 << 9);
 
     const DYNAMIC_MASK: u16 = 0xff;

@@ -6,7 +6,7 @@
 
 use compact_str::CompactString;
 
-use super::types::{OpaqueKind, Word, basename};
+use super::types::{OpaqueKind, Word, WordFlags, basename};
 
 /// What a part runs besides itself.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,6 +42,29 @@ struct Grammar {
     long_flag: &'static [&'static str],
     numeric: bool,
     dash_is_flag: bool,
+    /// Options (a short letter or a long name) whose value may be known only at run time
+    /// without hiding what the command runs (ssh's `-p "$PORT"`), given the value's source
+    /// text; the value must also stay one word ([`one_word`]). Any other option with such a
+    /// value makes the command opaque.
+    inert: Option<fn(&str, &str) -> bool>,
+}
+
+/// True when a word that expands at run time still gives exactly one word: no unquoted
+/// expansion, glob or brace list, and no `"$@"`.
+fn one_word(w: &Word) -> bool {
+    !w.flags.contains(WordFlags::SPLIT)
+        && !w.flags.contains(WordFlags::GLOB)
+        && !w.flags.contains(WordFlags::BRACE)
+}
+
+/// The value of an option read from the next word; one only known at run time is taken
+/// when the option is inert, and otherwise ends the walk with an opaque answer.
+fn dynamic_value<'a>(g: &Grammar, prog: &str, name: &str, v: &'a Word) -> Result<&'a str, Runs> {
+    if g.inert.is_some_and(|f| f(name, &v.text)) && one_word(v) {
+        Ok(v.text.as_str())
+    } else {
+        Err(dynamic_opt(prog, v))
+    }
 }
 
 /// The options found and the index of the first operand.
@@ -87,6 +110,21 @@ fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result
     while i < argv.len() {
         let w = &argv[i];
         if w.is_dynamic() {
+            // `-p"$PORT"`: an inert option with its value attached.
+            let t = w.text.as_str();
+            if let Some(c) = t.strip_prefix('-').and_then(|r| r.chars().next()) {
+                let (name, rest) = t[1..].split_at(c.len_utf8());
+                if c != '-'
+                    && g.short_arg.contains(c)
+                    && !rest.is_empty()
+                    && g.inert.is_some_and(|f| f(name, rest))
+                    && one_word(w)
+                {
+                    seen.push((name, Some(rest)));
+                    i += 1;
+                    continue;
+                }
+            }
             if w.text.starts_with('-') || w.text.starts_with("\"-") || w.text.starts_with("'-") {
                 return Err(dynamic_opt(prog, w));
             }
@@ -118,7 +156,7 @@ fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result
                     None => {
                         i += 1;
                         match argv.get(i) {
-                            Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
+                            Some(v) if v.is_dynamic() => Some(dynamic_value(g, prog, name, v)?),
                             Some(v) => Some(v.text.as_str()),
                             None => None,
                         }
@@ -145,7 +183,7 @@ fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result
                 let val = if rest.is_empty() {
                     i += 1;
                     match argv.get(i) {
-                        Some(v) if v.is_dynamic() => return Err(dynamic_opt(prog, v)),
+                        Some(v) if v.is_dynamic() => Some(dynamic_value(g, prog, name, v)?),
                         Some(v) => Some(v.text.as_str()),
                         None => None,
                     }
@@ -666,15 +704,13 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             }
         }
         "ssh" => {
-            let g = Grammar {
-                short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
-                short_flag: "46AaCfGgKkMNnqsTtVvXxYy",
-                ..Grammar::default()
+            let (_, command) = match ssh_options(argv) {
+                Ok(o) => o,
+                Err(r) => return r,
             };
-            let o = opts!(argv, 1, &g, "ssh");
-            if o.operand + 1 < argv.len() {
+            if command < argv.len() {
                 Runs::ScriptJoin {
-                    from: o.operand + 1,
+                    from: command,
                     via: "ssh",
                 }
             } else {
@@ -687,6 +723,78 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         _ => Runs::Nothing,
     }
 }
+
+/// ssh's options. A value known only at run time is taken for those that name a port, a
+/// user, a key file, a socket, a forwarding or the like; not for `-F` (a config file, which
+/// can hold a `ProxyCommand`), `-I` (a library ssh loads), `-O` (a control command) or `-o`
+/// other than with a literal key from [`SSH_INERT_KEYS`] (`-o ProxyCommand=…` runs a
+/// command).
+fn ssh_grammar() -> Grammar {
+    Grammar {
+        short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
+        short_flag: "46AaCfGgKkMNnqsTtVvXxYy",
+        inert: Some(|name, value| match name {
+            "o" => {
+                let v = value.trim_start_matches(['"', '\'']);
+                let key_len = v.bytes().take_while(u8::is_ascii_alphabetic).count();
+                matches!(v.as_bytes().get(key_len), Some(b'=' | b' ' | b'\t'))
+                    && SSH_INERT_KEYS
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(&v[..key_len]))
+            }
+            _ => "BbcDEeiJLlmpQRSWw".contains(name),
+        }),
+        ..Grammar::default()
+    }
+}
+
+/// ssh's options, which it reads after the host too (`ssh h -L 1:x:2 -N`, as OpenSSH does
+/// unless `--` came before the host), with `operand` at the host; and where the remote
+/// command starts (past the end when there is none).
+fn ssh_options(argv: &[Word]) -> Result<(Opts<'_>, usize), Runs> {
+    let g = ssh_grammar();
+    let mut o = options(argv, 1, &g, "ssh")?;
+    let host = o.operand;
+    let terminated = host > 1 && argv[host - 1].text == "--";
+    if host + 1 >= argv.len() || terminated {
+        return Ok((o, host + 1));
+    }
+    let again = options(argv, host + 1, &g, "ssh")?;
+    o.seen.extend(again.seen);
+    Ok((o, again.operand))
+}
+
+/// `ssh -o` keys whose value neither runs a command nor loads code.
+const SSH_INERT_KEYS: &[&str] = &[
+    "AddressFamily",
+    "BatchMode",
+    "BindAddress",
+    "CertificateFile",
+    "CheckHostIP",
+    "Compression",
+    "ConnectionAttempts",
+    "ConnectTimeout",
+    "ControlMaster",
+    "ControlPath",
+    "ControlPersist",
+    "GlobalKnownHostsFile",
+    "HostKeyAlias",
+    "HostName",
+    "IdentitiesOnly",
+    "IdentityFile",
+    "LogLevel",
+    "PasswordAuthentication",
+    "Port",
+    "PreferredAuthentications",
+    "ProxyJump",
+    "PubkeyAuthentication",
+    "ServerAliveCountMax",
+    "ServerAliveInterval",
+    "StrictHostKeyChecking",
+    "TCPKeepAlive",
+    "User",
+    "UserKnownHostsFile",
+];
 
 /// The script is the word after the last `-c`/`--command` (or attached `-cSCRIPT`).
 fn script_after_flag(argv: &[Word], flags: &[&str], via: &'static str) -> Runs {
@@ -1076,12 +1184,7 @@ pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
         }
         "ssh" => match analyze(argv) {
             Runs::Nothing => {
-                let g = Grammar {
-                    short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
-                    short_flag: "46AaCfGgKkMNnqsTtVvXxYy",
-                    ..Grammar::default()
-                };
-                let o = options(argv, 1, &g, "ssh").ok()?;
+                let (o, _) = ssh_options(argv).ok()?;
                 (o.operand < argv.len() && !o.has(&["N", "W"])).then_some("ssh <<")
             }
             _ => None,

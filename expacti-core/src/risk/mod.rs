@@ -844,9 +844,14 @@ fn part_gates(ctx: &PartCtx<'_>) -> u8 {
 /// What is read of a part's words by most conditions, found in one pass when the part is
 /// prepared: the short flag letters present (a bit per ASCII letter), the indices of dash
 /// words and the [`catalogue::long_bit`]s of their option names; the indices of the
-/// positional words (not options; `-` is one); and the [`catalogue::start_pair_bit`]s of the
-/// positional words' first two bytes. `clusters`: whether `-abc` is read as three letters.
-fn word_facts(args: &[Cow<'_, str>], clusters: bool) -> ((u128, Idx, u64), Idx, u64) {
+/// positional words (not options; `-` is one, and so is every word from `options_end` on);
+/// and the [`catalogue::start_pair_bit`]s of the positional words' first two bytes.
+/// `clusters`: whether `-abc` is read as three letters.
+fn word_facts(
+    args: &[Cow<'_, str>],
+    clusters: bool,
+    options_end: usize,
+) -> ((u128, Idx, u64), Idx, u64) {
     let mut mask = 0u128;
     let mut dash = Idx::new();
     let mut longs = 0u64;
@@ -854,7 +859,7 @@ fn word_facts(args: &[Cow<'_, str>], clusters: bool) -> ((u128, Idx, u64), Idx, 
     let mut pairs = 0u64;
     for (i, w) in args.iter().enumerate() {
         let b = w.as_bytes();
-        if b.first() != Some(&b'-') || b.len() < 2 {
+        if b.first() != Some(&b'-') || b.len() < 2 || i >= options_end {
             positional.push(i);
             if let [x, y, ..] = *b {
                 pairs |= catalogue::start_pair_bit([x, y]);
@@ -880,23 +885,65 @@ fn word_facts(args: &[Cow<'_, str>], clusters: bool) -> ((u128, Idx, u64), Idx, 
     ((mask, dash, longs), positional, pairs)
 }
 
-/// Where the command run by wrapper part `i` starts among its words (`argv.len()` when it
-/// wraps nothing): the wrapper's inner part is the next part, inside its span.
-fn wrapper_cut(parsed: &Parsed, i: usize) -> usize {
+/// Where a part's own words end (see [`wrapper_cut`]).
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    /// From this word on, the words belong to the command a wrapper runs (scored as a part
+    /// of its own), so the wrapper's own signals do not see them.
+    words: usize,
+    /// From this word on, no word is an option of the part's program: a script given as
+    /// words starts there (`ssh h ls -la`: `-la` is the remote command's, not ssh's).
+    options: usize,
+}
+
+#[cfg(test)]
+impl Cut {
+    /// Every word is the part's own.
+    const NONE: Cut = Cut {
+        words: usize::MAX,
+        options: usize::MAX,
+    };
+}
+
+/// Where the command run by wrapper part `i` starts among its words, and where the script
+/// it runs as words starts (`argv.len()` when it wraps nothing): the inner part is the
+/// next part, inside its span.
+fn wrapper_cut(parsed: &Parsed, i: usize) -> Cut {
     let part = &parsed.parts[i];
+    let all = part.argv.len();
     if let Some(next) = parsed.parts.get(i + 1) {
-        if next.origin == Origin::Wrapper && part.span.contains(next.span) {
-            let first = next.assignments.first().or(next.argv.first());
-            if let Some(f) = first {
-                if let Some(k) = part.argv.iter().position(|w| w.span == f.span) {
-                    if k > 0 {
-                        return k;
+        if part.span.contains(next.span) {
+            if next.origin == Origin::Wrapper {
+                let first = next.assignments.first().or(next.argv.first());
+                if let Some(f) = first {
+                    if let Some(k) = part.argv.iter().position(|w| w.span == f.span) {
+                        if k > 0 {
+                            return Cut {
+                                words: k,
+                                options: k,
+                            };
+                        }
                     }
+                }
+            } else if next.origin == Origin::Script {
+                let at = next.span.0;
+                let k = part
+                    .argv
+                    .iter()
+                    .position(|w| w.span.0 <= at && at < w.span.1);
+                if let Some(k) = k.filter(|&k| k > 0) {
+                    return Cut {
+                        words: all,
+                        options: k,
+                    };
                 }
             }
         }
     }
-    part.argv.len()
+    Cut {
+        words: all,
+        options: all,
+    }
 }
 
 /// True when a run of ASCII letters and digits in `w` equals a marker (ignoring case).
@@ -1228,25 +1275,25 @@ impl<'a> PartCtx<'a> {
         }
     }
 
-    /// `cut`: the words from this index on belong to the command a wrapper runs (scored as
-    /// a part of its own), so the wrapper's own signals do not see them.
+    /// `cut`: where the part's own words and its options end ([`Cut`]).
     /// (Not inlined: `score` makes contexts in two places, and one copy of this code saved
     /// more time in instruction-cache misses than the copy of the result costs; see
     /// benches/RESULTS.md.)
     #[inline(never)]
-    fn new(part: &'a Part, cut: usize, cat: &'a Catalogue, outer: Outer<'a>) -> Self {
+    fn new(part: &'a Part, cut: Cut, cat: &'a Catalogue, outer: Outer<'a>) -> Self {
         let first = part.argv.first();
         let dynamic_name = first.is_some_and(Word::is_dynamic);
         let name = first
             .and_then(Word::literal)
             .map(|n| Cow::Borrowed(basename(n)));
         let mut args = SmallVec::new();
-        for w in part.argv.iter().take(cut).skip(1) {
+        for w in part.argv.iter().take(cut.words).skip(1) {
             args.push(norm(w));
         }
         let clusters = !name.as_deref().is_some_and(single_dash_long);
         let prog = name.as_deref().and_then(|n| cat.by_program.get(n));
-        let (flags, positional, positional_pairs) = word_facts(&args, clusters);
+        let (flags, positional, positional_pairs) =
+            word_facts(&args, clusters, cut.options.saturating_sub(1));
         PartCtx {
             part,
             name,
@@ -1278,7 +1325,7 @@ impl<'a> PartCtx<'a> {
         let prog = cat.by_program.get(name.as_str());
         let args: SmallVec<[Cow<'a, str>; 8]> = words.into_iter().collect();
         let clusters = !single_dash_long(&name);
-        let (flags, positional, positional_pairs) = word_facts(&args, clusters);
+        let (flags, positional, positional_pairs) = word_facts(&args, clusters, usize::MAX);
         PartCtx {
             part,
             prog,

@@ -397,7 +397,7 @@ proptest::proptest! {
     ) {
         let e = engine();
         let parsed = crate::parse::parse("prog x");
-        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Outer::new());
+        let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
         let template = catalogue::Template::new(&t);
         let m = Match { text: None, words: Some(&words), span: None, strong: false };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
@@ -413,7 +413,7 @@ proptest::proptest! {
     ) {
         let e = engine();
         let parsed = crate::parse::parse("prog x");
-        let ctx = PartCtx::new(&parsed.parts[0], usize::MAX, &e.cat, Outer::new());
+        let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
         let template = catalogue::Template::new("runs {match}");
         // Two words of `n` bytes in all (with the space), the first `cut` bytes long.
         let fill_char = if wide { "é" } else { "a" };
@@ -825,6 +825,21 @@ fn signals_hold_only_for_what_the_command_does() {
         ("tar czf app.tgz --include=.env .", "dotenv-file", true),
         ("cat .env", "dotenv-file", true),
         ("scp deploy/.env host:/srv/app/", "dotenv-file", true),
+        // ssh runs nothing on the other host with -N (a tunnel or master connection), -W,
+        // -O (a control command) or -Q; pdsh's -N only drops the host label.
+        ("ssh -N -L 5432:db:5432 bastion", "remote-exec", false),
+        ("ssh -N -L 5432:db:5432 bastion", "ssh-tunnel", true),
+        ("ssh -fNR 8080:localhost:80 h", "remote-exec", false),
+        ("ssh -S ctl -O exit h", "remote-exec", false),
+        ("ssh -L 1:h:2 h uptime", "remote-exec", true),
+        ("ssh h uptime", "remote-exec", true),
+        ("ssh h uptime", "ssh-tunnel", false),
+        ("pdsh -N -w web[1-3] uptime", "fleet-exec", true),
+        // The remote command's words are not ssh's options, though ssh reads options after
+        // the host (`ssh h -L …`).
+        ("ssh -C u@h 'mysql -uUSER -pPASS db'", "ssh-tunnel", false),
+        ("ssh -C u@h mysql -uUSER -pPASS db", "ssh-tunnel", false),
+        ("ssh -f u@gw -L 3307:db:3306 -N", "ssh-tunnel", true),
     ] {
         let r = e.score_str(cmd);
         assert_eq!(
