@@ -2336,8 +2336,9 @@ impl<'s, 'o> P<'s, 'o> {
                 flags.insert(WordFlags::PARAM);
                 flags.insert(split);
                 // `"${a[@]}"`, `"${@:2}"`, `"${!p@}"`: several words even in double quotes
-                // (any `@` counts: over-marking only costs precision).
-                if self.b[open..self.pos].contains(&b'@') {
+                // (any `@` counts: over-marking only costs precision; unquoted, `split`
+                // already marks it).
+                if in_dq && self.b[open..self.pos].contains(&b'@') {
                     flags.insert(WordFlags::SPLIT);
                 }
             }
