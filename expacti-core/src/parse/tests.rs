@@ -182,6 +182,8 @@ cases! {
     ssh_dynamic_glob: "ssh -i ~/.ssh/*.pem h id" => "top: ssh -i ⟨~/.ssh/*.pem⟩ h id ; !UnknownOption",
     ssh_dynamic_config: "ssh -F \"$CFG\" h id" => "top: ssh -F ⟨\"$CFG\"⟩ h id ; !UnknownOption",
     ssh_dynamic_library: "ssh -I \"$LIB\" h id" => "top: ssh -I ⟨\"$LIB\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_jump: "ssh -J \"$JUMP\" h id" => "top: ssh -J ⟨\"$JUMP\"⟩ h id ; !UnknownOption",
+    ssh_dynamic_jump_key: "ssh -o ProxyJump=\"$JUMP\" h id" => "top: ssh -o ⟨ProxyJump=\"$JUMP\"⟩ h id ; !UnknownOption",
     ssh_dynamic_proxy: "ssh -o ProxyCommand=\"$P\" h id" => "top: ssh -o ⟨ProxyCommand=\"$P\"⟩ h id ; !UnknownOption",
     ssh_dynamic_key: "ssh -o \"$OPT\" h id" => "top: ssh -o ⟨\"$OPT\"⟩ h id ; !UnknownOption",
     ssh_dynamic_key_name: "ssh -o \"Control$X=1\" h id" => "top: ssh -o ⟨\"Control$X=1\"⟩ h id ; !UnknownOption",

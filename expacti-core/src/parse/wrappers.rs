@@ -726,9 +726,10 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
 
 /// ssh's options. A value known only at run time is taken for those that name a port, a
 /// user, a key file, a socket, a forwarding or the like; not for `-F` (a config file, which
-/// can hold a `ProxyCommand`), `-I` (a library ssh loads), `-O` (a control command) or `-o`
-/// other than with a literal key from [`SSH_INERT_KEYS`] (`-o ProxyCommand=…` runs a
-/// command).
+/// can hold a `ProxyCommand`), `-I` (a library ssh loads), `-J` (ssh writes the jump host
+/// into a command it runs through the shell), `-E` (a file ssh appends to), `-O` (a control
+/// command) or `-o` other than with a literal key from [`SSH_INERT_KEYS`] (`-o
+/// ProxyCommand=…` runs a command).
 fn ssh_grammar() -> Grammar {
     Grammar {
         short_arg: "BbcDEeFIiJLlmOoPpQRSWw",
@@ -742,7 +743,7 @@ fn ssh_grammar() -> Grammar {
                         .iter()
                         .any(|k| k.eq_ignore_ascii_case(&v[..key_len]))
             }
-            _ => "BbcDEeiJLlmpQRSWw".contains(name),
+            _ => "BbcDeiLlmpQRSWw".contains(name),
         }),
         ..Grammar::default()
     }
@@ -786,7 +787,6 @@ const SSH_INERT_KEYS: &[&str] = &[
     "PasswordAuthentication",
     "Port",
     "PreferredAuthentications",
-    "ProxyJump",
     "PubkeyAuthentication",
     "ServerAliveCountMax",
     "ServerAliveInterval",

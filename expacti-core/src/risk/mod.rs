@@ -310,7 +310,7 @@ impl RiskEngine {
                 for i in 0..n {
                     if Catalogue::compose_may(masks[i], ci, side)
                         && self
-                            .cond_holds(cond, &ctxs[i], &fired[i], true, &mut Match::empty())
+                            .cond_holds(cond, &ctxs[i], &fired[i], true, &mut Match::default())
                             .is_some()
                     {
                         out.push(i);
@@ -490,7 +490,7 @@ impl RiskEngine {
                 continue;
             }
             let s = &cat.signals[si];
-            let mut m = Match::empty();
+            let mut m = Match::default();
             if self
                 .cond_holds(&s.cond, ctx, fired, unindexed, &mut m)
                 .is_some()
@@ -522,7 +522,7 @@ impl RiskEngine {
                 continue;
             }
             let s = &cat.signals[si];
-            let mut m = Match::empty();
+            let mut m = Match::default();
             if self.cond_holds(&s.cond, ctx, fired, true, &mut m).is_some() {
                 fired.push(si);
                 let before = score;
@@ -1012,8 +1012,8 @@ fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
     }
 }
 
-/// What matched, for the reason sentence and span.
-#[derive(Debug)]
+/// What matched, for the reason sentence and span (`Default`: nothing yet).
+#[derive(Debug, Default)]
 struct Match<'x> {
     text: Option<Cow<'x, str>>,
     /// A `sub` alternative that matched, when it is the text (written word by word into the
@@ -1024,14 +1024,6 @@ struct Match<'x> {
 }
 
 impl<'x> Match<'x> {
-    fn empty() -> Self {
-        Match {
-            text: None,
-            words: None,
-            span: None,
-            strong: false,
-        }
-    }
     fn set(&mut self, text: impl Into<Cow<'x, str>>, span: Span) {
         if !self.strong {
             self.text = Some(text.into());
