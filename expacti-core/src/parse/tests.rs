@@ -193,6 +193,10 @@ cases! {
     ssh_options_then_command: "ssh h -p 22 ls -la" => "top: ssh h -p 22 ls -la ; script[ssh]: ls -la",
     ssh_terminated: "ssh -- h -x" => "top: ssh -- h -x ; script[ssh]: -x",
     ssh_unknown_after_host: "ssh h -Z x" => "top: ssh h -Z x ; !UnknownOption",
+    // Found by the parse fuzz target: an option without its value at the end (the operand
+    // index is then past the end).
+    ssh_option_value_missing: "ssh -fay -p " => "top: ssh -fay -p",
+    ssh_option_value_missing_after_host: "ssh h -p" => "top: ssh h -p",
     ssh_heredoc_options_after_host: "ssh h -p 22 <<'EOF'\nid\nEOF" => "top: ssh h -p 22 <<EOF ; script[ssh <<]: id",
     sudo_dynamic_user_stays_opaque: "sudo -u \"$U\" rm x" => "top: sudo -u ⟨\"$U\"⟩ rm x ; !UnknownOption",
     su_c: "su - postgres -c 'psql -c \"DROP TABLE x\"'" => "top: su - postgres -c psql -c \"DROP TABLE x\" ; script[su -c]: psql -c DROP TABLE x",

@@ -756,7 +756,8 @@ fn ssh_options(argv: &[Word]) -> Result<(Opts<'_>, usize), Runs> {
     let g = ssh_grammar();
     let mut o = options(argv, 1, &g, "ssh")?;
     let host = o.operand;
-    let terminated = host > 1 && argv[host - 1].text == "--";
+    // (`operand` is past the end when the last option lacks its value: `ssh -p`.)
+    let terminated = host > 1 && argv.get(host - 1).is_some_and(|w| w.text == "--");
     if host + 1 >= argv.len() || terminated {
         return Ok((o, host + 1));
     }
