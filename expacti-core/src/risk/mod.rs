@@ -914,7 +914,9 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> Cut {
     if let Some(next) = parsed.parts.get(i + 1) {
         if part.span.contains(next.span) {
             if next.origin == Origin::Wrapper {
-                let first = next.assignments.first().or(next.argv.first());
+                // At the command, not at the `NAME=value` words in front of it: those are
+                // the wrapper's own arguments too (`env GOOS=linux go build` prints nothing).
+                let first = next.argv.first().or(next.assignments.first());
                 if let Some(f) = first {
                     if let Some(k) = part.argv.iter().position(|w| w.span == f.span) {
                         if k > 0 {

@@ -808,6 +808,13 @@ fn signals_hold_only_for_what_the_command_does() {
         ("export LD_PRELOAD=/tmp/x.so", "environment-dump", false),
         ("declare -x HOME=/root", "environment-dump", false),
         ("printenv HOME", "environment-dump", false),
+        // `env` running a command prints nothing, with or without assignments in front.
+        (
+            "env GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -o bootstrap .",
+            "environment-dump",
+            false,
+        ),
+        ("env -i PATH=/usr/bin make", "environment-dump", false),
         // `--exclude=.env` names what rsync or tar leave alone; a bare `--exclude` is not
         // trusted to take the next word (some programs' `--exclude` takes no value).
         (
