@@ -815,6 +815,23 @@ fn signals_hold_only_for_what_the_command_does() {
             false,
         ),
         ("env -i PATH=/usr/bin make", "environment-dump", false),
+        // Only tar's `exec=` checkpoint action runs a command.
+        (
+            "tar -c --checkpoint=1000 --checkpoint-action=dot /var",
+            "tar-exec",
+            false,
+        ),
+        (
+            "tar cf /dev/null /dev/null --checkpoint=1 --checkpoint-action=exec=/bin/sh",
+            "tar-exec",
+            true,
+        ),
+        ("tar cf x.tar . --checkpoint-act=exec=id", "tar-exec", true),
+        (
+            "tar cf x.tar . --checkpoint-action exec=id",
+            "tar-exec",
+            true,
+        ),
         // `--exclude=.env` names what rsync or tar leave alone; a bare `--exclude` is not
         // trusted to take the next word (some programs' `--exclude` takes no value).
         (
