@@ -917,15 +917,12 @@ fn wrapper_cut(parsed: &Parsed, i: usize) -> Cut {
                 // At the command, not at the `NAME=value` words in front of it: those are
                 // the wrapper's own arguments too (`env GOOS=linux go build` prints nothing).
                 let first = next.argv.first().or(next.assignments.first());
-                if let Some(f) = first {
-                    if let Some(k) = part.argv.iter().position(|w| w.span == f.span) {
-                        if k > 0 {
-                            return Cut {
-                                words: k,
-                                options: k,
-                            };
-                        }
-                    }
+                let k = first.and_then(|f| part.argv.iter().position(|w| w.span == f.span));
+                if let Some(k) = k.filter(|&k| k > 0) {
+                    return Cut {
+                        words: k,
+                        options: k,
+                    };
                 }
             } else if next.origin == Origin::Script {
                 let at = next.span.0;
