@@ -198,8 +198,43 @@ cases! {
     ssh_option_value_missing: "ssh -fay -p " => "top: ssh -fay -p",
     ssh_option_value_missing_after_host: "ssh h -p" => "top: ssh h -p",
     ssh_heredoc_options_after_host: "ssh h -p 22 <<'EOF'\nid\nEOF" => "top: ssh h -p 22 <<EOF ; script[ssh <<]: id",
-    sudo_dynamic_user_stays_opaque: "sudo -u \"$U\" rm x" => "top: sudo -u ⟨\"$U\"⟩ rm x ; !UnknownOption",
-    su_c: "su - postgres -c 'psql -c \"DROP TABLE x\"'" => "top: su - postgres -c psql -c \"DROP TABLE x\" ; script[su -c]: psql -c DROP TABLE x",
+    // The same for the other wrappers: a user, a group, a directory, a priority, a signal or
+    // a duration known only at run time hides nothing when it stays one word; an option
+    // that is itself the command (`su -s`, `env -S`, `xargs -I`) or a value bash may split
+    // keeps the command opaque.
+    sudo_dynamic_user: "sudo -u \"$U\" rm x" => "top: sudo -u ⟨\"$U\"⟩ rm x ; wrapper[sudo -u]: rm x",
+    sudo_dynamic_user_attached: "sudo -u\"$U\" -D \"$D\" rm x" =>
+        "top: sudo ⟨-u\"$U\"⟩ -D ⟨\"$D\"⟩ rm x ; wrapper[sudo -u]: rm x",
+    sudo_dynamic_user_long: "sudo --user=\"$U\" rm x" => "top: sudo ⟨--user=\"$U\"⟩ rm x ; wrapper[sudo -u]: rm x",
+    sudo_dynamic_user_substitution: "sudo -u \"$(id -un)\" rm x" =>
+        "substitution: id -un ; top: sudo -u ⟨\"$(id -un)\"⟩ rm x ; wrapper[sudo -u]: rm x",
+    sudo_dynamic_user_unquoted: "sudo -u $U rm x" => "top: sudo -u ⟨$U⟩ rm x ; !UnknownOption",
+    sudo_dynamic_user_long_unquoted: "sudo --user=$U rm x" => "top: sudo ⟨--user=$U⟩ rm x ; !UnknownOption",
+    sudo_dynamic_user_array: "sudo -u \"${u[@]}\" rm x" => "top: sudo -u ⟨\"${u[@]}\"⟩ rm x ; !UnknownOption",
+    sudo_dynamic_option: "sudo \"$OPT\" rm x" => "top: sudo ⟨\"$OPT\"⟩ rm x ; wrapper[sudo]: ⟨\"$OPT\"⟩ rm x",
+    doas_dynamic_user: "doas -u \"$U\" rm x" => "top: doas -u ⟨\"$U\"⟩ rm x ; wrapper[doas -u]: rm x",
+    runuser_dynamic_user: "runuser -u \"$U\" -- rm x" => "top: runuser -u ⟨\"$U\"⟩ -- rm x ; wrapper[runuser -u]: rm x",
+    su_dynamic_group: "su -g \"$G\" root -c 'rm x'" => "top: su -g ⟨\"$G\"⟩ root -c rm x ; script[su -c]: rm x",
+    su_dynamic_shell: "su -s \"$SH\" root -c 'rm x'" => "top: su -s ⟨\"$SH\"⟩ root -c rm x ; !UnknownOption",
+    env_dynamic_unset: "env -u \"$V\" rm x" => "top: env -u ⟨\"$V\"⟩ rm x ; wrapper[env]: rm x",
+    env_dynamic_split: "env -S \"$S\" rm x" => "top: env -S ⟨\"$S\"⟩ rm x ; !UnknownOption",
+    nice_dynamic: "nice -n \"$N\" rm x" => "top: nice -n ⟨\"$N\"⟩ rm x ; wrapper[nice]: rm x",
+    timeout_dynamic: "timeout -k \"$K\" \"$T\" rm x" => "top: timeout -k ⟨\"$K\"⟩ ⟨\"$T\"⟩ rm x ; wrapper[timeout]: rm x",
+    flock_dynamic_wait: "flock -w \"$W\" /tmp/l rm x" => "top: flock -w ⟨\"$W\"⟩ /tmp/l rm x ; wrapper[flock]: rm x",
+    flock_dynamic_command: "flock -c \"$C\" /tmp/l" => "top: flock -c ⟨\"$C\"⟩ /tmp/l ; !UnknownOption",
+    xargs_dynamic_count: "xargs -n \"$N\" rm" => "top: xargs -n ⟨\"$N\"⟩ rm ; wrapper[xargs]: rm …",
+    xargs_dynamic_replace: "xargs -I \"$R\" rm" => "top: xargs -I ⟨\"$R\"⟩ rm ; !UnknownOption",
+    watch_dynamic_interval: "watch -n \"$N\" 'rm x'" => "top: watch -n ⟨\"$N\"⟩ rm x ; script[watch]: rm x",
+    su_c: "su - postgres -c 'psql -c \"DROP TABLE x\"'" => "top: su - postgres -c psql -c \"DROP TABLE x\" ; script[su USER -c]: psql -c DROP TABLE x",
+    // The `via` of a privilege wrapper says whether the command runs as root.
+    sudo_as_root: "sudo -u root rm x" => "top: sudo -u root rm x ; wrapper[sudo]: rm x",
+    sudo_as_uid_0: "sudo -u '#0' rm x" => "top: sudo -u #0 rm x ; wrapper[sudo]: rm x",
+    sudo_as_user: "sudo -u postgres psql" => "top: sudo -u postgres psql ; wrapper[sudo -u]: psql",
+    doas_as_user: "doas -u www rm x" => "top: doas -u www rm x ; wrapper[doas -u]: rm x",
+    pkexec_as_user: "pkexec --user www rm x" => "top: pkexec --user www rm x ; wrapper[pkexec --user]: rm x",
+    su_c_root: "su -c 'rm x'" => "top: su -c rm x ; script[su -c]: rm x",
+    su_c_root_named: "su -l root -c 'rm x'" => "top: su -l root -c rm x ; script[su -c]: rm x",
+    su_c_user_after: "su -c 'rm x' postgres" => "top: su -c rm x postgres ; script[su USER -c]: rm x",
     kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",
     docker_exec: "docker exec -u root -it web psql -c 'select 1'" =>

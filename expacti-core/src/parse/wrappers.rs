@@ -67,6 +67,21 @@ fn dynamic_value<'a>(g: &Grammar, prog: &str, name: &str, v: &'a Word) -> Result
     }
 }
 
+/// For wrappers none of whose option values can move where the command starts or change
+/// what runs (a user, a group, a directory, a priority, a signal, a duration, a file the
+/// wrapper itself reads): every value may be known only at run time, provided it stays one
+/// word. Options that are themselves the command (`su -c`, `su -s`, `env -S`, `flock -c`,
+/// `xargs -I`) are excluded where they exist.
+fn values_inert(_name: &str, _value: &str) -> bool {
+    true
+}
+
+/// Whether a user named to a privilege wrapper is root (`root`, uid 0 as `0` or `#0`). A name
+/// known only at run time is not taken for root: the wrapper's `via` then says another user.
+fn is_root(user: &str) -> bool {
+    matches!(user, "root" | "0" | "#0")
+}
+
 /// The options found and the index of the first operand.
 struct Opts<'a> {
     seen: Vec<(&'a str, Option<&'a str>)>,
@@ -121,6 +136,18 @@ fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result
                     && one_word(w)
                 {
                     seen.push((name, Some(rest)));
+                    i += 1;
+                    continue;
+                }
+            }
+            // `--user="$U"`: an inert long option with its value attached.
+            if let Some((name, value)) = t.strip_prefix("--").and_then(|l| l.split_once('=')) {
+                if g.long_arg.contains(&name)
+                    && g.inert.is_some_and(|f| f(name, value))
+                    && !name.contains(['$', '`', '"', '\''])
+                    && one_word(w)
+                {
+                    seen.push((name, Some(value)));
                     i += 1;
                     continue;
                 }
@@ -381,6 +408,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "validate",
                     "help",
                 ],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "sudo");
@@ -389,25 +417,35 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             ]) {
                 return Runs::Nothing;
             }
-            env_argv_from(o.operand, argv, "sudo")
+            // `sudo -u postgres …` runs as postgres, not as root.
+            let other = o.value(&["u", "user"]).is_some_and(|u| !is_root(u));
+            env_argv_from(o.operand, argv, if other { "sudo -u" } else { "sudo" })
         }
         "doas" => {
             let g = Grammar {
                 short_arg: "uC",
                 short_flag: "nsL",
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "doas");
-            argv_from(o.operand, argv, "doas")
+            let other = o.value(&["u"]).is_some_and(|u| !is_root(u));
+            argv_from(o.operand, argv, if other { "doas -u" } else { "doas" })
         }
         "pkexec" => {
             let g = Grammar {
                 long_arg: &["user"],
                 long_flag: &["disable-internal-agent", "keep-cwd", "help", "version"],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "pkexec");
-            argv_from(o.operand, argv, "pkexec")
+            let other = o.value(&["user"]).is_some_and(|u| !is_root(u));
+            argv_from(
+                o.operand,
+                argv,
+                if other { "pkexec --user" } else { "pkexec" },
+            )
         }
         "env" => {
             let g = Grammar {
@@ -426,6 +464,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "version",
                 ],
                 dash_is_flag: true,
+                inert: Some(|name, _| !matches!(name, "S" | "split-string")),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "env");
@@ -455,6 +494,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                 long_arg: &["adjustment"],
                 long_flag: &["help", "version"],
                 numeric: true,
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "nice");
@@ -484,6 +524,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "help",
                     "version",
                 ],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "timeout");
@@ -504,6 +545,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             let g = Grammar {
                 short_arg: "a",
                 short_flag: "cl",
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "exec");
@@ -522,6 +564,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "help",
                     "version",
                 ],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "time");
@@ -532,6 +575,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                 short_arg: "ioe",
                 long_arg: &["input", "output", "error"],
                 long_flag: &["help", "version"],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "stdbuf");
@@ -550,6 +594,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             let g = Grammar {
                 long_arg: &["userspec", "groups"],
                 long_flag: &["skip-chdir", "help", "version"],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "chroot");
@@ -559,6 +604,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             let g = Grammar {
                 short_arg: "cnpPu",
                 short_flag: "t",
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "ionice");
@@ -595,6 +641,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "help",
                     "version",
                 ],
+                inert: Some(|name, _| !matches!(name, "c" | "command")),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "flock");
@@ -630,6 +677,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     "help",
                     "version",
                 ],
+                inert: Some(values_inert),
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "watch");
@@ -840,6 +888,7 @@ fn su_like(argv: &[Word], name: &str) -> Runs {
             "version",
         ],
         dash_is_flag: true,
+        inert: Some(|name, _| !matches!(name, "c" | "command" | "session-command" | "s" | "shell")),
         ..Grammar::default()
     };
     let via: &'static str = match name {
@@ -863,24 +912,32 @@ fn su_like(argv: &[Word], name: &str) -> Runs {
             Runs::Nothing
         };
     }
-    // su permutes its arguments: options may follow the user name.
+    // su permutes its arguments: options may follow the user name (`su -c 'x' postgres`),
+    // so the whole line is read before the script is taken.
     let mut i = 1;
-    let mut user_given = false;
+    let mut user: Option<&str> = None;
+    let mut script = false;
     while i < argv.len() {
         let o = opts!(argv, i, &g, name);
-        if o.has(&["c", "command", "session-command"]) {
-            return script_after_flag(argv, &["-c", "--command", "--session-command"], via);
-        }
+        script |= o.has(&["c", "command", "session-command"]);
         if name == "runuser" && o.has(&["u", "user"]) {
             return argv_from(o.operand, argv, "runuser -u");
         }
-        if o.operand >= argv.len() || user_given {
+        if o.operand >= argv.len() || user.is_some() {
             break;
         }
-        user_given = true;
+        user = Some(argv[o.operand].text.as_str());
         i = o.operand + 1;
     }
-    Runs::Nothing
+    if !script {
+        return Runs::Nothing;
+    }
+    // `su postgres -c …` runs as postgres, not as root.
+    let via = match via {
+        "su -c" if user.is_some_and(|u| !is_root(u)) => "su USER -c",
+        v => v,
+    };
+    script_after_flag(argv, &["-c", "--command", "--session-command"], via)
 }
 
 fn xargs(argv: &[Word]) -> Runs {
@@ -910,6 +967,7 @@ fn xargs(argv: &[Word]) -> Runs {
             "replace",
             "max-lines",
         ],
+        inert: Some(|name, _| !matches!(name, "I" | "replace")),
         ..Grammar::default()
     };
     let o = opts!(argv, 1, &g, "xargs");

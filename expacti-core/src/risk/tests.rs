@@ -815,6 +815,31 @@ fn signals_hold_only_for_what_the_command_does() {
             false,
         ),
         ("env -i PATH=/usr/bin make", "environment-dump", false),
+        // `as-root` holds for the wrapper forms that run as root, not for those that name
+        // another user.
+        ("sudo psql -c 'DROP TABLE users'", "as-root", true),
+        ("sudo -u root psql -c 'DROP TABLE users'", "as-root", true),
+        (
+            "sudo -u postgres psql -c 'DROP TABLE users'",
+            "as-root",
+            false,
+        ),
+        (
+            "sudo -u \"$PGUSER\" psql -c 'DROP TABLE users'",
+            "as-root",
+            false,
+        ),
+        ("doas -u www rm -rf /srv/app", "as-root", false),
+        ("su -c 'dropdb app'", "as-root", true),
+        ("su - postgres -c 'dropdb app'", "as-root", false),
+        ("su -c 'dropdb app' postgres", "as-root", false),
+        ("runuser -u app -- rm -rf /srv/app", "as-root", false),
+        // A user known only at run time no longer hides what sudo runs.
+        (
+            "sudo -u \"$APP_USER\" rm -rf /srv/app",
+            "rm-recursive",
+            true,
+        ),
         // Only tar's `exec=` checkpoint action runs a command.
         (
             "tar -c --checkpoint=1000 --checkpoint-action=dot /var",
