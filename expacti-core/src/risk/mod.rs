@@ -706,12 +706,13 @@ impl RiskEngine {
                     if s + alt.len() <= pos.len()
                         && alt.iter().enumerate().all(|(k, g)| g.matches(word(s + k)))
                     {
-                        hit = Some(&c.sub[ai]);
+                        hit = Some((s, alt.len()));
                         break 'starts;
                     }
                 }
             }
-            m.set_weak_words(hit?, ctx.part.span);
+            let (s, n) = hit?;
+            m.set_weak_words(s, n, ctx.part.span);
         }
         if has(Need::FLAGS) {
             // One test of the part's flag bits rules most groups out.
@@ -1015,9 +1016,12 @@ fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
 #[derive(Debug, Default)]
 struct Match<'x> {
     text: Option<Cow<'x, str>>,
-    /// A `sub` alternative that matched, when it is the text (written word by word into the
-    /// reason by [`fill`]: most conditions that match a `sub` fail on a later field).
-    words: Option<&'x [String]>,
+    /// The positional words a `sub` alternative matched, when they are the text: the first
+    /// (an index into [`PartCtx::positional`]) and how many. They are written word by word
+    /// into the reason by [`fill`] (most conditions that match a `sub` fail on a later field),
+    /// as the command spells them: `az acr repository delete`, not the alternative's
+    /// `* * delete`.
+    words: Option<(usize, usize)>,
     span: Option<Span>,
     strong: bool,
 }
@@ -1037,9 +1041,9 @@ impl<'x> Match<'x> {
             self.span = Some(span);
         }
     }
-    fn set_weak_words(&mut self, words: &'x [String], span: Span) {
+    fn set_weak_words(&mut self, first: usize, count: usize, span: Span) {
         if self.text.is_none() && self.words.is_none() {
-            self.words = Some(words);
+            self.words = Some((first, count));
             self.span = Some(span);
         }
     }
@@ -1068,13 +1072,15 @@ fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> Str
     match (&m.text, m.words) {
         // A matched `sub` alternative: its words are written straight into the reason
         // (joining them first cost an allocation per reason).
-        (None, Some(words)) => render_with(template, prog, via, |out, _| {
+        (None, Some((first, count))) => render_with(template, prog, via, |out, _| {
             let start = out.len();
-            for (k, w) in words.iter().enumerate() {
+            let pos = ctx.positional();
+            let words = pos.get(first..first + count).unwrap_or_default();
+            for (k, &i) in words.iter().enumerate() {
                 if k > 0 {
                     out.push(' ');
                 }
-                out.push_str(w);
+                out.push_str(ctx.args.get(i).map_or("", |w| w.as_ref()));
             }
             shorten_from(out, start);
         }),

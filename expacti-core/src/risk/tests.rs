@@ -388,18 +388,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 
-    /// A matched `sub` alternative's words, written straight into a reason, read as their
-    /// joined text would (shortened past 80 characters, as before).
+    /// A matched `sub` alternative's words (the part's positional words, as the command
+    /// spells them), written straight into a reason, read as their joined text would
+    /// (shortened past 80 characters, as before).
     #[test]
     fn sub_words_render_as_their_joined_text(
         t in "(\\{prog\\}|\\{match\\}|[{}a ]){0,6}",
         words in proptest::collection::vec("[a-z*é]{0,14}", 0..9),
     ) {
         let e = engine();
-        let parsed = crate::parse::parse("prog x");
+        let parsed = crate::parse::parse(&quoted_command(&words));
         let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
         let template = catalogue::Template::new(&t);
-        let m = Match { text: None, words: Some(&words), span: None, strong: false };
+        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
         proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
     }
@@ -412,15 +413,15 @@ proptest::proptest! {
         wide in proptest::bool::ANY,
     ) {
         let e = engine();
-        let parsed = crate::parse::parse("prog x");
-        let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
         let template = catalogue::Template::new("runs {match}");
         // Two words of `n` bytes in all (with the space), the first `cut` bytes long.
         let fill_char = if wide { "é" } else { "a" };
         let first: String = fill_char.repeat(cut).chars().take(cut).collect();
         let rest = n.saturating_sub(first.len() + 1);
         let words = vec![first, "b".repeat(rest)];
-        let m = Match { text: None, words: Some(&words), span: None, strong: false };
+        let parsed = crate::parse::parse(&quoted_command(&words));
+        let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
+        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
         proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
     }
@@ -977,4 +978,54 @@ fn an_infrastructure_change_names_the_subcommand_run() {
             .unwrap_or_else(|| panic!("{cmd}: {:?}", r.reasons));
         assert_eq!(reason.detail, want, "{cmd}");
     }
+}
+
+#[test]
+fn a_subcommand_reason_shows_the_words_the_command_spells() {
+    // A `sub` alternative with a glob was written into the reason as the glob: "deletes
+    // cloud resources (`* * delete`)", "(`yum install *`)".
+    let e = engine();
+    for (cmd, signal, want) in [
+        (
+            "az acr repository delete --name reg --image api:1 --yes",
+            "cloud-delete",
+            "deletes cloud resources (`acr repository delete`)",
+        ),
+        (
+            "yum -y install mono-devel",
+            "package-install",
+            "installs packages, which runs their install scripts (`yum install mono-devel`)",
+        ),
+        (
+            "npx prisma migrate deploy",
+            "migration-via-runner",
+            "migrates a database schema (`prisma migrate deploy`)",
+        ),
+        // Literal alternatives read as before; options between the words are left out.
+        (
+            "kubectl -n staging apply -f deploy.yaml",
+            "kubectl-change",
+            "changes objects in a Kubernetes cluster (`kubectl apply`)",
+        ),
+    ] {
+        let r = e.score_str(cmd);
+        let reason = r
+            .reasons
+            .iter()
+            .find(|x| x.signal == signal)
+            .unwrap_or_else(|| panic!("{cmd}: {:?}", r.reasons));
+        assert_eq!(reason.detail, want, "{cmd}");
+    }
+}
+
+/// `prog` with `words` as its arguments, each single-quoted (the generators' words hold no
+/// quote and no leading dash, so every one is a positional argument, as written).
+fn quoted_command(words: &[String]) -> String {
+    let mut cmd = String::from("prog");
+    for w in words {
+        cmd.push_str(" '");
+        cmd.push_str(w);
+        cmd.push('\'');
+    }
+    cmd
 }
