@@ -835,6 +835,12 @@ fn signals_hold_only_for_what_the_command_does() {
         ("su - postgres -c 'dropdb app'", "as-root", false),
         ("su -c 'dropdb app' postgres", "as-root", false),
         ("runuser -u app -- rm -rf /srv/app", "as-root", false),
+        // `sudo -u postgres -i` opens postgres's shell, not root's.
+        ("sudo -i", "root-shell", true),
+        ("sudo -u postgres -i", "root-shell", false),
+        ("sudo -iu postgres", "root-shell", false),
+        ("sudo -u postgres -i", "user-shell", true),
+        ("sudo -s", "user-shell", false),
         // A user known only at run time no longer hides what sudo runs.
         (
             "sudo -u \"$APP_USER\" rm -rf /srv/app",
