@@ -187,6 +187,14 @@ cases! {
     ssh_dynamic_proxy: "ssh -o ProxyCommand=\"$P\" h id" => "top: ssh -o ⟨ProxyCommand=\"$P\"⟩ h id ; !UnknownOption",
     ssh_dynamic_key: "ssh -o \"$OPT\" h id" => "top: ssh -o ⟨\"$OPT\"⟩ h id ; !UnknownOption",
     ssh_dynamic_key_name: "ssh -o \"Control$X=1\" h id" => "top: ssh -o ⟨\"Control$X=1\"⟩ h id ; !UnknownOption",
+    // An unquoted host that may be several words (`$SSH_OPTS` holding options and the host)
+    // may move the remote command one word later: both readings are parts, and the command
+    // is not understood. One word after it, or a quoted host, reads as before.
+    ssh_split_host: "ssh $SSH_OPTS deploy@prod 'rm -rf /srv'" =>
+        "top: ssh ⟨$SSH_OPTS⟩ deploy@prod rm -rf /srv ; script[ssh]: deploy@prod rm -rf /srv ; script[ssh]: rm -rf /srv ; !UnknownOption",
+    ssh_split_host_one_word_after: "ssh $HOST 'rm -rf /srv'" => "top: ssh ⟨$HOST⟩ rm -rf /srv ; script[ssh]: rm -rf /srv",
+    ssh_quoted_host: "ssh \"$HOST\" deploy 'rm -rf /srv'" =>
+        "top: ssh ⟨\"$HOST\"⟩ deploy rm -rf /srv ; script[ssh]: deploy rm -rf /srv",
     // ssh reads options after the host too, up to the remote command (unless `--` came
     // before the host).
     ssh_options_after_host: "ssh -f u@gw -L 3307:db:3306 -N" => "top: ssh -f u@gw -L 3307:db:3306 -N",

@@ -752,10 +752,37 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             }
         }
         "ssh" => {
-            let (_, command) = match ssh_options(argv) {
+            let (o, command) = match ssh_options(argv) {
                 Ok(o) => o,
                 Err(r) => return r,
             };
+            // An unquoted `$SSH_OPTS` before the host may be options and the host, so the
+            // remote command may start one word later (`ssh $SSH_OPTS deploy@prod 'rm …'`):
+            // both readings are parts, and the command is not understood.
+            if let Some(host) = argv
+                .get(o.operand)
+                .filter(|w| w.is_dynamic() && !one_word(w))
+            {
+                if command + 1 < argv.len() {
+                    return Runs::Many(vec![
+                        Runs::Opaque {
+                            kind: OpaqueKind::UnknownOption,
+                            message: format!(
+                                "`{}` may be several words (options, then the host): the remote command may start one word later",
+                                host.text
+                            ),
+                        },
+                        Runs::ScriptJoin {
+                            from: command,
+                            via: "ssh",
+                        },
+                        Runs::ScriptJoin {
+                            from: command + 1,
+                            via: "ssh",
+                        },
+                    ]);
+                }
+            }
             if command < argv.len() {
                 Runs::ScriptJoin {
                     from: command,

@@ -453,12 +453,20 @@ async fn timeouts_and_escalations_fire_once_across_replicas() {
             m => panic!("request {i}: {m:?}"),
         }
     }
-    let timed_out: f64 = [&s, &r1, &r2]
-        .iter()
-        .map(|r| r.metric("expacti_timed_out_total"))
-        .sum();
-    assert_eq!(timed_out, N as f64, "each timed out once, on one replica");
+    // The sweeping replica counts a timeout after its commit, which another replica may
+    // announce to the shell first: wait for the count to arrive, then check it stays.
+    let timed_out = || -> f64 {
+        [&s, &r1, &r2]
+            .iter()
+            .map(|r| r.metric("expacti_timed_out_total"))
+            .sum()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while timed_out() < N as f64 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(timed_out(), N as f64, "each timed out once, on one replica");
     for id in &ids {
         let r = s.json(&format!("/api/requests/{id}"), &s.admin);
         assert!(r["escalated_at"].is_string(), "{r}");
