@@ -247,6 +247,9 @@ cases! {
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",
     docker_exec: "docker exec -u root -it web psql -c 'select 1'" =>
         "top: docker exec -u root -it web psql -c select 1 ; wrapper[docker exec]: psql -c select 1",
+    docker_exec_dynamic_user: "docker exec -u \"$U\" -e \"TOKEN=$T\" web rm x" =>
+        "top: docker exec -u ⟨\"$U\"⟩ -e ⟨\"TOKEN=$T\"⟩ web rm x ; wrapper[docker exec]: rm x",
+    docker_exec_dynamic_unquoted: "docker exec -u $U web rm x" => "top: docker exec -u ⟨$U⟩ web rm x ; !UnknownOption",
     docker_compose_exec: "docker compose -f x.yml exec -T db pg_dump app" =>
         "top: docker compose -f x.yml exec -T db pg_dump app ; wrapper[docker compose exec]: pg_dump app",
     trap_script: "trap 'rm -f /tmp/lock' EXIT" => "top: trap rm -f /tmp/lock EXIT ; script[trap]: rm -f /tmp/lock",

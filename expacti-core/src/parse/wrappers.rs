@@ -1208,6 +1208,7 @@ fn docker(argv: &[Word], name: &str) -> Runs {
                 "interactive",
                 "tty",
             ],
+            inert: Some(values_inert),
             ..Grammar::default()
         }
     } else {
@@ -1216,6 +1217,7 @@ fn docker(argv: &[Word], name: &str) -> Runs {
             short_flag: "dit",
             long_arg: &["env", "env-file", "user", "workdir", "detach-keys"],
             long_flag: &["detach", "interactive", "tty", "privileged"],
+            inert: Some(values_inert),
             ..Grammar::default()
         }
     };
