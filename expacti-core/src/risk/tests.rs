@@ -782,12 +782,7 @@ fn reason_spans_point_at_what_matched() {
         ),
         ("{rm,-rf} /srv/data", "rm-recursive", "{rm,-rf}"),
     ] {
-        let r = e.score_str(cmd);
-        let reason = r
-            .reasons
-            .iter()
-            .find(|x| x.signal == signal)
-            .unwrap_or_else(|| panic!("{cmd}: no {signal} in {:?}", r.reasons));
+        let reason = reason_of(&e, cmd, signal);
         assert_eq!(&cmd[reason.span.0..reason.span.1], want, "{cmd}: {signal}");
     }
 }
@@ -976,13 +971,7 @@ fn an_infrastructure_change_names_the_subcommand_run() {
         ),
         ("pulumi up --yes", "changes infrastructure (`pulumi up`)"),
     ] {
-        let r = e.score_str(cmd);
-        let reason = r
-            .reasons
-            .iter()
-            .find(|x| x.signal == "terraform-apply")
-            .unwrap_or_else(|| panic!("{cmd}: {:?}", r.reasons));
-        assert_eq!(reason.detail, want, "{cmd}");
+        assert_eq!(reason_of(&e, cmd, "terraform-apply").detail, want, "{cmd}");
     }
 }
 
@@ -1014,13 +1003,7 @@ fn a_subcommand_reason_shows_the_words_the_command_spells() {
             "changes objects in a Kubernetes cluster (`kubectl apply`)",
         ),
     ] {
-        let r = e.score_str(cmd);
-        let reason = r
-            .reasons
-            .iter()
-            .find(|x| x.signal == signal)
-            .unwrap_or_else(|| panic!("{cmd}: {:?}", r.reasons));
-        assert_eq!(reason.detail, want, "{cmd}");
+        assert_eq!(reason_of(&e, cmd, signal).detail, want, "{cmd}");
     }
 }
 
@@ -1034,4 +1017,14 @@ fn quoted_command(words: &[String]) -> String {
         cmd.push('\'');
     }
     cmd
+}
+
+/// The reason `signal` gives for `cmd` (the test fails when there is none).
+fn reason_of(e: &RiskEngine, cmd: &str, signal: &str) -> Reason {
+    let r = e.score_str(cmd);
+    r.reasons
+        .iter()
+        .find(|x| x.signal == signal)
+        .cloned()
+        .unwrap_or_else(|| panic!("{cmd}: no {signal} in {:?}", r.reasons))
 }
