@@ -45,6 +45,11 @@ pub struct CondSpec {
     /// Alternatives: space-separated word globs found among the first positional words.
     #[serde(default)]
     pub sub: Vec<String>,
+    /// Words that end the search for `sub`: no alternative is looked for after a positional
+    /// word equal to one of these (docker's `run`: the words after it are the image and the
+    /// container's command, not docker's subcommand).
+    #[serde(default)]
+    pub sub_stop: Vec<String>,
     /// Groups of flags; each group must have one present.
     #[serde(default)]
     pub flags: Vec<Vec<String>>,
@@ -385,6 +390,8 @@ pub(crate) struct Cond {
     /// `None` when no word has such a start. An alternative whose start no positional word
     /// has cannot match anywhere (see [`start_pair_bit`]).
     pub sub_glob_pairs: Vec<Option<[u8; 2]>>,
+    /// See [`CondSpec::sub_stop`].
+    pub sub_stop: Vec<String>,
     pub flags: Vec<FlagGroup>,
     pub not_flags: FlagGroup,
     pub args: GlobList,
@@ -524,6 +531,7 @@ impl Cond {
             sub_first_bits,
             sub_glob_first,
             sub_glob_pairs,
+            sub_stop: c.sub_stop.clone(),
             program_globs: list("program", &c.program)?,
             sub,
             flags: c.flags.iter().map(|g| FlagGroup::new(g)).collect(),

@@ -686,6 +686,10 @@ impl RiskEngine {
                 }
             }
             'starts: for (s, &h) in hashes.iter().enumerate() {
+                // Past a stop word the words are not the program's subcommand.
+                if s > 0 && c.sub_stop.iter().any(|w| w == word(s - 1)) {
+                    break;
+                }
                 let lit = if c.sub_first_bits & (1 << (h & 63)) == 0 {
                     &[][..]
                 } else {

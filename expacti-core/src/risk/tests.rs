@@ -842,6 +842,31 @@ fn signals_hold_only_for_what_the_command_does() {
             "rm-recursive",
             true,
         ),
+        // `docker run`'s image and command are not docker's subcommand.
+        (
+            "docker run --rm -v \"$PWD/frontend:/frontend\" node:20 rm -rf /frontend/node_modules",
+            "docker-destroy",
+            false,
+        ),
+        (
+            "docker compose run --rm app rm -rf /tmp/x",
+            "docker-destroy",
+            false,
+        ),
+        // … but a deleting command among the words of `docker run` is named.
+        (
+            "docker run --rm -v /srv/data:/data alpine rm -rf /data",
+            "container-command-delete",
+            true,
+        ),
+        (
+            "docker run --rm alpine ls /",
+            "container-command-delete",
+            false,
+        ),
+        ("docker rm -f web", "docker-destroy", true),
+        ("docker --context prod rm web", "docker-destroy", true),
+        ("docker compose down", "docker-destroy", true),
         // Only tar's `exec=` checkpoint action runs a command.
         (
             "tar -c --checkpoint=1000 --checkpoint-action=dot /var",
