@@ -864,6 +864,12 @@ fn signals_hold_only_for_what_the_command_does() {
             "container-command-delete",
             false,
         ),
+        // (`find` alone deletes nothing.)
+        (
+            "docker run --rm alpine find / -name '*.log'",
+            "container-command-delete",
+            false,
+        ),
         ("docker rm -f web", "docker-destroy", true),
         ("docker --context prod rm web", "docker-destroy", true),
         ("docker compose down", "docker-destroy", true),
