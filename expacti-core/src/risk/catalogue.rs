@@ -92,6 +92,15 @@ pub struct CondSpec {
     /// Standard input is the terminal: not redirected or piped, here or in a wrapper.
     #[serde(default)]
     pub interactive: bool,
+    /// The part runs no command of its own as a part: it wraps no command and runs no
+    /// script string (`sudo -l`, `sudo -k` alone; not `sudo -k make install`).
+    #[serde(default)]
+    pub runs_nothing: bool,
+    /// Conditions that each undo the signal: when one of them holds for the part (every
+    /// field it gives), the signal does not (`privilege-wrapper`, unless `sudo` only lists
+    /// or edits).
+    #[serde(default)]
+    pub unless: Vec<CondSpec>,
     /// (Compositions only) one of these signals fired on the part.
     #[serde(default)]
     pub signal: Vec<String>,
@@ -408,6 +417,8 @@ pub(crate) struct Cond {
     pub dynamic_program: bool,
     pub no_operands: bool,
     pub interactive: bool,
+    pub runs_nothing: bool,
+    pub unless: Vec<Cond>,
     pub signal: Vec<String>,
 }
 
@@ -549,8 +560,20 @@ impl Cond {
             dynamic_program: c.dynamic_program,
             no_operands: c.no_operands,
             interactive: c.interactive,
+            runs_nothing: c.runs_nothing,
+            unless: c
+                .unless
+                .iter()
+                .map(|u| Cond::compile(id, u))
+                .collect::<Result<_, _>>()?,
             signal: c.signal.clone(),
         };
+        if cond.unless.iter().any(|u| !u.signal.is_empty()) {
+            return Err(CatalogueError::Invalid {
+                id: id.to_string(),
+                message: "`signal` cannot be used in `unless`".into(),
+            });
+        }
         cond.need = Need::of(&cond);
         Ok(cond)
     }
@@ -837,6 +860,8 @@ impl Need {
     pub const TEXT: u32 = 1 << 13;
     pub const NOT_TEXT: u32 = 1 << 14;
     pub const PROD: u32 = 1 << 15;
+    pub const RUNS_NOTHING: u32 = 1 << 16;
+    pub const UNLESS: u32 = 1 << 17;
 
     fn of(c: &Cond) -> u32 {
         [
@@ -856,6 +881,8 @@ impl Need {
             (c.text.is_some(), Need::TEXT),
             (c.not_text.is_some(), Need::NOT_TEXT),
             (c.prod, Need::PROD),
+            (c.runs_nothing, Need::RUNS_NOTHING),
+            (!c.unless.is_empty(), Need::UNLESS),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

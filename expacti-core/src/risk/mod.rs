@@ -816,6 +816,17 @@ impl RiskEngine {
             let (text, span) = ctx.prod_hit(&self.cat)?;
             m.set(text, span);
         }
+        if has(Need::RUNS_NOTHING) && ctx.runs_something {
+            return None;
+        }
+        if has(Need::UNLESS)
+            && c.unless.iter().any(|u| {
+                self.cond_holds(u, ctx, fired, true, &mut Match::default())
+                    .is_some()
+            })
+        {
+            return None;
+        }
         Some(())
     }
 }
@@ -1195,6 +1206,8 @@ struct PartCtx<'a> {
     /// The catalogue's index entry of the program (one lookup per part).
     prog: Option<&'a catalogue::ProgramIndex>,
     dynamic_name: bool,
+    /// The part runs a command or script that is a part of its own ([`Cut`]).
+    runs_something: bool,
     clusters: bool,
     /// The arguments (normalised); their spans are those of the part's words after the
     /// first, or `virtual_span` for all of them (spans are not copied into the context:
@@ -1301,6 +1314,7 @@ impl<'a> PartCtx<'a> {
             virtual_span: None,
             prog,
             dynamic_name,
+            runs_something: cut.options < part.argv.len(),
             clusters,
             args,
             outer,
@@ -1333,6 +1347,9 @@ impl<'a> PartCtx<'a> {
             virtual_span: Some(span),
             name: Some(Cow::Owned(name)),
             dynamic_name: false,
+            // (Not known for a name known only at run time: taken as running something,
+            // so that no `runs_nothing` condition lowers what such a part may do.)
+            runs_something: true,
             clusters,
             args,
             outer: Outer::new(),

@@ -1059,3 +1059,98 @@ fn reason_of(e: &RiskEngine, cmd: &str, signal: &str) -> Reason {
         .cloned()
         .unwrap_or_else(|| panic!("{cmd}: no {signal} in {:?}", r.reasons))
 }
+
+#[test]
+fn sudo_forms_that_run_nothing_are_not_privilege_wrapper() {
+    let e = engine();
+    let has = |cmd: &str, signal: &str| e.score_str(cmd).reasons.iter().any(|r| r.signal == signal);
+    // Listing, renewing or clearing credentials runs nothing.
+    for cmd in [
+        "sudo -l",
+        "sudo -v",
+        "sudo -k",
+        "sudo -K",
+        "sudo -ll -U deploy",
+        "sudo -l rm -rf /",
+    ] {
+        assert!(!has(cmd, "privilege-wrapper"), "{cmd}");
+        assert_eq!(reason_of(&e, cmd, "sudo-query").score, 20, "{cmd}");
+        assert_eq!(e.score_str(cmd).level, Level::Low, "{cmd}");
+    }
+    // `-k` with a command runs it; an attached `-u` value is not a cluster of flags.
+    for cmd in [
+        "sudo -k make install",
+        "sudo -ulv apt-get install -y jq",
+        "sudo apt-get update",
+    ] {
+        assert!(has(cmd, "privilege-wrapper"), "{cmd}");
+        assert!(!has(cmd, "sudo-query"), "{cmd}");
+    }
+    // The exception is sudo's: `su -l` is a login, and still runs a command as another user.
+    assert!(has("su -l postgres -c psql", "privilege-wrapper"));
+    // sudoedit edits files as root: high, and critical for the files that grant access.
+    for cmd in ["sudo -e /etc/hosts", "sudo -u www -e /srv/app/.env"] {
+        assert!(!has(cmd, "privilege-wrapper"), "{cmd}");
+        assert!(has(cmd, "sudo-edit"), "{cmd}");
+        assert_eq!(e.score_str(cmd).level, Level::High, "{cmd}");
+    }
+    assert!(has("sudoedit /etc/hosts", "sudoedit"));
+    let r = reason_of(&e, "sudo -e /etc/sudoers", "sudo-edit-access-files");
+    assert!(r.detail.contains("`/etc/sudoers`"), "{}", r.detail);
+    assert!(has("sudoedit /etc/pam.d/sshd", "sudo-edit-access-files"));
+    // Not for sudo running a command on such a file: that command's own signals decide.
+    assert!(!has("sudo cat /etc/sudoers", "sudo-edit-access-files"));
+    assert!(!has("sudo -l /etc/sudoers", "sudo-edit-access-files"));
+}
+
+#[test]
+fn unless_undoes_a_signal_and_is_checked_when_compiled() {
+    let extra = CatalogueSpec::from_toml(
+        r#"
+[[signal]]
+id = "deploy-tool"
+level = "high"
+reason = "runs the deploy tool"
+program = ["deployctl"]
+unless = [{ sub = ["status"] }, { flags = [["--dry-run"]] }]
+
+[[signal]]
+id = "niced"
+level = "medium"
+reason = "changes a priority"
+program = ["nice"]
+unless = [{ flags = [["-n"]], runs_nothing = true }]
+"#,
+    )
+    .unwrap();
+    let e = RiskEngine::with_config(&RiskConfig {
+        extra,
+        ..RiskConfig::default()
+    })
+    .unwrap();
+    let fires = |cmd: &str, id: &str| e.score_str(cmd).reasons.iter().any(|r| r.signal == id);
+    assert!(fires("deployctl rollout api", "deploy-tool"));
+    assert!(!fires("deployctl status api", "deploy-tool"));
+    assert!(!fires("deployctl rollout api --dry-run", "deploy-tool"));
+    // An `unless` holds only as a whole: `-n` and nothing run.
+    assert!(!fires("nice -n 5", "niced"));
+    assert!(fires("nice -n 5 make", "niced"));
+    assert!(fires("nice make", "niced"));
+    let bad = CatalogueSpec::from_toml(
+        r#"
+[[signal]]
+id = "deploy-tool"
+level = "high"
+reason = "x"
+program = ["deployctl"]
+unless = [{ signal = ["rm"] }]
+"#,
+    )
+    .unwrap();
+    let err = RiskEngine::with_config(&RiskConfig {
+        extra: bad,
+        ..RiskConfig::default()
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("unless"), "{err}");
+}
