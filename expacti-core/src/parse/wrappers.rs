@@ -874,6 +874,8 @@ const SSH_INERT_KEYS: &[&str] = &[
 
 /// The script is the word after the last `-c`/`--command` (or attached `-cSCRIPT`).
 fn script_after_flag(argv: &[Word], flags: &[&str], via: &'static str) -> Runs {
+    // (`su USER -c` is how `via` tells su's user forms apart: messages say `su -c`.)
+    let shown = || via.replace(" USER", "");
     for (i, w) in argv.iter().enumerate().skip(1) {
         if flags.contains(&w.text.as_str()) {
             return Runs::Script { word: i + 1, via };
@@ -882,14 +884,17 @@ fn script_after_flag(argv: &[Word], flags: &[&str], via: &'static str) -> Runs {
             if flags.contains(&f) && f.starts_with("--") {
                 return Runs::Opaque {
                     kind: OpaqueKind::UnknownOption,
-                    message: format!("`{f}=…` script for `{via}`: not split out, review it"),
+                    message: format!("`{f}=…` script for `{}`: not split out, review it", shown()),
                 };
             }
         }
     }
     Runs::Opaque {
         kind: OpaqueKind::UnknownOption,
-        message: format!("an attached script for `{via}`: not split out, review it"),
+        message: format!(
+            "an attached script for `{}`: not split out, review it",
+            shown()
+        ),
     }
 }
 

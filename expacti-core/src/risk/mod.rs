@@ -1133,7 +1133,8 @@ fn render_with(
             Seg::Text(t) => out.push_str(t),
             Seg::Prog => out.push_str(prog),
             Seg::Match => push_match(&mut out, prog),
-            Seg::Via => out.push_str(via.unwrap_or("a wrapper")),
+            // (`su USER -c` is how `via` tells su's user forms apart: shown as `su -c`.)
+            Seg::Via => out.push_str(&via.unwrap_or("a wrapper").replace(" USER", "")),
             // Only compositions have parts to name (see `render_compose`).
             Seg::A | Seg::B => {}
         }

@@ -1101,6 +1101,27 @@ fn sudo_forms_that_run_nothing_are_not_privilege_wrapper() {
     // Not for sudo running a command on such a file: that command's own signals decide.
     assert!(!has("sudo cat /etc/sudoers", "sudo-edit-access-files"));
     assert!(!has("sudo -l /etc/sudoers", "sudo-edit-access-files"));
+    // `-u root` (or uid 0) opens a root shell, any other user that user's shell.
+    for cmd in [
+        "sudo -u root -i",
+        "sudo -iu root",
+        "sudo --user=root -s",
+        "sudo -uroot -s",
+        "doas -u root -s",
+        "sudo -u '#0' -i",
+    ] {
+        assert!(has(cmd, "root-shell") && !has(cmd, "user-shell"), "{cmd}");
+    }
+    for cmd in ["sudo -u postgres -i", "sudo -iu postgres", "doas -u www -s"] {
+        assert!(has(cmd, "user-shell") && !has(cmd, "root-shell"), "{cmd}");
+    }
+    // su's user forms are shown as `su -c`, not as the `via` that tells them apart.
+    let r = reason_of(&e, "su -cp x", "opaque");
+    assert!(
+        r.detail.contains("`su -c`") && !r.detail.contains("USER"),
+        "{}",
+        r.detail
+    );
 }
 
 #[test]
