@@ -243,6 +243,44 @@ cases! {
     su_c_root: "su -c 'rm x'" => "top: su -c rm x ; script[su -c]: rm x",
     su_c_root_named: "su -l root -c 'rm x'" => "top: su -l root -c rm x ; script[su -c]: rm x",
     su_c_user_after: "su -c 'rm x' postgres" => "top: su -c rm x postgres ; script[su USER -c]: rm x",
+    // Programs that run the command their operands name (session of 2026-12-04).
+    run0_cmd: "run0 rm x" => "top: run0 rm x ; wrapper[run0]: rm x",
+    run0_user: "run0 -u www rm x" => "top: run0 -u www rm x ; wrapper[run0 -u]: rm x",
+    systemd_run_timer: "systemd-run --on-active=60 rm -rf /srv" =>
+        "top: systemd-run --on-active=60 rm -rf /srv ; wrapper[systemd-run]: rm -rf /srv",
+    systemd_run_exec_property: "systemd-run -p ExecStartPre=/bin/x true" =>
+        "top: systemd-run -p ExecStartPre=/bin/x true ; !UnknownOption",
+    systemd_run_dynamic_property: "systemd-run -p \"$P\" true" =>
+        "top: systemd-run -p ⟨\"$P\"⟩ true ; !UnknownOption",
+    nsenter_cmd: "nsenter -t 1 -m -u -n rm x" => "top: nsenter -t 1 -m -u -n rm x ; wrapper[nsenter]: rm x",
+    nsenter_attached_ns: "nsenter -m/proc/1/ns/mnt rm x" => "top: nsenter -m/proc/1/ns/mnt rm x ; wrapper[nsenter]: rm x",
+    unshare_cmd: "unshare -rm sh -c 'rm x'" => "top: unshare -rm sh -c rm x ; wrapper[unshare]: sh -c rm x ; script[sh -c]: rm x",
+    chrt_priority: "chrt -f 99 rm x" => "top: chrt -f 99 rm x ; wrapper[chrt]: rm x",
+    chrt_pid: "chrt -p 1234" => "top: chrt -p 1234",
+    strace_output: "strace -f -o /tmp/t rm x" => "top: strace -f -o /tmp/t rm x ; wrapper[strace]: rm x",
+    strace_unknown_option: "strace --bogus rm x" => "top: strace --bogus rm x ; !UnknownOption",
+    valgrind_long: "valgrind --tool=memcheck --leak-check=full ./app" =>
+        "top: valgrind --tool=memcheck --leak-check=full ./app ; wrapper[valgrind]: ./app",
+    faketime_stamp: "faketime '2020-01-01' rm x" => "top: faketime 2020-01-01 rm x ; wrapper[faketime]: rm x",
+    poetry_run: "poetry run pytest -x" => "top: poetry run pytest -x ; wrapper[poetry run]: pytest -x",
+    poetry_install: "poetry install" => "top: poetry install",
+    uv_run_options: "uv run --frozen --with httpx python x.py" =>
+        "top: uv run --frozen --with httpx python x.py ; wrapper[uv run]: python x.py",
+    uv_run_unknown_option: "uv run --weird rm x" => "top: uv run --weird rm x ; !UnknownOption",
+    aws_vault_dashdash: "aws-vault exec prod -- aws s3 ls" =>
+        "top: aws-vault exec prod -- aws s3 ls ; wrapper[aws-vault exec]: aws s3 ls",
+    aws_vault_options: "aws-vault exec -d 1h prod aws s3 ls" =>
+        "top: aws-vault exec -d 1h prod aws s3 ls ; wrapper[aws-vault exec]: aws s3 ls",
+    op_run: "op run --env-file .env -- ./deploy.sh" =>
+        "top: op run --env-file .env -- ./deploy.sh ; wrapper[op run]: ./deploy.sh",
+    op_run_without_dashdash: "op run --env-file .env ./deploy.sh" =>
+        "top: op run --env-file .env ./deploy.sh ; !UnknownOption",
+    doppler_command: "doppler run --command 'rm x'" =>
+        "top: doppler run --command rm x ; script[doppler run --command]: rm x",
+    nix_shell_run: "nix-shell -p jq --run 'jq . x'" => "top: nix-shell -p jq --run jq . x ; script[nix-shell --run]: jq . x",
+    nix_develop: "nix develop -c make" => "top: nix develop -c make ; wrapper[nix develop]: make",
+    conda_run: "conda run -n base python x.py" => "top: conda run -n base python x.py ; wrapper[conda run]: python x.py",
+    direnv_exec: "direnv exec . make" => "top: direnv exec . make ; wrapper[direnv exec]: make",
     kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",
     docker_exec: "docker exec -u root -it web psql -c 'select 1'" =>

@@ -42,6 +42,9 @@ struct Grammar {
     long_flag: &'static [&'static str],
     numeric: bool,
     dash_is_flag: bool,
+    /// Every `--name` or `--name=value` is an option of its own (valgrind's, firejail's):
+    /// none takes the next word as its value.
+    any_long: bool,
     /// Options (a short letter or a long name) whose value may be known only at run time
     /// without hiding what the command runs (ssh's `-p "$PORT"`), given the value's source
     /// text; the value must also stay one word ([`one_word`]). Any other option with such a
@@ -190,7 +193,7 @@ fn options<'a>(argv: &'a [Word], from: usize, g: &Grammar, prog: &str) -> Result
                     }
                 };
                 seen.push((name, val));
-            } else if g.long_flag.contains(&name) {
+            } else if g.long_flag.contains(&name) || g.any_long {
                 seen.push((name, val));
             } else {
                 return Err(unknown(prog, t));
@@ -329,6 +332,42 @@ const NAMES: &[&str] = &[
     "docker-compose",
     "podman-compose",
     "busybox",
+    "toybox",
+    "run0",
+    "systemd-run",
+    "nsenter",
+    "unshare",
+    "chrt",
+    "numactl",
+    "strace",
+    "ltrace",
+    "valgrind",
+    "unbuffer",
+    "torsocks",
+    "proxychains",
+    "proxychains4",
+    "xvfb-run",
+    "dbus-launch",
+    "faketime",
+    "caffeinate",
+    "chronic",
+    "firejail",
+    "setpriv",
+    "cgexec",
+    "ssh-agent",
+    "poetry",
+    "pipenv",
+    "uv",
+    "bundle",
+    "conda",
+    "mamba",
+    "micromamba",
+    "direnv",
+    "aws-vault",
+    "op",
+    "doppler",
+    "nix-shell",
+    "nix",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -795,7 +834,723 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "kubectl" | "oc" => kubectl(argv),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => docker(argv, name),
         "busybox" => argv_from(1, argv, "busybox"),
+        "toybox" => argv_from(1, argv, "toybox"),
+        "run0" | "systemd-run" => unit_runner(argv, name),
+        "nsenter" | "unshare" => namespace_runner(argv, name),
+        "chrt" | "numactl" | "strace" | "ltrace" | "valgrind" => runner(argv, name),
+        "unbuffer" | "torsocks" | "proxychains" | "proxychains4" => runner(argv, name),
+        "xvfb-run" | "dbus-launch" | "faketime" | "caffeinate" => runner(argv, name),
+        "chronic" | "firejail" | "setpriv" | "cgexec" | "ssh-agent" => runner(argv, name),
+        "poetry" | "pipenv" | "uv" | "bundle" | "conda" | "mamba" => tool_runner(argv, name),
+        "micromamba" | "direnv" | "aws-vault" | "op" | "doppler" => tool_runner(argv, name),
+        "nix-shell" | "nix" => tool_runner(argv, name),
         _ => Runs::Nothing,
+    }
+}
+
+/// `run0` and `systemd-run`: a command started by the service manager (as root, unless a
+/// user is named). A unit property that names commands (`-p ExecStartPre=…`) runs more than
+/// the operands say: opaque.
+fn unit_runner(argv: &[Word], name: &str) -> Runs {
+    let run0 = name == "run0";
+    let g = if run0 {
+        Grammar {
+            short_arg: "ugDa",
+            long_arg: &[
+                "user",
+                "group",
+                "nice",
+                "chdir",
+                "setenv",
+                "unit",
+                "property",
+                "description",
+                "slice",
+                "background",
+                "machine",
+                "area",
+                "shell-prompt-prefix",
+                "lightweight",
+            ],
+            long_flag: &[
+                "slice-inherit",
+                "no-ask-password",
+                "pty",
+                "pipe",
+                "help",
+                "version",
+            ],
+            inert: Some(|name, _| !matches!(name, "property" | "setenv")),
+            ..Grammar::default()
+        }
+    } else {
+        Grammar {
+            short_arg: "upEMHC",
+            short_flag: "rtPqGdSh",
+            long_arg: &[
+                "unit",
+                "property",
+                "description",
+                "slice",
+                "setenv",
+                "on-active",
+                "on-boot",
+                "on-startup",
+                "on-unit-active",
+                "on-unit-inactive",
+                "on-calendar",
+                "path-property",
+                "socket-property",
+                "timer-property",
+                "uid",
+                "gid",
+                "nice",
+                "working-directory",
+                "machine",
+                "host",
+                "service-type",
+                "expand-environment",
+                "background",
+                "capsule",
+            ],
+            long_flag: &[
+                "no-ask-password",
+                "scope",
+                "user",
+                "system",
+                "remain-after-exit",
+                "send-sighup",
+                "pty",
+                "pipe",
+                "quiet",
+                "collect",
+                "wait",
+                "same-dir",
+                "no-block",
+                "ignore-failure",
+                "slice-inherit",
+                "on-clock-change",
+                "on-timezone-change",
+                "shell",
+                "help",
+                "version",
+            ],
+            inert: Some(|name, _| {
+                !matches!(
+                    name,
+                    "p" | "property"
+                        | "E"
+                        | "setenv"
+                        | "path-property"
+                        | "socket-property"
+                        | "timer-property"
+                )
+            }),
+            ..Grammar::default()
+        }
+    };
+    let o = opts!(argv, 1, &g, name);
+    let runs_more = o.seen.iter().any(|(n, v)| {
+        matches!(
+            *n,
+            "p" | "property" | "path-property" | "socket-property" | "timer-property"
+        ) && v.is_some_and(|v| {
+            let v = v.trim_start_matches(['"', '\'']);
+            v.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("exec"))
+        })
+    });
+    if runs_more {
+        return Runs::Opaque {
+            kind: OpaqueKind::UnknownOption,
+            message: format!(
+                "a unit property of `{name}` that names commands (`Exec…=`): what it runs is not split out, review it"
+            ),
+        };
+    }
+    if run0 {
+        let other = o.value(&["u", "user"]).is_some_and(|u| !is_root(u));
+        return argv_from(o.operand, argv, if other { "run0 -u" } else { "run0" });
+    }
+    argv_from(o.operand, argv, "systemd-run")
+}
+
+/// `nsenter` and `unshare`: a command run in other namespaces (a shell when none is given).
+fn namespace_runner(argv: &[Word], name: &str) -> Runs {
+    let g = if name == "nsenter" {
+        Grammar {
+            short_arg: "tSGe",
+            short_opt_arg: "muinpUCTrw",
+            short_flag: "aFZ",
+            long_arg: &["target", "setuid", "setgid", "env"],
+            long_flag: &[
+                "all",
+                "mount",
+                "uts",
+                "ipc",
+                "net",
+                "pid",
+                "user",
+                "cgroup",
+                "time",
+                "root",
+                "wd",
+                "wdns",
+                "preserve-credentials",
+                "no-fork",
+                "follow-context",
+                "user-parent",
+                "keep-caps",
+                "join-cgroup",
+                "help",
+                "version",
+            ],
+            inert: Some(values_inert),
+            ..Grammar::default()
+        }
+    } else {
+        Grammar {
+            short_arg: "RwSG",
+            short_opt_arg: "muinpUCT",
+            short_flag: "frc",
+            long_arg: &[
+                "root",
+                "wd",
+                "setuid",
+                "setgid",
+                "propagation",
+                "setgroups",
+                "map-user",
+                "map-group",
+                "map-users",
+                "map-groups",
+                "monotonic",
+                "boottime",
+                "load-interp",
+            ],
+            long_flag: &[
+                "mount",
+                "uts",
+                "ipc",
+                "net",
+                "pid",
+                "user",
+                "cgroup",
+                "time",
+                "fork",
+                "kill-child",
+                "mount-proc",
+                "map-root-user",
+                "map-current-user",
+                "map-auto",
+                "keep-caps",
+                "mount-binfmt",
+                "help",
+                "version",
+            ],
+            inert: Some(values_inert),
+            ..Grammar::default()
+        }
+    };
+    let o = opts!(argv, 1, &g, name);
+    argv_from(
+        o.operand,
+        argv,
+        if name == "nsenter" {
+            "nsenter"
+        } else {
+            "unshare"
+        },
+    )
+}
+
+/// Programs that run the command their operands name, after options of their own: a
+/// scheduler, a tracer, a sandbox, a proxy, a display or a timer. An option not in the
+/// program's table makes the command opaque, so that no option's value is taken for the
+/// command.
+fn runner(argv: &[Word], name: &str) -> Runs {
+    let (g, via, skip): (Grammar, &'static str, usize) = match name {
+        // `chrt [options] PRIORITY command`; `-p` (a running process) and `-m` run nothing.
+        "chrt" => (
+            Grammar {
+                short_arg: "TPD",
+                short_flag: "abdfiomprRv",
+                long_arg: &["sched-runtime", "sched-period", "sched-deadline"],
+                long_flag: &[
+                    "all-tasks",
+                    "batch",
+                    "deadline",
+                    "fifo",
+                    "idle",
+                    "other",
+                    "rr",
+                    "reset-on-fork",
+                    "max",
+                    "pid",
+                    "verbose",
+                    "help",
+                    "version",
+                ],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "chrt",
+            1,
+        ),
+        "numactl" => (
+            Grammar {
+                short_arg: "ipPmCNw",
+                short_flag: "albsH",
+                long_arg: &[
+                    "interleave",
+                    "preferred",
+                    "preferred-many",
+                    "membind",
+                    "physcpubind",
+                    "cpunodebind",
+                    "weighted-interleave",
+                ],
+                long_flag: &["all", "localalloc", "balancing", "show", "hardware", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "numactl",
+            0,
+        ),
+        "strace" => (
+            Grammar {
+                short_arg: "abeEIoOpPsSuUX",
+                short_flag: "cCdDfFhiknqrtTvVwxyYzZ",
+                long_arg: &[
+                    "output",
+                    "attach",
+                    "trace",
+                    "trace-path",
+                    "signal",
+                    "status",
+                    "user",
+                    "env",
+                    "string-limit",
+                    "columns",
+                    "summary-sort-by",
+                    "summary-columns",
+                    "const-print-style",
+                    "absolute-timestamps",
+                    "interruptible",
+                    "detach-on",
+                    "inject",
+                    "fault",
+                    "quiet",
+                    "silent",
+                    "decode-fds",
+                    "decode-pids",
+                    "abbrev",
+                    "verbose",
+                    "raw",
+                    "read",
+                    "write",
+                ],
+                long_flag: &[
+                    "follow-forks",
+                    "output-separately",
+                    "summary-only",
+                    "summary",
+                    "summary-wall-clock",
+                    "syscall-times",
+                    "relative-timestamps",
+                    "instruction-pointer",
+                    "stack-traces",
+                    "no-abbrev",
+                    "debug",
+                    "seccomp-bpf",
+                    "kill-on-exit",
+                    "daemonize",
+                    "help",
+                    "version",
+                    "timestamps",
+                ],
+                inert: Some(|name, _| !matches!(name, "E" | "env" | "inject" | "fault")),
+                ..Grammar::default()
+            },
+            "strace",
+            0,
+        ),
+        "ltrace" => (
+            Grammar {
+                short_arg: "aADeFlnopsuwx",
+                short_flag: "bcCfhiLrStTV",
+                long_arg: &["output", "library", "align", "indent"],
+                long_flag: &["demangle", "help", "version", "no-signals"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "ltrace",
+            0,
+        ),
+        "valgrind" | "firejail" | "dbus-launch" => (
+            Grammar {
+                short_flag: if name == "valgrind" { "qvhd" } else { "" },
+                any_long: true,
+                ..Grammar::default()
+            },
+            match name {
+                "valgrind" => "valgrind",
+                "firejail" => "firejail",
+                _ => "dbus-launch",
+            },
+            0,
+        ),
+        "unbuffer" => (
+            Grammar {
+                short_flag: "p",
+                ..Grammar::default()
+            },
+            "unbuffer",
+            0,
+        ),
+        "torsocks" => (
+            Grammar {
+                short_arg: "uapP",
+                short_flag: "idqh",
+                long_arg: &["user", "pass", "address", "port"],
+                long_flag: &["shell", "isolate", "version", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "torsocks",
+            0,
+        ),
+        "proxychains" | "proxychains4" => (
+            Grammar {
+                short_arg: "f",
+                short_flag: "q",
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "proxychains",
+            0,
+        ),
+        "xvfb-run" => (
+            Grammar {
+                short_arg: "efnpsw",
+                short_flag: "adhl",
+                long_arg: &[
+                    "error-file",
+                    "auth-file",
+                    "server-num",
+                    "xauth-protocol",
+                    "server-args",
+                    "wait",
+                ],
+                long_flag: &["auto-servernum", "auto-display", "listen-tcp", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "xvfb-run",
+            0,
+        ),
+        // `faketime [options] TIMESTAMP command`.
+        "faketime" => (
+            Grammar {
+                short_arg: "p",
+                short_flag: "mf",
+                long_flag: &["exclude-monotonic", "help", "version"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "faketime",
+            1,
+        ),
+        "caffeinate" => (
+            Grammar {
+                short_arg: "tw",
+                short_flag: "dimsu",
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "caffeinate",
+            0,
+        ),
+        "chronic" => (
+            Grammar {
+                short_flag: "ev",
+                ..Grammar::default()
+            },
+            "chronic",
+            0,
+        ),
+        "setpriv" => (
+            Grammar {
+                short_flag: "d",
+                long_arg: &[
+                    "reuid",
+                    "regid",
+                    "ruid",
+                    "euid",
+                    "rgid",
+                    "egid",
+                    "groups",
+                    "inh-caps",
+                    "ambient-caps",
+                    "bounding-set",
+                    "securebits",
+                    "pdeathsig",
+                    "selinux-label",
+                    "apparmor-profile",
+                    "landlock-access",
+                    "landlock-rule",
+                ],
+                long_flag: &[
+                    "clear-groups",
+                    "keep-groups",
+                    "init-groups",
+                    "reset-env",
+                    "nnp",
+                    "no-new-privs",
+                    "dump",
+                    "list-caps",
+                    "help",
+                    "version",
+                ],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "setpriv",
+            0,
+        ),
+        "cgexec" => (
+            Grammar {
+                short_arg: "g",
+                long_flag: &["sticky"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "cgexec",
+            0,
+        ),
+        // `ssh-agent [options] [command [arg …]]`; `-k` kills an agent.
+        _ => (
+            Grammar {
+                short_arg: "aEPtO",
+                short_flag: "cDdksq",
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "ssh-agent",
+            0,
+        ),
+    };
+    let o = opts!(argv, 1, &g, name);
+    let nothing: &[&str] = match name {
+        "chrt" => &["p", "pid", "m", "max"],
+        "numactl" => &["s", "show", "H", "hardware"],
+        "ssh-agent" => &["k"],
+        _ => &[],
+    };
+    if o.has(nothing) {
+        return Runs::Nothing;
+    }
+    argv_from(o.operand + skip, argv, via)
+}
+
+/// Tools whose subcommand runs a command: `poetry run`, `pipenv run`, `uv run`, `bundle
+/// exec`, `conda run`, `direnv exec DIR`, `aws-vault exec PROFILE`, `op run --`, `doppler run
+/// --`, `nix-shell --run`, `nix develop -c`. Where the command starts cannot be told
+/// (options this table does not know), the command is opaque.
+fn tool_runner(argv: &[Word], name: &str) -> Runs {
+    if name == "nix-shell" {
+        // `--run` and `--command` take a script string; anything else runs no command.
+        let k = argv
+            .iter()
+            .position(|w| !w.is_dynamic() && matches!(w.text.as_str(), "--run" | "--command"));
+        return match k {
+            Some(k) if k + 1 < argv.len() => Runs::Script {
+                word: k + 1,
+                via: "nix-shell --run",
+            },
+            _ => Runs::Nothing,
+        };
+    }
+    let (subs, via): (&[&str], &'static str) = match name {
+        "poetry" => (&["run"], "poetry run"),
+        "pipenv" => (&["run"], "pipenv run"),
+        "uv" => (&["run"], "uv run"),
+        "bundle" => (&["exec"], "bundle exec"),
+        "conda" | "mamba" | "micromamba" => (&["run"], "conda run"),
+        "direnv" => (&["exec"], "direnv exec"),
+        "aws-vault" => (&["exec"], "aws-vault exec"),
+        "op" => (&["run"], "op run"),
+        "doppler" => (&["run"], "doppler run"),
+        _ => (&["develop", "shell"], "nix develop"),
+    };
+    // The subcommand: the first word that is not an option; global options in front of it
+    // are not read (a value would be taken for the subcommand, which then is none of these).
+    let Some(at) = argv
+        .iter()
+        .skip(1)
+        .position(|w| !w.text.starts_with('-'))
+        .map(|k| k + 1)
+    else {
+        return Runs::Nothing;
+    };
+    if argv[at].is_dynamic() || !subs.contains(&argv[at].text.as_str()) {
+        return Runs::Nothing;
+    }
+    let opaque = || Runs::Opaque {
+        kind: OpaqueKind::UnknownOption,
+        message: format!(
+            "`{via}` with options or operands this parser does not read: the command it runs is not known"
+        ),
+    };
+    let dashdash = argv[at + 1..]
+        .iter()
+        .position(|w| w.text == "--" && !w.is_dynamic())
+        .map(|k| at + 1 + k);
+    match name {
+        // These put the command after `--`; nix's after `-c`/`--command`.
+        "op" | "doppler" | "nix" => {
+            if name == "doppler" {
+                if let Some(k) = argv[at + 1..dashdash.unwrap_or(argv.len())]
+                    .iter()
+                    .position(|w| w.text == "--command" && !w.is_dynamic())
+                {
+                    return Runs::Script {
+                        word: at + 2 + k,
+                        via: "doppler run --command",
+                    };
+                }
+            }
+            if name == "nix" {
+                let k = argv[at + 1..]
+                    .iter()
+                    .position(|w| matches!(w.text.as_str(), "-c" | "--command") && !w.is_dynamic());
+                return match k {
+                    Some(k) => argv_from(at + 2 + k, argv, via),
+                    None => Runs::Nothing,
+                };
+            }
+            match dashdash {
+                Some(d) => argv_from(d + 1, argv, via),
+                // Without `--`: only options, or the command cannot be told from them.
+                None if argv[at + 1..].iter().all(|w| w.text.starts_with('-')) => Runs::Nothing,
+                None => opaque(),
+            }
+        }
+        _ => {
+            // The subcommand's own options that this table knows (flags, then options that
+            // take a value), and how many operands come before the command.
+            let (flags, values): (&[&str], &[&str]) = match name {
+                "uv" => (
+                    &[
+                        "--frozen",
+                        "--locked",
+                        "--no-sync",
+                        "--all-extras",
+                        "--no-dev",
+                        "--dev",
+                        "--isolated",
+                        "--no-project",
+                        "--offline",
+                        "--no-cache",
+                        "-q",
+                        "--quiet",
+                        "-v",
+                        "--verbose",
+                        "--active",
+                        "--exact",
+                        "--all-packages",
+                        "--all-groups",
+                        "--no-default-groups",
+                        "--only-dev",
+                        "--no-editable",
+                        "--compile-bytecode",
+                        "--native-tls",
+                        "--no-config",
+                        "--no-env-file",
+                    ],
+                    &[
+                        "--with",
+                        "--with-editable",
+                        "--with-requirements",
+                        "--python",
+                        "-p",
+                        "--package",
+                        "--extra",
+                        "--group",
+                        "--env-file",
+                        "--directory",
+                        "--project",
+                        "--index",
+                        "--index-url",
+                        "--extra-index-url",
+                    ],
+                ),
+                "bundle" => (&["--keep-file-descriptors"], &["--gemfile"]),
+                "conda" | "mamba" | "micromamba" => (
+                    &[
+                        "--no-capture-output",
+                        "--live-stream",
+                        "-v",
+                        "--verbose",
+                        "--dev",
+                    ],
+                    &["-n", "--name", "-p", "--prefix", "--cwd"],
+                ),
+                "aws-vault" => (
+                    &[
+                        "-n",
+                        "--no-session",
+                        "-j",
+                        "--json",
+                        "-s",
+                        "--server",
+                        "--ec2-server",
+                        "--ecs-server",
+                        "--lazy",
+                        "--stdout",
+                        "--debug",
+                    ],
+                    &[
+                        "-d",
+                        "--duration",
+                        "--region",
+                        "-t",
+                        "--mfa-token",
+                        "--prompt",
+                    ],
+                ),
+                _ => (&[], &[]),
+            };
+            let mut operands = usize::from(matches!(name, "direnv" | "aws-vault"));
+            let mut i = at + 1;
+            while let Some(w) = argv.get(i) {
+                let t = w.text.as_str();
+                if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
+                    return opaque();
+                }
+                if t == "--" && !w.is_dynamic() {
+                    return argv_from(i + 1, argv, via);
+                }
+                if flags.contains(&t) {
+                    i += 1;
+                } else if values.contains(&t) {
+                    i += 2;
+                } else if t
+                    .split_once('=')
+                    .is_some_and(|(n, _)| n.starts_with("--") && values.contains(&n))
+                {
+                    i += 1;
+                } else if t.starts_with('-') {
+                    // `uv run -m module`, `--script`, or an option not in the table.
+                    return opaque();
+                } else if operands > 0 {
+                    operands -= 1;
+                    i += 1;
+                } else {
+                    return argv_from(i, argv, via);
+                }
+            }
+            Runs::Nothing
+        }
     }
 }
 

@@ -1290,3 +1290,43 @@ fn storage_kernel_vault_and_exposure_signals() {
         "secret-exfiltration"
     ));
 }
+
+#[test]
+fn runners_that_start_shells_and_what_they_run() {
+    let e = engine();
+    let has = |cmd: &str, id: &str| e.score_str(cmd).reasons.iter().any(|r| r.signal == id);
+    // With no command, these open a shell.
+    for (cmd, id) in [
+        ("run0", "root-shell-bare"),
+        ("pkexec", "root-shell-bare"),
+        ("systemd-run -S", "unit-shell"),
+        ("systemd-run --shell --uid=0", "unit-shell"),
+        ("unshare -r", "capability-shell"),
+        ("nsenter -t 1 -m -p", "nsenter-host"),
+    ] {
+        assert!(has(cmd, id), "{cmd}: no {id}");
+        assert!(e.score_str(cmd).level >= Level::High, "{cmd}");
+    }
+    // With one, they do not, and the command is scored.
+    for (cmd, id) in [
+        ("run0 make install", "root-shell-bare"),
+        ("run0 --help", "root-shell-bare"),
+        ("pkexec --version", "root-shell-bare"),
+        ("unshare -rm sh -c 'rm -rf /x'", "capability-shell"),
+        ("setpriv --reuid=1000 make", "capability-shell"),
+        ("unshare --help", "capability-shell"),
+        ("nsenter -t 4242 -n ip addr", "nsenter-host"),
+    ] {
+        assert!(!has(cmd, id), "{cmd}: {id}");
+    }
+    assert!(has(
+        "unshare -rm sh -c 'rm -rf /x'",
+        "rm-recursive-absolute"
+    ));
+    // run0 runs as root: `as-root`, as for sudo.
+    assert!(has("run0 apt-get install -y jq", "as-root"));
+    assert!(!has("run0 -u www apt-get install -y jq", "as-root"));
+    // A shell started through a tracer or sandbox is a GTFOBins escape.
+    let r = reason_of(&e, "strace -o /dev/null /bin/sh", "wrapper-shell");
+    assert!(r.detail.contains("`strace`"), "{}", r.detail);
+}
