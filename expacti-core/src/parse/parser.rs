@@ -79,6 +79,7 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
         heredocs: Vec::new(),
         heredoc_refs: Vec::new(),
         pipelines: 0,
+        pipeline_parent: Vec::new(),
         depth: 0,
         limits: *limits,
         dropped: false,
@@ -189,6 +190,8 @@ struct Out {
     /// (part index, redirect index, heredoc id)
     heredoc_refs: Vec<(usize, usize, usize)>,
     pipelines: u32,
+    /// See [`Parsed::pipeline_parent`].
+    pipeline_parent: Vec<(u32, u32, u32)>,
     depth: u32,
     limits: Limits,
     dropped: bool,
@@ -220,6 +223,7 @@ impl Out {
             parts: std::mem::take(&mut self.parts),
             opaque: std::mem::take(&mut self.opaque),
             len,
+            pipeline_parent: std::mem::take(&mut self.pipeline_parent),
         }
     }
 }
@@ -813,9 +817,20 @@ impl<'s, 'o> P<'s, 'o> {
         self.out.pipelines = self.out.pipelines.saturating_add(1);
         let saved = self.pipe;
         let mut stage = 0;
+        // The pipelines made inside each stage (ids from, to), for `pipeline_parent`.
+        let mut made: [(u32, u32); 2] = [(0, 0); 2];
+        let mut more: Vec<(u32, u32, u32)> = Vec::new();
         loop {
             self.pipe = (id, stage);
+            let from = self.out.pipelines;
             self.command()?;
+            let to = self.out.pipelines;
+            if to > from {
+                match made.get_mut(stage as usize) {
+                    Some(m) => *m = (from, to),
+                    None => more.push((stage, from, to)),
+                }
+            }
             self.skip_blanks();
             if self.peek() == Some(b'|') && self.at(1) != Some(b'|') {
                 self.pos += 1;
@@ -829,6 +844,22 @@ impl<'s, 'o> P<'s, 'o> {
             }
         }
         self.pipe = saved;
+        if stage > 0 {
+            // A pipeline of several stages: the pipelines inside each stage that no nearer
+            // one holds are inside this stage.
+            let ranges = made
+                .iter()
+                .enumerate()
+                .map(|(k, &(f, t))| (k as u32, f, t))
+                .chain(more);
+            for (st, f, t) in ranges {
+                for child in f..t {
+                    if !self.out.pipeline_parent.iter().any(|e| e.0 == child) {
+                        self.out.pipeline_parent.push((child, id, st));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -1471,7 +1502,146 @@ impl<'s, 'o> P<'s, 'o> {
                         self.script(&[w], via, idx)?;
                     }
                 }
+            } else if self.pipe.1 > 0 {
+                self.piped_script(idx)?;
             }
+        }
+        Ok(())
+    }
+
+    /// `echo rm -rf / | bash`, `printf 'x\n' | sh`: a shell that reads its script from a
+    /// pipe whose one command prints literal text runs that text; it is read as a script. A
+    /// printed text known only at run time (`echo "$X" | sh`) makes the command opaque; a
+    /// `printf` format or `echo -e` escapes this parser does not expand do too. Other
+    /// commands in front of the shell (`cat f | sh`) are left to the risk engine.
+    #[cold]
+    fn piped_script(&mut self, idx: usize) -> R<()> {
+        let (id, stage) = self.pipe;
+        let redirected = self.out.parts[idx].redirects.iter().any(|r| {
+            matches!(
+                r.op,
+                RedirectOp::In
+                    | RedirectOp::Heredoc
+                    | RedirectOp::HeredocStrip
+                    | RedirectOp::ReadWrite
+                    | RedirectOp::DupIn
+            ) && matches!(r.fd, None | Some(Fd::Number(0)))
+        });
+        if redirected {
+            return Ok(());
+        }
+        let Some(via) = self.stdin_script_reader(idx) else {
+            return Ok(());
+        };
+        // The stage in front: one command (not a group of several), not counting the parts
+        // of its substitutions or the commands it wraps.
+        let mut producer = None;
+        for (k, p) in self.out.parts[..idx].iter().enumerate().rev() {
+            if p.pipeline != id || p.stage + 1 < stage {
+                break;
+            }
+            if p.stage + 1 != stage || matches!(p.origin, Origin::Substitution | Origin::Wrapper) {
+                continue;
+            }
+            if let Some(first) = producer {
+                // Several commands print the script (`{ echo a; echo b; } | sh`): not read.
+                let _ = first;
+                if self.out.parts[k..idx].iter().any(|p| {
+                    p.pipeline == id
+                        && p.stage + 1 == stage
+                        && p.argv
+                            .first()
+                            .and_then(Word::literal)
+                            .map(super::types::basename)
+                            .is_some_and(|n| matches!(n, "echo" | "printf"))
+                }) {
+                    let span = self.out.parts[k].span;
+                    self.out.note(
+                        OpaqueKind::DynamicScript,
+                        format!("the script piped into `{via}` by several commands is not read"),
+                        span,
+                    );
+                }
+                return Ok(());
+            }
+            producer = Some(k);
+        }
+        let Some(k) = producer else { return Ok(()) };
+        let argv = &self.out.parts[k].argv;
+        let span = self.out.parts[k].span;
+        let name = argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename);
+        let opaque = |what: &str| {
+            (
+                OpaqueKind::DynamicScript,
+                format!("the script piped into `{via}` by {what} is not read"),
+            )
+        };
+        let note = match name {
+            Some("echo") => {
+                // bash's echo: leading words of only `n`, `e`, `E` flags.
+                let flags = argv[1..]
+                    .iter()
+                    .take_while(|w| {
+                        !w.is_dynamic()
+                            && w.text.len() > 1
+                            && w.text.starts_with('-')
+                            && w.text[1..].bytes().all(|b| matches!(b, b'n' | b'e' | b'E'))
+                    })
+                    .count();
+                let words: Vec<Word> = argv[1 + flags..].to_vec();
+                let escapes = argv[1..1 + flags].iter().any(|w| w.text.contains('e'));
+                if escapes && words.iter().any(|w| w.text.contains('\\')) {
+                    Some(opaque("`echo -e` (escapes)"))
+                } else if words.is_empty() {
+                    None
+                } else {
+                    return self.script(&words, "echo | sh", idx);
+                }
+            }
+            Some("printf") => {
+                let format = argv.get(1);
+                let args: Vec<Word> = argv.iter().skip(2).cloned().collect();
+                match format {
+                    Some(f) if f.is_dynamic() => Some(opaque("`printf`")),
+                    Some(f) if !f.text.contains(['%', '\\']) => {
+                        let w = f.clone();
+                        return self.script(std::slice::from_ref(&w), "echo | sh", idx);
+                    }
+                    Some(f)
+                        if matches!(f.text.as_str(), "%s\\n" | "%s\\n\\n" | "%b\\n")
+                            && !args.is_empty() =>
+                    {
+                        if args.iter().any(Word::is_dynamic) {
+                            return self.script(&args, "echo | sh", idx);
+                        }
+                        // One line per argument.
+                        let text = args
+                            .iter()
+                            .map(|w| w.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        let sp = match (args.first(), args.last()) {
+                            (Some(a), Some(b)) => Span(a.span.0, b.span.1),
+                            _ => span,
+                        };
+                        return self.sub_parse(
+                            &text,
+                            SpanMap::Fixed(sp),
+                            Origin::Script,
+                            Some("echo | sh"),
+                        );
+                    }
+                    Some(_) => Some(opaque("`printf` (a format)")),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some((kind, message)) = note {
+            self.out.note(kind, message, span);
         }
         Ok(())
     }
@@ -2792,6 +2962,7 @@ mod control_tests {
             heredocs: Vec::new(),
             heredoc_refs: Vec::new(),
             pipelines: 0,
+            pipeline_parent: Vec::new(),
             depth: 0,
             limits: super::Limits::default(),
             dropped: false,

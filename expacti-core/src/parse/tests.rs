@@ -243,6 +243,18 @@ cases! {
     su_c_root: "su -c 'rm x'" => "top: su -c rm x ; script[su -c]: rm x",
     su_c_root_named: "su -l root -c 'rm x'" => "top: su -l root -c rm x ; script[su -c]: rm x",
     su_c_user_after: "su -c 'rm x' postgres" => "top: su -c rm x postgres ; script[su USER -c]: rm x",
+    // A literal text piped into a shell is its script (session of 2026-12-04).
+    echo_piped_script: "echo rm -rf / | bash" => "top: echo rm -rf / ; top: bash ; script[echo | sh]: rm -rf /",
+    printf_piped_script: "printf 'rm -rf /' | sudo sh -s" =>
+        "top: printf rm -rf / ; top: sudo sh -s ; wrapper[sudo]: sh -s ; script[echo | sh]: rm -rf /",
+    printf_piped_lines: "printf '%s\\n' 'cd /srv' 'rm x' | sh" =>
+        "top: printf %s\\n cd /srv rm x ; top: sh ; script[echo | sh]: cd /srv ; script[echo | sh]: rm x",
+    printf_piped_format: "printf '%d' 5 | sh" => "top: printf %d 5 ; top: sh ; !DynamicScript",
+    echo_piped_dynamic: "echo \"$X\" | sh" => "top: echo ⟨\"$X\"⟩ ; top: sh ; !DynamicScript",
+    echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; !DynamicScript",
+    echo_piped_redirected: "echo rm x | sh < /dev/null" => "top: echo rm x ; top: sh </dev/null",
+    echo_piped_not_a_shell: "echo rm x | cat" => "top: echo rm x ; top: cat",
+    echo_piped_shell_c: "echo rm x | sh -c cat" => "top: echo rm x ; top: sh -c cat ; script[sh -c]: cat",
     // Programs that run the command their operands name (session of 2026-12-04).
     run0_cmd: "run0 rm x" => "top: run0 rm x ; wrapper[run0]: rm x",
     run0_user: "run0 -u www rm x" => "top: run0 -u www rm x ; wrapper[run0 -u]: rm x",

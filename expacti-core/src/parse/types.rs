@@ -446,9 +446,54 @@ pub struct Parsed {
     pub opaque: Vec<Opaque>,
     /// The length of the parsed input in bytes.
     pub len: usize,
+    /// Pipelines that are inside a stage of another pipeline of several stages, because a
+    /// group, subshell, substitution or script string is that stage (`(curl x) | sh`):
+    /// `(pipeline, enclosing pipeline, its stage)`, the nearest such enclosing stage. Empty
+    /// for most commands. See [`Parsed::pipes_into`] and [`Parsed::reads_pipe`].
+    pub pipeline_parent: Vec<(u32, u32, u32)>,
 }
 
 impl Parsed {
+    /// The (pipeline, stage) pairs that hold part `p`: its own, then those of the stages
+    /// its pipeline is inside ([`Parsed::pipeline_parent`]), innermost first.
+    fn stages_of(&self, p: &Part) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let mut cur = Some((p.pipeline, p.stage));
+        // (Bounded: each step goes to an enclosing pipeline, so the chain cannot repeat.)
+        std::iter::from_fn(move || {
+            let here = cur?;
+            cur = self
+                .pipeline_parent
+                .iter()
+                .find(|e| e.0 == here.0)
+                .map(|e| (e.1, e.2));
+            Some(here)
+        })
+        .take(64)
+    }
+
+    /// True when what part `a` writes to standard output can reach part `b`'s standard
+    /// input through a pipe: `a` is in an earlier stage of a pipeline that holds them both,
+    /// directly or inside a group, subshell, substitution or script string that is a stage.
+    pub fn pipes_into(&self, a: &Part, b: &Part) -> bool {
+        if a.pipeline == b.pipeline {
+            return a.stage < b.stage;
+        }
+        if self.pipeline_parent.is_empty() {
+            return false;
+        }
+        self.stages_of(a)
+            .any(|(pa, sa)| self.stages_of(b).any(|(pb, sb)| pa == pb && sa < sb))
+    }
+
+    /// True when part `p` may read a pipe on its standard input: it is a later stage of a
+    /// pipeline, or the first stage of one that is inside a later stage (`curl x | (sh)`).
+    pub fn reads_pipe(&self, p: &Part) -> bool {
+        if p.stage > 0 {
+            return true;
+        }
+        self.stages_of(p).any(|(_, s)| s > 0)
+    }
+
     /// A line that is only `cd` with at most one literal argument (no substitution,
     /// expansion, assignment or redirection), which a gated shell may carry out itself since
     /// it runs nothing: `Some(None)` for a bare `cd`, `Some(Some(dir))`, or `None` for

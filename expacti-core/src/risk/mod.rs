@@ -275,7 +275,8 @@ impl RiskEngine {
         if let [part] = parsed.parts.as_slice() {
             // One part (most commands): no composition needs its context kept, so it stays
             // where it is made instead of being moved into the list.
-            let ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
+            let mut ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
+            ctx.piped = piped_from_outside(parsed, part);
             let s = self.score_part(0, &ctx, &mut Fired::new(), &mut reasons);
             part_scores.push(s);
             best = best.max(s);
@@ -285,12 +286,9 @@ impl RiskEngine {
             fired = (0..n).map(|_| Fired::new()).collect();
             ctxs.reserve_exact(n);
             for (i, p) in parsed.parts.iter().enumerate() {
-                ctxs.push(PartCtx::new(
-                    p,
-                    wrapper_cut(parsed, i),
-                    cat,
-                    enclosing(parsed, i),
-                ));
+                let mut c = PartCtx::new(p, wrapper_cut(parsed, i), cat, enclosing(parsed, i));
+                c.piped = piped_from_outside(parsed, p);
+                ctxs.push(c);
             }
             for (i, ctx) in ctxs.iter().enumerate() {
                 let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
@@ -334,7 +332,9 @@ impl RiskEngine {
                 let b = holds(ci, 1, &c.b);
                 let found = a.iter().find_map(|&i| {
                     b.iter()
-                        .find(|&&j| i != j && related(c.kind, &parsed.parts[i], &parsed.parts[j]))
+                        .find(|&&j| {
+                            i != j && related(parsed, c.kind, &parsed.parts[i], &parsed.parts[j])
+                        })
                         .map(|&j| (i, j))
                 });
                 if let Some((i, j)) = found {
@@ -424,6 +424,7 @@ impl RiskEngine {
                         let mut ctx =
                             PartCtx::virtual_(part, first.clone(), words, w.span, &self.cat);
                         ctx.outer = outer.clone();
+                        ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
@@ -451,6 +452,7 @@ impl RiskEngine {
                             part.argv[1..].iter().map(|w| norm(w)).collect();
                         let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span, &self.cat);
                         ctx.outer = outer.clone();
+                        ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
@@ -831,6 +833,12 @@ impl RiskEngine {
     }
 }
 
+/// Whether `part` reads a pipe through an enclosing stage ([`Parsed::reads_pipe`]); most
+/// commands have no nested pipelines, and then this is one test.
+fn piped_from_outside(parsed: &Parsed, part: &Part) -> bool {
+    !parsed.pipeline_parent.is_empty() && parsed.reads_pipe(part)
+}
+
 /// The part features (a [`catalogue::Gate`] bit set) that signals may need.
 fn part_gates(ctx: &PartCtx<'_>) -> u8 {
     let mut have = 0u8;
@@ -1013,9 +1021,9 @@ fn enclosing(parsed: &Parsed, i: usize) -> Outer<'_> {
 }
 
 /// How two parts of a composition must relate.
-fn related(kind: ComposeKind, a: &Part, b: &Part) -> bool {
+fn related(parsed: &Parsed, kind: ComposeKind, a: &Part, b: &Part) -> bool {
     match kind {
-        ComposeKind::Pipe => a.pipeline == b.pipeline && a.stage < b.stage,
+        ComposeKind::Pipe => parsed.pipes_into(a, b),
         ComposeKind::Inside => {
             b.origin == Origin::Substitution
                 && a.argv
@@ -1214,6 +1222,9 @@ struct PartCtx<'a> {
     dynamic_name: bool,
     /// The part runs a command or script that is a part of its own ([`Cut`]).
     runs_something: bool,
+    /// The part reads a pipe through a group, subshell or substitution that is a later
+    /// stage of a pipeline (`curl x | (sh)`; its own stage is tested where it is read).
+    piped: bool,
     clusters: bool,
     /// The arguments (normalised); their spans are those of the part's words after the
     /// first, or `virtual_span` for all of them (spans are not copied into the context:
@@ -1321,6 +1332,7 @@ impl<'a> PartCtx<'a> {
             prog,
             dynamic_name,
             runs_something: cut.options < part.argv.len(),
+            piped: false,
             clusters,
             args,
             outer,
@@ -1356,6 +1368,7 @@ impl<'a> PartCtx<'a> {
             // (Not known for a name known only at run time: taken as running something,
             // so that no `runs_nothing` condition lowers what such a part may do.)
             runs_something: true,
+            piped: false,
             clusters,
             args,
             outer: Outer::new(),
@@ -1432,7 +1445,7 @@ impl<'a> PartCtx<'a> {
                         .is_none_or(|fd| *fd == crate::parse::Fd::Number(0))
                 })
         };
-        !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))
+        !self.piped && !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))
     }
 
     /// The part's redirection targets, normalised once.
