@@ -817,18 +817,19 @@ impl<'s, 'o> P<'s, 'o> {
         self.out.pipelines = self.out.pipelines.saturating_add(1);
         let saved = self.pipe;
         let mut stage = 0;
-        // The pipelines made inside each stage (ids from, to), for `pipeline_parent`.
-        let mut made: [(u32, u32); 2] = [(0, 0); 2];
-        let mut more: Vec<(u32, u32, u32)> = Vec::new();
+        // The pipelines made inside stage 0 (ids from, to): they are inside this pipeline's
+        // first stage if a second one follows (`pipeline_parent`).
+        let mut first_made = (0u32, 0u32);
         loop {
             self.pipe = (id, stage);
             let from = self.out.pipelines;
             self.command()?;
             let to = self.out.pipelines;
             if to > from {
-                match made.get_mut(stage as usize) {
-                    Some(m) => *m = (from, to),
-                    None => more.push((stage, from, to)),
+                if stage == 0 {
+                    first_made = (from, to);
+                } else {
+                    self.adopt(from..to, id, stage);
                 }
             }
             self.skip_blanks();
@@ -839,28 +840,26 @@ impl<'s, 'o> P<'s, 'o> {
                 }
                 self.skip_space()?;
                 stage += 1;
+                if stage == 1 && first_made.1 > first_made.0 {
+                    self.adopt(first_made.0..first_made.1, id, 0);
+                }
             } else {
                 break;
             }
         }
         self.pipe = saved;
-        if stage > 0 {
-            // A pipeline of several stages: the pipelines inside each stage that no nearer
-            // one holds are inside this stage.
-            let ranges = made
-                .iter()
-                .enumerate()
-                .map(|(k, &(f, t))| (k as u32, f, t))
-                .chain(more);
-            for (st, f, t) in ranges {
-                for child in f..t {
-                    if !self.out.pipeline_parent.iter().any(|e| e.0 == child) {
-                        self.out.pipeline_parent.push((child, id, st));
-                    }
-                }
+        Ok(())
+    }
+
+    /// Records that the pipelines `ids`, made inside stage `stage` of pipeline `id` (one of
+    /// several stages), are inside it, where no nearer pipeline holds them already.
+    #[cold]
+    fn adopt(&mut self, ids: std::ops::Range<u32>, id: u32, stage: u32) {
+        for child in ids {
+            if !self.out.pipeline_parent.iter().any(|e| e.0 == child) {
+                self.out.pipeline_parent.push((child, id, stage));
             }
         }
-        Ok(())
     }
 
     fn command(&mut self) -> R<()> {
@@ -1517,6 +1516,31 @@ impl<'s, 'o> P<'s, 'o> {
     #[cold]
     fn piped_script(&mut self, idx: usize) -> R<()> {
         let (id, stage) = self.pipe;
+        // The stage in front: one command (not a group of several: `{ echo a; echo b; } |
+        // sh` is left to the risk engine), not counting the parts of its substitutions or
+        // the commands it wraps. Found first: it is the cheap test that rules most pipes out.
+        let mut producer = None;
+        for (k, p) in self.out.parts[..idx].iter().enumerate().rev() {
+            if p.pipeline != id || p.stage + 1 < stage {
+                break;
+            }
+            if p.stage + 1 != stage || matches!(p.origin, Origin::Substitution | Origin::Wrapper) {
+                continue;
+            }
+            if producer.is_some() {
+                return Ok(());
+            }
+            producer = Some(k);
+        }
+        let Some(k) = producer else { return Ok(()) };
+        let printer = self.out.parts[k]
+            .argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename);
+        if !matches!(printer, Some("echo" | "printf")) {
+            return Ok(());
+        }
         let redirected = self.out.parts[idx].redirects.iter().any(|r| {
             matches!(
                 r.op,
@@ -1533,40 +1557,6 @@ impl<'s, 'o> P<'s, 'o> {
         let Some(via) = self.stdin_script_reader(idx) else {
             return Ok(());
         };
-        // The stage in front: one command (not a group of several), not counting the parts
-        // of its substitutions or the commands it wraps.
-        let mut producer = None;
-        for (k, p) in self.out.parts[..idx].iter().enumerate().rev() {
-            if p.pipeline != id || p.stage + 1 < stage {
-                break;
-            }
-            if p.stage + 1 != stage || matches!(p.origin, Origin::Substitution | Origin::Wrapper) {
-                continue;
-            }
-            if let Some(first) = producer {
-                // Several commands print the script (`{ echo a; echo b; } | sh`): not read.
-                let _ = first;
-                if self.out.parts[k..idx].iter().any(|p| {
-                    p.pipeline == id
-                        && p.stage + 1 == stage
-                        && p.argv
-                            .first()
-                            .and_then(Word::literal)
-                            .map(super::types::basename)
-                            .is_some_and(|n| matches!(n, "echo" | "printf"))
-                }) {
-                    let span = self.out.parts[k].span;
-                    self.out.note(
-                        OpaqueKind::DynamicScript,
-                        format!("the script piped into `{via}` by several commands is not read"),
-                        span,
-                    );
-                }
-                return Ok(());
-            }
-            producer = Some(k);
-        }
-        let Some(k) = producer else { return Ok(()) };
         let argv = &self.out.parts[k].argv;
         let span = self.out.parts[k].span;
         let name = argv
