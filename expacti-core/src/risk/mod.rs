@@ -305,10 +305,14 @@ impl RiskEngine {
                 // Pushed one by one: collecting a filter into a small vector costs more
                 // than the few tests it keeps.
                 let mut out = SmallVec::new();
+                // A side whose programs are all literal is indexed by program: a part that
+                // passes `compose_may` has one of them, so it is not matched again.
+                let bit = catalogue::compose_bit(ci, side);
+                let check = bit == 0 || cat.compose_always & bit != 0;
                 for i in 0..n {
                     if Catalogue::compose_may(masks[i], ci, side)
                         && self
-                            .cond_holds(cond, &ctxs[i], &fired[i], true, &mut Match::default())
+                            .cond_holds(cond, &ctxs[i], &fired[i], check, &mut Match::default())
                             .is_some()
                     {
                         out.push(i);
@@ -325,11 +329,13 @@ impl RiskEngine {
                 {
                     continue;
                 }
-                let a = holds(ci, 0, &c.a);
-                if a.is_empty() {
+                // The second side first: in most compositions it is the rarer one (a shell
+                // reading its standard input), and `piped-to-shell`'s first side is any part.
+                let b = holds(ci, 1, &c.b);
+                if b.is_empty() {
                     continue;
                 }
-                let b = holds(ci, 1, &c.b);
+                let a = holds(ci, 0, &c.a);
                 let found = a.iter().find_map(|&i| {
                     b.iter()
                         .find(|&&j| {

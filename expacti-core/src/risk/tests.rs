@@ -1257,6 +1257,10 @@ fn storage_kernel_vault_and_exposure_signals() {
         ),
         (
             "gsutil iam ch allUsers:objectViewer gs://b",
+            "storage-public-grant",
+        ),
+        (
+            "aws s3 cp r.pdf s3://b/ --acl=public-read",
             "storage-public",
         ),
         ("gpg2 --export-secret-subkeys", "gpg-secret-export"),
