@@ -1188,7 +1188,7 @@ fn render_compose(template: &catalogue::Template, a: &Part, b: &Part) -> String 
 /// with `$HOME`/`${HOME}` written as `~`.
 fn norm(w: &Word) -> Cow<'_, str> {
     if !w.is_dynamic() {
-        return Cow::Borrowed(w.text.as_str());
+        return lexical_path(w.text.as_str());
     }
     let t = w.text.as_str();
     let b = t.as_bytes();
@@ -1209,6 +1209,37 @@ fn norm(w: &Word) -> Cow<'_, str> {
         return Cow::Owned(t);
     }
     Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
+}
+
+/// An absolute path with `.`, `..` or repeated slashes in it, resolved as text (`/tmp/../etc`
+/// is `/etc`, `/./` is `/`): what it names is matched, not how it is spelled. (Lexically: a
+/// symbolic link named before `..` is not followed, which can only make the path look more
+/// like a system one.) Anything else as it is.
+fn lexical_path(t: &str) -> Cow<'_, str> {
+    let b = t.as_bytes();
+    if b.first() != Some(&b'/') || !(glob::contains(b, b"/.") || glob::contains(b, b"//")) {
+        return Cow::Borrowed(t);
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for seg in t.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut p = String::with_capacity(t.len());
+    for seg in &out {
+        p.push('/');
+        p.push_str(seg);
+    }
+    // A trailing slash (or `/.`) keeps its meaning of "the directory".
+    if p.is_empty() || t.ends_with('/') || t.ends_with("/.") {
+        p.push('/');
+    }
+    Cow::Owned(p)
 }
 
 /// The parts that enclose a part (at most eight; most wrapped parts have one or two: kept

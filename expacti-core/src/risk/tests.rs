@@ -1402,3 +1402,63 @@ fn pipes_through_groups_subshells_and_substitutions_are_pipes() {
         assert!(!has(cmd, "piped-to-shell"), "{cmd}");
     }
 }
+
+#[test]
+fn absolute_paths_are_matched_as_what_they_name() {
+    for (path, want) in [
+        ("/tmp/../etc", "/etc"),
+        ("/./", "/"),
+        ("//", "/"),
+        ("/usr/../", "/"),
+        ("/srv/app/../../", "/"),
+        ("/../..", "/"),
+        ("/a//b/./c/.", "/a/b/c/"),
+        ("/a/b/c", "/a/b/c"),
+        ("relative/../x", "relative/../x"),
+        ("/etc/", "/etc/"),
+    ] {
+        assert_eq!(lexical_path(path), want, "{path}");
+    }
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf /tmp/../etc", "rm-recursive-system"),
+            ("rm -rf /./", "rm-recursive-system"),
+            ("cd / && rm -rf *", "rm-after-cd-system"),
+            ("cd /etc; rm -rf .", "rm-after-cd-system"),
+            ("rm -rf ~root", "rm-recursive-system"),
+            ("mv /etc /tmp/x", "move-system"),
+            ("tar xf x.tar -C /", "extract-over-system"),
+            ("unzip -o x.zip -d /", "extract-over-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf /tmp/./x", "rm-recursive-system"),
+            ("cd /tmp && rm -rf *", "rm-after-cd-system"),
+            ("rm -rf *; cd /", "rm-after-cd-system"),
+            ("mv a b", "move-system"),
+            ("tar czf backup.tgz /", "extract-over-system"),
+            ("unzip x.zip -d out", "extract-over-system"),
+        ],
+        false,
+    );
+}
+
+proptest::proptest! {
+    /// A resolved absolute path has no `.`, `..` or empty segment left and starts with `/`.
+    #[test]
+    fn lexical_paths_are_resolved(segs in proptest::collection::vec("(a|bc|\\.|\\.\\.|)", 0..12)) {
+        let path = format!("/{}", segs.join("/"));
+        let got = lexical_path(&path);
+        proptest::prop_assert!(got.starts_with('/'), "{}", got);
+        let inner = got.trim_start_matches('/').trim_end_matches('/');
+        proptest::prop_assert!(
+            inner.is_empty() || inner.split('/').all(|s| !matches!(s, "" | "." | "..")),
+            "{} -> {}", path, got
+        );
+    }
+}
