@@ -1559,17 +1559,13 @@ impl<'s, 'o> P<'s, 'o> {
         };
         let argv = &self.out.parts[k].argv;
         let span = self.out.parts[k].span;
-        let name = argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename);
         let opaque = |what: &str| {
             (
                 OpaqueKind::DynamicScript,
                 format!("the script piped into `{via}` by {what} is not read"),
             )
         };
-        let note = match name {
+        let note = match printer {
             Some("echo") => {
                 // bash's echo: leading words of only `n`, `e`, `E` flags.
                 let flags = argv[1..]
@@ -1600,8 +1596,11 @@ impl<'s, 'o> P<'s, 'o> {
                         let w = f.clone();
                         return self.script(std::slice::from_ref(&w), "echo | sh", idx);
                     }
+                    // (`%b` expands backslash escapes in the arguments: only without any.)
                     Some(f)
-                        if matches!(f.text.as_str(), "%s\\n" | "%s\\n\\n" | "%b\\n")
+                        if (matches!(f.text.as_str(), "%s\\n" | "%s\\n\\n")
+                            || (f.text == "%b\\n"
+                                && !args.iter().any(|w| w.text.contains('\\'))))
                             && !args.is_empty() =>
                     {
                         if args.iter().any(Word::is_dynamic) {

@@ -250,6 +250,8 @@ cases! {
     printf_piped_lines: "printf '%s\\n' 'cd /srv' 'rm x' | sh" =>
         "top: printf %s\\n cd /srv rm x ; top: sh ; script[echo | sh]: cd /srv ; script[echo | sh]: rm x",
     printf_piped_format: "printf '%d' 5 | sh" => "top: printf %d 5 ; top: sh ; !DynamicScript",
+    printf_piped_b_escapes: "printf '%b\\n' 'rm\\x20x' | sh" => "top: printf %b\\n rm\\x20x ; top: sh ; !DynamicScript",
+    printf_piped_b_plain: "printf '%b\\n' 'rm x' | sh" => "top: printf %b\\n rm x ; top: sh ; script[echo | sh]: rm x",
     echo_piped_dynamic: "echo \"$X\" | sh" => "top: echo ⟨\"$X\"⟩ ; top: sh ; !DynamicScript",
     echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; !DynamicScript",
     echo_piped_redirected: "echo rm x | sh < /dev/null" => "top: echo rm x ; top: sh </dev/null",
@@ -293,6 +295,8 @@ cases! {
     nix_develop: "nix develop -c make" => "top: nix develop -c make ; wrapper[nix develop]: make",
     conda_run: "conda run -n base python x.py" => "top: conda run -n base python x.py ; wrapper[conda run]: python x.py",
     direnv_exec: "direnv exec . make" => "top: direnv exec . make ; wrapper[direnv exec]: make",
+    poetry_global_option_first: "poetry -C app run rm x" => "top: poetry -C app run rm x ; !UnknownOption",
+    doppler_command_attached: "doppler run --command='rm x'" => "top: doppler run --command=rm x ; !UnknownOption",
     kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",
     docker_exec: "docker exec -u root -it web psql -c 'select 1'" =>

@@ -1392,15 +1392,27 @@ fn tool_runner(argv: &[Word], name: &str) -> Runs {
     else {
         return Runs::Nothing;
     };
-    if argv[at].is_dynamic() || !subs.contains(&argv[at].text.as_str()) {
-        return Runs::Nothing;
-    }
     let opaque = || Runs::Opaque {
         kind: OpaqueKind::UnknownOption,
         message: format!(
             "`{via}` with options or operands this parser does not read: the command it runs is not known"
         ),
     };
+    if argv[at].is_dynamic() || !subs.contains(&argv[at].text.as_str()) {
+        // The subcommand further on (`poetry -C dir run …`: a global option's value came
+        // first): where its command starts is not known.
+        let later = argv[at..]
+            .iter()
+            .any(|w| !w.is_dynamic() && subs.contains(&w.text.as_str()));
+        return if later { opaque() } else { Runs::Nothing };
+    }
+    // `doppler run --command=SCRIPT`: the script is not a word of its own.
+    if argv[at + 1..]
+        .iter()
+        .any(|w| w.text.starts_with("--command=") || w.text.starts_with("--run="))
+    {
+        return opaque();
+    }
     let dashdash = argv[at + 1..]
         .iter()
         .position(|w| w.text == "--" && !w.is_dynamic())
