@@ -169,7 +169,7 @@ program = ["deploy.sh"]
 fn wildcard_argument_globs_without_a_two_byte_run_are_still_found() {
     // `*q*` has no literal run of two bytes: there is no needle set, and the wildcard globs
     // of program-less signals are found through their regex set instead.
-    let extra = CatalogueSpec::from_toml(
+    let e = engine_with(
         r#"
 [[signal]]
 id = "q-word"
@@ -178,11 +178,6 @@ reason = "names `{match}`"
 args = ["*q*"]
 "#,
     )
-    .unwrap();
-    let e = RiskEngine::with_config(&RiskConfig {
-        extra,
-        ..RiskConfig::default()
-    })
     .unwrap();
     assert!(e.cat.generic_needles.is_none() && e.cat.generic_wild.is_some());
     let fires = |cmd: &str| {
@@ -1051,6 +1046,14 @@ fn quoted_command(words: &[String]) -> String {
 }
 
 /// The reason `signal` gives for `cmd` (the test fails when there is none).
+/// The built-in catalogue plus the signals of `toml` (a policy's `[risk]` in catalogue form).
+fn engine_with(toml: &str) -> Result<RiskEngine, CatalogueError> {
+    RiskEngine::with_config(&RiskConfig {
+        extra: CatalogueSpec::from_toml(toml)?,
+        ..RiskConfig::default()
+    })
+}
+
 /// Whether signal `id` gives a reason for `cmd`.
 fn fires(e: &RiskEngine, cmd: &str, id: &str) -> bool {
     e.score_str(cmd).reasons.iter().any(|r| r.signal == id)
@@ -1138,7 +1141,7 @@ fn sudo_forms_that_run_nothing_are_not_privilege_wrapper() {
 
 #[test]
 fn unless_undoes_a_signal_and_is_checked_when_compiled() {
-    let extra = CatalogueSpec::from_toml(
+    let e = engine_with(
         r#"
 [[signal]]
 id = "deploy-tool"
@@ -1156,12 +1159,7 @@ unless = [{ flags = [["-n"]], runs_nothing = true }]
 "#,
     )
     .unwrap();
-    let e = RiskEngine::with_config(&RiskConfig {
-        extra,
-        ..RiskConfig::default()
-    })
-    .unwrap();
-    let fires = |cmd: &str, id: &str| e.score_str(cmd).reasons.iter().any(|r| r.signal == id);
+    let fires = |cmd: &str, id: &str| fires(&e, cmd, id);
     assert!(fires("deployctl rollout api", "deploy-tool"));
     assert!(!fires("deployctl status api", "deploy-tool"));
     assert!(!fires("deployctl rollout api --dry-run", "deploy-tool"));
@@ -1169,7 +1167,7 @@ unless = [{ flags = [["-n"]], runs_nothing = true }]
     assert!(!fires("nice -n 5", "niced"));
     assert!(fires("nice -n 5 make", "niced"));
     assert!(fires("nice make", "niced"));
-    let bad = CatalogueSpec::from_toml(
+    let err = engine_with(
         r#"
 [[signal]]
 id = "deploy-tool"
@@ -1179,11 +1177,6 @@ program = ["deployctl"]
 unless = [{ signal = ["rm"] }]
 "#,
     )
-    .unwrap();
-    let err = RiskEngine::with_config(&RiskConfig {
-        extra: bad,
-        ..RiskConfig::default()
-    })
     .unwrap_err();
     assert!(err.to_string().contains("unless"), "{err}");
 }
