@@ -1759,6 +1759,7 @@ impl<'s, 'o> P<'s, 'o> {
                 assigns,
                 open_args,
                 runtime,
+                append,
                 via,
             } => {
                 if level >= self.out.limits.max_wrappers {
@@ -1772,6 +1773,7 @@ impl<'s, 'o> P<'s, 'o> {
                 }
                 let outer = &self.out.parts[idx];
                 let mut argv: Vec<Word> = outer.argv[start..end].to_vec();
+                argv.extend(append.iter().filter_map(|&i| outer.argv.get(i).cloned()));
                 if let Some(rt) = &runtime {
                     for w in &mut argv {
                         if holds_bytes(w.text.as_bytes(), rt.as_bytes()) {

@@ -296,6 +296,40 @@ cases! {
     conda_run: "conda run -n base python x.py" => "top: conda run -n base python x.py ; wrapper[conda run]: python x.py",
     direnv_exec: "direnv exec . make" => "top: direnv exec . make ; wrapper[direnv exec]: make",
     poetry_global_option_first: "poetry -C app run rm x" => "top: poetry -C app run rm x ; !UnknownOption",
+    // GNU parallel: the values after `:::` are appended; without them they come at run time.
+    parallel_values: "parallel rm -rf ::: / /home" =>
+        "top: parallel rm -rf ::: / /home ; wrapper[parallel]: rm -rf / /home",
+    parallel_replacement: "parallel -j4 gzip -9 {} ::: a b ::: c" =>
+        "top: parallel -j4 gzip -9 {} ::: a b ::: c ; wrapper[parallel]: gzip -9 ⟨{}⟩ a b c",
+    parallel_stdin: "parallel --bar rm" => "top: parallel --bar rm ; wrapper[parallel]: rm …",
+    parallel_files: "parallel rm :::: list.txt" => "top: parallel rm :::: list.txt ; wrapper[parallel]: rm …",
+    parallel_commands: "parallel ::: 'rm -rf /' ls" =>
+        "top: parallel ::: rm -rf / ls ; script[parallel]: rm -rf / ; script[parallel]: ls",
+    parallel_one_word_script: "parallel 'cd {} && make' ::: a" =>
+        "top: parallel cd {} && make ::: a ; script[parallel]: cd {} ; script[parallel]: make",
+    parallel_unknown_option: "parallel --bogus rm ::: a" => "top: parallel --bogus rm ::: a ; !UnknownOption",
+    // tmux and screen run the command they are given.
+    tmux_new_script: "tmux new -d -s b 'make -j4 && rm -rf out'" =>
+        "top: tmux new -d -s b make -j4 && rm -rf out ; script[tmux]: make -j4 ; script[tmux]: rm -rf out",
+    tmux_new_argv: "tmux new-window -n x rm -rf /" => "top: tmux new-window -n x rm -rf / ; wrapper[tmux]: rm -rf /",
+    tmux_send_keys: "tmux send-keys -t s:0 'rm -rf /' Enter" =>
+        "top: tmux send-keys -t s:0 rm -rf / Enter ; script[tmux]: rm -rf /",
+    tmux_chained: "tmux new -d -s a \\; split-window 'make'" =>
+        "top: tmux new -d -s a ; split-window make ; script[tmux]: make",
+    tmux_global_c: "tmux -c 'rm x'" => "top: tmux -c rm x ; script[tmux]: rm x",
+    tmux_list: "tmux ls" => "top: tmux ls",
+    tmux_unknown_option: "tmux new -Q x" => "top: tmux new -Q x ; !UnknownOption",
+    screen_dm: "screen -dmS job bash -c 'rm -rf /'" =>
+        "top: screen -dmS job bash -c rm -rf / ; wrapper[screen]: bash -c rm -rf / ; script[sh -c]: rm -rf /",
+    screen_logfile: "screen -L -Logfile x.log -dm make" =>
+        "top: screen -L -Logfile x.log -dm make ; wrapper[screen]: make",
+    screen_x_screen: "screen -S a -X screen -t w rm x" => "top: screen -S a -X screen -t w rm x ; wrapper[screen]: rm x",
+    screen_stuff: "screen -S a -X stuff 'rm x'" => "top: screen -S a -X stuff rm x ; !DynamicScript",
+    screen_attach: "screen -r job" => "top: screen -r job",
+    // `at` and `batch` read the job's commands from standard input.
+    at_piped_echo: "echo 'rm -rf /' | at now" => "top: echo rm -rf / ; top: at now ; script[echo | sh]: rm -rf /",
+    at_here_string: "at now <<< 'reboot'" => "top: at now <<<reboot ; script[at <<]: reboot",
+    at_file: "at -f job.sh now" => "top: at -f job.sh now",
     doppler_command_attached: "doppler run --command='rm x'" => "top: doppler run --command=rm x ; !UnknownOption",
     kubectl_exec: "kubectl exec -it -n prod api-0 -- sh -c 'rm -rf /data'" =>
         "top: kubectl exec -it -n prod api-0 -- sh -c rm -rf /data ; wrapper[kubectl exec]: sh -c rm -rf /data ; script[sh -c]: rm -rf /data",

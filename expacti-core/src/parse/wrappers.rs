@@ -21,6 +21,9 @@ pub(crate) enum Runs {
         open_args: bool,
         /// Words containing this text are replaced at run time (`{}` of `find`).
         runtime: Option<CompactString>,
+        /// Words of the wrapper's that are added after the command's (the arguments
+        /// GNU parallel reads after `:::`).
+        append: Vec<usize>,
         via: &'static str,
     },
     /// Several commands (`find -exec … ; -exec … +`).
@@ -245,6 +248,7 @@ fn argv_from(start: usize, argv: &[Word], via: &'static str) -> Runs {
             assigns: Vec::new(),
             open_args: false,
             runtime: None,
+            append: Vec::new(),
             via,
         }
     } else {
@@ -269,6 +273,7 @@ fn env_argv_from(mut start: usize, argv: &[Word], via: &'static str) -> Runs {
             assigns,
             open_args: false,
             runtime: None,
+            append: Vec::new(),
             via,
         }
     } else {
@@ -310,6 +315,9 @@ const NAMES: &[&str] = &[
     "runuser",
     "sg",
     "xargs",
+    "parallel",
+    "tmux",
+    "screen",
     "find",
     "bash",
     "sh",
@@ -759,6 +767,9 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         }
         "su" | "runuser" | "sg" => su_like(argv, name),
         "xargs" => xargs(argv),
+        "parallel" => parallel(argv),
+        "tmux" => tmux(argv),
+        "screen" => screen(argv),
         "find" => find(argv),
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "rbash" | "yash" | "posh" => {
             shell(argv, name)
@@ -1786,7 +1797,369 @@ fn xargs(argv: &[Word]) -> Runs {
         assigns: Vec::new(),
         open_args: true,
         runtime,
+        append: Vec::new(),
         via: "xargs",
+    }
+}
+
+/// A shell command given to tmux as operands `argv[start..end]`: one word is a
+/// script run by the shell, several are a command and its arguments.
+fn shell_command(start: usize, end: usize, via: &'static str) -> Runs {
+    match end.saturating_sub(start) {
+        0 => Runs::Nothing,
+        1 => Runs::Script { word: start, via },
+        _ => Runs::Argv {
+            start,
+            end,
+            assigns: Vec::new(),
+            open_args: false,
+            runtime: None,
+            append: Vec::new(),
+            via,
+        },
+    }
+}
+
+/// tmux: `-c CMD` runs a shell command; its commands (separated by `;` words) that run one
+/// are read (`new-session`, `new-window`, `split-window`, `respawn-*`, `run-shell`,
+/// `pipe-pane`, `display-popup`, `if-shell`'s test) and the keys `send-keys` types into a
+/// pane are read as a script. Any other tmux command runs none.
+fn tmux(argv: &[Word]) -> Runs {
+    let g = Grammar {
+        short_arg: "cfLST",
+        short_flag: "2CDlNuvV",
+        inert: Some(|name, _| name != "c"),
+        ..Grammar::default()
+    };
+    let o = opts!(argv, 1, &g, "tmux");
+    if o.has(&["c"]) {
+        return match argv[1..o.operand].iter().position(|w| w.text == "-c") {
+            Some(k) => Runs::Script {
+                word: k + 2,
+                via: "tmux",
+            },
+            None => Runs::Opaque {
+                kind: OpaqueKind::UnknownOption,
+                message: "an attached script for `tmux -c`: not split out, review it".into(),
+            },
+        };
+    }
+    let mut runs = Vec::new();
+    let mut at = o.operand;
+    while at < argv.len() {
+        let end = argv[at..]
+            .iter()
+            .position(|w| w.text == ";" || w.text == "\\;")
+            .map_or(argv.len(), |k| at + k);
+        let r = tmux_command(argv, at, end);
+        if matches!(r, Runs::Opaque { .. }) {
+            return r;
+        }
+        if r != Runs::Nothing {
+            runs.push(r);
+        }
+        at = end + 1;
+    }
+    match runs.len() {
+        0 => Runs::Nothing,
+        1 => runs.remove(0),
+        _ => Runs::Many(runs),
+    }
+}
+
+/// One tmux command, `argv[at..end]`.
+fn tmux_command(argv: &[Word], at: usize, end: usize) -> Runs {
+    let Some(name) = argv[at].literal() else {
+        return dynamic_opt("tmux", &argv[at]);
+    };
+    let (short_flag, short_arg): (&'static str, &'static str) = match name {
+        "new-session" | "new" => ("AdDEPX", "cefFnstxy"),
+        "new-window" | "neww" => ("abdkPS", "cefFnt"),
+        "split-window" | "splitw" => ("bdfhIvPZ", "celFpt"),
+        "respawn-pane" | "respawnp" | "respawn-window" | "respawnw" => ("k", "cet"),
+        "run-shell" | "run" => ("bC", "cdt"),
+        "pipe-pane" | "pipep" => ("IOo", "t"),
+        "display-popup" | "popup" => ("BCEkN", "bcdehsStTwxy"),
+        "if-shell" | "if" => ("bF", "t"),
+        "send-keys" | "send" => ("FHKlMRX", "Nt"),
+        _ => return Runs::Nothing,
+    };
+    let g = Grammar {
+        short_arg,
+        short_flag,
+        inert: Some(values_inert),
+        ..Grammar::default()
+    };
+    let words = &argv[..end];
+    let o = opts!(words, at + 1, &g, "tmux");
+    let via = "tmux";
+    match name {
+        // The test is a shell command; the commands after it are tmux's.
+        "if-shell" | "if" if o.has(&["F"]) => Runs::Nothing,
+        "if-shell" | "if" => shell_command(o.operand, (o.operand + 1).min(end), via),
+        "run-shell" | "run" if o.has(&["C"]) => Runs::Nothing,
+        "send-keys" | "send" if o.has(&["X"]) => Runs::Nothing,
+        "send-keys" | "send" => {
+            // What is typed: every word but the names of keys (`Enter`, `C-c`, `M-x`).
+            let literal = o.has(&["l"]);
+            let typed: Vec<Runs> = (o.operand..end)
+                .filter(|&k| literal || !tmux_key_name(&words[k].text))
+                .map(|word| Runs::Script { word, via })
+                .collect();
+            match typed.len() {
+                0 => Runs::Nothing,
+                _ => Runs::Many(typed),
+            }
+        }
+        _ => shell_command(o.operand, end, via),
+    }
+}
+
+/// A key name `send-keys` presses rather than types.
+fn tmux_key_name(t: &str) -> bool {
+    let b = t.as_bytes();
+    (b.len() >= 3 && matches!(b[0], b'C' | b'M' | b'S') && b[1] == b'-')
+        || matches!(
+            t,
+            "Enter"
+                | "Escape"
+                | "Tab"
+                | "BTab"
+                | "Space"
+                | "BSpace"
+                | "Up"
+                | "Down"
+                | "Left"
+                | "Right"
+                | "Home"
+                | "End"
+                | "PageUp"
+                | "PageDown"
+                | "PgUp"
+                | "PgDn"
+                | "NPage"
+                | "PPage"
+                | "IC"
+                | "DC"
+                | "KPEnter"
+                | "Any"
+        )
+        || (b.len() >= 2 && b[0] == b'F' && b[1..].iter().all(u8::is_ascii_digit))
+}
+
+/// GNU screen: `screen [options] [command [args]]` starts a window running the command;
+/// `-X` sends the rest as screen commands to a session (`screen` and `exec` start a command;
+/// `stuff` types text into a window, which is not read, so it goes to review). Listing,
+/// attaching and wiping run nothing.
+fn screen(argv: &[Word]) -> Runs {
+    if argv[1..].iter().any(|w| {
+        matches!(
+            w.text.as_str(),
+            "-ls" | "-list" | "-wipe" | "-v" | "-version"
+        )
+    }) {
+        return Runs::Nothing;
+    }
+    let g = Grammar {
+        short_arg: "cehpSstTX",
+        short_flag: "aAdDrRmxqUlOiLf",
+        long_flag: &["help", "version"],
+        inert: Some(|name, _| name != "X"),
+        ..Grammar::default()
+    };
+    // `-Logfile FILE` and `-fn`/`-fa`/`-ln` are screen's multi-letter options: the walk
+    // reads the other words, and its operand is mapped back to `argv`.
+    let mut keep: Vec<usize> = vec![0];
+    let mut k = 1;
+    while k < argv.len() {
+        match argv[k].text.as_str() {
+            "-Logfile" => k += 2,
+            "-fn" | "-fa" | "-ln" => k += 1,
+            t if !t.starts_with('-') => {
+                keep.extend(k..argv.len());
+                break;
+            }
+            _ => {
+                keep.push(k);
+                k += 1;
+            }
+        }
+    }
+    let words: Vec<Word> = keep.iter().map(|&k| argv[k].clone()).collect();
+    let o = opts!(&words, 1, &g, "screen");
+    let operand = keep.get(o.operand).copied().unwrap_or(argv.len());
+    let from = 1;
+    let o = Opts {
+        seen: o.seen,
+        operand,
+    };
+    if let Some(k) = argv[from..o.operand].iter().position(|w| w.text == "-X") {
+        // `-X` takes the rest: a screen command and its arguments.
+        let at = from + k + 1;
+        return match argv.get(at).map(|w| w.text.as_str()) {
+            Some("screen") => {
+                let g = Grammar {
+                    short_arg: "hLtT",
+                    short_flag: "alO",
+                    inert: Some(values_inert),
+                    ..Grammar::default()
+                };
+                let o = opts!(argv, at + 1, &g, "screen -X screen");
+                argv_from(o.operand, argv, "screen")
+            }
+            Some("exec") => argv_from(at + 1, argv, "screen"),
+            Some("stuff") => Runs::Opaque {
+                kind: OpaqueKind::DynamicScript,
+                message: "text typed into a screen session by `screen -X stuff` is not read".into(),
+            },
+            _ => Runs::Nothing,
+        };
+    }
+    if o.has(&["r", "x"]) && !o.has(&["R", "D", "d", "m"]) {
+        return Runs::Nothing;
+    }
+    argv_from(o.operand, argv, "screen")
+}
+
+/// GNU parallel: `parallel [options] command [args] ::: values …` runs the command once for
+/// each value (appended, or put where `{}` stands), read here as one command with every
+/// value appended; without `:::` the values come from standard input or `::::` files at run
+/// time. With no command, each value after `:::` is a command line of its own.
+fn parallel(argv: &[Word]) -> Runs {
+    let g = Grammar {
+        short_arg: "adEIjLlNnPSsCMx",
+        short_opt_arg: "ei",
+        short_flag: "0gkmqrtuvXZ",
+        long_arg: &[
+            "arg-file",
+            "delimiter",
+            "eof",
+            "replace",
+            "jobs",
+            "max-lines",
+            "max-replace-args",
+            "max-args",
+            "max-procs",
+            "sshlogin",
+            "sshloginfile",
+            "max-chars",
+            "colsep",
+            "halt",
+            "halt-on-error",
+            "joblog",
+            "results",
+            "tmpdir",
+            "workdir",
+            "wd",
+            "timeout",
+            "retries",
+            "delay",
+            "memfree",
+            "load",
+            "env",
+            "nice",
+            "block",
+            "block-size",
+            "header",
+            "tag-string",
+            "tagstring",
+            "basefile",
+            "bf",
+            "return",
+            "transfer-file",
+            "tf",
+            "termseq",
+        ],
+        long_flag: &[
+            "null",
+            "keep-order",
+            "quote",
+            "no-run-if-empty",
+            "verbose",
+            "ungroup",
+            "group",
+            "line-buffer",
+            "lb",
+            "tag",
+            "progress",
+            "bar",
+            "eta",
+            "dry-run",
+            "will-cite",
+            "pipe",
+            "pipepart",
+            "xargs",
+            "shuf",
+            "trim",
+            "cleanup",
+            "transfer",
+            "files",
+            "silent",
+            "version",
+            "help",
+            "citation",
+            "round-robin",
+            "round",
+            "fg",
+            "bg",
+            "no-notice",
+            "plain",
+            "tty",
+            "linebuffer",
+        ],
+        ..Grammar::default()
+    };
+    let o = opts!(argv, 1, &g, "parallel");
+    let is_sep = |t: &str| matches!(t, ":::" | "::::" | ":::+" | "::::+");
+    let start = o.operand;
+    let end = argv[start..]
+        .iter()
+        .position(|w| is_sep(&w.text))
+        .map_or(argv.len(), |k| start + k);
+    // The values after each `:::`; a `::::` names files whose lines are read at run time.
+    let mut append = Vec::new();
+    let mut from_files = end == argv.len();
+    let mut sep = "";
+    for (k, w) in argv.iter().enumerate().skip(end) {
+        if is_sep(&w.text) {
+            sep = w.text.as_str();
+            from_files |= sep.starts_with("::::");
+        } else if !sep.starts_with("::::") {
+            append.push(k);
+        }
+    }
+    if start == end {
+        // No command: each value is a command line (`parallel ::: 'make a' 'make b'`).
+        let runs: Vec<Runs> = append
+            .into_iter()
+            .map(|word| Runs::Script {
+                word,
+                via: "parallel",
+            })
+            .collect();
+        return match runs.len() {
+            0 => Runs::Nothing,
+            _ => Runs::Many(runs),
+        };
+    }
+    // One word with spaces is a command line parallel gives to a shell.
+    if end == start + 1 && argv[start].text.contains([' ', ';', '|', '&']) {
+        return Runs::Script {
+            word: start,
+            via: "parallel",
+        };
+    }
+    let runtime = o
+        .value(&["I", "replace"])
+        .map_or(CompactString::const_new("{"), CompactString::from);
+    Runs::Argv {
+        start,
+        end,
+        assigns: Vec::new(),
+        open_args: from_files,
+        runtime: Some(runtime),
+        append,
+        via: "parallel",
     }
 }
 
@@ -1818,6 +2191,7 @@ fn find(argv: &[Word]) -> Runs {
                     assigns: Vec::new(),
                     open_args,
                     runtime: Some(CompactString::const_new("{}")),
+                    append: Vec::new(),
                     via: "find -exec",
                 };
                 if runs.is_empty() {
@@ -2005,8 +2379,8 @@ fn docker(argv: &[Word], name: &str) -> Runs {
     )
 }
 
-/// When these words run a shell or `ssh` that reads its script from standard input (no `-c`,
-/// no script file, no remote command), what to call it.
+/// When these words run a shell, `ssh` or `at` that reads its script from standard input (no
+/// `-c`, no script file, no remote command), what to call it.
 pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
     let name = argv.first().and_then(Word::literal).map(basename)?;
     match name {
@@ -2041,6 +2415,20 @@ pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
             }
             // With `-s` the operands are the script's arguments; without, the first is a file.
             (stdin_flag || i >= argv.len()).then_some("sh <<")
+        }
+        // `at` and `batch` read the commands they queue from standard input, unless given a
+        // file (`-f`) or asked to list, show or remove jobs.
+        "at" | "batch" => {
+            let reads_file = argv[1..].iter().any(|w| {
+                let t = w.text.as_bytes();
+                w.is_dynamic()
+                    || (t.len() > 1
+                        && t[0] == b'-'
+                        && t[1..]
+                            .iter()
+                            .any(|c| matches!(c, b'f' | b'l' | b'd' | b'r' | b'c' | b'V')))
+            });
+            (!reads_file).then_some(if name == "at" { "at <<" } else { "batch <<" })
         }
         "ssh" => match analyze(argv) {
             Runs::Nothing => {

@@ -16,6 +16,7 @@
 mod catalogue;
 mod factor;
 pub(crate) mod glob;
+mod resolve;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -277,7 +278,7 @@ impl RiskEngine {
             // where it is made instead of being moved into the list.
             let mut ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
             ctx.piped = piped_from_outside(parsed, part);
-            let s = self.score_part(0, &ctx, &mut Fired::new(), &mut reasons);
+            let s = self.score_part(parsed, 0, &ctx, &mut Fired::new(), &mut reasons);
             part_scores.push(s);
             best = best.max(s);
         } else {
@@ -291,7 +292,7 @@ impl RiskEngine {
                 ctxs.push(c);
             }
             for (i, ctx) in ctxs.iter().enumerate() {
-                let s = self.score_part(i, ctx, &mut fired[i], &mut reasons);
+                let s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons);
                 part_scores.push(s);
                 best = best.max(s);
             }
@@ -409,6 +410,7 @@ impl RiskEngine {
 
     fn score_part<'a>(
         &'a self,
+        parsed: &'a Parsed,
         i: usize,
         base: &PartCtx<'a>,
         fired: &mut Fired,
@@ -463,11 +465,82 @@ impl RiskEngine {
                         any = true;
                     }
                 }
+                // What the command line itself says the name is (`$(which rm)`, `R=rm; $R`).
+                for (name, lead) in resolve::program_names(parsed, w) {
+                    let words: Vec<Cow<'_, str>> = lead
+                        .into_iter()
+                        .map(Cow::Owned)
+                        .chain(part.argv[1..].iter().map(|w| norm(w)))
+                        .collect();
+                    let mut ctx = PartCtx::virtual_(part, name, words, w.span, &self.cat);
+                    ctx.outer = outer.clone();
+                    ctx.piped = base.piped;
+                    best = best.max(self.eval_signals(i, &ctx, fired, reasons));
+                    any = true;
+                }
                 let generic = self.eval_signals(i, base, fired, reasons);
                 if any { best.max(generic) } else { generic }
             }
-            _ => self.eval_signals(i, base, fired, reasons),
+            _ => {
+                let s = self.eval_signals(i, base, fired, reasons);
+                // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`):
+                // the part is also read with those values (one test a word for most parts).
+                let n = base.args.len();
+                if base.virtual_span.is_some()
+                    || !part
+                        .argv
+                        .iter()
+                        .skip(1)
+                        .take(n)
+                        .any(|w| w.flags.contains(WordFlags::PARAM))
+                {
+                    return s;
+                }
+                s.max(self.score_resolved_args(parsed, i, base, fired, reasons))
+            }
         }
+    }
+
+    /// [`RiskEngine::score_part`] for the argument lists [`resolve::argument_values`] finds;
+    /// only reasons that the part's own reading did not give are added.
+    #[cold]
+    fn score_resolved_args<'a>(
+        &'a self,
+        parsed: &'a Parsed,
+        i: usize,
+        base: &PartCtx<'a>,
+        fired: &mut Fired,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let part = base.part;
+        let Some(name) = base.name.as_deref() else {
+            return 0;
+        };
+        let words = &part.argv[1..=base.args.len()];
+        let Some((lists, span)) = resolve::argument_values(parsed, words, &base.args) else {
+            return 0;
+        };
+        let mut best = 0;
+        for list in lists {
+            let args: Vec<Cow<'_, str>> = list
+                .into_iter()
+                .map(|a| Cow::Owned(lexical_path(&a).into_owned()))
+                .collect();
+            let mut ctx = PartCtx::virtual_(part, name.to_string(), args, span, &self.cat);
+            ctx.outer = base.outer.clone();
+            ctx.piped = base.piped;
+            let mut more = Vec::new();
+            best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
+            for r in more {
+                if !reasons
+                    .iter()
+                    .any(|x| x.part == Some(i) && x.signal == r.signal)
+                {
+                    reasons.push(r);
+                }
+            }
+        }
+        best
     }
 
     fn eval_signals(

@@ -1441,6 +1441,144 @@ fn absolute_paths_are_matched_as_what_they_name() {
     );
 }
 
+/// A command name or argument the command line itself gives a value (`$(which rm)`,
+/// `R=rm; $R`, `D=/; rm -rf $D`) is also read with that value; forms that could print or hold
+/// something else are not.
+#[test]
+fn names_and_arguments_known_from_the_command_line_are_read() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("$(which rm) -rf /", "rm-recursive-system"),
+            ("`which rm` -rf /", "rm-recursive-system"),
+            ("\"$(command -v rm)\" -rf /", "rm-recursive-system"),
+            ("$(which rm 2>/dev/null) -rf /", "rm-recursive-system"),
+            ("$(type -P rm) -rf /etc", "rm-recursive-system"),
+            ("$(echo shred) -u /dev/sda", "shred"),
+            ("R=rm; $R -rf /", "rm-recursive-system"),
+            ("R=/bin/rm; \"${R}\" -rf /", "rm-recursive-system"),
+            ("export R=rm && $R -rf /", "rm-recursive-system"),
+            ("X='rm -rf /'; $X", "rm-recursive-system"),
+            ("D=/; rm -rf $D", "rm-recursive-system"),
+            ("D=/etc; rm -rf \"${D}/\"*", "rm-recursive-system"),
+            ("D=/; E=etc; sudo rm -rf $D$E", "rm-recursive-system"),
+            ("T=prod-1; ssh $T uptime", "production-target"),
+            // Still the generic reason too: the value may come from elsewhere at run time.
+            ("R=rm; $R -rf /", "dynamic-program"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // Prints more than a name, or two substitutions.
+            ("$(which rm; echo) -rf /", "rm-recursive-system"),
+            ("$(which rm)$(echo x) -rf /", "rm-recursive-system"),
+            ("$(cat cmd) -rf /", "rm-recursive-system"),
+            // Quoted, a value with spaces is one name.
+            ("X='rm -rf /'; \"$X\"", "rm-recursive-system"),
+            // Another variable, or a form with a default.
+            ("R=rm; $S -rf /", "rm-recursive-system"),
+            ("D=/; rm -rf ${D:-x}", "rm-recursive-system"),
+            ("D=/tmp/build; rm -rf \"$D\"", "rm-recursive-absolute"),
+            ("R=ls; $R -la /", "rm"),
+        ],
+        false,
+    );
+    // A value read adds no second copy of a reason the part's own reading gave.
+    let r = e.score_str("D=/; rm -rf $D");
+    let n = r
+        .reasons
+        .iter()
+        .filter(|x| x.signal == "rm-recursive")
+        .count();
+    assert_eq!(n, 1, "{:?}", r.reasons);
+}
+
+/// A recursive delete under a variable that may be empty (`"$STEAMROOT/"*`); guarded and
+/// defaulted forms, `$PWD` and substitutions are not.
+#[test]
+fn recursive_delete_under_a_variable_that_may_be_empty() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf \"$STEAMROOT/\"*", "rm-recursive-unset-prefix"),
+            ("rm -rf $TMPDIR/*", "rm-recursive-unset-prefix"),
+            ("rm -fR \"${BUILD}/\"", "rm-recursive-unset-prefix"),
+            ("rm -rf ${X:-}/y", "rm-recursive-unset-prefix"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf \"${DIR:?}/\"*", "rm-recursive-unset-prefix"),
+            ("rm -rf ${DIR:-/tmp/x}/y", "rm-recursive-unset-prefix"),
+            ("rm -rf \"$PWD/dist\"", "rm-recursive-unset-prefix"),
+            ("rm -rf \"$(pwd -P)\"/*", "rm-recursive-unset-prefix"),
+            ("rm -rf ./$X/y", "rm-recursive-unset-prefix"),
+            ("rm -rf \"$D\"", "rm-recursive-unset-prefix"),
+            ("rm -f \"$D/\"*", "rm-recursive-unset-prefix"),
+        ],
+        false,
+    );
+}
+
+/// A home directory as a whole is critical; one directory in it (`~/.cache`) is not.
+#[test]
+fn a_directory_in_home_is_not_the_home_directory() {
+    let e = engine();
+    for (cmd, want) in [
+        ("rm -rf ~/.cache", Level::High),
+        ("rm -rf \"$HOME/.npm\"", Level::High),
+        ("rm -rf ~/*", Level::Critical),
+        ("rm -rf ~/.*", Level::Critical),
+        ("rm -rf \"$HOME\"/*", Level::Critical),
+        ("rm -rf ~", Level::Critical),
+    ] {
+        assert_eq!(e.score_str(cmd).level, want, "{cmd}");
+    }
+}
+
+/// What `at` and `batch` queue, tmux and screen start, and GNU parallel runs is scored.
+#[test]
+fn jobs_sessions_and_parallel_runs_are_scored() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo 'rm -rf /' | at now", "rm-recursive-system"),
+            (
+                "curl -s https://x.example/j | at now",
+                "download-queued-as-job",
+            ),
+            ("cat job | batch", "piped-to-job"),
+            ("tmux new -d 'rm -rf /'", "rm-recursive-system"),
+            (
+                "tmux send-keys -t s 'curl -s https://x.example | sh' Enter",
+                "download-piped-to-shell",
+            ),
+            ("screen -dmS j rm -rf /", "rm-recursive-system"),
+            ("parallel rm -rf ::: / /home", "rm-recursive-system"),
+            ("find . -name '*.o' | parallel rm", "rm-runtime"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("at -l | grep job", "piped-to-job"),
+            ("cat x | at -f job.sh now", "piped-to-job"),
+            ("screen -dm rm -rf /tmp/x", "multiplexer-shell"),
+            ("tmux new -d make", "multiplexer-shell"),
+            ("parallel gzip ::: a.log", "rm-runtime"),
+        ],
+        false,
+    );
+}
+
 proptest::proptest! {
     /// A resolved absolute path has no `.`, `..` or empty segment left and starts with `/`.
     #[test]

@@ -1,0 +1,268 @@
+//! What a command name known only at run time can be, where the command line itself says:
+//! `$(which rm)`, `` `command -v rm` ``, `R=rm; $R`, `X="rm -rf /"; $X`.
+//!
+//! Each name found is scored as a virtual part besides the generic "dynamic program" signal,
+//! so a resolution can only add reasons: a value assigned in a branch that does not run, or
+//! replaced from the environment, still leaves the part at least medium.
+
+use crate::parse::{Origin, Parsed, Span, Word, WordFlags};
+
+/// At most this many names are tried for one word.
+const MAX: usize = 16;
+
+/// A name the word can run, and the words its value adds in front of the part's arguments
+/// (an unquoted `$X` whose value has spaces: `X="rm -rf /"; $X`).
+pub(super) type Resolved = (String, Vec<String>);
+
+/// The names a dynamic first word `w` of a part of `parsed` can run, where the command line
+/// says (see the module docs); empty for any other word.
+pub(super) fn program_names(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
+    let dynamic = w.flags.dynamic_part();
+    if dynamic == WordFlags::SUBST {
+        substitution(parsed, w).into_iter().collect()
+    } else if dynamic == WordFlags::PARAM {
+        parameter(parsed, w)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The text inside one layer of double quotes, and how many bytes each quote takes.
+fn unquote(t: &str) -> (&str, usize) {
+    match t.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => (inner, 1),
+        None => (t, 0),
+    }
+}
+
+/// `$(CMD)` or `` `CMD` `` (alone in the word, maybe in double quotes) whose one command
+/// prints a program's path or name: `which X`, `command -v X`, `type -P X`, `echo X`.
+fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
+    let (inner, q) = unquote(&w.text);
+    let open = if inner.starts_with("$(") && !inner.starts_with("$((") && inner.ends_with(')') {
+        2
+    } else if inner.len() >= 2 && inner.starts_with('`') && inner.ends_with('`') {
+        1
+    } else {
+        return None;
+    };
+    // The substitution's inside, as it stands in the input (a word of a script string that
+    // was not verbatim has no such place, and is not read).
+    let body = &inner[open..inner.len() - 1];
+    let region = Span(w.span.0 + q + open, w.span.1.checked_sub(q + 1)?);
+    if region.1.checked_sub(region.0)? != body.len() {
+        return None;
+    }
+    // One command, and nothing else there: `$(which rm)$(echo x)` has two substitutions and
+    // `$(a; which rm)` prints more than a name. Only standard error may be redirected.
+    let mut inside = parsed
+        .parts
+        .iter()
+        .filter(|p| p.origin == Origin::Substitution && region.contains(p.span));
+    let part = inside.next()?;
+    let stderr_only = part
+        .redirects
+        .iter()
+        .all(|r| r.fd == Some(crate::parse::Fd::Number(2)));
+    if inside.next().is_some()
+        || !stderr_only
+        || !part.assignments.is_empty()
+        || body.trim().len() != part.span.1 - part.span.0
+    {
+        return None;
+    }
+    let words: Vec<&str> = part
+        .argv
+        .iter()
+        .map(Word::literal)
+        .collect::<Option<Vec<_>>>()?;
+    let name = match words.as_slice() {
+        ["which", opts @ .., x] if opts.iter().all(|o| matches!(*o, "-a" | "-s")) => x,
+        ["command", "-v", x] => x,
+        ["type", opt, x] if matches!(*opt, "-P" | "-p" | "-fP" | "-fp" | "-Pf" | "-pf") => x,
+        ["echo", x] if !x.starts_with('-') => x,
+        ["printf", x] if !x.contains(['%', '\\']) => x,
+        ["printf", "%s" | "%s\\n", x] => x,
+        _ => return None,
+    };
+    if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((name.to_string(), Vec::new()))
+}
+
+/// `$NAME`, `${NAME}` (maybe in double quotes) with values assigned as literals anywhere in
+/// the command line: `NAME=value` alone or before a command, and `export|declare|typeset|
+/// local|readonly NAME=value`. Unquoted, a value with spaces is split into words.
+fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
+    let (inner, q) = unquote(&w.text);
+    let Some(name) = inner
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| inner.strip_prefix('$'))
+    else {
+        return Vec::new();
+    };
+    let is_name = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !is_name {
+        return Vec::new();
+    }
+    let split = q == 0;
+    let mut out: Vec<Resolved> = Vec::new();
+    let mut add = |value: &str| {
+        let mut words: Vec<String> = if split {
+            value.split_ascii_whitespace().map(str::to_string).collect()
+        } else {
+            vec![value.to_string()]
+        };
+        if words.is_empty() || words[0].is_empty() {
+            return;
+        }
+        let first = words.remove(0);
+        let entry = (first, words);
+        if out.len() < MAX && !out.contains(&entry) {
+            out.push(entry);
+        }
+    };
+    for (n, v) in assigned_values(parsed) {
+        if n == name {
+            add(v);
+        }
+    }
+    out
+}
+
+/// Literal values assigned to shell variables anywhere in the command line (see
+/// [`parameter`]), in order, at most [`MAX`] of them.
+fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for p in &parsed.parts {
+        let declares =
+            p.argv.first().and_then(Word::literal).is_some_and(|n| {
+                matches!(n, "export" | "declare" | "typeset" | "local" | "readonly")
+            });
+        let args = if declares { &p.argv[1..] } else { &[][..] };
+        for w in p.assignments.iter().chain(args) {
+            if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
+                if out.len() < MAX && !out.contains(&(n, v)) {
+                    out.push((n, v));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The values of `$NAME` and `${NAME}` in `text` (quotes already removed) put in, one
+/// string for each choice of values (at most [`MAX`]); `None` when some expansion in it has
+/// no known value or is of another form (`${X:-y}`, `$1`).
+fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
+    let mut outs = vec![String::new()];
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            let next = b[i..]
+                .iter()
+                .position(|&c| c == b'$')
+                .map_or(b.len(), |k| i + k);
+            for o in &mut outs {
+                o.push_str(&text[i..next]);
+            }
+            i = next;
+            continue;
+        }
+        let braced = b.get(i + 1) == Some(&b'{');
+        let start = i + 1 + usize::from(braced);
+        let len = b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let name = &text[start..start + len];
+        if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
+            return None;
+        }
+        let mut end = start + len;
+        if braced {
+            if b.get(end) != Some(&b'}') {
+                return None;
+            }
+            end += 1;
+        }
+        let values: Vec<&str> = known
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .collect();
+        if values.is_empty() {
+            return None;
+        }
+        let mut next = Vec::with_capacity(outs.len() * values.len());
+        for o in &outs {
+            for v in &values {
+                if next.len() < MAX {
+                    next.push(format!("{o}{v}"));
+                }
+            }
+        }
+        outs = next;
+        i = end;
+    }
+    Some(outs)
+}
+
+/// For a part whose arguments expand variables the command line assigns literal values to
+/// (`D=/; rm -rf $D`), the argument lists it can run with (at most [`MAX`]), and the span of
+/// the first such argument; `None` for any other part. `args` are the part's arguments as
+/// the engine reads them (quotes removed).
+pub(super) fn argument_values(
+    parsed: &Parsed,
+    words: &[Word],
+    args: &[std::borrow::Cow<'_, str>],
+) -> Option<(Vec<Vec<String>>, Span)> {
+    let param_only = |w: &Word| {
+        let d = w.flags.dynamic_part();
+        d.contains(WordFlags::PARAM)
+            && !d.contains(WordFlags::SUBST)
+            && !d.contains(WordFlags::ARITH)
+            && !d.contains(WordFlags::BRACE)
+            && !d.contains(WordFlags::RUNTIME)
+    };
+    let first = words.iter().position(param_only)?;
+    let known = assigned_values(parsed);
+    if known.is_empty() {
+        return None;
+    }
+    let mut lists: Vec<Vec<String>> = vec![Vec::new()];
+    let mut any = false;
+    for (w, a) in words.iter().zip(args) {
+        let choices = if param_only(w) {
+            substitute(a, &known)
+        } else {
+            None
+        };
+        let choices = match choices {
+            Some(c) => {
+                any = true;
+                c
+            }
+            None => vec![a.to_string()],
+        };
+        let mut next = Vec::with_capacity(lists.len() * choices.len());
+        for l in &lists {
+            for c in &choices {
+                if next.len() < MAX {
+                    let mut l = l.clone();
+                    l.push(c.clone());
+                    next.push(l);
+                }
+            }
+        }
+        lists = next;
+    }
+    any.then(|| (lists, words[first].span))
+}
