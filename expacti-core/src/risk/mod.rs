@@ -1288,11 +1288,19 @@ fn norm(w: &Word) -> Cow<'_, str> {
 /// is `/etc`, `/./` is `/`): what it names is matched, not how it is spelled. (Lexically: a
 /// symbolic link named before `..` is not followed, which can only make the path look more
 /// like a system one.) Anything else as it is.
+/// (The test inline, the rewriting not: it is on the path of every static word.)
+#[inline(always)]
 fn lexical_path(t: &str) -> Cow<'_, str> {
     let b = t.as_bytes();
     if b.first() != Some(&b'/') || !(glob::contains(b, b"/.") || glob::contains(b, b"//")) {
         return Cow::Borrowed(t);
     }
+    Cow::Owned(resolve_dots(t))
+}
+
+/// [`lexical_path`] of an absolute path that has a `.`, `..` or empty segment.
+#[inline(never)]
+fn resolve_dots(t: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
     for seg in t.split('/') {
         match seg {
@@ -1312,7 +1320,7 @@ fn lexical_path(t: &str) -> Cow<'_, str> {
     if p.is_empty() || t.ends_with('/') || t.ends_with("/.") {
         p.push('/');
     }
-    Cow::Owned(p)
+    p
 }
 
 /// The parts that enclose a part (at most eight; most wrapped parts have one or two: kept
