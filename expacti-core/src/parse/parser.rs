@@ -80,6 +80,7 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
         heredoc_refs: Vec::new(),
         pipelines: 0,
         pipeline_parent: Vec::new(),
+        loop_values: Vec::new(),
         depth: 0,
         limits: *limits,
         dropped: false,
@@ -192,6 +193,8 @@ struct Out {
     pipelines: u32,
     /// See [`Parsed::pipeline_parent`].
     pipeline_parent: Vec<(u32, u32, u32)>,
+    /// See [`Parsed::loop_values`].
+    loop_values: Vec<(CompactString, CompactString)>,
     depth: u32,
     limits: Limits,
     dropped: bool,
@@ -224,6 +227,7 @@ impl Out {
             opaque: std::mem::take(&mut self.opaque),
             len,
             pipeline_parent: std::mem::take(&mut self.pipeline_parent),
+            loop_values: std::mem::take(&mut self.loop_values),
         }
     }
 }
@@ -1071,7 +1075,12 @@ impl<'s, 'o> P<'s, 'o> {
                             return Err(self.syntax("unexpected token in `for … in`"));
                         }
                         _ => {
-                            self.word(false, false)?;
+                            let (w, _) = self.word(false, false)?;
+                            // (A glob as written: rules match its pattern.)
+                            let glob = w.flags.dynamic_part() == WordFlags::GLOB;
+                            if (!w.is_dynamic() || glob) && self.out.loop_values.len() < 64 {
+                                self.out.loop_values.push((name.text.clone(), w.text));
+                            }
                         }
                     }
                 }
@@ -2954,6 +2963,7 @@ mod control_tests {
             heredoc_refs: Vec::new(),
             pipelines: 0,
             pipeline_parent: Vec::new(),
+            loop_values: Vec::new(),
             depth: 0,
             limits: super::Limits::default(),
             dropped: false,

@@ -560,3 +560,26 @@ fn unterminated_heredoc_scripts_keep_spans_inside_the_input() {
         }
     }
 }
+
+/// `for` and `select` record the static words their variable takes, and globs as written;
+/// not words known only at run time.
+#[test]
+fn loop_values_are_recorded() {
+    let p = parse("for x in a \"b c\" $y *.log; do echo $x; done; select s in /etc; do :; done");
+    let got: Vec<(&str, &str)> = p
+        .loop_values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("x", "a"), ("x", "b c"), ("x", "*.log"), ("s", "/etc")]
+    );
+    assert!(
+        parse("for ((i=0; i<3; i++)); do :; done")
+            .loop_values
+            .is_empty()
+    );
+    let many = format!("for x in {}; do :; done", "w ".repeat(100));
+    assert_eq!(parse(&many).loop_values.len(), 64);
+}

@@ -451,6 +451,10 @@ pub struct Parsed {
     /// `(pipeline, enclosing pipeline, its stage)`, the nearest such enclosing stage. Empty
     /// for most commands. See [`Parsed::pipes_into`] and [`Parsed::reads_pipe`].
     pub pipeline_parent: Vec<(u32, u32, u32)>,
+    /// The values `for NAME in WORDS` and `select NAME in WORDS` give a variable: one
+    /// `(NAME, word)` for each word whose value is static, or that is a glob (as written),
+    /// at most 64 in all. Empty for most commands.
+    pub loop_values: Vec<(CompactString, CompactString)>,
 }
 
 impl Parsed {

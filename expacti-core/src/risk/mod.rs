@@ -429,8 +429,14 @@ impl RiskEngine {
                         let mut words: Vec<Cow<'_, str>> =
                             rest.iter().map(|s| Cow::Owned(s.clone())).collect();
                         words.extend(part.argv[1..].iter().map(|w| norm(w)));
-                        let mut ctx =
-                            PartCtx::virtual_(part, first.clone(), words, w.span, &self.cat);
+                        let mut ctx = PartCtx::virtual_(
+                            part,
+                            first.clone(),
+                            words,
+                            w.span,
+                            &self.cat,
+                            usize::MAX,
+                        );
                         ctx.outer = outer.clone();
                         ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
@@ -458,7 +464,14 @@ impl RiskEngine {
                     for c in cands {
                         let words: Vec<Cow<'_, str>> =
                             part.argv[1..].iter().map(|w| norm(w)).collect();
-                        let mut ctx = PartCtx::virtual_(part, c.clone(), words, w.span, &self.cat);
+                        let mut ctx = PartCtx::virtual_(
+                            part,
+                            c.clone(),
+                            words,
+                            w.span,
+                            &self.cat,
+                            usize::MAX,
+                        );
                         ctx.outer = outer.clone();
                         ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
@@ -472,7 +485,8 @@ impl RiskEngine {
                         .map(Cow::Owned)
                         .chain(part.argv[1..].iter().map(|w| norm(w)))
                         .collect();
-                    let mut ctx = PartCtx::virtual_(part, name, words, w.span, &self.cat);
+                    let mut ctx =
+                        PartCtx::virtual_(part, name, words, w.span, &self.cat, usize::MAX);
                     ctx.outer = outer.clone();
                     ctx.piped = base.piped;
                     best = best.max(self.eval_signals(i, &ctx, fired, reasons));
@@ -526,7 +540,9 @@ impl RiskEngine {
                 .into_iter()
                 .map(|a| Cow::Owned(lexical_path(&a).into_owned()))
                 .collect();
-            let mut ctx = PartCtx::virtual_(part, name.to_string(), args, span, &self.cat);
+            let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
+            let mut ctx =
+                PartCtx::virtual_(part, name.to_string(), args, span, &self.cat, options_end);
             ctx.outer = base.outer.clone();
             ctx.piped = base.piped;
             let mut more = Vec::new();
@@ -1465,18 +1481,21 @@ impl<'a> PartCtx<'a> {
         }
     }
 
+    /// A part read with another name or other words (`options_end`: where its options end
+    /// among `words`, as [`Cut::options`] less the name).
     fn virtual_(
         part: &'a Part,
         name: String,
         words: Vec<Cow<'a, str>>,
         span: Span,
         cat: &'a Catalogue,
+        options_end: usize,
     ) -> Self {
         let name = basename(&name).to_string();
         let prog = cat.by_program.get(name.as_str());
         let args: SmallVec<[Cow<'a, str>; 8]> = words.into_iter().collect();
         let clusters = !single_dash_long(&name);
-        let (flags, positional, positional_pairs) = word_facts(&args, clusters, usize::MAX);
+        let (flags, positional, positional_pairs) = word_facts(&args, clusters, options_end);
         PartCtx {
             part,
             prog,

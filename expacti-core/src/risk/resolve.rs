@@ -137,7 +137,8 @@ fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
 }
 
 /// Literal values assigned to shell variables anywhere in the command line (see
-/// [`parameter`]), in order, at most [`MAX`] of them.
+/// [`parameter`]) and the static words of `for NAME in …` lists, in order, at most [`MAX`]
+/// of them.
 fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for p in &parsed.parts {
@@ -152,6 +153,12 @@ fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
                     out.push((n, v));
                 }
             }
+        }
+    }
+    for (n, v) in &parsed.loop_values {
+        let pair = (n.as_str(), v.as_str());
+        if out.len() < MAX && !out.contains(&pair) {
+            out.push(pair);
         }
     }
     out

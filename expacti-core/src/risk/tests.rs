@@ -1464,6 +1464,17 @@ fn names_and_arguments_known_from_the_command_line_are_read() {
             ("D=/etc; rm -rf \"${D}/\"*", "rm-recursive-system"),
             ("D=/; E=etc; sudo rm -rf $D$E", "rm-recursive-system"),
             ("T=prod-1; ssh $T uptime", "production-target"),
+            ("for x in /; do rm -rf $x; done", "rm-recursive-system"),
+            (
+                "for x in a /etc; do rm -rf \"$x\"; done",
+                "rm-recursive-system",
+            ),
+            (
+                "select x in /etc /tmp; do rm -rf $x; done",
+                "rm-recursive-system",
+            ),
+            ("for c in rm; do $c -rf /; done", "rm-recursive-system"),
+            ("for f in /*; do rm -rf $f; done", "rm-recursive-system"),
             // Still the generic reason too: the value may come from elsewhere at run time.
             ("R=rm; $R -rf /", "dynamic-program"),
         ],
@@ -1483,9 +1494,20 @@ fn names_and_arguments_known_from_the_command_line_are_read() {
             ("D=/; rm -rf ${D:-x}", "rm-recursive-system"),
             ("D=/tmp/build; rm -rf \"$D\"", "rm-recursive-absolute"),
             ("R=ls; $R -la /", "rm"),
+            (
+                "for f in *.log; do rm -rf \"$f\"; done",
+                "rm-recursive-absolute",
+            ),
+            (
+                "for f in $(ls /); do rm -rf \"$f\"; done",
+                "rm-recursive-absolute",
+            ),
         ],
         false,
     );
+    // The part read with a value keeps where its options end: `-R` of the remote `ls` is
+    // not ssh's `-R` (a tunnel).
+    assert!(!fires(&e, "H=web-1; ssh \"$H\" ls -R /srv", "ssh-tunnel"));
     // A value read adds no second copy of a reason the part's own reading gave.
     let r = e.score_str("D=/; rm -rf $D");
     let n = r
