@@ -1667,6 +1667,35 @@ impl<'s, 'o> P<'s, 'o> {
         best
     }
 
+    /// For a `cat` with no file (printing its here-document) whose output is piped into a
+    /// shell or ssh that reads its script from standard input (`cat <<EOF | sh`): that
+    /// reader, and what to call it.
+    #[cold]
+    fn cat_into_reader(&self, pi: usize) -> Option<(usize, &'static str)> {
+        let p = self.out.parts.get(pi)?;
+        let name = p
+            .argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename);
+        let plain = p.argv.iter().skip(1).all(|w| w.text == "-");
+        if name != Some("cat") || !plain {
+            return None;
+        }
+        let q = self
+            .out
+            .parts
+            .iter()
+            .enumerate()
+            .skip(pi + 1)
+            .find(|(_, q)| {
+                q.pipeline == p.pipeline
+                    && q.stage == p.stage + 1
+                    && !matches!(q.origin, Origin::Substitution | Origin::Wrapper)
+            })?;
+        self.stdin_script_reader(q.0).map(|_| (q.0, "cat | sh"))
+    }
+
     fn push_part(&mut self, part: Part) -> Option<usize> {
         if self.out.parts.len() >= self.out.limits.max_parts {
             if !self.out.dropped {
@@ -2048,7 +2077,11 @@ impl<'s, 'o> P<'s, 'o> {
                 .heredoc_refs
                 .iter()
                 .filter(|(_, _, id)| *id == h.id)
-                .filter_map(|(pi, _, _)| self.stdin_script_reader(*pi).map(|v| (*pi, v)))
+                .filter_map(|(pi, _, _)| {
+                    self.stdin_script_reader(*pi)
+                        .map(|v| (*pi, v))
+                        .or_else(|| self.cat_into_reader(*pi))
+                })
                 .collect();
             if !readers.is_empty() {
                 let map = if !verbatim {

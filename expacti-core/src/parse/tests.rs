@@ -101,7 +101,14 @@ cases! {
     here_string: "cat <<< \"$x\"" => "top: cat <<<\"$x\"",
     heredoc: "cat <<EOF\nhello $(id)\nEOF\necho next" => "top: cat <<EOF ; substitution: id ; top: echo next",
     heredoc_quoted: "cat <<'EOF'\nhello $(id)\nEOF" => "top: cat <<EOF",
-    heredoc_strip: "cat <<-EOF | sh\n\t$(id)\n\tEOF\nls" => "top: cat <<-EOF ; top: sh ; substitution: id ; top: ls",
+    // (`cat` prints the here-document into `sh`: its text is also read as sh's script.)
+    heredoc_strip: "cat <<-EOF | sh\n\t$(id)\n\tEOF\nls" =>
+        "top: cat <<-EOF ; top: sh ; substitution: id ; substitution: id ; script[cat | sh]: ⟨$(id)⟩ ; top: ls",
+    cat_heredoc_to_shell: "cat <<'EOF' | sudo bash\nrm -rf /srv\nEOF" =>
+        "top: cat <<EOF ; top: sudo bash ; wrapper[sudo]: bash ; script[cat | sh]: rm -rf /srv",
+    cat_heredoc_to_file: "cat <<'EOF' > x.sh\nrm -rf /srv\nEOF" => "top: cat <<EOF >x.sh",
+    cat_file_and_heredoc: "cat a - <<'EOF' | sh\nls\nEOF" => "top: cat a - <<EOF ; top: sh",
+    source_stdin: ". /dev/stdin <<< 'rm x'" => "top: . /dev/stdin <<<rm x ; script[source <<]: rm x",
     two_heredocs: "cat <<A <<B\na\nA\n$(b)\nB" => "top: cat <<A <<B ; substitution: b",
     heredoc_in_subst: "x=$(cat <<EOF\n$(whoami)\nEOF\n)" => "substitution: cat <<EOF ; substitution: whoami ; top: ⟨x=$(cat <<EOF\n$(whoami)\nEOF\n)⟩",
     // Assignments.

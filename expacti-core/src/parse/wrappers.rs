@@ -2416,6 +2416,12 @@ pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
             // With `-s` the operands are the script's arguments; without, the first is a file.
             (stdin_flag || i >= argv.len()).then_some("sh <<")
         }
+        // `. /dev/stdin` and `source /dev/stdin` read their script from standard input.
+        "." | "source" => matches!(
+            argv.get(1).map(|w| w.text.as_str()),
+            Some("/dev/stdin" | "/proc/self/fd/0" | "/dev/fd/0")
+        )
+        .then_some("source <<"),
         // `at` and `batch` read the commands they queue from standard input, unless given a
         // file (`-f`) or asked to list, show or remove jobs.
         "at" | "batch" => {

@@ -91,46 +91,33 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
     Some((name.to_string(), Vec::new()))
 }
 
-/// `$NAME`, `${NAME}` (maybe in double quotes) with values assigned as literals anywhere in
-/// the command line: `NAME=value` alone or before a command, and `export|declare|typeset|
-/// local|readonly NAME=value`. Unquoted, a value with spaces is split into words.
+/// A word made of `$NAME`, `${NAME}` and literal text (maybe in double quotes) whose
+/// variables have values assigned as literals anywhere in the command line: `NAME=value`
+/// alone or before a command, `export|declare|typeset|local|readonly NAME=value`, and
+/// `for NAME in …`. Unquoted, a value with spaces is split into words.
 fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
     let (inner, q) = unquote(&w.text);
-    let Some(name) = inner
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| inner.strip_prefix('$'))
-    else {
-        return Vec::new();
-    };
-    let is_name = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !is_name {
+    let known = assigned_values(parsed);
+    if known.is_empty() {
         return Vec::new();
     }
-    let split = q == 0;
+    let Some(values) = substitute(inner, &known) else {
+        return Vec::new();
+    };
     let mut out: Vec<Resolved> = Vec::new();
-    let mut add = |value: &str| {
-        let mut words: Vec<String> = if split {
+    for value in values {
+        let mut words: Vec<String> = if q == 0 {
             value.split_ascii_whitespace().map(str::to_string).collect()
         } else {
-            vec![value.to_string()]
+            vec![value]
         };
         if words.is_empty() || words[0].is_empty() {
-            return;
+            continue;
         }
         let first = words.remove(0);
         let entry = (first, words);
         if out.len() < MAX && !out.contains(&entry) {
             out.push(entry);
-        }
-    };
-    for (n, v) in assigned_values(parsed) {
-        if n == name {
-            add(v);
         }
     }
     out
