@@ -315,6 +315,12 @@ cases! {
     parallel_one_word_script: "parallel 'cd {} && make' ::: a" =>
         "top: parallel cd {} && make ::: a ; script[parallel]: cd {} ; script[parallel]: make",
     parallel_unknown_option: "parallel --bogus rm ::: a" => "top: parallel --bogus rm ::: a ; !UnknownOption",
+    // An option whose value is missing at the end (found by the fuzzer: a panic once).
+    parallel_missing_value: "parallel -0j" => "top: parallel -0j",
+    tmux_missing_value: "tmux -c" => "top: tmux -c",
+    tmux_new_missing_value: "tmux new -t" => "top: tmux new -t",
+    screen_missing_value: "screen -S" => "top: screen -S",
+    screen_x_missing: "screen -X" => "top: screen -X",
     // tmux and screen run the command they are given.
     tmux_new_script: "tmux new -d -s b 'make -j4 && rm -rf out'" =>
         "top: tmux new -d -s b make -j4 && rm -rf out ; script[tmux]: make -j4 ; script[tmux]: rm -rf out",

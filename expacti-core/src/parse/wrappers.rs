@@ -1833,7 +1833,10 @@ fn tmux(argv: &[Word]) -> Runs {
     };
     let o = opts!(argv, 1, &g, "tmux");
     if o.has(&["c"]) {
-        return match argv[1..o.operand].iter().position(|w| w.text == "-c") {
+        return match argv[1..o.operand.min(argv.len())]
+            .iter()
+            .position(|w| w.text == "-c")
+        {
             Some(k) => Runs::Script {
                 word: k + 2,
                 via: "tmux",
@@ -2111,7 +2114,8 @@ fn parallel(argv: &[Word]) -> Runs {
     };
     let o = opts!(argv, 1, &g, "parallel");
     let is_sep = |t: &str| matches!(t, ":::" | "::::" | ":::+" | "::::+");
-    let start = o.operand;
+    // (Past the end when the last option lacks its value: `parallel -j`.)
+    let start = o.operand.min(argv.len());
     let end = argv[start..]
         .iter()
         .position(|w| is_sep(&w.text))
