@@ -417,7 +417,6 @@ impl RiskEngine {
         reasons: &mut Vec<Reason>,
     ) -> u8 {
         let part = base.part;
-        let outer = &base.outer;
         let argv0 = part.argv.first();
         match argv0 {
             Some(w) if w.is_dynamic() => {
@@ -429,16 +428,14 @@ impl RiskEngine {
                         let mut words: Vec<Cow<'_, str>> =
                             rest.iter().map(|s| Cow::Owned(s.clone())).collect();
                         words.extend(part.argv[1..].iter().map(|w| norm(w)));
-                        let mut ctx = PartCtx::virtual_(
-                            part,
+                        let ctx = PartCtx::virtual_(
+                            base,
                             first.clone(),
                             words,
                             w.span,
                             &self.cat,
                             usize::MAX,
                         );
-                        ctx.outer = outer.clone();
-                        ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
@@ -464,16 +461,14 @@ impl RiskEngine {
                     for c in cands {
                         let words: Vec<Cow<'_, str>> =
                             part.argv[1..].iter().map(|w| norm(w)).collect();
-                        let mut ctx = PartCtx::virtual_(
-                            part,
+                        let ctx = PartCtx::virtual_(
+                            base,
                             c.clone(),
                             words,
                             w.span,
                             &self.cat,
                             usize::MAX,
                         );
-                        ctx.outer = outer.clone();
-                        ctx.piped = base.piped;
                         best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                         any = true;
                     }
@@ -485,10 +480,7 @@ impl RiskEngine {
                         .map(Cow::Owned)
                         .chain(part.argv[1..].iter().map(|w| norm(w)))
                         .collect();
-                    let mut ctx =
-                        PartCtx::virtual_(part, name, words, w.span, &self.cat, usize::MAX);
-                    ctx.outer = outer.clone();
-                    ctx.piped = base.piped;
+                    let ctx = PartCtx::virtual_(base, name, words, w.span, &self.cat, usize::MAX);
                     best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                     any = true;
                 }
@@ -541,10 +533,7 @@ impl RiskEngine {
                 .map(|a| Cow::Owned(lexical_path(&a).into_owned()))
                 .collect();
             let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
-            let mut ctx =
-                PartCtx::virtual_(part, name.to_string(), args, span, &self.cat, options_end);
-            ctx.outer = base.outer.clone();
-            ctx.piped = base.piped;
+            let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
             let mut more = Vec::new();
             best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
             for r in more {
@@ -1481,10 +1470,11 @@ impl<'a> PartCtx<'a> {
         }
     }
 
-    /// A part read with another name or other words (`options_end`: where its options end
-    /// among `words`, as [`Cut::options`] less the name).
+    /// Part `base` read with another name or other words (`options_end`: where its options
+    /// end among `words`, as [`Cut::options`] less the name); it keeps the commands that
+    /// enclose `base` and whether it reads a pipe.
     fn virtual_(
-        part: &'a Part,
+        base: &PartCtx<'a>,
         name: String,
         words: Vec<Cow<'a, str>>,
         span: Span,
@@ -1497,7 +1487,7 @@ impl<'a> PartCtx<'a> {
         let clusters = !single_dash_long(&name);
         let (flags, positional, positional_pairs) = word_facts(&args, clusters, options_end);
         PartCtx {
-            part,
+            part: base.part,
             prog,
             virtual_span: Some(span),
             name: Some(Cow::Owned(name)),
@@ -1505,10 +1495,10 @@ impl<'a> PartCtx<'a> {
             // (Not known for a name known only at run time: taken as running something,
             // so that no `runs_nothing` condition lowers what such a part may do.)
             runs_something: true,
-            piped: false,
+            piped: base.piped,
             clusters,
             args,
-            outer: Outer::new(),
+            outer: base.outer.clone(),
             positional,
             positional_hashes: OnceCell::new(),
             positional_pairs,

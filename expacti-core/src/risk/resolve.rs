@@ -1,9 +1,11 @@
-//! What a command name known only at run time can be, where the command line itself says:
-//! `$(which rm)`, `` `command -v rm` ``, `R=rm; $R`, `X="rm -rf /"; $X`.
+//! What a command name or argument known only at run time can be, where the command line
+//! itself says: `$(which rm)`, `` `command -v rm` ``, `R=rm; $R`, `X="rm -rf /"; $X`,
+//! `D=/; rm -rf "$D"`, `for d in /etc; do rm -rf $d; done`.
 //!
-//! Each name found is scored as a virtual part besides the generic "dynamic program" signal,
-//! so a resolution can only add reasons: a value assigned in a branch that does not run, or
-//! replaced from the environment, still leaves the part at least medium.
+//! Each reading is scored as a virtual part besides the part's own reading (and its generic
+//! "dynamic program" or "path known at run time" signals), so a resolution can only add
+//! reasons: a value assigned in a branch that does not run, or replaced from the
+//! environment, still leaves the part where its own reading puts it.
 
 use crate::parse::{Origin, Parsed, Span, Word, WordFlags};
 
