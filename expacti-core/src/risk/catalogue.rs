@@ -156,6 +156,10 @@ pub enum ComposeKind {
     Sequence,
     /// Both appear anywhere (as different parts).
     Both,
+    /// `a` comes before `b` and writes (by redirection) a file that `b` names as an argument
+    /// (`echo … > x.sh; sh x.sh`). Written `writes-file`.
+    #[serde(rename = "writes-file")]
+    WritesFile,
 }
 
 /// A signal over two parts of a command.

@@ -1116,6 +1116,21 @@ fn related(parsed: &Parsed, kind: ComposeKind, a: &Part, b: &Part) -> bool {
         }
         ComposeKind::Sequence => a.span.0 < b.span.0,
         ComposeKind::Both => true,
+        ComposeKind::WritesFile => {
+            // The same literal path, with or without a leading `./`.
+            let bare = |t: &str| t.strip_prefix("./").unwrap_or(t).to_string();
+            a.span.0 < b.span.0
+                && a.redirects
+                    .iter()
+                    .filter(|r| r.writes_path())
+                    .filter_map(|r| r.target.literal().map(bare))
+                    .any(|t| {
+                        b.argv
+                            .iter()
+                            .skip(1)
+                            .any(|w| w.literal().map(bare).as_deref() == Some(t.as_str()))
+                    })
+        }
     }
 }
 

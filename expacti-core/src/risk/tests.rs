@@ -1705,6 +1705,39 @@ fn scripts_on_standard_input_and_saved_downloads_are_read() {
     );
 }
 
+/// A file written by redirection and then run as a script is `writes-script-then-runs`;
+/// another file, or a file only read, is not.
+#[test]
+fn a_file_written_and_then_run_as_a_script() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo rm -rf / > /tmp/x.sh; sh /tmp/x.sh",
+                "writes-script-then-runs",
+            ),
+            ("printf 'id' > x; . ./x", "writes-script-then-runs"),
+            (
+                "echo 'import os' >> ./t.py && python3 t.py",
+                "writes-script-then-runs",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo x > out.txt; bash build.sh", "writes-script-then-runs"),
+            ("echo x > f; cat f", "writes-script-then-runs"),
+            ("sh x.sh; echo done > x.sh", "writes-script-then-runs"),
+            ("sh x.sh < in.txt", "writes-script-then-runs"),
+            ("cat < x.sh; sh x.sh", "writes-script-then-runs"),
+        ],
+        false,
+    );
+}
+
 proptest::proptest! {
     /// A resolved absolute path has no `.`, `..` or empty segment left and starts with `/`.
     #[test]
