@@ -491,15 +491,12 @@ impl RiskEngine {
                 let s = self.eval_signals(i, base, fired, reasons);
                 // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`):
                 // the part is also read with those values (one test a word for most parts).
+                // So is what `find -exec` runs, with the paths it starts from in place of `{}`.
                 let n = base.args.len();
-                if base.virtual_span.is_some()
-                    || !part
-                        .argv
-                        .iter()
-                        .skip(1)
-                        .take(n)
-                        .any(|w| w.flags.contains(WordFlags::PARAM))
-                {
+                let expands = |w: &Word| {
+                    w.flags.contains(WordFlags::PARAM) || w.flags.contains(WordFlags::RUNTIME)
+                };
+                if base.virtual_span.is_some() || !part.argv.iter().skip(1).take(n).any(expands) {
                     return s;
                 }
                 s.max(self.score_resolved_args(parsed, i, base, fired, reasons))
@@ -523,16 +520,28 @@ impl RiskEngine {
             return 0;
         };
         let words = &part.argv[1..=base.args.len()];
-        let Some((lists, span)) = resolve::argument_values(parsed, words, &base.args) else {
+        // The nearest enclosing `find` when `find -exec` runs the part.
+        let roots = match part.via {
+            Some("find -exec") => base
+                .outer
+                .iter()
+                .find(|p| p.argv.first().and_then(Word::literal).map(basename) == Some("find"))
+                .map(|p| resolve::find_roots(p))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+        let Some((lists, span)) = resolve::argument_values(parsed, words, &base.args, &roots)
+        else {
             return 0;
         };
+        let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
         let mut best = 0;
         for list in lists {
             let args: Vec<Cow<'_, str>> = list
                 .into_iter()
                 .map(|a| Cow::Owned(lexical_path(&a).into_owned()))
                 .collect();
-            let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
             let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
             let mut more = Vec::new();
             best = best.max(self.eval_signals(i, &ctx, fired, &mut more));

@@ -212,13 +212,16 @@ fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
 }
 
 /// For a part whose arguments expand variables the command line assigns literal values to
-/// (`D=/; rm -rf $D`), the argument lists it can run with (at most [`MAX`]), and the span of
-/// the first such argument; `None` for any other part. `args` are the part's arguments as
-/// the engine reads them (quotes removed).
+/// (`D=/; rm -rf $D`), or that `find -exec` runs with the paths it finds in place of `{}`
+/// (`roots`: where that find starts; the first path it hands over is a root itself, so `find
+/// / -exec rm -rf {} \;` runs `rm -rf /`), the argument lists it can run with (at most
+/// [`MAX`]), and the span of the first such argument; `None` for any other part. `args` are
+/// the part's arguments as the engine reads them (quotes removed).
 pub(super) fn argument_values(
     parsed: &Parsed,
     words: &[Word],
     args: &[std::borrow::Cow<'_, str>],
+    roots: &[&str],
 ) -> Option<(Vec<Vec<String>>, Span)> {
     let param_only = |w: &Word| {
         let d = w.flags.dynamic_part();
@@ -228,9 +231,12 @@ pub(super) fn argument_values(
             && !d.contains(WordFlags::BRACE)
             && !d.contains(WordFlags::RUNTIME)
     };
-    let first = words.iter().position(param_only)?;
+    let found = |w: &Word| {
+        !roots.is_empty() && w.flags.dynamic_part() == WordFlags::RUNTIME && w.text.contains("{}")
+    };
+    let first = words.iter().position(|w| param_only(w) || found(w))?;
     let known = assigned_values(parsed);
-    if known.is_empty() {
+    if known.is_empty() && roots.is_empty() {
         return None;
     }
     let mut lists: Vec<Vec<String>> = vec![Vec::new()];
@@ -238,6 +244,8 @@ pub(super) fn argument_values(
     for (w, a) in words.iter().zip(args) {
         let choices = if param_only(w) {
             substitute(a, &known)
+        } else if found(w) {
+            Some(roots.iter().map(|r| a.replace("{}", r)).collect())
         } else {
             None
         };
@@ -261,4 +269,66 @@ pub(super) fn argument_values(
         lists = next;
     }
     any.then(|| (lists, words[first].span))
+}
+
+/// The paths a `find` hands to the command it runs first: its operands before the first
+/// expression word (`-name`, `(`, `!`), or `.` when there are none; at most [`MAX`]. Only
+/// when nothing before its first `-exec` can leave a root out (options such as `-xdev` and
+/// `-maxdepth`, `-type d`, printing); with `-mindepth N` (N ≥ 1) what is handed over is
+/// inside each root, written as the glob `ROOT/*`. Empty otherwise: `find / -name '*.rpm'
+/// -exec …` hands over no root.
+pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
+    let mut roots: Vec<String> = Vec::new();
+    let mut words = find.argv.iter().skip(1).peekable();
+    while let Some(w) = words.peek() {
+        let t = w.text.as_str();
+        if t.starts_with('-') || t == "(" || t == "!" || roots.len() >= MAX {
+            break;
+        }
+        // A root known only at run time is not a value (`~` is, as the engine writes home).
+        let tilde = w.flags.dynamic_part() == WordFlags::TILDE;
+        match w.literal().or(tilde.then_some(t)) {
+            Some(r) => roots.push(r.to_string()),
+            None => return Vec::new(),
+        }
+        words.next();
+    }
+    let mut inside = false;
+    while let Some(w) = words.next() {
+        match w.text.as_str() {
+            "-exec" | "-execdir" | "-ok" | "-okdir" => break,
+            "-xdev"
+            | "-mount"
+            | "-depth"
+            | "-follow"
+            | "-print"
+            | "-print0"
+            | "-daystart"
+            | "-noleaf"
+            | "-ignore_readdir_race"
+            | "-L"
+            | "-H"
+            | "-P" => {}
+            "-maxdepth" => {
+                words.next();
+            }
+            "-mindepth" => match words.next().map(|v| v.text.as_str()) {
+                Some("0") => {}
+                Some(_) => inside = true,
+                None => return Vec::new(),
+            },
+            "-type" if words.next().is_some_and(|v| v.text == "d") => {}
+            _ => return Vec::new(),
+        }
+    }
+    if roots.is_empty() {
+        roots.push(".".into());
+    }
+    if inside {
+        for r in &mut roots {
+            let base = r.trim_end_matches('/');
+            *r = format!("{base}/*");
+        }
+    }
+    roots
 }

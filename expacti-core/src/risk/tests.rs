@@ -1705,6 +1705,59 @@ fn scripts_on_standard_input_and_saved_downloads_are_read() {
     );
 }
 
+/// What `find -exec` runs is also read with the paths find starts from in place of `{}`
+/// (the first path it hands over is a root itself), unless a test may leave the root out.
+#[test]
+fn find_exec_runs_its_command_on_its_roots() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("find / -exec rm -rf {} \\;", "rm-recursive-system"),
+            (
+                "find /srv /etc -maxdepth 1 -exec rm -rf {} +",
+                "rm-recursive-system",
+            ),
+            ("find ~ -exec rm -rf {} \\;", "rm-recursive-system"),
+            ("sudo find / -xdev -exec rm -rf {} +", "rm-recursive-system"),
+            ("find / -type d -exec chmod 777 {} +", "chmod-system"),
+            (
+                "find /etc -mindepth 1 -exec rm -rf {} +",
+                "rm-recursive-system",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "find . -name '*.tmp' -exec rm -rf {} \\;",
+                "rm-recursive-absolute",
+            ),
+            ("find -name x -exec rm -rf {} \\;", "rm-recursive-absolute"),
+            ("find \"$D\" -exec rm -rf {} \\;", "rm-recursive-system"),
+            ("find /tmp/build -exec rm -rf {} +", "rm-recursive-system"),
+            ("ls / | xargs -I{} rm -rf {}", "rm-recursive-system"),
+            // A test that can leave the root out: what is handed over is not known.
+            (
+                "find / -name '*.rpm' -exec chmod 755 {} \\;",
+                "chmod-system",
+            ),
+            ("find / -type f -exec chmod 000 {} +", "chmod-system"),
+            (
+                "find / -size +100M -exec rm -rf {} \\;",
+                "rm-recursive-system",
+            ),
+            (
+                "find /srv -mindepth 1 -maxdepth 1 -exec rm -rf {} +",
+                "rm-recursive-system",
+            ),
+        ],
+        false,
+    );
+}
+
 /// A file written by redirection and then run as a script is `writes-script-then-runs`;
 /// another file, or a file only read, is not.
 #[test]
