@@ -278,22 +278,17 @@ pub(super) fn argument_values(
 /// inside each root, written as the glob `ROOT/*`. Empty otherwise: `find / -name '*.rpm'
 /// -exec …` hands over no root.
 pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
-    let mut roots: Vec<String> = Vec::new();
-    let mut words = find.argv.iter().skip(1).peekable();
-    while let Some(w) = words.peek() {
-        let t = w.text.as_str();
-        if t.starts_with('-') || t == "(" || t == "!" || roots.len() >= MAX {
-            break;
-        }
-        // A root known only at run time is not a value (`~` is, as the engine writes home).
-        let tilde = w.flags.dynamic_part() == WordFlags::TILDE;
-        match w.literal().or(tilde.then_some(t)) {
-            Some(r) => roots.push(r.to_string()),
-            None => return Vec::new(),
-        }
-        words.next();
-    }
+    let args = find.argv.get(1..).unwrap_or_default();
+    let n = args
+        .iter()
+        .position(|w| {
+            let t = w.text.as_str();
+            t.starts_with('-') || t == "(" || t == "!"
+        })
+        .unwrap_or(args.len());
+    // The expression first (most `find`s have a test, and then there is nothing to build).
     let mut inside = false;
+    let mut words = args[n..].iter();
     while let Some(w) = words.next() {
         match w.text.as_str() {
             "-exec" | "-execdir" | "-ok" | "-okdir" => break,
@@ -321,14 +316,21 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
             _ => return Vec::new(),
         }
     }
-    if roots.is_empty() {
-        roots.push(".".into());
+    let mut roots: Vec<String> = Vec::new();
+    for w in args[..n].iter().take(MAX) {
+        // A root known only at run time is not a value (`~` is, as the engine writes home).
+        let tilde = w.flags.dynamic_part() == WordFlags::TILDE;
+        let Some(r) = w.literal().or(tilde.then_some(w.text.as_str())) else {
+            return Vec::new();
+        };
+        roots.push(if inside {
+            format!("{}/*", r.trim_end_matches('/'))
+        } else {
+            r.to_string()
+        });
     }
-    if inside {
-        for r in &mut roots {
-            let base = r.trim_end_matches('/');
-            *r = format!("{base}/*");
-        }
+    if roots.is_empty() {
+        roots.push(if inside { "./*" } else { "." }.to_string());
     }
     roots
 }
