@@ -1548,12 +1548,15 @@ fn recursive_delete_under_a_variable_that_may_be_empty() {
     );
 }
 
-/// A home directory as a whole is critical; one directory in it (`~/.cache`) is not.
+/// A home directory as a whole is critical, and so are its keys (`~/.ssh`); another directory
+/// in it (`~/.cache`) is not.
 #[test]
 fn a_directory_in_home_is_not_the_home_directory() {
     let e = engine();
     for (cmd, want) in [
         ("rm -rf ~/.cache", Level::High),
+        ("rm -rf ~/.ssh", Level::Critical),
+        ("rm -rf \"$HOME/.gnupg/\"", Level::Critical),
         ("rm -rf \"$HOME/.npm\"", Level::High),
         ("rm -rf ~/*", Level::Critical),
         ("rm -rf ~/.*", Level::Critical),
