@@ -489,6 +489,18 @@ impl Parsed {
             .any(|(pa, sa)| self.stages_of(b).any(|(pb, sb)| pa == pb && sa < sb))
     }
 
+    /// True when part `a` runs in a process substitution that is `b`'s standard input
+    /// (`bash < <(curl x)`): what `a` prints is what `b` reads, as through a pipe.
+    pub fn feeds_stdin(&self, a: &Part, b: &Part) -> bool {
+        a.origin == Origin::Substitution
+            && b.redirects.iter().any(|r| {
+                r.op == RedirectOp::In
+                    && r.fd.as_ref().is_none_or(|fd| *fd == Fd::Number(0))
+                    && r.target.text.starts_with("<(")
+                    && r.target.span.contains(a.span)
+            })
+    }
+
     /// True when part `p` may read a pipe on its standard input: it is a later stage of a
     /// pipeline, or the first stage of one that is inside a later stage (`curl x | (sh)`).
     pub fn reads_pipe(&self, p: &Part) -> bool {

@@ -156,10 +156,15 @@ pub enum ComposeKind {
     Sequence,
     /// Both appear anywhere (as different parts).
     Both,
-    /// `a` comes before `b` and writes (by redirection) a file that `b` names as an argument
-    /// (`echo … > x.sh; sh x.sh`). Written `writes-file`.
+    /// `a` comes before `b` and writes a file (by redirection, or as a download tool saves
+    /// one: `curl -o F`, `wget URL`) that `b` names as an argument (`echo … > x.sh; sh x.sh`).
+    /// Written `writes-file`.
     #[serde(rename = "writes-file")]
     WritesFile,
+    /// `a` comes before `b` and writes a file (by redirection, or as a download tool saves
+    /// one) that `b` runs as its program (`curl -o i URL; ./i`). Written `writes-program`.
+    #[serde(rename = "writes-program")]
+    WritesProgram,
 }
 
 /// A signal over two parts of a command.

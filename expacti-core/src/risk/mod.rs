@@ -323,12 +323,25 @@ impl RiskEngine {
             };
             // The sides some part's program could satisfy at all (one test per composition).
             let any = masks.iter().fold(0, |m, k| m | k);
+            // The files each part writes, for the compositions over a written file: found
+            // once, and only when such a composition is tried.
+            let mut written: Option<SmallVec<[Vec<String>; 4]>> = None;
             for (ci, c) in cat.compose.iter().enumerate() {
                 if c.disabled
                     || !Catalogue::compose_may(any, ci, 0)
                     || !Catalogue::compose_may(any, ci, 1)
                 {
                     continue;
+                }
+                if matches!(c.kind, ComposeKind::WritesFile | ComposeKind::WritesProgram) {
+                    // The connection first: most commands write no file a later part names.
+                    let w = written.get_or_insert_with(|| written_by_parts(parsed, &ctxs));
+                    let connected = (0..n).any(|i| {
+                        !w[i].is_empty() && (i + 1..n).any(|j| related(parsed, c.kind, i, j, w))
+                    });
+                    if !connected {
+                        continue;
+                    }
                 }
                 // The second side first: in most compositions it is the rarer one (a shell
                 // reading its standard input), and `piped-to-shell`'s first side is any part.
@@ -340,7 +353,14 @@ impl RiskEngine {
                 let found = a.iter().find_map(|&i| {
                     b.iter()
                         .find(|&&j| {
-                            i != j && related(parsed, c.kind, &parsed.parts[i], &parsed.parts[j])
+                            i != j
+                                && related(
+                                    parsed,
+                                    c.kind,
+                                    i,
+                                    j,
+                                    written.as_deref().unwrap_or_default(),
+                                )
                         })
                         .map(|&j| (i, j))
                 });
@@ -1113,10 +1133,42 @@ fn enclosing(parsed: &Parsed, i: usize) -> Outer<'_> {
         .collect()
 }
 
-/// How two parts of a composition must relate.
-fn related(parsed: &Parsed, kind: ComposeKind, a: &Part, b: &Part) -> bool {
+/// The files each part writes ([`resolve::written_paths`]), for the parts that redirect
+/// output to a path or download (the others write none).
+#[inline(never)]
+fn written_by_parts(parsed: &Parsed, ctxs: &[PartCtx<'_>]) -> SmallVec<[Vec<String>; 4]> {
+    parsed
+        .parts
+        .iter()
+        .zip(ctxs)
+        .map(|(p, ctx)| {
+            let downloads = ctx
+                .name
+                .as_deref()
+                .is_some_and(|n| resolve::DOWNLOADERS.contains(&n));
+            if downloads || p.redirects.iter().any(|r| r.writes_path()) {
+                resolve::written_paths(p)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// How parts `i` and `j` of a composition must relate (`written`: the files each part
+/// writes, [`resolve::written_paths`], found by the caller for the kinds that need them).
+fn related(
+    parsed: &Parsed,
+    kind: ComposeKind,
+    i: usize,
+    j: usize,
+    written: &[Vec<String>],
+) -> bool {
+    let (Some(a), Some(b)) = (parsed.parts.get(i), parsed.parts.get(j)) else {
+        return false;
+    };
     match kind {
-        ComposeKind::Pipe => parsed.pipes_into(a, b),
+        ComposeKind::Pipe => parsed.pipes_into(a, b) || parsed.feeds_stdin(a, b),
         ComposeKind::Inside => {
             b.origin == Origin::Substitution
                 && a.argv
@@ -1125,20 +1177,22 @@ fn related(parsed: &Parsed, kind: ComposeKind, a: &Part, b: &Part) -> bool {
         }
         ComposeKind::Sequence => a.span.0 < b.span.0,
         ComposeKind::Both => true,
-        ComposeKind::WritesFile => {
+        ComposeKind::WritesFile | ComposeKind::WritesProgram => {
+            if a.span.0 >= b.span.0 {
+                return false;
+            }
             // The same literal path, with or without a leading `./`.
-            let bare = |t: &str| t.strip_prefix("./").unwrap_or(t).to_string();
-            a.span.0 < b.span.0
-                && a.redirects
-                    .iter()
-                    .filter(|r| r.writes_path())
-                    .filter_map(|r| r.target.literal().map(bare))
-                    .any(|t| {
-                        b.argv
-                            .iter()
-                            .skip(1)
-                            .any(|w| w.literal().map(bare).as_deref() == Some(t.as_str()))
-                    })
+            let Some(written) = written.get(i).filter(|w| !w.is_empty()) else {
+                return false;
+            };
+            let names = match kind {
+                ComposeKind::WritesFile => b.argv.get(1..).unwrap_or_default(),
+                _ => b.argv.get(..1).unwrap_or_default(),
+            };
+            names.iter().filter_map(Word::literal).any(|w| {
+                let w = w.strip_prefix("./").unwrap_or(w);
+                written.iter().any(|t| t == w)
+            })
         }
     }
 }
@@ -1310,7 +1364,48 @@ fn norm(w: &Word) -> Cow<'_, str> {
     if !glob::contains(t.as_bytes(), b"HOME") {
         return Cow::Owned(t);
     }
-    Cow::Owned(t.replace("${HOME}", "~").replace("$HOME", "~"))
+    Cow::Owned(home_as_tilde(&t))
+}
+
+/// `t` with each expansion of `HOME` written as `~`: `$HOME` (not `$HOME_DIR`), `${HOME}`,
+/// and the forms that give HOME's value whenever it is set, as it is for any command run
+/// (`${HOME:?}`, `${HOME?msg}`, `${HOME:-/x}`, `${HOME-/x}`, `${HOME:=/x}`): `rm -rf
+/// "${HOME:?}/"` deletes the home directory.
+fn home_as_tilde(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let len = if let Some(r) = after.strip_prefix("$HOME") {
+            // `$HOME_DIR` is another variable.
+            let more = r
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
+            (!more).then_some(5)
+        } else if let Some(r) = after.strip_prefix("${HOME") {
+            match r.find('}') {
+                Some(0) => Some(7),
+                Some(k)
+                    if [":?", "?", ":-", "-", ":=", "="]
+                        .iter()
+                        .any(|op| r.starts_with(op))
+                        && !r[..k].contains(['{', '$']) =>
+                {
+                    Some(6 + k + 1)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let n = len.unwrap_or(1);
+        out.push_str(if len.is_some() { "~" } else { "$" });
+        rest = &after[n..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An absolute path with `.`, `..` or repeated slashes in it, resolved as text (`/tmp/../etc`

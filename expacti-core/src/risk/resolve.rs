@@ -7,7 +7,8 @@
 //! reasons: a value assigned in a branch that does not run, or replaced from the
 //! environment, still leaves the part where its own reading puts it.
 
-use crate::parse::{Origin, Parsed, Span, Word, WordFlags};
+use crate::parse::{Origin, Parsed, Part, Span, Word, WordFlags, basename};
+use smallvec::SmallVec;
 
 /// At most this many names are tried for one word.
 const MAX: usize = 16;
@@ -333,4 +334,120 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
         roots.push(if inside { "./*" } else { "." }.to_string());
     }
     roots
+}
+
+/// The programs [`written_paths`] knows the saved file of.
+pub(super) const DOWNLOADERS: [&str; 4] = ["curl", "wget", "aria2c", "fetch"];
+
+/// The files part `p` writes, as literal paths without a leading `./`: the paths its
+/// redirections write, and for a download tool the file it saves (`curl -o F`, `curl -O URL`
+/// and `wget URL` save to the URL's last path segment, `wget -O F`, `wget -P DIR URL`,
+/// `aria2c -o F`). Words known only at run time give nothing.
+pub(super) fn written_paths(p: &Part) -> Vec<String> {
+    let bare = |t: &str| t.strip_prefix("./").unwrap_or(t).to_string();
+    let mut out: Vec<String> = p
+        .redirects
+        .iter()
+        .filter(|r| r.writes_path())
+        .filter_map(|r| r.target.literal().map(bare))
+        .collect();
+    let Some(name) = p.argv.first().and_then(Word::literal).map(basename) else {
+        return out;
+    };
+    // (option letter, long option) giving the output file; the letter that saves under the
+    // URL's name; whether that is the default.
+    let (short, long, remote, by_default): (u8, &[&str], u8, bool) = match name {
+        "curl" => (b'o', &["--output"], b'O', false),
+        "wget" => (b'O', &["--output-document"], 0, true),
+        "aria2c" => (b'o', &["--out"], 0, true),
+        "fetch" => (b'o', &["--output"], 0, true),
+        _ => return out,
+    };
+    // A word known only at run time may be an option: what is saved is not known.
+    let Some(words) = p.argv[1..]
+        .iter()
+        .map(Word::literal)
+        .collect::<Option<SmallVec<[&str; 8]>>>()
+    else {
+        return out;
+    };
+    let mut named = false;
+    let mut remote_name = by_default;
+    let mut dir: Option<&str> = None;
+    let mut urls: SmallVec<[&str; 2]> = SmallVec::new();
+    let mut k = 0;
+    while k < words.len() {
+        let w = words[k];
+        k += 1;
+        if let Some(v) = long.iter().find_map(|l| w.strip_prefix(l)) {
+            let v = match v.strip_prefix('=') {
+                Some(v) => Some(v),
+                None if v.is_empty() => {
+                    k += 1;
+                    words.get(k - 1).copied()
+                }
+                None => continue,
+            };
+            if let Some(v) = v.filter(|v| *v != "-") {
+                out.push(bare(v));
+            }
+            named = true;
+        } else if w == "--remote-name" || w == "--remote-name-all" {
+            remote_name = true;
+        } else if let Some(v) = w.strip_prefix("--directory-prefix=") {
+            dir = Some(v);
+        } else if w == "-P" || w == "--directory-prefix" || (w == "-d" && name == "aria2c") {
+            dir = words.get(k).copied();
+            k += 1;
+        } else if w.starts_with("--") {
+            // Another long option (its value, if any, is not a URL that is saved).
+            continue;
+        } else if let Some(letters) = w.strip_prefix('-').filter(|l| !l.is_empty()) {
+            // A cluster of short options; the output letter takes the rest or the next word.
+            for (i, &c) in letters.as_bytes().iter().enumerate() {
+                if c == short {
+                    let v = match letters.get(i + 1..) {
+                        Some("") | None => {
+                            k += 1;
+                            words.get(k - 1).copied()
+                        }
+                        rest => rest,
+                    };
+                    if let Some(v) = v.filter(|v| *v != "-") {
+                        out.push(bare(v));
+                    }
+                    named = true;
+                    break;
+                }
+                if c == remote {
+                    remote_name = true;
+                }
+            }
+        } else if w.contains("://") {
+            urls.push(w);
+        }
+    }
+    if remote_name && !named {
+        for u in urls {
+            let Some((_, after)) = u.split_once("://") else {
+                continue;
+            };
+            // The last segment of the path, with and without the query (wget keeps it in
+            // the name; curl's versions differ).
+            let whole = after.split_once('/').map_or("", |(_, p)| basename(p));
+            let short = whole.split(['?', '#']).next().unwrap_or(whole);
+            for file in [short, whole] {
+                if !file.is_empty() {
+                    let path = match dir {
+                        Some(d) => bare(&format!("{}/{file}", d.trim_end_matches('/'))),
+                        None => file.to_string(),
+                    };
+                    if !out.contains(&path) {
+                        out.push(path);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
