@@ -283,6 +283,26 @@ cases! {
     valgrind_long: "valgrind --tool=memcheck --leak-check=full ./app" =>
         "top: valgrind --tool=memcheck --leak-check=full ./app ; wrapper[valgrind]: ./app",
     faketime_stamp: "faketime '2020-01-01' rm x" => "top: faketime 2020-01-01 rm x ; wrapper[faketime]: rm x",
+    // git and package runners that run commands (session of 2026-12-04 from 06:43 UTC).
+    git_submodule_foreach: "git submodule foreach 'rm -rf x'" =>
+        "top: git submodule foreach rm -rf x ; script[git submodule foreach]: rm -rf x",
+    git_submodule_foreach_words: "git -C r submodule -q foreach --recursive git pull" =>
+        "top: git -C r submodule -q foreach --recursive git pull ; script[git submodule foreach]: git pull",
+    git_submodule_update: "git submodule update --init" => "top: git submodule update --init",
+    git_rebase_exec: "git rebase -x 'make test' --exec 'rm x' main" =>
+        "top: git rebase -x make test --exec rm x main ; script[git rebase --exec]: make test ; script[git rebase --exec]: rm x",
+    git_rebase_exec_attached: "git rebase --exec='rm x' main" =>
+        "top: git rebase --exec=rm x main ; !UnknownOption",
+    git_bisect_run: "git bisect run ./test.sh arg" =>
+        "top: git bisect run ./test.sh arg ; wrapper[git bisect run]: ./test.sh arg",
+    git_plain: "git -c core.x=1 log --oneline" => "top: git -c core.x=1 log --oneline",
+    npx_cmd: "npx -y --package=x@1 rm -rf y" => "top: npx -y --package=x@1 rm -rf y ; wrapper[npx]: rm -rf y",
+    npx_call: "npx -c 'rm x'" => "top: npx -c rm x ; script[npx]: rm x",
+    npx_unknown_option: "npx --weird rm x" => "top: npx --weird rm x ; !UnknownOption",
+    npm_exec_dashdash: "npm exec -- rm x" => "top: npm exec -- rm x ; wrapper[npm exec]: rm x",
+    npm_run_is_not_exec: "npm run build" => "top: npm run build",
+    pnpm_dlx: "pnpm dlx create-vite app" => "top: pnpm dlx create-vite app ; wrapper[pnpm dlx]: create-vite app",
+    yarn_exec: "yarn exec rm x" => "top: yarn exec rm x ; wrapper[yarn exec]: rm x",
     poetry_run: "poetry run pytest -x" => "top: poetry run pytest -x ; wrapper[poetry run]: pytest -x",
     poetry_install: "poetry install" => "top: poetry install",
     uv_run_options: "uv run --frozen --with httpx python x.py" =>

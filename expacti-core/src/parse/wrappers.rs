@@ -376,6 +376,13 @@ const NAMES: &[&str] = &[
     "doppler",
     "nix-shell",
     "nix",
+    "git",
+    "npx",
+    "bunx",
+    "pnpx",
+    "npm",
+    "pnpm",
+    "yarn",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -855,6 +862,8 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "poetry" | "pipenv" | "uv" | "bundle" | "conda" | "mamba" => tool_runner(argv, name),
         "micromamba" | "direnv" | "aws-vault" | "op" | "doppler" => tool_runner(argv, name),
         "nix-shell" | "nix" => tool_runner(argv, name),
+        "git" => git(argv),
+        "npx" | "bunx" | "pnpx" | "npm" | "pnpm" | "yarn" => package_runner(argv, name),
         _ => Runs::Nothing,
     }
 }
@@ -1575,6 +1584,168 @@ fn tool_runner(argv: &[Word], name: &str) -> Runs {
             Runs::Nothing
         }
     }
+}
+
+/// git's subcommands that run commands: `submodule foreach CMD…` (the words joined, run by
+/// the shell in each submodule), `rebase -x CMD`/`--exec CMD` (a script run after each
+/// commit) and `bisect run CMD…` (a command). Global options before the subcommand are
+/// skipped (`-C DIR`, `-c KEY=VALUE` and the like take the next word).
+fn git(argv: &[Word]) -> Runs {
+    let lit = |i: usize| {
+        argv.get(i)
+            .filter(|w| !w.is_dynamic())
+            .map(|w| w.text.as_str())
+    };
+    let mut i = 1;
+    while let Some(t) = lit(i) {
+        match t {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path"
+            | "--config-env" => i += 2,
+            _ if t.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    if argv.get(i).is_some_and(Word::is_dynamic) {
+        // The subcommand is only known at run time; git's own wrappers are rare enough that
+        // the part's signals (`git` with a dynamic word) carry it.
+        return Runs::Nothing;
+    }
+    match lit(i) {
+        Some("submodule") => {
+            let mut k = i + 1;
+            while matches!(lit(k), Some("--quiet" | "-q")) {
+                k += 1;
+            }
+            if lit(k) != Some("foreach") {
+                return Runs::Nothing;
+            }
+            k += 1;
+            while matches!(lit(k), Some("--recursive" | "--quiet" | "-q")) {
+                k += 1;
+            }
+            if k < argv.len() {
+                Runs::ScriptJoin {
+                    from: k,
+                    via: "git submodule foreach",
+                }
+            } else {
+                Runs::Nothing
+            }
+        }
+        Some("rebase") => {
+            let mut out = Vec::new();
+            for k in i + 1..argv.len() {
+                match lit(k) {
+                    Some("-x" | "--exec") => out.push(Runs::Script {
+                        word: k + 1,
+                        via: "git rebase --exec",
+                    }),
+                    Some(t) if t.starts_with("--exec=") || (t.starts_with("-x") && t.len() > 2) => {
+                        return Runs::Opaque {
+                            kind: OpaqueKind::UnknownOption,
+                            message: "an attached script for `git rebase --exec`: not split out, review it".into(),
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            match out.len() {
+                0 => Runs::Nothing,
+                1 => out.pop().unwrap_or(Runs::Nothing),
+                _ => Runs::Many(out),
+            }
+        }
+        Some("bisect") if lit(i + 1) == Some("run") => argv_from(i + 2, argv, "git bisect run"),
+        _ => Runs::Nothing,
+    }
+}
+
+/// Package runners that run a command (a package's program, or one on `PATH`): `npx CMD…`,
+/// `bunx`, `pnpx`, `npm exec`/`npm x`, `pnpm exec`/`pnpm dlx`, `yarn exec`/`yarn dlx`; `-c
+/// SCRIPT`/`--call SCRIPT` of npx and npm exec is a script string. Options this table does
+/// not know make the command opaque (one may take the next word as its value).
+fn package_runner(argv: &[Word], name: &str) -> Runs {
+    let (at, via): (usize, &'static str) = match name {
+        "npx" => (1, "npx"),
+        "bunx" => (1, "bunx"),
+        "pnpx" => (1, "pnpx"),
+        _ => {
+            let sub = argv
+                .get(1)
+                .filter(|w| !w.is_dynamic())
+                .map(|w| w.text.as_str());
+            match (name, sub) {
+                ("npm", Some("exec" | "x")) => (2, "npm exec"),
+                ("pnpm", Some("exec")) => (2, "pnpm exec"),
+                ("pnpm", Some("dlx")) => (2, "pnpm dlx"),
+                ("yarn", Some("exec")) => (2, "yarn exec"),
+                ("yarn", Some("dlx")) => (2, "yarn dlx"),
+                _ => return Runs::Nothing,
+            }
+        }
+    };
+    let flags = [
+        "-y",
+        "--yes",
+        "--no",
+        "--no-install",
+        "-q",
+        "--quiet",
+        "--silent",
+        "--ignore-existing",
+        "--prefer-offline",
+        "--prefer-online",
+        "--offline",
+        "--ws",
+        "--workspaces",
+        "--include-workspace-root",
+        "-r",
+        "--recursive",
+        "--parallel",
+        "--shell-mode",
+        "--bun",
+        "--verbose",
+    ];
+    let values = [
+        "-p",
+        "--package",
+        "-w",
+        "--workspace",
+        "--filter",
+        "-C",
+        "--dir",
+    ];
+    let mut i = at;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
+            return dynamic_opt(via, w);
+        }
+        if t == "--" && !w.is_dynamic() {
+            return argv_from(i + 1, argv, via);
+        }
+        if matches!(t, "-c" | "--call") && matches!(via, "npx" | "npm exec") {
+            return Runs::Script { word: i + 1, via };
+        }
+        if flags.contains(&t) {
+            i += 1;
+        } else if values.contains(&t) {
+            i += 2;
+        } else if t
+            .split_once('=')
+            .is_some_and(|(n, _)| n.starts_with("--") && (values.contains(&n) || n == "--call"))
+        {
+            if t.starts_with("--call=") {
+                return unknown(via, "--call=…");
+            }
+            i += 1;
+        } else if t.starts_with('-') {
+            return unknown(via, t);
+        } else {
+            return argv_from(i, argv, via);
+        }
+    }
+    Runs::Nothing
 }
 
 /// ssh's options. A value known only at run time is taken for those that name a port, a

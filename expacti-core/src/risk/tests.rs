@@ -1018,9 +1018,15 @@ fn a_subcommand_reason_shows_the_words_the_command_spells() {
             "installs packages, which runs their install scripts (`yum install mono-devel`)",
         ),
         (
-            "npx prisma migrate deploy",
+            "poetry run python manage.py migrate",
             "migration-via-runner",
-            "migrates a database schema (`prisma migrate deploy`)",
+            "migrates a database schema (`manage.py migrate`)",
+        ),
+        (
+            // (npx runs `prisma …` as a part of its own, since 2026-12-04.)
+            "npx prisma migrate deploy",
+            "migration",
+            "migrates a database schema (`migrate deploy`)",
         ),
         // Literal alternatives read as before; options between the words are left out.
         (
@@ -1918,6 +1924,59 @@ fn saved_downloads_run_and_substitutions_on_stdin_are_read() {
             ),
             ("rm -rf \"$HOME_DIR\"", "rm-recursive-system"),
             ("rm -rf \"${HOME:+/srv}\"", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
+
+/// SQL piped into a database client from literal text or read from a file; files edited in
+/// place only with `-i`; history and logs erased; tunnels; RAID; pager escapes; attributes.
+#[test]
+fn sql_on_stdin_in_place_edits_history_and_tunnels() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo 'drop table users' | psql", "sql-destructive-piped"),
+            (
+                "cat <<EOF | mysql app\nTRUNCATE t;\nEOF",
+                "sql-destructive-piped",
+            ),
+            ("echo FLUSHALL | redis-cli", "sql-destructive-piped"),
+            ("psql -f db/seed.sql", "db-sql-file"),
+            ("mysql app < backup.sql", "db-sql-file"),
+            ("sed -i 's/x/y/' /etc/sudoers", "access-files-in-place"),
+            ("perl -pi -e 's/x/y/' /etc/passwd", "access-files-in-place"),
+            ("truncate -s 0 /etc/shadow", "access-files-arg"),
+            ("sed -i '$a x' ~/.bashrc", "shell-startup-files-in-place"),
+            ("cat /dev/null > ~/.bash_history", "erases-history"),
+            ("rm -f ~/.zsh_history", "erases-history-arg"),
+            ("shred -u /var/log/auth.log", "erases-logs"),
+            ("chattr +i /etc/hosts", "chattr"),
+            ("ngrok http 8080", "tunnel-expose"),
+            ("tailscale funnel 443", "tunnel-expose-sub"),
+            ("mdadm --stop /dev/md0", "raid-destroy"),
+            ("less +'!id' x", "pager-shell-escape"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo 'select 1' | psql", "sql-destructive-piped"),
+            ("echo 'drop table t' > x.sql", "sql-destructive-piped"),
+            ("psql -c 'select 1'", "db-sql-file"),
+            ("psql -c 'select 1' > out.csv", "db-sql-file"),
+            ("sed -n 1p /etc/passwd", "access-files-in-place"),
+            ("sed -n 1p /etc/passwd", "access-files-arg"),
+            ("grep x ~/.bashrc", "shell-startup-files-in-place"),
+            ("echo x >> /var/log/app.log", "erases-logs"),
+            ("ls /var/log", "erases-logs"),
+            ("lsattr /etc/hosts", "chattr"),
+            ("ngrok --version", "tunnel-expose"),
+            ("cloudflared tunnel list", "tunnel-expose-sub"),
+            ("mdadm --detail /dev/md0", "raid-destroy"),
+            ("less +F /var/log/syslog", "pager-shell-escape"),
         ],
         false,
     );
