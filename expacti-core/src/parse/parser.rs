@@ -1851,6 +1851,24 @@ impl<'s, 'o> P<'s, 'o> {
                 };
                 self.script(&[w], via, idx)
             }
+            Runs::ScriptSlice {
+                word,
+                start,
+                end,
+                via,
+            } => {
+                let Some(w) = self.out.parts[idx].argv.get(word) else {
+                    return Ok(());
+                };
+                let Some(text) = w.text.get(start..end).map(str::to_string) else {
+                    return Ok(());
+                };
+                let map = match w.verbatim_at {
+                    Some(at) => SpanMap::Offset(at + start),
+                    None => SpanMap::Fixed(w.span),
+                };
+                self.sub_parse(&text, map, Origin::Script, Some(via))
+            }
             Runs::ScriptJoin { from, via } => {
                 let words: Vec<Word> = self.out.parts[idx].argv.get(from..).unwrap_or(&[]).to_vec();
                 if words.is_empty() {

@@ -303,6 +303,30 @@ cases! {
     npm_run_is_not_exec: "npm run build" => "top: npm run build",
     pnpm_dlx: "pnpm dlx create-vite app" => "top: pnpm dlx create-vite app ; wrapper[pnpm dlx]: create-vite app",
     yarn_exec: "yarn exec rm x" => "top: yarn exec rm x ; wrapper[yarn exec]: rm x",
+    // String literals inline interpreter code runs through the shell (session of 2026-12-04
+    // from 06:43 UTC).
+    perl_system: "perl -e 'system(\"rm -rf x\")'" =>
+        "top: perl -e system(\"rm -rf x\") ; script[perl system]: rm -rf x",
+    perl_exec_bare: "perl -e 'exec \"/bin/sh\";'" =>
+        "top: perl -e exec \"/bin/sh\"; ; script[perl system]: /bin/sh",
+    perl_backquotes: "perl -e 'print `id`'" => "top: perl -e print `id` ; script[perl system]: id",
+    perl_joined_is_not_read: "perl -e 'system(\"rm \" . $f)'" => "top: perl -e system(\"rm \" . $f)",
+    perl_escaped_is_not_read: "perl -e 'system(\"rm \\\"x\\\"\")'" =>
+        "top: perl -e system(\"rm \\\"x\\\"\")",
+    python_os_system: "python3 -c 'import os; os.system(\"rm x\")'" =>
+        "top: python3 -c import os; os.system(\"rm x\") ; script[python system]: rm x",
+    python_subprocess_run: "python3 -c 'import subprocess; subprocess.run(\"rm x\", shell=True)'" =>
+        "top: python3 -c import subprocess; subprocess.run(\"rm x\", shell=True) ; script[python system]: rm x",
+    python_other_call: "python3 -c 'print(\"rm x\")'" => "top: python3 -c print(\"rm x\")",
+    python_name_inside_another: "python3 -c 'mysystem(\"rm x\")'" => "top: python3 -c mysystem(\"rm x\")",
+    node_exec_sync: "node -e 'require(\"child_process\").execSync(\"rm x\")'" =>
+        "top: node -e require(\"child_process\").execSync(\"rm x\") ; script[node child_process]: rm x",
+    php_shell_exec: "php -r 'shell_exec(\"rm x\");'" => "top: php -r shell_exec(\"rm x\"); ; script[php system]: rm x",
+    ruby_backquotes: "ruby -e '`rm x`'" => "top: ruby -e `rm x` ; script[ruby system]: rm x",
+    awk_system: "awk 'BEGIN{system(\"rm x\")}'" => "top: awk BEGIN{system(\"rm x\")} ; script[awk system]: rm x",
+    awk_file_program: "awk -f prog.awk 'system(\"x\")'" => "top: awk -f prog.awk system(\"x\")",
+    awk_print: "awk '{print \"system\"}' f" => "top: awk {print \"system\"} f",
+    python_script_file: "python3 x.py 'os.system(\"rm x\")'" => "top: python3 x.py os.system(\"rm x\")",
     poetry_run: "poetry run pytest -x" => "top: poetry run pytest -x ; wrapper[poetry run]: pytest -x",
     poetry_install: "poetry install" => "top: poetry install",
     uv_run_options: "uv run --frozen --with httpx python x.py" =>

@@ -5,6 +5,7 @@
 //! it runs is then unknown.
 
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 use super::types::{OpaqueKind, Word, WordFlags, basename};
 
@@ -32,6 +33,14 @@ pub(crate) enum Runs {
     Script { word: usize, via: &'static str },
     /// `argv[from..]` joined by spaces is a script string (`eval`, `ssh host …`).
     ScriptJoin { from: usize, via: &'static str },
+    /// Bytes `start..end` of `argv[word]`'s text are a script string (a string literal that
+    /// inline interpreter code hands to a shell: `perl -e 'system("rm x")'`).
+    ScriptSlice {
+        word: usize,
+        start: usize,
+        end: usize,
+        via: &'static str,
+    },
     /// The inner command cannot be known.
     Opaque { kind: OpaqueKind, message: String },
 }
@@ -383,6 +392,18 @@ const NAMES: &[&str] = &[
     "npm",
     "pnpm",
     "yarn",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "nodejs",
+    "php",
+    "awk",
+    "gawk",
+    "mawk",
+    "nawk",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -864,6 +885,10 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "nix-shell" | "nix" => tool_runner(argv, name),
         "git" => git(argv),
         "npx" | "bunx" | "pnpx" | "npm" | "pnpm" | "yarn" => package_runner(argv, name),
+        "python" | "python2" | "python3" | "perl" | "ruby" | "node" | "nodejs" | "php" => {
+            interpreter_shell_outs(argv, name)
+        }
+        "awk" | "gawk" | "mawk" | "nawk" => interpreter_shell_outs(argv, "awk"),
         _ => Runs::Nothing,
     }
 }
@@ -1658,6 +1683,178 @@ fn git(argv: &[Word]) -> Runs {
         Some("bisect") if lit(i + 1) == Some("run") => argv_from(i + 2, argv, "git bisect run"),
         _ => Runs::Nothing,
     }
+}
+
+/// The calls of inline interpreter code that run a string through the shell, by the name
+/// that ends them (a name that goes on with a letter, digit or `_` is another one).
+const SHELL_OUTS: &[&str] = &[
+    "system",
+    "popen",
+    "exec",
+    "execSync",
+    "shell_exec",
+    "passthru",
+    "getoutput",
+    "getstatusoutput",
+    "check_output",
+    "check_call",
+    "subprocess.call",
+    "subprocess.run",
+    "Popen",
+];
+
+/// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,
+/// `node -e`/`--eval`/`-p`, `php -r`, an awk program) hands to a shell: `os.system("…")`,
+/// `system '…'`, `` `…` `` (perl, ruby, php), `execSync('…')`, `subprocess.run("…",
+/// shell=True)`, … Each is read as a script (`via` names the interpreter). Only a whole
+/// literal is read: one with a backslash, or joined to more text (`system("rm " + p)`), is
+/// left to the risk signals on the code (it is not known what runs).
+fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
+    let via: &'static str = match name {
+        "perl" => "perl system",
+        "ruby" => "ruby system",
+        "node" | "nodejs" => "node child_process",
+        "php" => "php system",
+        "awk" => "awk system",
+        _ => "python system",
+    };
+    let code_flags: &[&str] = match name {
+        "perl" | "ruby" => &["-e", "-E"],
+        "node" | "nodejs" => &["-e", "--eval", "-p", "--print"],
+        "php" => &["-r"],
+        "awk" => &[],
+        _ => &["-c"],
+    };
+    // The words holding code.
+    let mut code: SmallVec<[usize; 2]> = SmallVec::new();
+    if name == "awk" {
+        // The program is the first operand, unless `-f` names a file.
+        let mut i = 1;
+        while let Some(w) = argv.get(i) {
+            let t = w.text.as_str();
+            if w.is_dynamic() && t.starts_with('-') {
+                return Runs::Nothing;
+            }
+            match t {
+                "-f" | "--file" => return Runs::Nothing,
+                "-F" | "-v" | "--assign" | "--field-separator" => i += 2,
+                "--" => {
+                    code.push(i + 1);
+                    break;
+                }
+                _ if t.starts_with("-f") => return Runs::Nothing,
+                _ if t.starts_with('-') && t.len() > 1 => i += 1,
+                _ => {
+                    code.push(i);
+                    break;
+                }
+            }
+        }
+    } else {
+        for (i, w) in argv.iter().enumerate().skip(1) {
+            if !w.is_dynamic() && code_flags.contains(&w.text.as_str()) {
+                code.push(i + 1);
+            }
+        }
+    }
+    let mut out: Vec<Runs> = Vec::new();
+    for k in code {
+        let Some(w) = argv.get(k).filter(|w| !w.is_dynamic()) else {
+            continue;
+        };
+        for (start, end) in shell_out_literals(w.text.as_bytes(), name) {
+            if out.len() >= 16 {
+                break;
+            }
+            out.push(Runs::ScriptSlice {
+                word: k,
+                start,
+                end,
+                via,
+            });
+        }
+    }
+    match out.len() {
+        0 => Runs::Nothing,
+        1 => out.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(out),
+    }
+}
+
+/// The byte ranges of the string literals in `code` that a [`SHELL_OUTS`] call (or, in perl,
+/// ruby and php, a backquoted string) runs through the shell.
+fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    // A literal quoted with `q` from `from`: its end (the closing quote), when it has no
+    // backslash and nothing is joined to it after.
+    let literal = |from: usize, q: u8| -> Option<usize> {
+        let len = code.get(from..)?.iter().position(|&c| c == q)?;
+        let end = from + len;
+        if code[from..end].contains(&b'\\') || len == 0 {
+            return None;
+        }
+        // (Spaces and tabs only: a newline may end a statement.)
+        let after = code[end + 1..].iter().find(|c| !matches!(c, b' ' | b'\t'));
+        matches!(after, None | Some(b')' | b',' | b';' | b'}' | b'\n')).then_some(end)
+    };
+    // Every literal starts with a quote: most code has none worth reading. awk has one call
+    // that runs a string, `system` (most awk programs are on every corpus line).
+    if memchr::memchr3(b'"', b'\'', b'`', code).is_none()
+        || (lang == "awk" && memchr::memmem::find(code, b"system").is_none())
+    {
+        return out;
+    }
+    let mut i = 0;
+    while i < code.len() {
+        // (Only the first bytes of the names are read on: most bytes start none.)
+        if !matches!(code[i], b'`' | b's' | b'p' | b'e' | b'g' | b'c' | b'P') {
+            i += 1;
+            continue;
+        }
+        // A backquoted command in perl, ruby and php.
+        if code[i] == b'`' && matches!(lang, "perl" | "ruby" | "php") {
+            if let Some(end) = literal(i + 1, b'`') {
+                out.push((i + 1, end));
+                i = end + 1;
+                continue;
+            }
+        }
+        let starts_name = i == 0 || !ident(code[i - 1]);
+        let name = starts_name
+            .then(|| {
+                SHELL_OUTS.iter().find(|n| {
+                    code[i..].starts_with(n.as_bytes())
+                        && !code.get(i + n.len()).is_some_and(|&c| ident(c))
+                })
+            })
+            .flatten();
+        let Some(name) = name else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + name.len();
+        while code.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if code.get(j) == Some(&b'(') {
+            j += 1;
+            while code.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+                j += 1;
+            }
+        }
+        match code.get(j) {
+            Some(&q @ (b'"' | b'\'' | b'`')) => match literal(j + 1, q) {
+                Some(end) => {
+                    out.push((j + 1, end));
+                    i = end + 1;
+                }
+                None => i = j + 1,
+            },
+            _ => i = j,
+        }
+    }
+    out
 }
 
 /// Package runners that run a command (a package's program, or one on `PATH`): `npx CMD…`,
