@@ -404,6 +404,16 @@ const NAMES: &[&str] = &[
     "gawk",
     "mawk",
     "nawk",
+    "vagrant",
+    "multipass",
+    "lxc",
+    "incus",
+    "ansible",
+    "salt",
+    "pdsh",
+    "pssh",
+    "parallel-ssh",
+    "clush",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -889,6 +899,8 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
             interpreter_shell_outs(argv, name)
         }
         "awk" | "gawk" | "mawk" | "nawk" => interpreter_shell_outs(argv, "awk"),
+        "vagrant" | "multipass" | "lxc" | "incus" => vm_exec(argv, name),
+        "ansible" | "salt" | "pdsh" | "pssh" | "parallel-ssh" | "clush" => fleet_exec(argv, name),
         _ => Runs::Nothing,
     }
 }
@@ -1855,6 +1867,191 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// Commands run in a virtual machine or system container: `vagrant ssh [NAME] -c
+/// SCRIPT`/`--command SCRIPT` (a script), `multipass exec NAME [--] CMD…`, `lxc exec NAME [--]
+/// CMD…`, `incus exec NAME [--] CMD…` (a command, after the options in their tables; another
+/// option makes the command opaque).
+fn vm_exec(argv: &[Word], name: &str) -> Runs {
+    let lit = |i: usize| {
+        argv.get(i)
+            .filter(|w| !w.is_dynamic())
+            .map(|w| w.text.as_str())
+    };
+    if name == "vagrant" {
+        if lit(1) != Some("ssh") {
+            return Runs::Nothing;
+        }
+        for i in 2..argv.len() {
+            match lit(i) {
+                Some("-c" | "--command") => {
+                    return Runs::Script {
+                        word: i + 1,
+                        via: "vagrant ssh",
+                    };
+                }
+                Some(t) if t.starts_with("--command=") || (t.starts_with("-c") && t.len() > 2) => {
+                    return unknown("vagrant ssh", t);
+                }
+                // What follows `--` is ssh's own arguments.
+                Some("--") => return Runs::Nothing,
+                _ => {}
+            }
+        }
+        return Runs::Nothing;
+    }
+    if lit(1) != Some("exec") {
+        return Runs::Nothing;
+    }
+    let via: &'static str = match name {
+        "multipass" => "multipass exec",
+        "incus" => "incus exec",
+        _ => "lxc exec",
+    };
+    let (flags, values): (&[&str], &[&str]) = match name {
+        "multipass" => (
+            &["-n", "--no-map-working-directory", "-v", "--verbose"],
+            &["-d", "--working-directory"],
+        ),
+        _ => (
+            &[
+                "-t",
+                "-T",
+                "--force-interactive",
+                "--force-noninteractive",
+                "-q",
+                "--quiet",
+            ],
+            &["--env", "--user", "--group", "--cwd", "--mode", "--project"],
+        ),
+    };
+    // The instance's name, then options.
+    let mut i = 3;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
+            return dynamic_opt(via, w);
+        }
+        if t == "--" && !w.is_dynamic() {
+            return argv_from(i + 1, argv, via);
+        }
+        if flags.contains(&t) {
+            i += 1;
+        } else if values.contains(&t) {
+            i += 2;
+        } else if t
+            .split_once('=')
+            .is_some_and(|(n, _)| n.starts_with("--") && values.contains(&n))
+        {
+            i += 1;
+        } else if t.starts_with('-') {
+            return unknown(via, t);
+        } else {
+            return argv_from(i, argv, via);
+        }
+    }
+    Runs::Nothing
+}
+
+/// Commands run on many hosts: `ansible HOSTS -m shell|command|raw -a CMD` (`command` is
+/// the default module; another module runs no shell command), `salt TARGET cmd.run CMD`
+/// (also `cmd.shell`, `cmd.run_all`, `cmd.run_stdout`), and `pdsh`, `pssh`/`parallel-ssh`,
+/// `clush` followed by the command's words (after the options in their tables; another
+/// option makes the command opaque). Each is read as a script.
+fn fleet_exec(argv: &[Word], name: &str) -> Runs {
+    let lit = |i: usize| {
+        argv.get(i)
+            .filter(|w| !w.is_dynamic())
+            .map(|w| w.text.as_str())
+    };
+    match name {
+        "ansible" => {
+            let mut module = Some("command");
+            let mut args = None;
+            for i in 1..argv.len() {
+                match lit(i) {
+                    Some("-m" | "--module-name") => module = lit(i + 1),
+                    Some("-a" | "--args") => args = Some(i + 1),
+                    Some(t) if t.starts_with("--args=") || (t.starts_with("-a") && t.len() > 2) => {
+                        return unknown("ansible", t);
+                    }
+                    Some(t)
+                        if t.starts_with("--module-name=")
+                            || (t.starts_with("-m") && t.len() > 2) =>
+                    {
+                        module = t.split_once('=').map_or(t.get(2..), |(_, v)| Some(v));
+                    }
+                    _ => {}
+                }
+            }
+            let shell = module.map(|m| m.trim_start_matches("ansible.builtin."));
+            match (shell, args) {
+                (Some("shell" | "command" | "raw"), Some(word)) => Runs::Script {
+                    word,
+                    via: "ansible -a",
+                },
+                // A module known only at run time: what `-a` runs is not known.
+                (None, Some(_)) => Runs::Opaque {
+                    kind: OpaqueKind::UnknownOption,
+                    message: "the module `ansible -m` runs is only known at run time".into(),
+                },
+                _ => Runs::Nothing,
+            }
+        }
+        "salt" => {
+            let k = (1..argv.len()).find(|&i| {
+                matches!(
+                    lit(i),
+                    Some("cmd.run" | "cmd.shell" | "cmd.run_all" | "cmd.run_stdout")
+                )
+            });
+            match k {
+                Some(k) if k + 1 < argv.len() => Runs::Script {
+                    word: k + 1,
+                    via: "salt cmd.run",
+                },
+                _ => Runs::Nothing,
+            }
+        }
+        _ => {
+            let (via, flags, values): (&'static str, &str, &str) = match name {
+                "pdsh" => ("pdsh", "SbNdLV", "wxlRftugX"),
+                "clush" => ("clush", "abBLNqvSdV", "wxgXlftuoOER"),
+                _ => ("pssh", "iIvAP", "hHlpoetxXO"),
+            };
+            let mut i = 1;
+            while let Some(w) = argv.get(i) {
+                let t = w.text.as_str();
+                if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
+                    return dynamic_opt(via, w);
+                }
+                if t == "--" && !w.is_dynamic() {
+                    i += 1;
+                    break;
+                }
+                let Some(letters) = t.strip_prefix('-') else {
+                    break;
+                };
+                let mut chars = letters.chars();
+                match chars.next() {
+                    Some(c) if values.contains(c) => {
+                        // `-w hosts` or `-whosts`.
+                        i += if chars.as_str().is_empty() { 2 } else { 1 };
+                    }
+                    Some(c) if flags.contains(c) && letters.chars().all(|c| flags.contains(c)) => {
+                        i += 1;
+                    }
+                    _ => return unknown(via, t),
+                }
+            }
+            if i < argv.len() {
+                Runs::ScriptJoin { from: i, via }
+            } else {
+                Runs::Nothing
+            }
+        }
+    }
 }
 
 /// Package runners that run a command (a package's program, or one on `PATH`): `npx CMD…`,

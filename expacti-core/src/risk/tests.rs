@@ -1981,3 +1981,39 @@ fn sql_on_stdin_in_place_edits_history_and_tunnels() {
         false,
     );
 }
+
+/// Deletes through hosting platforms, forge APIs and key-value stores; a dump piped into a
+/// database; commands run in a virtual machine.
+#[test]
+fn platform_api_and_store_deletes_and_dumps_restored() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("vercel rm site --yes", "platform-delete"),
+            ("netlify sites:delete x", "platform-delete"),
+            ("gh api --method DELETE repos/a/b", "api-delete"),
+            ("glab api -XDELETE projects/1", "api-delete"),
+            ("etcdctl del /registry --prefix", "kv-store-delete"),
+            ("consul kv delete -recurse app/", "kv-store-delete"),
+            ("pg_dump app | psql staging", "dump-restored"),
+            ("mysqldump db | mysql other", "dump-restored"),
+            ("vagrant ssh web -c 'ls'", "vm-exec"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("vercel deploy --prod", "platform-delete"),
+            ("gh api repos/a/b", "api-delete"),
+            ("gh issue delete 3", "api-delete"),
+            ("etcdctl get / --prefix", "kv-store-delete"),
+            ("pg_dump app > backup.sql", "dump-restored"),
+            ("pg_dump app | gzip > backup.sql.gz", "dump-restored"),
+            ("redis-cli info | psql x", "dump-restored"),
+            ("vagrant up", "vm-exec"),
+        ],
+        false,
+    );
+}
