@@ -325,7 +325,7 @@ impl RiskEngine {
             let any = masks.iter().fold(0, |m, k| m | k);
             // The files each part writes, for the compositions over a written file: found
             // once, and only when such a composition is tried.
-            let mut written: Option<SmallVec<[Vec<String>; 4]>> = None;
+            let mut written: Option<Option<Vec<Vec<String>>>> = None;
             for (ci, c) in cat.compose.iter().enumerate() {
                 if c.disabled
                     || !Catalogue::compose_may(any, ci, 0)
@@ -336,6 +336,9 @@ impl RiskEngine {
                 if matches!(c.kind, ComposeKind::WritesFile | ComposeKind::WritesProgram) {
                     // The connection first: most commands write no file a later part names.
                     let w = written.get_or_insert_with(|| written_by_parts(parsed, &ctxs));
+                    let Some(w) = w else {
+                        continue;
+                    };
                     let connected = (0..n).any(|i| {
                         !w[i].is_empty() && (i + 1..n).any(|j| related(parsed, c.kind, i, j, w))
                     });
@@ -359,7 +362,10 @@ impl RiskEngine {
                                     c.kind,
                                     i,
                                     j,
-                                    written.as_deref().unwrap_or_default(),
+                                    written
+                                        .as_ref()
+                                        .and_then(Option::as_deref)
+                                        .unwrap_or_default(),
                                 )
                         })
                         .map(|&j| (i, j))
@@ -1134,25 +1140,35 @@ fn enclosing(parsed: &Parsed, i: usize) -> Outer<'_> {
 }
 
 /// The files each part writes ([`resolve::written_paths`]), for the parts that redirect
-/// output to a path or download (the others write none).
+/// output to a path or download (the others write none); `None` when no part does.
 #[inline(never)]
-fn written_by_parts(parsed: &Parsed, ctxs: &[PartCtx<'_>]) -> SmallVec<[Vec<String>; 4]> {
-    parsed
-        .parts
-        .iter()
-        .zip(ctxs)
-        .map(|(p, ctx)| {
-            let downloads = ctx
+fn written_by_parts(parsed: &Parsed, ctxs: &[PartCtx<'_>]) -> Option<Vec<Vec<String>>> {
+    let may_write = |(p, ctx): (&Part, &PartCtx<'_>)| {
+        p.redirects
+            .iter()
+            .any(|r| r.writes_path() && !r.target.is_dynamic())
+            || ctx
                 .name
                 .as_deref()
-                .is_some_and(|n| resolve::DOWNLOADERS.contains(&n));
-            if downloads || p.redirects.iter().any(|r| r.writes_path()) {
-                resolve::written_paths(p)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect()
+                .is_some_and(|n| resolve::DOWNLOADERS.contains(&n))
+    };
+    if !parsed.parts.iter().zip(ctxs).any(may_write) {
+        return None;
+    }
+    Some(
+        parsed
+            .parts
+            .iter()
+            .zip(ctxs)
+            .map(|pc| {
+                if may_write(pc) {
+                    resolve::written_paths(pc.0)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// How parts `i` and `j` of a composition must relate (`written`: the files each part
