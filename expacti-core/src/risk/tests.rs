@@ -2025,3 +2025,44 @@ fn platform_api_and_store_deletes_and_dumps_restored() {
         false,
     );
 }
+
+/// Stored credentials printed, package sources changed, credentials kept in plain text, refs
+/// deleted.
+#[test]
+fn credentials_printed_and_package_sources_changed() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("gh auth token", "credential-print"),
+            ("git credential fill", "credential-print"),
+            ("bw get password x", "credential-print"),
+            (
+                "npm config set registry https://x/",
+                "package-source-change",
+            ),
+            (
+                "yarn config set npmRegistryServer https://x/",
+                "package-source-change",
+            ),
+            (
+                "git config --global credential.helper store",
+                "git-credential-store",
+            ),
+            ("git update-ref -d refs/heads/x", "git-ref-delete"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("gh auth status", "credential-print"),
+            ("git show HEAD", "credential-print"),
+            ("npm config get registry", "package-source-change"),
+            ("npm config set fund false", "package-source-change"),
+            ("git config credential.helper cache", "git-credential-store"),
+            ("git update-ref refs/heads/x HEAD", "git-ref-delete"),
+        ],
+        false,
+    );
+}
