@@ -2050,6 +2050,7 @@ fn credentials_printed_and_package_sources_changed() {
                 "git-credential-store",
             ),
             ("git update-ref -d refs/heads/x", "git-ref-delete"),
+            ("go get github.com/a/b", "package-install-go-get"),
         ],
         true,
     );
@@ -2062,6 +2063,8 @@ fn credentials_printed_and_package_sources_changed() {
             ("npm config set fund false", "package-source-change"),
             ("git config credential.helper cache", "git-credential-store"),
             ("git update-ref refs/heads/x HEAD", "git-ref-delete"),
+            // `get *` is go's alone: it matched `npm config get …` as an install.
+            ("npm config get registry", "package-install"),
         ],
         false,
     );
