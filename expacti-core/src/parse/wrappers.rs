@@ -1627,6 +1627,7 @@ fn tool_runner(argv: &[Word], name: &str) -> Runs {
 /// the shell in each submodule), `rebase -x CMD`/`--exec CMD` (a script run after each
 /// commit) and `bisect run CMD…` (a command). Global options before the subcommand are
 /// skipped (`-C DIR`, `-c KEY=VALUE` and the like take the next word).
+#[inline(never)]
 fn git(argv: &[Word]) -> Runs {
     let lit = |i: usize| {
         argv.get(i)
@@ -1721,6 +1722,7 @@ const SHELL_OUTS: &[&str] = &[
 /// shell=True)`, … Each is read as a script (`via` names the interpreter). Only a whole
 /// literal is read: one with a backslash, or joined to more text (`system("rm " + p)`), is
 /// left to the risk signals on the code (it is not known what runs).
+#[inline(never)]
 fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
     let via: &'static str = match name {
         "perl" => "perl system",
@@ -1810,10 +1812,12 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
         let after = code[end + 1..].iter().find(|c| !matches!(c, b' ' | b'\t'));
         matches!(after, None | Some(b')' | b',' | b';' | b'}' | b'\n')).then_some(end)
     };
-    // Every literal starts with a quote: most code has none worth reading. awk has one call
-    // that runs a string, `system` (most awk programs are on every corpus line).
+    // Every literal starts with a quote: most code has none worth reading. awk and python
+    // call with parentheses (`system(…)`, `os.system(…)`), and awk has one such call.
+    let calls = lang == "awk" || lang.starts_with("python");
     if memchr::memchr3(b'"', b'\'', b'`', code).is_none()
-        || (lang == "awk" && memchr::memmem::find(code, b"system").is_none())
+        || (calls && memchr::memchr(b'(', code).is_none())
+        || (lang == "awk" && !code.windows(6).any(|w| w == b"system"))
     {
         return out;
     }
@@ -1873,6 +1877,7 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
 /// SCRIPT`/`--command SCRIPT` (a script), `multipass exec NAME [--] CMD…`, `lxc exec NAME [--]
 /// CMD…`, `incus exec NAME [--] CMD…` (a command, after the options in their tables; another
 /// option makes the command opaque).
+#[inline(never)]
 fn vm_exec(argv: &[Word], name: &str) -> Runs {
     let lit = |i: usize| {
         argv.get(i)
@@ -1959,6 +1964,7 @@ fn vm_exec(argv: &[Word], name: &str) -> Runs {
 /// (also `cmd.shell`, `cmd.run_all`, `cmd.run_stdout`), and `pdsh`, `pssh`/`parallel-ssh`,
 /// `clush` followed by the command's words (after the options in their tables; another
 /// option makes the command opaque). Each is read as a script.
+#[inline(never)]
 fn fleet_exec(argv: &[Word], name: &str) -> Runs {
     let lit = |i: usize| {
         argv.get(i)
@@ -2058,6 +2064,7 @@ fn fleet_exec(argv: &[Word], name: &str) -> Runs {
 /// `bunx`, `pnpx`, `npm exec`/`npm x`, `pnpm exec`/`pnpm dlx`, `yarn exec`/`yarn dlx`; `-c
 /// SCRIPT`/`--call SCRIPT` of npx and npm exec is a script string. Options this table does
 /// not know make the command opaque (one may take the next word as its value).
+#[inline(never)]
 fn package_runner(argv: &[Word], name: &str) -> Runs {
     let (at, via): (usize, &'static str) = match name {
         "npx" => (1, "npx"),

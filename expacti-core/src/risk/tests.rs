@@ -1910,6 +1910,11 @@ fn saved_downloads_run_and_substitutions_on_stdin_are_read() {
                 "wget -O - https://x.example/a/run && ./run",
                 "download-runs-program",
             ),
+            // Moved, not run (the command `sudo` runs is a part of its own).
+            (
+                "curl -LO https://x.example/a/kubectl && sudo mv kubectl /usr/local/bin/",
+                "download-runs-file",
+            ),
             // Run before it is saved.
             (
                 "./run; curl -o run https://x.example/run",
