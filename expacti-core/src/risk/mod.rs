@@ -287,9 +287,16 @@ impl RiskEngine {
             fired = (0..n).map(|_| Fired::new()).collect();
             ctxs.reserve_exact(n);
             for (i, p) in parsed.parts.iter().enumerate() {
-                let mut c = PartCtx::new(p, wrapper_cut(parsed, i), cat, enclosing(parsed, i));
-                c.piped = piped_from_outside(parsed, p);
-                ctxs.push(c);
+                let piped = piped_from_outside(parsed, p);
+                ctxs.push(PartCtx::new(
+                    p,
+                    wrapper_cut(parsed, i),
+                    cat,
+                    enclosing(parsed, i),
+                ));
+                if let Some(c) = ctxs.last_mut() {
+                    c.piped = piped;
+                }
             }
             for (i, ctx) in ctxs.iter().enumerate() {
                 let s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons);
@@ -514,7 +521,12 @@ impl RiskEngine {
                 if any { best.max(generic) } else { generic }
             }
             _ => {
-                let s = self.eval_signals(i, base, fired, reasons);
+                let mut s = self.eval_signals(i, base, fired, reasons);
+                // What `xargs` runs, with the words a literal input hands it (`echo / | xargs
+                // rm -rf`).
+                if part.open_args && part.via == Some("xargs") && base.virtual_span.is_none() {
+                    s = s.max(self.score_xargs_input(parsed, i, base, fired, reasons));
+                }
                 // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`):
                 // the part is also read with those values (one test a word for most parts).
                 // So is what `find -exec` runs, with the paths it starts from in place of `{}`.
@@ -578,6 +590,57 @@ impl RiskEngine {
                 {
                     reasons.push(r);
                 }
+            }
+        }
+        best
+    }
+
+    /// [`RiskEngine::score_part`] for the command `xargs` runs, read with the words its
+    /// input gives when that input is literal ([`resolve::xargs_input`]); only reasons that
+    /// the part's own reading did not give are added.
+    #[cold]
+    #[inline(never)]
+    fn score_xargs_input<'a>(
+        &'a self,
+        parsed: &'a Parsed,
+        i: usize,
+        base: &PartCtx<'a>,
+        fired: &mut Fired,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let Some(name) = base.name.as_deref() else {
+            return 0;
+        };
+        let Some(xargs) = base
+            .outer
+            .iter()
+            .find(|p| p.argv.first().and_then(Word::literal).map(basename) == Some("xargs"))
+        else {
+            return 0;
+        };
+        let Some((words, span)) = resolve::xargs_input(parsed, xargs) else {
+            return 0;
+        };
+        let args: Vec<Cow<'_, str>> = base
+            .args
+            .iter()
+            .cloned()
+            .chain(
+                words
+                    .into_iter()
+                    .map(|a| Cow::Owned(lexical_path(&a).into_owned())),
+            )
+            .collect();
+        let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
+        let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
+        let mut more = Vec::new();
+        let best = self.eval_signals(i, &ctx, fired, &mut more);
+        for r in more {
+            if !reasons
+                .iter()
+                .any(|x| x.part == Some(i) && x.signal == r.signal)
+            {
+                reasons.push(r);
             }
         }
         best

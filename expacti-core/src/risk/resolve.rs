@@ -451,3 +451,61 @@ pub(super) fn written_paths(p: &Part) -> Vec<String> {
     }
     out
 }
+
+/// The words a literal input hands `xargs` (part `xargs` of `parsed`), and where they come
+/// from: a here-string (`xargs rm -rf <<< /`), or one `echo` (without options) or `printf`
+/// (of literal text, or of `%s\n`/`%s ` over its arguments) in the pipeline stage before it.
+/// `None` when xargs has an option other than `-r`, `-t`, `-x` (`-0`, `-d`, `-I`, `-n`, `-a`,
+/// … change how the input is split or used), or when the input is not literal text free of
+/// the quotes and backslashes xargs reads specially. At most 64 words.
+pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>, Span)> {
+    for w in xargs.argv.iter().skip(1) {
+        let t = w.literal()?;
+        if !t.starts_with('-') {
+            break;
+        }
+        if !matches!(
+            t,
+            "-r" | "--no-run-if-empty" | "-t" | "--verbose" | "-x" | "--exit" | "-rt" | "-tr"
+        ) {
+            return None;
+        }
+    }
+    let plain = |t: &str| !t.contains(['\'', '"', '\\']);
+    let mut input: Option<(String, Span)> = None;
+    for r in &xargs.redirects {
+        if r.op == crate::parse::RedirectOp::HereString {
+            input = Some((r.target.literal()?.to_string(), r.target.span));
+        }
+    }
+    if input.is_none() && xargs.stage > 0 {
+        let mut producers = parsed.parts.iter().filter(|p| {
+            p.pipeline == xargs.pipeline
+                && p.stage + 1 == xargs.stage
+                && !matches!(p.origin, Origin::Substitution | Origin::Wrapper)
+        });
+        let p = producers.next()?;
+        if producers.next().is_some() {
+            return None;
+        }
+        let words: Vec<&str> = p.argv.iter().map(Word::literal).collect::<Option<_>>()?;
+        let text = match words.as_slice() {
+            ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
+                rest.join(" ")
+            }
+            ["printf", "%s\\n" | "%s " | "%s\\n\\n", rest @ ..] => rest.join(" "),
+            ["printf", format] if !format.contains(['%', '\\']) => (*format).to_string(),
+            _ => return None,
+        };
+        input = Some((text, p.span));
+    }
+    let (text, span) = input?;
+    if !plain(&text) {
+        return None;
+    }
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    if words.is_empty() || words.len() > 64 {
+        return None;
+    }
+    Some((words, span))
+}

@@ -2074,3 +2074,38 @@ fn credentials_printed_and_package_sources_changed() {
         false,
     );
 }
+
+/// What `xargs` runs is also read with the words of a literal input: a here-string, or one
+/// `echo`/`printf` in the stage before it; not when an option changes how the input is
+/// split or used, or when the input is not literal.
+#[test]
+fn xargs_reads_a_literal_input() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo / | xargs rm -rf", "rm-recursive-system"),
+            ("xargs rm -rf <<< /etc", "rm-recursive-system"),
+            (
+                "printf '%s\\n' /tmp /etc | xargs -r rm -rf",
+                "rm-recursive-system",
+            ),
+            ("printf '/ /tmp' | xargs rm -rf", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo / | xargs -0 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -I{} rm -rf {}/x", "rm-recursive-system"),
+            ("echo \"$D\" | xargs rm -rf", "rm-recursive-system"),
+            ("echo -e / | xargs rm -rf", "rm-recursive-system"),
+            ("echo \"'/'\" | xargs rm -rf", "rm-recursive-system"),
+            ("{ echo /; echo x; } | xargs rm -rf", "rm-recursive-system"),
+            ("find / -name x | xargs rm -rf", "rm-recursive-system"),
+            ("echo build | xargs rm -rf", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
