@@ -265,6 +265,64 @@ fn argv_from(start: usize, argv: &[Word], via: &'static str) -> Runs {
     }
 }
 
+/// Where a walk over options read with a table ([`table_options`]) stopped.
+enum Stop {
+    /// At `--`, at this index.
+    DashDash(usize),
+    /// At the first operand, at this index.
+    Operand(usize),
+    /// At an option not in the table, or one known only at run time, at this index.
+    Unknown(usize),
+    /// The words ended.
+    End,
+}
+
+/// Walks `argv[from..]` over the options of a table: `flags`, and options that take a value
+/// (`values`, also written `--name=value`). A word known only at run time that may be an
+/// option (it starts with `-` or a quote) stops the walk as an unknown option.
+fn table_options(argv: &[Word], from: usize, flags: &[&str], values: &[&str]) -> Stop {
+    let mut i = from;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
+            return Stop::Unknown(i);
+        }
+        if t == "--" && !w.is_dynamic() {
+            return Stop::DashDash(i);
+        }
+        if flags.contains(&t) {
+            i += 1;
+        } else if values.contains(&t) {
+            i += 2;
+        } else if t
+            .split_once('=')
+            .is_some_and(|(n, _)| n.starts_with("--") && values.contains(&n))
+        {
+            i += 1;
+        } else if t.starts_with('-') {
+            return Stop::Unknown(i);
+        } else {
+            return Stop::Operand(i);
+        }
+    }
+    Stop::End
+}
+
+/// The command after a walk with [`table_options`] that stopped at `stop`: from the operand
+/// or after `--`; an unknown option makes it opaque.
+fn command_after(argv: &[Word], stop: Stop, via: &'static str) -> Runs {
+    match stop {
+        Stop::DashDash(i) => argv_from(i + 1, argv, via),
+        Stop::Operand(i) => argv_from(i, argv, via),
+        Stop::Unknown(i) => match argv.get(i) {
+            Some(w) if w.is_dynamic() => dynamic_opt(via, w),
+            Some(w) => unknown(via, &w.text),
+            None => Runs::Nothing,
+        },
+        Stop::End => Runs::Nothing,
+    }
+}
+
 /// Like [`argv_from`], taking leading `NAME=value` operands as the command's environment.
 fn env_argv_from(mut start: usize, argv: &[Word], via: &'static str) -> Runs {
     let mut assigns = Vec::new();
@@ -1589,36 +1647,20 @@ fn tool_runner(argv: &[Word], name: &str) -> Runs {
                 ),
                 _ => (&[], &[]),
             };
+            // (`direnv exec DIR`, `aws-vault exec PROFILE`: an operand before the command.)
             let mut operands = usize::from(matches!(name, "direnv" | "aws-vault"));
-            let mut i = at + 1;
-            while let Some(w) = argv.get(i) {
-                let t = w.text.as_str();
-                if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
-                    return opaque();
-                }
-                if t == "--" && !w.is_dynamic() {
-                    return argv_from(i + 1, argv, via);
-                }
-                if flags.contains(&t) {
-                    i += 1;
-                } else if values.contains(&t) {
-                    i += 2;
-                } else if t
-                    .split_once('=')
-                    .is_some_and(|(n, _)| n.starts_with("--") && values.contains(&n))
-                {
-                    i += 1;
-                } else if t.starts_with('-') {
+            let mut from = at + 1;
+            loop {
+                match table_options(argv, from, flags, values) {
+                    Stop::Operand(i) if operands > 0 => {
+                        operands -= 1;
+                        from = i + 1;
+                    }
                     // `uv run -m module`, `--script`, or an option not in the table.
-                    return opaque();
-                } else if operands > 0 {
-                    operands -= 1;
-                    i += 1;
-                } else {
-                    return argv_from(i, argv, via);
+                    Stop::Unknown(_) => return opaque(),
+                    stop => return command_after(argv, stop, via),
                 }
             }
-            Runs::Nothing
         }
     }
 }
@@ -1932,31 +1974,7 @@ fn vm_exec(argv: &[Word], name: &str) -> Runs {
         ),
     };
     // The instance's name, then options.
-    let mut i = 3;
-    while let Some(w) = argv.get(i) {
-        let t = w.text.as_str();
-        if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
-            return dynamic_opt(via, w);
-        }
-        if t == "--" && !w.is_dynamic() {
-            return argv_from(i + 1, argv, via);
-        }
-        if flags.contains(&t) {
-            i += 1;
-        } else if values.contains(&t) {
-            i += 2;
-        } else if t
-            .split_once('=')
-            .is_some_and(|(n, _)| n.starts_with("--") && values.contains(&n))
-        {
-            i += 1;
-        } else if t.starts_with('-') {
-            return unknown(via, t);
-        } else {
-            return argv_from(i, argv, via);
-        }
-    }
-    Runs::Nothing
+    command_after(argv, table_options(argv, 3, flags, values), via)
 }
 
 /// Commands run on many hosts: `ansible HOSTS -m shell|command|raw -a CMD` (`command` is
@@ -2116,37 +2134,21 @@ fn package_runner(argv: &[Word], name: &str) -> Runs {
         "-C",
         "--dir",
     ];
-    let mut i = at;
-    while let Some(w) = argv.get(i) {
-        let t = w.text.as_str();
-        if w.is_dynamic() && t.starts_with(['-', '"', '\'']) {
-            return dynamic_opt(via, w);
-        }
-        if t == "--" && !w.is_dynamic() {
-            return argv_from(i + 1, argv, via);
-        }
-        if matches!(t, "-c" | "--call") && matches!(via, "npx" | "npm exec") {
-            return Runs::Script { word: i + 1, via };
-        }
-        if flags.contains(&t) {
-            i += 1;
-        } else if values.contains(&t) {
-            i += 2;
-        } else if t
-            .split_once('=')
-            .is_some_and(|(n, _)| n.starts_with("--") && (values.contains(&n) || n == "--call"))
+    let stop = table_options(argv, at, &flags, &values);
+    if let Stop::Unknown(i) = stop {
+        match argv
+            .get(i)
+            .filter(|w| !w.is_dynamic())
+            .map(|w| w.text.as_str())
         {
-            if t.starts_with("--call=") {
-                return unknown(via, "--call=…");
+            Some("-c" | "--call") if matches!(via, "npx" | "npm exec") => {
+                return Runs::Script { word: i + 1, via };
             }
-            i += 1;
-        } else if t.starts_with('-') {
-            return unknown(via, t);
-        } else {
-            return argv_from(i, argv, via);
+            Some(t) if t.starts_with("--call=") => return unknown(via, "--call=…"),
+            _ => {}
         }
     }
-    Runs::Nothing
+    command_after(argv, stop, via)
 }
 
 /// ssh's options. A value known only at run time is taken for those that name a port, a

@@ -583,14 +583,7 @@ impl RiskEngine {
             let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
             let mut more = Vec::new();
             best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
-            for r in more {
-                if !reasons
-                    .iter()
-                    .any(|x| x.part == Some(i) && x.signal == r.signal)
-                {
-                    reasons.push(r);
-                }
-            }
+            add_new_reasons(reasons, more, i);
         }
         best
     }
@@ -635,14 +628,7 @@ impl RiskEngine {
         let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
         let mut more = Vec::new();
         let best = self.eval_signals(i, &ctx, fired, &mut more);
-        for r in more {
-            if !reasons
-                .iter()
-                .any(|x| x.part == Some(i) && x.signal == r.signal)
-            {
-                reasons.push(r);
-            }
-        }
+        add_new_reasons(reasons, more, i);
         best
     }
 
@@ -1012,6 +998,19 @@ impl RiskEngine {
             return None;
         }
         Some(())
+    }
+}
+
+/// Adds to `reasons` those of `more` (a second reading of part `i`) whose signal part `i`
+/// does not have yet.
+fn add_new_reasons(reasons: &mut Vec<Reason>, more: Vec<Reason>, i: usize) {
+    for r in more {
+        if !reasons
+            .iter()
+            .any(|x| x.part == Some(i) && x.signal == r.signal)
+        {
+            reasons.push(r);
+        }
     }
 }
 
