@@ -2056,6 +2056,7 @@ fn credentials_printed_and_package_sources_changed() {
             ),
             ("git update-ref -d refs/heads/x", "git-ref-delete"),
             ("go get github.com/a/b", "package-install-go-get"),
+            ("rm -rf ./.git", "rm-git-dir"),
         ],
         true,
     );
@@ -2070,6 +2071,8 @@ fn credentials_printed_and_package_sources_changed() {
             ("git update-ref refs/heads/x HEAD", "git-ref-delete"),
             // `get *` is go's alone: it matched `npm config get …` as an install.
             ("npm config get registry", "package-install"),
+            ("rm -rf .github", "rm-git-dir"),
+            ("rm .git/index.lock", "rm-git-dir"),
         ],
         false,
     );
