@@ -2057,6 +2057,18 @@ fn credentials_printed_and_package_sources_changed() {
             ("git update-ref -d refs/heads/x", "git-ref-delete"),
             ("go get github.com/a/b", "package-install-go-get"),
             ("rm -rf ./.git", "rm-git-dir"),
+            (
+                "python3 -c 'shutil.rmtree(\"/\")'",
+                "inline-code-deletes-system",
+            ),
+            (
+                "node -e 'fs.rmSync(\"~\", {recursive: true})'",
+                "inline-code-deletes-system",
+            ),
+            (
+                "python3 -c 'shutil.rmtree(\"/srv/x\")'",
+                "inline-code-deletes-tree",
+            ),
         ],
         true,
     );
@@ -2073,6 +2085,15 @@ fn credentials_printed_and_package_sources_changed() {
             ("npm config get registry", "package-install"),
             ("rm -rf .github", "rm-git-dir"),
             ("rm .git/index.lock", "rm-git-dir"),
+            (
+                "python3 -c 'shutil.rmtree(\"/srv/x\")'",
+                "inline-code-deletes-system",
+            ),
+            (
+                "python3 -c 'shutil.rmtree(\"build\")'",
+                "inline-code-deletes-tree",
+            ),
+            ("python3 x.py 'rmtree(\"/\")'", "inline-code-deletes-tree"),
         ],
         false,
     );
