@@ -283,6 +283,19 @@ cases! {
     valgrind_long: "valgrind --tool=memcheck --leak-check=full ./app" =>
         "top: valgrind --tool=memcheck --leak-check=full ./app ; wrapper[valgrind]: ./app",
     faketime_stamp: "faketime '2020-01-01' rm x" => "top: faketime 2020-01-01 rm x ; wrapper[faketime]: rm x",
+    // sshpass, container entrypoints and privilege droppers (session of 2026-12-04 from 09:29 UTC).
+    sshpass_ssh: "sshpass -e ssh h 'rm x'" =>
+        "top: sshpass -e ssh h rm x ; wrapper[sshpass]: ssh h rm x ; script[ssh]: rm x",
+    sshpass_password: "sshpass -p pw ssh h" => "top: sshpass -p pw ssh h ; wrapper[sshpass]: ssh h",
+    sshpass_unknown_option: "sshpass -x ssh h" => "top: sshpass -x ssh h ; !UnknownOption",
+    gosu_user: "gosu app rm x" => "top: gosu app rm x ; wrapper[gosu]: rm x",
+    su_exec_user: "su-exec app:app rm x" => "top: su-exec app:app rm x ; wrapper[su-exec]: rm x",
+    s6_setuidgid_user: "s6-setuidgid app rm x" => "top: s6-setuidgid app rm x ; wrapper[s6-setuidgid]: rm x",
+    tini_dashdash: "tini -s -p SIGTERM -- rm x" => "top: tini -s -p SIGTERM -- rm x ; wrapper[tini]: rm x",
+    dumb_init_child: "dumb-init -c rm x" => "top: dumb-init -c rm x ; wrapper[dumb-init]: rm x",
+    catatonit_cmd: "catatonit -- rm x" => "top: catatonit -- rm x ; wrapper[catatonit]: rm x",
+    fakeroot_cmd: "fakeroot -- rm x" => "top: fakeroot -- rm x ; wrapper[fakeroot]: rm x",
+    with_contenv_cmd: "with-contenv rm x" => "top: with-contenv rm x ; wrapper[with-contenv]: rm x",
     // git and package runners that run commands (session of 2026-12-04 from 06:43 UTC).
     git_submodule_foreach: "git submodule foreach 'rm -rf x'" =>
         "top: git submodule foreach rm -rf x ; script[git submodule foreach]: rm -rf x",

@@ -418,6 +418,7 @@ const NAMES: &[&str] = &[
     "ltrace",
     "valgrind",
     "unbuffer",
+    "sshpass",
     "torsocks",
     "proxychains",
     "proxychains4",
@@ -430,6 +431,16 @@ const NAMES: &[&str] = &[
     "setpriv",
     "cgexec",
     "ssh-agent",
+    "gosu",
+    "su-exec",
+    "setuidgid",
+    "s6-setuidgid",
+    "tini",
+    "dumb-init",
+    "catatonit",
+    "fakeroot",
+    "catchsegv",
+    "with-contenv",
     "poetry",
     "pipenv",
     "uv",
@@ -945,9 +956,13 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "run0" | "systemd-run" => unit_runner(argv, name),
         "nsenter" | "unshare" => namespace_runner(argv, name),
         "chrt" | "numactl" | "strace" | "ltrace" | "valgrind" => runner(argv, name),
-        "unbuffer" | "torsocks" | "proxychains" | "proxychains4" => runner(argv, name),
+        "unbuffer" | "torsocks" | "proxychains" | "proxychains4" | "sshpass" => runner(argv, name),
         "xvfb-run" | "dbus-launch" | "faketime" | "caffeinate" => runner(argv, name),
         "chronic" | "firejail" | "setpriv" | "cgexec" | "ssh-agent" => runner(argv, name),
+        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" | "tini" | "dumb-init" => {
+            runner(argv, name)
+        }
+        "catatonit" | "fakeroot" | "catchsegv" | "with-contenv" => runner(argv, name),
         "poetry" | "pipenv" | "uv" | "bundle" | "conda" | "mamba" => tool_runner(argv, name),
         "micromamba" | "direnv" | "aws-vault" | "op" | "doppler" => tool_runner(argv, name),
         "nix-shell" | "nix" => tool_runner(argv, name),
@@ -1322,6 +1337,18 @@ fn runner(argv: &[Word], name: &str) -> Runs {
             "unbuffer",
             0,
         ),
+        // `sshpass [-f file|-d fd|-p password|-e] [-P prompt] [-v] command …`: the password
+        // options' values are inert; the command is usually `ssh`, whose script is read next.
+        "sshpass" => (
+            Grammar {
+                short_arg: "fdpP",
+                short_flag: "evhV",
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "sshpass",
+            0,
+        ),
         "torsocks" => (
             Grammar {
                 short_arg: "uapP",
@@ -1440,6 +1467,73 @@ fn runner(argv: &[Word], name: &str) -> Runs {
                 ..Grammar::default()
             },
             "cgexec",
+            0,
+        ),
+        // Container entrypoints and privilege droppers: `gosu USER cmd`, `su-exec USER cmd`,
+        // `setuidgid USER cmd`, `s6-setuidgid USER cmd` (no options; the user is an operand).
+        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" => (
+            Grammar::default(),
+            match name {
+                "gosu" => "gosu",
+                "su-exec" => "su-exec",
+                "setuidgid" => "setuidgid",
+                _ => "s6-setuidgid",
+            },
+            1,
+        ),
+        // `tini [-s] [-v] [-g] [-l] [-p SIG] [-e CODE] [--] cmd …`
+        "tini" => (
+            Grammar {
+                short_arg: "pe",
+                short_flag: "svglwh",
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "tini",
+            0,
+        ),
+        // `dumb-init [-c] [-r s:r] [-v] cmd …`
+        "dumb-init" => (
+            Grammar {
+                short_arg: "r",
+                short_flag: "cvVh",
+                long_arg: &["rewrite"],
+                long_flag: &["single-child", "verbose", "version", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "dumb-init",
+            0,
+        ),
+        // `catatonit [-g] [-p] [-P] [-L] [--] cmd …`
+        "catatonit" => (
+            Grammar {
+                short_flag: "gpPLhV",
+                ..Grammar::default()
+            },
+            "catatonit",
+            0,
+        ),
+        // `fakeroot [-l LIB] [--faked BIN] [-s FILE] [-i FILE] [-u] [-b FD] [--] cmd …`
+        "fakeroot" => (
+            Grammar {
+                short_arg: "lsib",
+                short_flag: "uhv",
+                long_arg: &["lib", "faked"],
+                long_flag: &["unknown-is-real", "help", "version"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            },
+            "fakeroot",
+            0,
+        ),
+        "catchsegv" | "with-contenv" => (
+            Grammar::default(),
+            if name == "catchsegv" {
+                "catchsegv"
+            } else {
+                "with-contenv"
+            },
             0,
         ),
         // `ssh-agent [options] [command [arg …]]`; `-k` kills an agent.
