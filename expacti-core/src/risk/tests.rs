@@ -2265,3 +2265,48 @@ fn exfiltration_ci_env_files_and_cluster_takeover() {
         Level::Critical
     );
 }
+
+/// Lockouts, drive erases and PID 1; and the forms of the same programs that only read or
+/// ask (session of 2026-12-04 from 09:29 UTC).
+#[test]
+fn lockouts_drive_erases_and_init() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("kill -9 -1", "kill-all"),
+            ("kill -- -1", "kill-all"),
+            ("kill -9 1", "kill-init"),
+            ("sgdisk --zap-all /dev/sdb", "partition-table-wipe"),
+            ("hdparm --security-erase p /dev/sdb", "disk-secure-erase"),
+            ("nvme format /dev/nvme0n1", "disk-secure-erase"),
+            ("btrfs subvolume delete /data/@snap", "storage-destroy"),
+            ("ip link set eth0 down", "network-down"),
+            ("ifconfig eth0 down", "network-down"),
+            ("nmcli networking off", "network-down"),
+            ("ifdown eth0", "interface-down"),
+            ("iptables -P INPUT DROP", "firewall-default-drop"),
+            ("systemd-run --on-calendar=hourly ./sync.sh", "systemd-timer"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("kill -1 1234", "kill-all"),
+            ("kill -0 1", "kill-init"),
+            ("sgdisk -p /dev/sdb", "partition-table-wipe"),
+            ("sgdisk -p /dev/sdb", "wipefs"),
+            ("hdparm -I /dev/sda", "disk-secure-erase"),
+            ("nvme list", "disk-secure-erase"),
+            ("btrfs subvolume list /", "storage-destroy"),
+            ("ip link set eth0 up", "network-down"),
+            ("ip route flush cache", "network-down"),
+            ("ifconfig eth0", "network-down"),
+            ("iptables -P INPUT ACCEPT", "firewall-default-drop"),
+            ("iptables -A INPUT -j DROP", "firewall-default-drop"),
+            ("systemd-run --scope make", "systemd-timer"),
+        ],
+        false,
+    );
+}
