@@ -464,10 +464,12 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>,
         if !t.starts_with('-') {
             break;
         }
-        if !matches!(
-            t,
-            "-r" | "--no-run-if-empty" | "-t" | "--verbose" | "-x" | "--exit" | "-rt" | "-tr"
-        ) {
+        // Options that change neither the words nor how they are split: `-r`, `-t`, `-x`,
+        // alone or in one cluster (`-rtx`), and their long names.
+        let cluster = t.len() > 1
+            && !t.starts_with("--")
+            && t[1..].bytes().all(|b| matches!(b, b'r' | b't' | b'x'));
+        if !cluster && !matches!(t, "--no-run-if-empty" | "--verbose" | "--exit") {
             return None;
         }
     }

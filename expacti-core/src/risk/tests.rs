@@ -2118,6 +2118,8 @@ fn xargs_reads_a_literal_input() {
                 "rm-recursive-system",
             ),
             ("printf '/ /tmp' | xargs rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -rtx rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -tr --verbose rm -rf", "rm-recursive-system"),
         ],
         true,
     );
@@ -2125,6 +2127,8 @@ fn xargs_reads_a_literal_input() {
         &e,
         &[
             ("echo / | xargs -0 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -r0 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs - rm -rf", "rm-recursive-system"),
             ("echo / | xargs -I{} rm -rf {}/x", "rm-recursive-system"),
             ("echo \"$D\" | xargs rm -rf", "rm-recursive-system"),
             ("echo -e / | xargs rm -rf", "rm-recursive-system"),
@@ -2286,7 +2290,12 @@ fn lockouts_drive_erases_and_init() {
             ("nmcli networking off", "network-down"),
             ("ifdown eth0", "interface-down"),
             ("iptables -P INPUT DROP", "firewall-default-drop"),
-            ("systemd-run --on-calendar=hourly ./sync.sh", "systemd-timer"),
+            (
+                "systemd-run --on-calendar=hourly ./sync.sh",
+                "systemd-timer",
+            ),
+            ("cat /dev/zero | tee /dev/sda", "tee-to-device"),
+            ("find /var/log -delete", "find-delete-system"),
         ],
         true,
     );
@@ -2306,6 +2315,8 @@ fn lockouts_drive_erases_and_init() {
             ("iptables -P INPUT ACCEPT", "firewall-default-drop"),
             ("iptables -A INPUT -j DROP", "firewall-default-drop"),
             ("systemd-run --scope make", "systemd-timer"),
+            ("echo x | tee -a /tmp/log", "tee-to-device"),
+            ("find /tmp -name core -delete", "find-delete-system"),
         ],
         false,
     );
