@@ -2321,3 +2321,52 @@ fn lockouts_drive_erases_and_init() {
         false,
     );
 }
+
+/// Storage mirrors and deletes, data stores controlled or dropped, and a misread tool
+/// (`influx bucket list` was a restore) (session of 2026-12-04 from 09:29 UTC).
+#[test]
+fn storage_mirrors_and_data_store_control() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rclone sync ./empty r:bucket", "sync-mirror-delete"),
+            ("gsutil -m rsync -d -r ./a gs://b", "sync-mirror-delete"),
+            ("rclone purge r:bucket", "rclone-delete"),
+            (
+                "aws ecr batch-delete-image --repository-name api --image-ids imageTag=x",
+                "cloud-delete",
+            ),
+            ("cqlsh -e 'DROP KEYSPACE prod'", "sql-drop-database"),
+            (
+                "redis-cli CONFIG SET dir /root/.ssh",
+                "redis-server-control",
+            ),
+            ("redis-cli -h cache SHUTDOWN", "redis-server-control"),
+            ("influx restore /backup", "sql-restore"),
+            ("influx bucket delete -n metrics", "influx-delete"),
+            (
+                "kubectl patch deploy api -p '{\"spec\":{\"replicas\":0}}'",
+                "kubectl-patch-scale-zero",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("gsutil rsync -r ./a gs://b", "sync-mirror-delete"),
+            ("rclone copy ./a r:b", "sync-mirror-delete"),
+            ("rclone ls r:bucket", "rclone-delete"),
+            ("redis-cli config get dir", "redis-server-control"),
+            ("redis-cli get shutdown_flag", "redis-server-control"),
+            ("influx bucket list", "sql-restore"),
+            ("influx bucket list", "influx-delete"),
+            (
+                "kubectl patch deploy api -p '{\"spec\":{\"replicas\":10}}'",
+                "kubectl-patch-scale-zero",
+            ),
+        ],
+        false,
+    );
+}
