@@ -855,9 +855,22 @@ impl RiskEngine {
                     globs.push(ai);
                 }
             }
+            // A positional word that may be the value of the option in front of it (`-n
+            // prod`, `--grep x`): the subcommand can only come after such words, so a run
+            // starts at the first positional word or right after one of them (`git log
+            // --grep push` is no push; `kubectl -n prod delete` is a delete).
+            // (A `+toolchain` word, as in `cargo +nightly publish`, is passed over too.)
+            let value_like = |k: usize| -> bool {
+                let q = pos[k];
+                args[q].starts_with('+')
+                    || q > 0 && (k == 0 || pos[k - 1] + 1 != q) && {
+                        let p: &str = &args[q - 1];
+                        p.len() > 1 && p.starts_with('-') && p != "--" && !p.contains('=')
+                    }
+            };
             'starts: for (s, &h) in hashes.iter().enumerate() {
                 // Past a stop word the words are not the program's subcommand.
-                if s > 0 && c.sub_stop.iter().any(|w| w == word(s - 1)) {
+                if s > 0 && (!value_like(s - 1) || c.sub_stop.iter().any(|w| w == word(s - 1))) {
                     break;
                 }
                 let lit = if c.sub_first_bits & (1 << (h & 63)) == 0 {
@@ -877,10 +890,26 @@ impl RiskEngine {
                 let cands = lit.iter().chain(&globs);
                 for &ai in cands {
                     let alt = &c.sub_m[ai];
-                    if s + alt.len() <= pos.len()
-                        && alt.iter().enumerate().all(|(k, g)| g.matches(word(s + k)))
-                    {
-                        hit = Some((s, alt.len()));
+                    if s + alt.len() > pos.len() || !alt[0].matches(word(s)) {
+                        continue;
+                    }
+                    // The alternative's later words in order, passing over words that may be
+                    // option values (`docker compose -f x.yml up`).
+                    let mut at = s + 1;
+                    let mut whole = true;
+                    for g in &alt[1..] {
+                        while at < pos.len() && !g.matches(word(at)) && value_like(at) {
+                            at += 1;
+                        }
+                        if at < pos.len() && g.matches(word(at)) {
+                            at += 1;
+                        } else {
+                            whole = false;
+                            break;
+                        }
+                    }
+                    if whole {
+                        hit = Some((s, at - s));
                         break 'starts;
                     }
                 }

@@ -2370,3 +2370,56 @@ fn storage_mirrors_and_data_store_control() {
         false,
     );
 }
+
+/// A `sub` alternative starts at the subcommand: the first positional word, or one after
+/// words that may be option values (`kubectl -n prod delete`) or a `+toolchain`; its later
+/// words may have option values between them (`docker compose -f x.yml stop`). A word
+/// further on is an operand, not the subcommand (session of 2026-12-04 from 09:29 UTC).
+#[test]
+fn sub_alternatives_start_at_the_subcommand() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "kubectl -n prod delete ns team-a",
+                "kubectl-delete-namespace",
+            ),
+            (
+                "aws --profile p --region r s3 rm s3://x --recursive",
+                "s3-recursive-delete",
+            ),
+            ("git -C repo push --force origin main", "git-force-push"),
+            (
+                "helm --kube-context prod -n prod uninstall api",
+                "helm-uninstall",
+            ),
+            ("cargo +nightly publish", "package-publish"),
+            ("docker compose -f prod.yml stop web", "docker-destroy"),
+            (
+                "docker compose -p p -f x.yml up -d app",
+                "docker-run-detached",
+            ),
+            ("service nginx reload", "service-stop"),
+            ("yarn npm publish", "package-publish"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("git log --grep push", "git-push"),
+            ("git show push", "git-push"),
+            ("terraform output destroy", "terraform-destroy"),
+            ("helm status delete", "helm-uninstall"),
+            ("kubectl get deploy scale", "kubectl-change"),
+            ("cargo run --bin publish", "package-publish"),
+            ("az storage blob list --auth-mode login", "cloud-login"),
+            (
+                "helm plugin install https://x.example/p.git",
+                "helm-install",
+            ),
+        ],
+        false,
+    );
+}
