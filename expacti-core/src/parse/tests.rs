@@ -289,6 +289,8 @@ cases! {
     sshpass_password: "sshpass -p pw ssh h" => "top: sshpass -p pw ssh h ; wrapper[sshpass]: ssh h",
     sshpass_unknown_option: "sshpass -x ssh h" => "top: sshpass -x ssh h ; !UnknownOption",
     gosu_user: "gosu app rm x" => "top: gosu app rm x ; wrapper[gosu]: rm x",
+    gosu_root: "gosu root:root rm x" => "top: gosu root:root rm x ; wrapper[gosu root]: rm x",
+    gosu_no_command: "gosu app" => "top: gosu app",
     su_exec_user: "su-exec app:app rm x" => "top: su-exec app:app rm x ; wrapper[su-exec]: rm x",
     s6_setuidgid_user: "s6-setuidgid app rm x" => "top: s6-setuidgid app rm x ; wrapper[s6-setuidgid]: rm x",
     tini_dashdash: "tini -s -p SIGTERM -- rm x" => "top: tini -s -p SIGTERM -- rm x ; wrapper[tini]: rm x",

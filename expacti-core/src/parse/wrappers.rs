@@ -959,9 +959,8 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "unbuffer" | "torsocks" | "proxychains" | "proxychains4" | "sshpass" => runner(argv, name),
         "xvfb-run" | "dbus-launch" | "faketime" | "caffeinate" => runner(argv, name),
         "chronic" | "firejail" | "setpriv" | "cgexec" | "ssh-agent" => runner(argv, name),
-        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" | "tini" | "dumb-init" => {
-            runner(argv, name)
-        }
+        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" => user_switch(argv, name),
+        "tini" | "dumb-init" => runner(argv, name),
         "catatonit" | "fakeroot" | "catchsegv" | "with-contenv" => runner(argv, name),
         "poetry" | "pipenv" | "uv" | "bundle" | "conda" | "mamba" => tool_runner(argv, name),
         "micromamba" | "direnv" | "aws-vault" | "op" | "doppler" => tool_runner(argv, name),
@@ -1191,6 +1190,27 @@ fn namespace_runner(argv: &[Word], name: &str) -> Runs {
             "unshare"
         },
     )
+}
+
+/// Container entrypoints that run a command as a user: `gosu USER[:GROUP] cmd …`, `su-exec`,
+/// `setuidgid`, `s6-setuidgid` (no options; the user is the first operand). The `via` says
+/// when the user is root (`gosu root`), as `sudo` does.
+fn user_switch(argv: &[Word], name: &str) -> Runs {
+    let root = argv
+        .get(1)
+        .and_then(Word::literal)
+        .is_some_and(|u| is_root(u.split(':').next().unwrap_or(u)));
+    let via = match (name, root) {
+        ("gosu", true) => "gosu root",
+        ("gosu", false) => "gosu",
+        ("su-exec", true) => "su-exec root",
+        ("su-exec", false) => "su-exec",
+        ("setuidgid", true) => "setuidgid root",
+        ("setuidgid", false) => "setuidgid",
+        (_, true) => "s6-setuidgid root",
+        (_, false) => "s6-setuidgid",
+    };
+    argv_from(2, argv, via)
 }
 
 /// Programs that run the command their operands name, after options of their own: a
@@ -1468,18 +1488,6 @@ fn runner(argv: &[Word], name: &str) -> Runs {
             },
             "cgexec",
             0,
-        ),
-        // Container entrypoints and privilege droppers: `gosu USER cmd`, `su-exec USER cmd`,
-        // `setuidgid USER cmd`, `s6-setuidgid USER cmd` (no options; the user is an operand).
-        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" => (
-            Grammar::default(),
-            match name {
-                "gosu" => "gosu",
-                "su-exec" => "su-exec",
-                "setuidgid" => "setuidgid",
-                _ => "s6-setuidgid",
-            },
-            1,
         ),
         // `tini [-s] [-v] [-g] [-l] [-p SIG] [-e CODE] [--] cmd …`
         "tini" => (

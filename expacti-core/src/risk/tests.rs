@@ -2296,6 +2296,8 @@ fn lockouts_drive_erases_and_init() {
             ),
             ("cat /dev/zero | tee /dev/sda", "tee-to-device"),
             ("find /var/log -delete", "find-delete-system"),
+            ("gosu root rm -rf /srv/x", "as-root"),
+            ("su-exec 0:0 rm -rf /srv/x", "as-root"),
         ],
         true,
     );
@@ -2317,6 +2319,7 @@ fn lockouts_drive_erases_and_init() {
             ("systemd-run --scope make", "systemd-timer"),
             ("echo x | tee -a /tmp/log", "tee-to-device"),
             ("find /tmp -name core -delete", "find-delete-system"),
+            ("gosu app rm -rf /srv/x", "as-root"),
         ],
         false,
     );
