@@ -1525,29 +1525,51 @@ impl<'s, 'o> P<'s, 'o> {
     #[cold]
     fn piped_script(&mut self, idx: usize) -> R<()> {
         let (id, stage) = self.pipe;
-        // The stage in front: one command (not a group of several: `{ echo a; echo b; } |
-        // sh` is left to the risk engine), not counting the parts of its substitutions or
-        // the commands it wraps. Found first: it is the cheap test that rules most pipes out.
-        let mut producer = None;
+        // The stage in front: its commands (one, or those of a group: `{ echo a; echo b; }
+        // | sh`), not counting the parts of their substitutions or the commands they wrap.
+        // Found first: it is the cheap test that rules most pipes out. Every one of them
+        // must print literal text; otherwise the pipe is left to the risk engine.
+        // The commands of a group or subshell that is the stage are pipelines of their own,
+        // recorded as inside it (`pipeline_parent`); pipelines are numbered in source
+        // order, so none before this one's can be.
+        let parents = &self.out.pipeline_parent;
+        let mut producers: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
         for (k, p) in self.out.parts[..idx].iter().enumerate().rev() {
-            if p.pipeline != id || p.stage + 1 < stage {
+            if p.pipeline < id || (p.pipeline == id && p.stage + 1 < stage) {
                 break;
             }
-            if p.stage + 1 != stage || matches!(p.origin, Origin::Substitution | Origin::Wrapper) {
+            if matches!(p.origin, Origin::Substitution | Origin::Wrapper) {
                 continue;
             }
-            if producer.is_some() {
+            let direct = p.pipeline == id && p.stage + 1 == stage;
+            let inside = p.pipeline != id
+                && !parents.is_empty()
+                && parents.contains(&(p.pipeline, id, stage - 1));
+            if !direct && !inside {
+                continue;
+            }
+            // A pipe inside the stage (`{ echo a | tr a b; } | sh`): not read.
+            if inside && p.stage > 0 {
                 return Ok(());
             }
-            producer = Some(k);
+            if producers.len() == 16 {
+                return Ok(());
+            }
+            producers.push(k);
         }
-        let Some(k) = producer else { return Ok(()) };
-        let printer = self.out.parts[k]
-            .argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename);
-        if !matches!(printer, Some("echo" | "printf")) {
+        if producers.is_empty() {
+            return Ok(());
+        }
+        let prints = |p: &Part| {
+            matches!(
+                p.argv
+                    .first()
+                    .and_then(Word::literal)
+                    .map(super::types::basename),
+                Some("echo" | "printf")
+            )
+        };
+        if !producers.iter().all(|&k| prints(&self.out.parts[k])) {
             return Ok(());
         }
         let redirected = self.out.parts[idx].redirects.iter().any(|r| {
@@ -1566,6 +1588,21 @@ impl<'s, 'o> P<'s, 'o> {
         let Some(via) = self.stdin_script_reader(idx) else {
             return Ok(());
         };
+        // In the order they print.
+        for &k in producers.iter().rev() {
+            self.printed_script(k, idx, via)?;
+        }
+        Ok(())
+    }
+
+    /// Reads what part `k` (an `echo` or a `printf`) prints into the shell of part `idx`
+    /// ([`P::piped_script`]) as its script, or notes why it cannot.
+    fn printed_script(&mut self, k: usize, idx: usize, via: &'static str) -> R<()> {
+        let printer = self.out.parts[k]
+            .argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename);
         let argv = &self.out.parts[k].argv;
         let span = self.out.parts[k].span;
         let opaque = |what: &str| {

@@ -264,6 +264,17 @@ cases! {
     echo_piped_redirected: "echo rm x | sh < /dev/null" => "top: echo rm x ; top: sh </dev/null",
     echo_piped_not_a_shell: "echo rm x | cat" => "top: echo rm x ; top: cat",
     echo_piped_shell_c: "echo rm x | sh -c cat" => "top: echo rm x ; top: sh -c cat ; script[sh -c]: cat",
+    // The commands of a group or subshell piped into a shell (session of 2026-12-04 from
+    // 09:29 UTC): each prints a piece of the script, in order.
+    group_piped_script: "{ echo ls; echo rm x; } | sh" =>
+        "top: echo ls ; top: echo rm x ; top: sh ; script[echo | sh]: ls ; script[echo | sh]: rm x",
+    subshell_piped_script: "(echo ls; printf 'rm x') | bash" =>
+        "top: echo ls ; top: printf rm x ; top: bash ; script[echo | sh]: ls ; script[echo | sh]: rm x",
+    group_piped_other: "{ echo ls; cat f; } | sh" => "top: echo ls ; top: cat f ; top: sh",
+    group_piped_inner_pipe: "{ echo a | echo b; echo rm x; } | sh" =>
+        "top: echo a ; top: echo b ; top: echo rm x ; top: sh",
+    group_before_pipe_not_read: "echo rm x; { echo ls; } | sh" =>
+        "top: echo rm x ; top: echo ls ; top: sh ; script[echo | sh]: ls",
     // Programs that run the command their operands name (session of 2026-12-04).
     run0_cmd: "run0 rm x" => "top: run0 rm x ; wrapper[run0]: rm x",
     run0_user: "run0 -u www rm x" => "top: run0 -u www rm x ; wrapper[run0 -u]: rm x",
