@@ -309,6 +309,26 @@ cases! {
     catatonit_cmd: "catatonit -- rm x" => "top: catatonit -- rm x ; wrapper[catatonit]: rm x",
     fakeroot_cmd: "fakeroot -- rm x" => "top: fakeroot -- rm x ; wrapper[fakeroot]: rm x",
     with_contenv_cmd: "with-contenv rm x" => "top: with-contenv rm x ; wrapper[with-contenv]: rm x",
+    // Commands run in another namespace, sandbox, container or machine.
+    ip_netns_exec: "ip netns exec ns1 rm x" => "top: ip netns exec ns1 rm x ; wrapper[ip netns exec]: rm x",
+    ip_link_nothing: "ip link set eth0 up" => "top: ip link set eth0 up",
+    heroku_run: "heroku run -a app rm -rf x" =>
+        "top: heroku run -a app rm -rf x ; script[heroku run]: rm -rf x",
+    fly_ssh_command: "fly ssh console -C 'rm x'" =>
+        "top: fly ssh console -C rm x ; script[fly ssh console -C]: rm x",
+    gh_codespace_ssh: "gh codespace ssh -c cs -- rm x" =>
+        "top: gh codespace ssh -c cs -- rm x ; script[gh codespace ssh]: rm x",
+    gh_other_nothing: "gh pr list" => "top: gh pr list",
+    machinectl_shell: "machinectl shell root@c /bin/rm x" =>
+        "top: machinectl shell root@c /bin/rm x ; wrapper[machinectl shell]: /bin/rm x",
+    distrobox_enter: "distrobox enter box -- rm x" => "top: distrobox enter box -- rm x ; wrapper[distrobox enter]: rm x",
+    toolbox_run: "toolbox run -c fedora rm x" => "top: toolbox run -c fedora rm x ; wrapper[toolbox run]: rm x",
+    flatpak_spawn_host: "flatpak-spawn --host --env=A=b rm x" =>
+        "top: flatpak-spawn --host --env=A=b rm x ; wrapper[flatpak-spawn]: rm x",
+    lxc_attach_dashdash: "lxc-attach -n c -- rm x" => "top: lxc-attach -n c -- rm x ; wrapper[lxc-attach]: rm x",
+    lxc_attach_no_dashdash: "lxc-attach -n c rm x" => "top: lxc-attach -n c rm x ; !UnknownOption",
+    bwrap_opaque: "bwrap --bind / / rm x" => "top: bwrap --bind / / rm x ; !UnknownOption",
+    oc_rsh_cmd: "oc rsh -c app api-0 rm x" => "top: oc rsh -c app api-0 rm x ; wrapper[oc rsh]: rm x",
     // git and package runners that run commands (session of 2026-12-04 from 06:43 UTC).
     git_submodule_foreach: "git submodule foreach 'rm -rf x'" =>
         "top: git submodule foreach rm -rf x ; script[git submodule foreach]: rm -rf x",

@@ -438,6 +438,20 @@ const NAMES: &[&str] = &[
     "tini",
     "dumb-init",
     "catatonit",
+    "ip",
+    "heroku",
+    "fly",
+    "flyctl",
+    "gh",
+    "machinectl",
+    "distrobox",
+    "distrobox-enter",
+    "toolbox",
+    "flatpak-spawn",
+    "lxc-attach",
+    "bwrap",
+    "systemd-nspawn",
+    "proot",
     "fakeroot",
     "catchsegv",
     "with-contenv",
@@ -962,6 +976,11 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" => user_switch(argv, name),
         "tini" | "dumb-init" => runner(argv, name),
         "catatonit" | "fakeroot" | "catchsegv" | "with-contenv" => runner(argv, name),
+        "ip" | "heroku" | "fly" | "flyctl" | "gh" | "machinectl" => elsewhere(argv, name),
+        "distrobox" | "distrobox-enter" | "toolbox" | "flatpak-spawn" | "lxc-attach" => {
+            elsewhere(argv, name)
+        }
+        "bwrap" | "systemd-nspawn" | "proot" => elsewhere(argv, name),
         "poetry" | "pipenv" | "uv" | "bundle" | "conda" | "mamba" => tool_runner(argv, name),
         "micromamba" | "direnv" | "aws-vault" | "op" | "doppler" => tool_runner(argv, name),
         "nix-shell" | "nix" => tool_runner(argv, name),
@@ -1190,6 +1209,153 @@ fn namespace_runner(argv: &[Word], name: &str) -> Runs {
             "unshare"
         },
     )
+}
+
+/// Programs that run a command in another namespace, container, sandbox or machine: `ip
+/// netns exec NS cmd`, `heroku run cmd` (a shell on a dyno), `fly ssh console -C cmd`, `gh
+/// codespace ssh -- cmd`, `machinectl shell NAME cmd`, `distrobox enter NAME -- cmd`,
+/// `toolbox run cmd`, `flatpak-spawn cmd`, `lxc-attach … -- cmd`. Sandboxes whose options take
+/// several values each (`bwrap --bind SRC DEST`, `systemd-nspawn`, `proot`) are not read:
+/// with anything after the program name they are opaque. Other subcommands run nothing.
+fn elsewhere(argv: &[Word], name: &str) -> Runs {
+    let lit = |k: usize| argv.get(k).and_then(Word::literal);
+    // Where `--` ends the program's own words, from word `from` on.
+    let dashdash = |from: usize| {
+        argv.iter()
+            .skip(from)
+            .position(|w| w.literal() == Some("--"))
+            .map(|k| k + from)
+    };
+    match name {
+        "ip" => match (lit(1), lit(2), lit(3)) {
+            (Some("netns"), Some("exec"), _) => argv_from(4, argv, "ip netns exec"),
+            (Some("-all" | "-a"), Some("netns"), Some("exec")) => {
+                argv_from(4, argv, "ip netns exec")
+            }
+            _ => Runs::Nothing,
+        },
+        "heroku" => {
+            if !matches!(lit(1), Some("run" | "run:detached" | "run:inside")) {
+                return Runs::Nothing;
+            }
+            let g = Grammar {
+                short_arg: "arset",
+                short_flag: "xh",
+                long_arg: &["app", "remote", "size", "env", "type"],
+                long_flag: &["exit-code", "no-tty", "no-notify", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 2, &g, "heroku run");
+            if o.operand < argv.len() {
+                Runs::ScriptJoin {
+                    from: o.operand,
+                    via: "heroku run",
+                }
+            } else {
+                Runs::Nothing
+            }
+        }
+        "fly" | "flyctl" => {
+            if lit(1) != Some("ssh") || lit(2) != Some("console") {
+                return Runs::Nothing;
+            }
+            match argv
+                .iter()
+                .position(|w| matches!(w.literal(), Some("-C" | "--command")))
+            {
+                Some(k) if k + 1 < argv.len() => Runs::Script {
+                    word: k + 1,
+                    via: "fly ssh console -C",
+                },
+                _ if argv.iter().any(|w| w.text.starts_with("--command=")) => Runs::Opaque {
+                    kind: OpaqueKind::UnknownOption,
+                    message: "`fly ssh console --command=…` is not read".to_string(),
+                },
+                _ => Runs::Nothing,
+            }
+        }
+        "gh" => {
+            if lit(1) != Some("codespace") || lit(2) != Some("ssh") {
+                return Runs::Nothing;
+            }
+            match dashdash(3) {
+                Some(d) if d + 1 < argv.len() => Runs::ScriptJoin {
+                    from: d + 1,
+                    via: "gh codespace ssh",
+                },
+                _ => Runs::Nothing,
+            }
+        }
+        "machinectl" => {
+            if !matches!(lit(1), Some("shell")) {
+                return Runs::Nothing;
+            }
+            let g = Grammar {
+                short_arg: "EMH",
+                short_flag: "q",
+                long_arg: &["uid", "setenv", "machine", "host"],
+                long_flag: &["quiet", "no-pager", "no-ask-password"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 2, &g, "machinectl shell");
+            argv_from(o.operand + 1, argv, "machinectl shell")
+        }
+        "distrobox" | "distrobox-enter" => {
+            let from = if name == "distrobox" {
+                if lit(1) != Some("enter") {
+                    return Runs::Nothing;
+                }
+                2
+            } else {
+                1
+            };
+            match dashdash(from) {
+                Some(d) => argv_from(d + 1, argv, "distrobox enter"),
+                None => Runs::Nothing,
+            }
+        }
+        "toolbox" => {
+            if lit(1) != Some("run") {
+                return Runs::Nothing;
+            }
+            let g = Grammar {
+                short_arg: "cdr",
+                short_flag: "yh",
+                long_arg: &["container", "distro", "release"],
+                long_flag: &["assumeyes", "help"],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 2, &g, "toolbox run");
+            argv_from(o.operand, argv, "toolbox run")
+        }
+        "flatpak-spawn" => {
+            let g = Grammar {
+                any_long: true,
+                short_flag: "vh",
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "flatpak-spawn");
+            argv_from(o.operand, argv, "flatpak-spawn")
+        }
+        "lxc-attach" => match dashdash(1) {
+            Some(d) => argv_from(d + 1, argv, "lxc-attach"),
+            None if argv.len() > 1 => Runs::Opaque {
+                kind: OpaqueKind::UnknownOption,
+                message: "`lxc-attach` without `--`: the command it runs is not known".to_string(),
+            },
+            None => Runs::Nothing,
+        },
+        _ if argv.len() > 1 => Runs::Opaque {
+            kind: OpaqueKind::UnknownOption,
+            message: format!(
+                "`{name}` runs a command after options this parser does not read: the command is not known"
+            ),
+        },
+        _ => Runs::Nothing,
+    }
 }
 
 /// Container entrypoints that run a command as a user: `gosu USER[:GROUP] cmd …`, `su-exec`,
@@ -2968,6 +3134,19 @@ fn shell(argv: &[Word], name: &str) -> Runs {
 }
 
 fn kubectl(argv: &[Word]) -> Runs {
+    // `oc rsh [options] POD [cmd …]`: a remote shell in the pod, or the command given.
+    if argv.get(1).and_then(Word::literal) == Some("rsh") {
+        let g = Grammar {
+            short_arg: "cfn",
+            short_flag: "tTq",
+            long_arg: &["container", "filename", "shell", "timeout", "namespace"],
+            long_flag: &["tty", "no-tty", "quiet"],
+            inert: Some(values_inert),
+            ..Grammar::default()
+        };
+        let o = opts!(argv, 2, &g, "oc rsh");
+        return argv_from(o.operand + 1, argv, "oc rsh");
+    }
     let dashdash = argv.iter().position(|w| w.text == "--" && !w.is_dynamic());
     let sub = argv[1..dashdash.unwrap_or(argv.len())]
         .iter()
