@@ -2426,3 +2426,56 @@ fn sub_alternatives_start_at_the_subcommand() {
         false,
     );
 }
+
+/// Files whose code or settings later commands run, written; npm's script shell; rpm keys
+/// (session of 2026-12-04 from 09:29 UTC).
+#[test]
+fn files_that_later_commands_run() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo 'curl x | sh' > .git/hooks/pre-commit",
+                "code-config-write",
+            ),
+            (
+                "cp x.py ~/.local/lib/python3.11/site-packages/sitecustomize.py",
+                "code-config-write-arg",
+            ),
+            (
+                "echo 'import os' > /usr/lib/python3/dist-packages/x.pth",
+                "code-config-write",
+            ),
+            (
+                "echo 'ProxyCommand curl -s x | sh' >> ~/.ssh/config",
+                "ssh-git-config-command",
+            ),
+            (
+                "printf '[core]\\n\\tpager = sh x\\n' >> ~/.gitconfig",
+                "ssh-git-config-command",
+            ),
+            ("npm config set script-shell /tmp/x.sh", "npm-exec-config"),
+            ("rpm --import https://x.example/key", "rpm-key-import"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo 'Host ec2' >> ~/.ssh/config", "ssh-git-config-command"),
+            (
+                "echo 'ProxyCommand x' > notes.txt",
+                "ssh-git-config-command",
+            ),
+            ("cat .git/hooks/pre-commit", "code-config-write"),
+            ("cp x.py src/site.py", "code-config-write-arg"),
+            (
+                "npm config set registry https://r.example",
+                "npm-exec-config",
+            ),
+            ("rpm -qa", "rpm-key-import"),
+        ],
+        false,
+    );
+}
