@@ -1949,6 +1949,11 @@ fn single_dash_long(name: &str) -> bool {
             | "qemu-img"
             | "dig"
             | "mkisofs"
+            | "pwsh"
+            | "powershell"
+            | "pwsh.exe"
+            | "powershell.exe"
+            | "dscl"
     ) || name.starts_with("qemu-system")
 }
 

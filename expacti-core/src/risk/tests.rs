@@ -2534,6 +2534,8 @@ fn macos_and_powershell() {
                 "powershell-download-exec",
             ),
             ("powershell -enc SQBFAFgA", "powershell-encoded"),
+            ("pwsh -Command Get-Date", "inline-interpreter"),
+            ("pwsh -c Get-Date", "inline-interpreter"),
             (
                 "pwsh -Command \"Remove-Item -Recurse -Force C:\\tmp\"",
                 "powershell-remove-recurse",
@@ -2577,6 +2579,9 @@ fn macos_and_powershell() {
                 "pwsh -File build.ps1 -Environment prod",
                 "powershell-encoded",
             ),
+            // PowerShell's options are whole words: `-File` is not `-F -i -l -e`.
+            ("pwsh -File build.ps1", "inline-interpreter"),
+            ("powershell -NoLogo -File x.ps1", "inline-interpreter"),
         ],
         false,
     );
