@@ -216,6 +216,16 @@ pub struct Redirect {
 }
 
 impl Redirect {
+    /// True when the redirection empties the path it names before writing (`>`, `>|`, `&>`;
+    /// not `>>` or `<>`).
+    pub fn empties_path(&self) -> bool {
+        match self.op {
+            RedirectOp::Out | RedirectOp::Clobber | RedirectOp::OutErr => true,
+            RedirectOp::DupOut => !is_fd_target(&self.target),
+            _ => false,
+        }
+    }
+
     /// True when the redirection writes to a path (not a descriptor duplication or close).
     /// `/dev/null` and friends still count: the caller decides which paths are harmless.
     pub fn writes_path(&self) -> bool {

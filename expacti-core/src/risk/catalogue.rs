@@ -77,6 +77,9 @@ pub struct CondSpec {
     /// Globs on any redirection target.
     #[serde(default)]
     pub redirect_any: Vec<String>,
+    /// Globs on paths a redirection empties before writing (`>`, `>|`, `&>`; not `>>`).
+    #[serde(default)]
+    pub truncate: Vec<String>,
     /// The wrapper that runs the part.
     #[serde(default)]
     pub via: Vec<String>,
@@ -421,6 +424,7 @@ pub(crate) struct Cond {
     pub assign: GlobList,
     pub redirect: GlobList,
     pub redirect_any: GlobList,
+    pub truncate: GlobList,
     pub via: Vec<String>,
     pub prod: bool,
     pub dynamic_program: bool,
@@ -564,6 +568,7 @@ impl Cond {
             assign: list("assign", &c.assign)?,
             redirect: list("redirect", &c.redirect)?,
             redirect_any: list("redirect_any", &c.redirect_any)?,
+            truncate: list("truncate", &c.truncate)?,
             via: c.via.clone(),
             prod: c.prod,
             dynamic_program: c.dynamic_program,
@@ -796,7 +801,10 @@ impl Gate {
     /// What the condition needs of a part.
     pub(crate) fn of(c: &Cond) -> u8 {
         let mut g = 0;
-        if !c.redirect.is_empty() || (!c.redirect_any.is_empty() && c.args_src.is_empty()) {
+        if !c.redirect.is_empty()
+            || !c.truncate.is_empty()
+            || (!c.redirect_any.is_empty() && c.args_src.is_empty())
+        {
             g |= Gate::REDIRECT;
         }
         if !c.assign.is_empty() {
@@ -871,6 +879,7 @@ impl Need {
     pub const PROD: u32 = 1 << 15;
     pub const RUNS_NOTHING: u32 = 1 << 16;
     pub const UNLESS: u32 = 1 << 17;
+    pub const TRUNCATE: u32 = 1 << 18;
 
     fn of(c: &Cond) -> u32 {
         [
@@ -892,6 +901,7 @@ impl Need {
             (c.prod, Need::PROD),
             (c.runs_nothing, Need::RUNS_NOTHING),
             (!c.unless.is_empty(), Need::UNLESS),
+            (!c.truncate.is_empty(), Need::TRUNCATE),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

@@ -956,7 +956,7 @@ impl RiskEngine {
         let redirect_any_hit = if !has(Need::REDIRECT_ANY) || ctx.part.redirects.is_empty() {
             None
         } else {
-            ctx.targets().iter().find_map(|(t, span, _)| {
+            ctx.targets().iter().find_map(|(t, span, _, _)| {
                 c.redirect_any
                     .matches(t)
                     .then_some((Cow::Borrowed(t.as_ref()), *span))
@@ -980,9 +980,21 @@ impl RiskEngine {
             let hit = ctx
                 .targets()
                 .iter()
-                .filter(|(_, _, writes)| *writes)
-                .find_map(|(t, span, _)| {
+                .filter(|(_, _, writes, _)| *writes)
+                .find_map(|(t, span, _, _)| {
                     c.redirect
+                        .matches(t)
+                        .then_some((Cow::Borrowed(t.as_ref()), *span))
+                })?;
+            m.set(hit.0, hit.1);
+        }
+        if has(Need::TRUNCATE) {
+            let hit = ctx
+                .targets()
+                .iter()
+                .filter(|(_, _, _, empties)| *empties)
+                .find_map(|(t, span, _, _)| {
+                    c.truncate
                         .matches(t)
                         .then_some((Cow::Borrowed(t.as_ref()), *span))
                 })?;
@@ -1582,8 +1594,9 @@ struct PartCtx<'a> {
     virtual_span: Option<Span>,
     /// Parts that enclose this one (a wrapper or script runner and their own enclosers).
     outer: Outer<'a>,
-    /// Redirection targets (normalised), their spans, and whether they write a path.
-    targets: OnceCell<Vec<(Cow<'a, str>, Span, bool)>>,
+    /// Redirection targets (normalised), their spans, whether they write the path and whether
+    /// they empty it first.
+    targets: OnceCell<Vec<(Cow<'a, str>, Span, bool, bool)>>,
     /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
     /// [`catalogue::long_bit`]s of their option names.
     flags: (u128, Idx, u64),
@@ -1802,12 +1815,12 @@ impl<'a> PartCtx<'a> {
     }
 
     /// The part's redirection targets, normalised once.
-    fn targets(&self) -> &[(Cow<'a, str>, Span, bool)] {
+    fn targets(&self) -> &[(Cow<'a, str>, Span, bool, bool)] {
         self.targets.get_or_init(|| {
             self.part
                 .redirects
                 .iter()
-                .map(|r| (norm(&r.target), r.span, r.writes_path()))
+                .map(|r| (norm(&r.target), r.span, r.writes_path(), r.empties_path()))
                 .collect()
         })
     }
