@@ -97,13 +97,12 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
 /// A word made of `$NAME`, `${NAME}` and literal text (maybe in double quotes) whose
 /// variables have values assigned as literals anywhere in the command line: `NAME=value`
 /// alone or before a command, `export|declare|typeset|local|readonly NAME=value`, and
-/// `for NAME in …`. Unquoted, a value with spaces is split into words.
+/// `for NAME in …`; or a literal default (`${NAME:-rm}`), or `$IFS` when the command line
+/// does not assign it (`rm${IFS}-rf${IFS}/`). Unquoted, a value with spaces is split into
+/// words.
 fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
     let (inner, q) = unquote(&w.text);
     let known = assigned_values(parsed);
-    if known.is_empty() {
-        return Vec::new();
-    }
     let Some(values) = substitute(inner, &known) else {
         return Vec::new();
     };
@@ -156,7 +155,10 @@ fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
 
 /// The values of `$NAME` and `${NAME}` in `text` (quotes already removed) put in, one
 /// string for each choice of values (at most [`MAX`]); `None` when some expansion in it has
-/// no known value or is of another form (`${X:-y}`, `$1`).
+/// no known value or is of another form (`${X#y}`, `$1`). `${NAME:-word}`, `${NAME-word}`,
+/// `${NAME:=word}` and `${NAME=word}` with a literal `word` can also be `word` (the
+/// environment may leave NAME unset); `$IFS`, unless assigned, is a space (the default's
+/// first character: unquoted, any of its three splits the same).
 fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
     let mut outs = vec![String::new()];
     let b = text.as_bytes();
@@ -184,17 +186,36 @@ fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
             return None;
         }
         let mut end = start + len;
+        let mut default = None;
         if braced {
+            // `${NAME:-word}` and its siblings: the word up to the brace, literal only.
+            let op = [":-", ":=", "-", "="]
+                .into_iter()
+                .find(|op| text[end..].starts_with(op));
+            if let Some(op) = op {
+                let from = end + op.len();
+                let close = from + text[from..].find('}')?;
+                let word = &text[from..close];
+                if word.contains(['$', '{', '`', '"', '\'', '\\']) {
+                    return None;
+                }
+                default = Some(word);
+                end = close;
+            }
             if b.get(end) != Some(&b'}') {
                 return None;
             }
             end += 1;
         }
-        let values: Vec<&str> = known
+        let mut values: Vec<&str> = known
             .iter()
             .filter(|(n, _)| *n == name)
             .map(|(_, v)| *v)
             .collect();
+        if values.is_empty() && name == "IFS" && default.is_none() {
+            values.push(" ");
+        }
+        values.extend(default);
         if values.is_empty() {
             return None;
         }
@@ -237,7 +258,11 @@ pub(super) fn argument_values(
     };
     let first = words.iter().position(|w| param_only(w) || found(w))?;
     let known = assigned_values(parsed);
-    if known.is_empty() && roots.is_empty() {
+    // Without assignments or roots, only a default (`${D:-/}`) or `$IFS` has a value.
+    if known.is_empty()
+        && roots.is_empty()
+        && !args.iter().any(|a| a.contains("${") || a.contains("IFS"))
+    {
         return None;
     }
     let mut lists: Vec<Vec<String>> = vec![Vec::new()];

@@ -1476,6 +1476,9 @@ fn names_and_arguments_known_from_the_command_line_are_read() {
             ("X='rm -rf /'; $X", "rm-recursive-system"),
             ("D=/; rm -rf $D", "rm-recursive-system"),
             ("D=/etc; rm -rf \"${D}/\"*", "rm-recursive-system"),
+            // A literal default is one more value (since 2026-12-04 from 12:11 UTC).
+            ("D=/; rm -rf ${D:-x}", "rm-recursive-system"),
+            ("rm -rf \"${D:-/}\"", "rm-recursive-system"),
             ("D=/; E=etc; sudo rm -rf $D$E", "rm-recursive-system"),
             ("T=prod-1; ssh $T uptime", "production-target"),
             ("for x in /; do rm -rf $x; done", "rm-recursive-system"),
@@ -1503,9 +1506,9 @@ fn names_and_arguments_known_from_the_command_line_are_read() {
             ("$(cat cmd) -rf /", "rm-recursive-system"),
             // Quoted, a value with spaces is one name.
             ("X='rm -rf /'; \"$X\"", "rm-recursive-system"),
-            // Another variable, or a form with a default.
+            // Another variable, or another form of expansion.
             ("R=rm; $S -rf /", "rm-recursive-system"),
-            ("D=/; rm -rf ${D:-x}", "rm-recursive-system"),
+            ("D=/; rm -rf ${D#x}", "rm-recursive-system"),
             ("D=/tmp/build; rm -rf \"$D\"", "rm-recursive-absolute"),
             ("R=ls; $R -la /", "rm"),
             (
@@ -2629,7 +2632,10 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("./run --url stratum+tcp://pool.example:3333", "mining-pool"),
             ("gcloud auth print-access-token", "cloud-token-print"),
             ("cat .git-credentials", "secret-read"),
-            ("mv ~ /tmp/x", "move-system"),
+            ("mv ~ /tmp/x", "move-home"),
+            ("mv -f \"$HOME\" /tmp/x", "move-home"),
+            ("${x:-rm} -rf /", "rm-recursive-system"),
+            ("rm${IFS}-rf${IFS}/", "rm-recursive-system"),
             (
                 "git worktree remove --force ../wt",
                 "git-worktree-force-remove",
@@ -2718,6 +2724,13 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("gh api repos/a/b/collaborators", "api-access-change"),
             ("git push origin main", "git-push-url"),
             ("getent passwd deploy", "shadow-read"),
+            // Into the home directory, not the home directory moved.
+            ("mv notes.txt ~", "move-home"),
+            ("mv x /home/deploy/", "move-home"),
+            ("mv /usr/bin/openssl /root/", "move-system"),
+            ("rpm -qi nginx", "package-change-low-level"),
+            // A default that is not literal is not guessed.
+            ("${x:-$(pwd)} -rf /", "rm-recursive-system"),
         ],
         false,
     );
