@@ -1575,6 +1575,10 @@ type Idx = SmallVec<[usize; 8]>;
 type Fired = SmallVec<[usize; 6]>;
 
 /// A part prepared for matching.
+/// A redirection's target (normalised), its span, whether it writes the path and whether it
+/// empties it first.
+type Target<'a> = (Cow<'a, str>, Span, bool, bool);
+
 struct PartCtx<'a> {
     part: &'a Part,
     name: Option<Cow<'a, str>>,
@@ -1596,7 +1600,7 @@ struct PartCtx<'a> {
     outer: Outer<'a>,
     /// Redirection targets (normalised), their spans, whether they write the path and whether
     /// they empty it first.
-    targets: OnceCell<Vec<(Cow<'a, str>, Span, bool, bool)>>,
+    targets: OnceCell<Vec<Target<'a>>>,
     /// Short flags present (a bit per ASCII letter), the indices of dash words, and the
     /// [`catalogue::long_bit`]s of their option names.
     flags: (u128, Idx, u64),
@@ -1815,7 +1819,7 @@ impl<'a> PartCtx<'a> {
     }
 
     /// The part's redirection targets, normalised once.
-    fn targets(&self) -> &[(Cow<'a, str>, Span, bool, bool)] {
+    fn targets(&self) -> &[Target<'a>] {
         self.targets.get_or_init(|| {
             self.part
                 .redirects
