@@ -1574,11 +1574,11 @@ type Idx = SmallVec<[usize; 8]>;
 /// The signals that fired on one part.
 type Fired = SmallVec<[usize; 6]>;
 
-/// A part prepared for matching.
 /// A redirection's target (normalised), its span, whether it writes the path and whether it
 /// empties it first.
 type Target<'a> = (Cow<'a, str>, Span, bool, bool);
 
+/// A part prepared for matching.
 struct PartCtx<'a> {
     part: &'a Part,
     name: Option<Cow<'a, str>>,
