@@ -2660,6 +2660,24 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("gh api -X POST repos/a/b/issues -f title=x", "api-write"),
             ("git push https://x.example/r.git HEAD:main", "git-push-url"),
             ("getent shadow root", "shadow-read"),
+            (
+                "aws s3api put-public-access-block --bucket b --public-access-block-configuration BlockPublicAcls=false",
+                "storage-public-setting",
+            ),
+            (
+                "az storage container set-permission -n c --public-access container",
+                "storage-public-setting",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier d --publicly-accessible",
+                "database-public",
+            ),
+            (
+                "aws ec2 modify-instance-attribute --instance-id i-1 --attribute userData --value x",
+                "cloud-user-data-change",
+            ),
+            ("kubectl config view --raw", "kubeconfig-raw"),
+            ("helm repo add c http://c.example/", "helm-repo-plain-http"),
         ],
         true,
     );
@@ -2724,6 +2742,20 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("gh api repos/a/b/collaborators", "api-access-change"),
             ("git push origin main", "git-push-url"),
             ("getent passwd deploy", "shadow-read"),
+            (
+                "aws s3api put-public-access-block --bucket b --public-access-block-configuration BlockPublicAcls=true",
+                "storage-public-setting",
+            ),
+            (
+                "az storage container set-permission -n c --public-access off",
+                "storage-public-setting",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier d --no-publicly-accessible",
+                "database-public",
+            ),
+            ("kubectl config view --minify", "kubeconfig-raw"),
+            ("helm repo add c https://c.example/", "helm-repo-plain-http"),
             // Into the home directory, not the home directory moved.
             ("mv notes.txt ~", "move-home"),
             ("mv x /home/deploy/", "move-home"),
