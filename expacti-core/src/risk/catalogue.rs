@@ -782,8 +782,14 @@ pub(crate) struct Catalogue {
     /// The lowest `min_base` of the modifiers (`u8::MAX` without any): a part whose base
     /// score is lower tries none of them.
     pub modifier_floor: u8,
-    /// Sides without a literal program list (no program, or a glob): tried on every part.
+    /// Sides without a literal program list (no program, or a glob) and without a signal
+    /// list: tried on every part.
     pub compose_always: u64,
+    /// Sides without a literal program list that name signals (`a = { signal = [...] }`):
+    /// tried only on parts where one of those signals fired ([`Catalogue::fired_mask`]).
+    pub compose_by_signal: u64,
+    /// For each signal (by index), the sides of `compose_by_signal` that name it.
+    pub signal_compose: Vec<u64>,
     /// Every literal program name known to the catalogue (for glob command names).
     pub known_programs: Vec<String>,
 }
@@ -1036,6 +1042,14 @@ impl Catalogue {
     /// [`compose_bit`]).
     pub(crate) fn compose_mask(&self, prog: Option<&ProgramIndex>) -> u64 {
         self.compose_always | prog.map_or(0, |p| p.compose)
+    }
+
+    /// The composition sides that name one of the signals in `fired` (see
+    /// [`Catalogue::compose_by_signal`]).
+    pub(crate) fn fired_mask(&self, fired: &[usize]) -> u64 {
+        fired.iter().fold(0, |m, &si| {
+            m | self.signal_compose.get(si).copied().unwrap_or(0)
+        })
     }
 
     /// Whether side `side` of composition `ci` is worth trying on a part with `mask`.
@@ -1458,12 +1472,24 @@ impl Catalogue {
             })
             .collect();
         self.compose_always = 0;
+        self.compose_by_signal = 0;
+        self.signal_compose = vec![0; self.signals.len()];
         for (ci, c) in self.compose.iter().enumerate() {
             for (side, cond) in [&c.a, &c.b].into_iter().enumerate() {
                 known.extend(cond.literal_programs().into_iter().map(str::to_string));
                 let bit = compose_bit(ci, side);
                 if cond.program.is_empty() || cond.has_program_globs() || bit == 0 {
-                    self.compose_always |= bit;
+                    // A side that names signals holds only where one of them fired.
+                    if cond.signal.is_empty() || bit == 0 {
+                        self.compose_always |= bit;
+                    } else {
+                        self.compose_by_signal |= bit;
+                        for (si, s) in self.signals.iter().enumerate() {
+                            if cond.signal.contains(&s.id) {
+                                self.signal_compose[si] |= bit;
+                            }
+                        }
+                    }
                     continue;
                 }
                 for p in cond.literal_programs() {

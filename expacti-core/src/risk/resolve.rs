@@ -153,6 +153,25 @@ fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
     out
 }
 
+/// Whether `text` has an expansion [`substitute`] can give a value without an assignment:
+/// `${NAME:-word}` (or `:=`, `-`, `=`) or `$IFS`.
+fn has_default_or_ifs(text: &str) -> bool {
+    let b = text.as_bytes();
+    // (A byte loop: the words are short, and a searcher costs more to set up.)
+    (0..b.len()).filter(|&i| b[i] == b'$').any(|i| {
+        let rest = &b[i + 1..];
+        let (braced, name) = match rest.first() {
+            Some(b'{') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        let n = name
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        &name[..n] == b"IFS" || braced && matches!(name.get(n), Some(b':' | b'-' | b'='))
+    })
+}
+
 /// The values of `$NAME` and `${NAME}` in `text` (quotes already removed) put in, one
 /// string for each choice of values (at most [`MAX`]); `None` when some expansion in it has
 /// no known value or is of another form (`${X#y}`, `$1`). `${NAME:-word}`, `${NAME-word}`,
@@ -258,30 +277,37 @@ pub(super) fn argument_values(
     };
     let first = words.iter().position(|w| param_only(w) || found(w))?;
     let known = assigned_values(parsed);
-    // Without assignments or roots, only a default (`${D:-/}`) or `$IFS` has a value.
-    if known.is_empty()
-        && roots.is_empty()
-        && !args.iter().any(|a| a.contains("${") || a.contains("IFS"))
+    // Without assignments, only a default (`${D:-/}`) or `$IFS` has a value.
+    let may_have_value = |a: &str| !known.is_empty() || has_default_or_ifs(a);
+    if roots.is_empty()
+        && !words
+            .iter()
+            .zip(args)
+            .any(|(w, a)| param_only(w) && may_have_value(a))
     {
         return None;
     }
-    let mut lists: Vec<Vec<String>> = vec![Vec::new()];
-    let mut any = false;
-    for (w, a) in words.iter().zip(args) {
-        let choices = if param_only(w) {
-            substitute(a, &known)
-        } else if found(w) {
-            Some(roots.iter().map(|r| a.replace("{}", r)).collect())
-        } else {
-            None
-        };
-        let choices = match choices {
-            Some(c) => {
-                any = true;
-                c
+    // The values of each word that has some, first: most parts expand only variables the
+    // command line does not assign, and then no list is built.
+    let values: Vec<Option<Vec<String>>> = words
+        .iter()
+        .zip(args)
+        .map(|(w, a)| {
+            if param_only(w) && may_have_value(a) {
+                substitute(a, &known)
+            } else if found(w) {
+                Some(roots.iter().map(|r| a.replace("{}", r)).collect())
+            } else {
+                None
             }
-            None => vec![a.to_string()],
-        };
+        })
+        .collect();
+    if values.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut lists: Vec<Vec<String>> = vec![Vec::new()];
+    for (v, a) in values.into_iter().zip(args) {
+        let choices = v.unwrap_or_else(|| vec![a.to_string()]);
         let mut next = Vec::with_capacity(lists.len() * choices.len());
         for l in &lists {
             for c in &choices {
@@ -294,7 +320,7 @@ pub(super) fn argument_values(
         }
         lists = next;
     }
-    any.then(|| (lists, words[first].span))
+    Some((lists, words[first].span))
 }
 
 /// The paths a `find` hands to the command it runs first: its operands before the first

@@ -2624,6 +2624,7 @@ fn truncation_archives_remote_eval_and_essential_packages() {
                 "curl -X DELETE 'http://es:9200/*'",
                 "http-delete-everything",
             ),
+            ("http DELETE es:9200/_all", "http-delete-everything-httpie"),
             ("apk del musl", "package-remove-essential"),
             ("pacman -Rns sudo", "package-remove-essential-low-level"),
             ("date -s 2020-01-01", "clock-set-flag"),
