@@ -157,7 +157,10 @@ fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
 /// `${NAME:-word}` (or `:=`, `-`, `=`) or `$IFS`.
 fn has_default_or_ifs(text: &str) -> bool {
     let b = text.as_bytes();
-    // (A byte loop: the words are short, and a searcher costs more to set up.)
+    // (Byte loops: the words are short, and a searcher costs more to set up.)
+    if !b.contains(&b'{') && !b.windows(3).any(|w| w == b"IFS") {
+        return false;
+    }
     (0..b.len()).filter(|&i| b[i] == b'$').any(|i| {
         let rest = &b[i + 1..];
         let (braced, name) = match rest.first() {
