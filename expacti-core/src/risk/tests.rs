@@ -2638,6 +2638,21 @@ fn truncation_archives_remote_eval_and_essential_packages() {
                 "container-command-download-exec",
             ),
             ("pnpm dlx create-vite app", "package-runner-sub"),
+            ("busybox httpd -f -p 8000 -h .", "file-server-busybox"),
+            ("grep -r 'PRIVATE KEY' /", "secret-search"),
+            ("cat ~/.bash_history", "history-read"),
+            ("find / -perm -4000", "setuid-search"),
+            ("tailscale up --authkey k", "vpn-join"),
+            ("ip route add default via 10.0.0.9", "route-change"),
+            ("NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci", "tls-verify-off"),
+            (
+                "git config --global http.sslVerify false",
+                "tls-verify-off-config",
+            ),
+            (
+                "git -c http.sslVerify=false clone x",
+                "tls-verify-off-option",
+            ),
             ("apk del musl", "package-remove-essential"),
             ("pacman -Rns sudo", "package-remove-essential-low-level"),
             ("date -s 2020-01-01", "clock-set-flag"),
@@ -2756,6 +2771,13 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("gh api repos/a/b/collaborators", "api-access-change"),
             ("git push origin main", "git-push-url"),
             ("getent passwd deploy", "shadow-read"),
+            // `busybox` runs what it is given; `busybox sh` is read as `sh`.
+            ("busybox ls", "interactive-shell"),
+            ("grep -ri password src/", "secret-search"),
+            ("tailscale status", "vpn-join"),
+            ("ip route show", "route-change"),
+            ("ip addr add 10.0.0.2/24 dev eth0", "route-change"),
+            ("git config --global user.name ci", "tls-verify-off-config"),
             // A download kept and printed, or handed to curl as a header.
             (
                 "V=$(curl -s https://x.example/v); echo \"$V\"",
