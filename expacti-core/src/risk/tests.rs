@@ -2807,6 +2807,7 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("helm repo add c https://c.example/", "helm-repo-plain-http"),
             // Into the home directory, not the home directory moved.
             ("mv notes.txt ~", "move-home"),
+            ("mv -t ~ notes.txt", "move-home"),
             ("mv x /home/deploy/", "move-home"),
             ("mv /usr/bin/openssl /root/", "move-system"),
             ("rpm -qi nginx", "package-change-low-level"),
