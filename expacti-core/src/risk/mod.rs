@@ -982,28 +982,12 @@ impl RiskEngine {
             m.set(hit.0, hit.1);
         }
         if has(Need::REDIRECT) {
-            let hit = ctx
-                .targets()
-                .iter()
-                .filter(|(_, _, writes, _)| *writes)
-                .find_map(|(t, span, _, _)| {
-                    c.redirect
-                        .matches(t)
-                        .then_some((Cow::Borrowed(t.as_ref()), *span))
-                })?;
-            m.set(hit.0, hit.1);
+            let (t, span) = target_hit(ctx.targets(), &c.redirect, |t| t.2)?;
+            m.set(t, span);
         }
         if has(Need::TRUNCATE) {
-            let hit = ctx
-                .targets()
-                .iter()
-                .filter(|(_, _, _, empties)| *empties)
-                .find_map(|(t, span, _, _)| {
-                    c.truncate
-                        .matches(t)
-                        .then_some((Cow::Borrowed(t.as_ref()), *span))
-                })?;
-            m.set(hit.0, hit.1);
+            let (t, span) = target_hit(ctx.targets(), &c.truncate, |t| t.3)?;
+            m.set(t, span);
         }
         let text = if has(Need::TEXT) {
             c.text.as_ref()
@@ -1045,6 +1029,19 @@ impl RiskEngine {
         }
         Some(())
     }
+}
+
+/// The first redirection target that `keep` keeps (it writes the path, or empties it) and
+/// `globs` match, with its span.
+fn target_hit<'x>(
+    targets: &'x [Target<'_>],
+    globs: &glob::GlobList,
+    keep: impl Fn(&Target<'_>) -> bool,
+) -> Option<(&'x str, Span)> {
+    targets
+        .iter()
+        .find(|t| keep(t) && globs.matches(&t.0))
+        .map(|t| (t.0.as_ref(), t.1))
 }
 
 /// Adds to `reasons` those of `more` (a second reading of part `i`) whose signal part `i`
