@@ -2665,6 +2665,9 @@ fn truncation_archives_remote_eval_and_essential_packages() {
             ("cat ~/.bash_history", "history-read"),
             ("find / -perm -4000", "setuid-search"),
             ("tailscale up --authkey k", "vpn-join"),
+            ("openvpn --config x.ovpn", "vpn-join-config"),
+            ("unshadow /etc/passwd /etc/shadow", "shadow-read"),
+            ("route add default gw 10.0.0.9", "route-change"),
             ("ip route add default via 10.0.0.9", "route-change"),
             ("NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci", "tls-verify-off"),
             (
