@@ -1626,7 +1626,28 @@ impl<'s, 'o> P<'s, 'o> {
                 let words: Vec<Word> = argv[1 + flags..].to_vec();
                 let escapes = argv[1..1 + flags].iter().any(|w| w.text.contains('e'));
                 if escapes && words.iter().any(|w| w.text.contains('\\')) {
-                    Some(opaque("`echo -e` (escapes)"))
+                    // What `echo -e` prints, when every escape is one it decodes and the
+                    // words are literal (`echo -e '\x72\x6d -rf /' | sh`).
+                    let decoded: Option<Vec<String>> = words
+                        .iter()
+                        .map(|w| {
+                            (!w.is_dynamic())
+                                .then(|| printed_escapes(&w.text, true))
+                                .flatten()
+                        })
+                        .collect();
+                    match (decoded, words.first(), words.last()) {
+                        (Some(d), Some(a), Some(b)) => {
+                            let sp = Span(a.span.0, b.span.1);
+                            return self.sub_parse(
+                                &d.join(" "),
+                                SpanMap::Fixed(sp),
+                                Origin::Script,
+                                Some("echo | sh"),
+                            );
+                        }
+                        _ => Some(opaque("`echo -e` (escapes)")),
+                    }
                 } else if words.is_empty() {
                     None
                 } else {
@@ -1641,6 +1662,22 @@ impl<'s, 'o> P<'s, 'o> {
                     Some(f) if !f.text.contains(['%', '\\']) => {
                         let w = f.clone();
                         return self.script(std::slice::from_ref(&w), "echo | sh", idx);
+                    }
+                    // Escapes without a conversion: what the format prints, decoded
+                    // (`printf '\x72\x6d -rf /' | sh`).
+                    Some(f) if !f.text.contains('%') => {
+                        let sp = f.span;
+                        match printed_escapes(&f.text, false) {
+                            Some(text) => {
+                                return self.sub_parse(
+                                    &text,
+                                    SpanMap::Fixed(sp),
+                                    Origin::Script,
+                                    Some("echo | sh"),
+                                );
+                            }
+                            None => Some(opaque("`printf` (escapes)")),
+                        }
                     }
                     // (`%b` expands backslash escapes in the arguments: only without any.)
                     Some(f)
@@ -2997,6 +3034,83 @@ impl<'s, 'o> P<'s, 'o> {
         }
         Ok(())
     }
+}
+
+/// The text `printf` prints for a format without conversions (`echo`: what `echo -e` prints
+/// for a word), its backslash escapes decoded; `None` for anything not decoded exactly (an
+/// escape that is not one of theirs, `\c`, a NUL byte, bytes that are not UTF-8), which the
+/// caller leaves unread.
+fn printed_escapes(text: &str, echo: bool) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    // Up to `max` digits of `radix` from `b[i..]`: the value and how many were read.
+    let digits = |i: usize, max: usize, radix: u32| {
+        let mut v: u32 = 0;
+        let mut n = 0;
+        while n < max {
+            match b.get(i + n).and_then(|&d| char::from(d).to_digit(radix)) {
+                Some(d) => v = v * radix + d,
+                None => break,
+            }
+            n += 1;
+        }
+        (v, n)
+    };
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if c != b'\\' {
+            out.push(c);
+            continue;
+        }
+        let e = *b.get(i)?;
+        i += 1;
+        match e {
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'e' | b'E' => out.push(27),
+            b'f' => out.push(12),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(11),
+            b'\\' => out.push(b'\\'),
+            // echo's octal is `\0NNN`; printf's `\NNN`.
+            b'0'..=b'7' => {
+                let (start, max) = if echo { (i, 3) } else { (i - 1, 3) };
+                if echo && e != b'0' {
+                    return None;
+                }
+                let (v, n) = digits(start, max, 8);
+                i = start + n;
+                out.push(u8::try_from(v & 0xff).ok()?);
+            }
+            b'x' => {
+                let (v, n) = digits(i, 2, 16);
+                if n == 0 {
+                    return None;
+                }
+                i += n;
+                out.push(u8::try_from(v).ok()?);
+            }
+            b'u' | b'U' => {
+                let (v, n) = digits(i, if e == b'u' { 4 } else { 8 }, 16);
+                if n == 0 {
+                    return None;
+                }
+                i += n;
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(char::from_u32(v)?.encode_utf8(&mut buf).as_bytes());
+            }
+            b'"' if !echo => out.push(b'"'),
+            _ => return None,
+        }
+    }
+    if out.contains(&0) {
+        return None;
+    }
+    String::from_utf8(out).ok()
 }
 
 fn is_int_literal(w: &Word) -> bool {

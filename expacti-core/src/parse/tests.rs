@@ -260,7 +260,20 @@ cases! {
     printf_piped_b_escapes: "printf '%b\\n' 'rm\\x20x' | sh" => "top: printf %b\\n rm\\x20x ; top: sh ; !DynamicScript",
     printf_piped_b_plain: "printf '%b\\n' 'rm x' | sh" => "top: printf %b\\n rm x ; top: sh ; script[echo | sh]: rm x",
     echo_piped_dynamic: "echo \"$X\" | sh" => "top: echo ⟨\"$X\"⟩ ; top: sh ; !DynamicScript",
-    echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; !DynamicScript",
+    // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
+    // 15:00 UTC); one they do not, or echo's `\NNN` without the 0, stays unread.
+    echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; script[echo | sh]: rm x",
+    echo_e_piped_hex: "echo -e '\\x72\\x6d -rf /' | sh" =>
+        "top: echo -e \\x72\\x6d -rf / ; top: sh ; script[echo | sh]: rm -rf /",
+    echo_e_piped_octal: "echo -e '\\0162m' x | sh" => "top: echo -e \\0162m x ; top: sh ; script[echo | sh]: rm x",
+    echo_e_piped_bad_octal: "echo -e '\\162m' | sh" => "top: echo -e \\162m ; top: sh ; !DynamicScript",
+    echo_e_piped_stop: "echo -e 'rm x\\c' | sh" => "top: echo -e rm x\\c ; top: sh ; !DynamicScript",
+    printf_piped_hex: "printf '\\x72\\x6d -rf /' | sh" =>
+        "top: printf \\x72\\x6d -rf / ; top: sh ; script[echo | sh]: rm -rf /",
+    printf_piped_octal: "printf '\\162\\155 x\\n' | sh" =>
+        "top: printf \\162\\155 x\\n ; top: sh ; script[echo | sh]: rm x",
+    printf_piped_unknown_escape: "printf 'rm \\q' | sh" => "top: printf rm \\q ; top: sh ; !DynamicScript",
+    printf_piped_nul: "printf 'rm\\0 x' | sh" => "top: printf rm\\0 x ; top: sh ; !DynamicScript",
     echo_piped_redirected: "echo rm x | sh < /dev/null" => "top: echo rm x ; top: sh </dev/null",
     echo_piped_not_a_shell: "echo rm x | cat" => "top: echo rm x ; top: cat",
     echo_piped_shell_c: "echo rm x | sh -c cat" => "top: echo rm x ; top: sh -c cat ; script[sh -c]: cat",
@@ -476,7 +489,12 @@ cases! {
     // What the parser does not understand.
     function_def: "git() { rm -rf /; }; git pull" => "top: rm -rf / ; top: git pull ; !Definition",
     function_keyword: "function f { x; }" => "top: x ; !Definition",
-    alias_def: "alias ls='rm -rf /'; ls" => "top: alias ls=rm -rf / ; top: ls ; !Definition",
+    // An alias's value is read as the script its name will run (session of 2026-12-04 from
+    // 15:00 UTC); the definition still makes the command opaque.
+    alias_def: "alias ls='rm -rf /'; ls" => "top: alias ls=rm -rf / ; script[alias]: rm -rf / ; top: ls ; !Definition",
+    alias_defs: "alias k=kubectl g='git status' \"$X\"" =>
+        "top: alias k=kubectl g=git status ⟨\"$X\"⟩ ; script[alias]: kubectl ; script[alias]: git status ; !Definition",
+    alias_list: "alias -p" => "top: alias -p",
     shopt_change: "shopt -s extglob; ls" => "top: shopt -s extglob ; top: ls ; !ShellOption",
     set_posix: "set -o posix" => "top: set -o posix ; !ShellOption",
     set_e_is_fine: "set -euo pipefail" => "top: set -euo pipefail",

