@@ -1513,6 +1513,61 @@ impl<'s, 'o> P<'s, 'o> {
             } else if self.pipe.1 > 0 {
                 self.piped_script(idx)?;
             }
+            if self.out.parts[idx]
+                .argv
+                .get(1)
+                .is_some_and(|w| w.text.starts_with("<("))
+            {
+                self.process_subst_script(idx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `bash <(echo 'rm x')`, `source <(printf …)`: a shell (or `source`) whose script file
+    /// is a process substitution holding one `echo` or `printf` runs what it prints; that
+    /// text is read as the script, as for a pipe into the shell ([`P::printed_script`]).
+    /// Anything else in the substitution is left to the risk engine.
+    #[cold]
+    #[inline(never)]
+    fn process_subst_script(&mut self, idx: usize) -> R<()> {
+        let part = &self.out.parts[idx];
+        let reader = part
+            .argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename);
+        if !matches!(
+            reader,
+            Some("sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "source" | ".")
+        ) {
+            return Ok(());
+        }
+        let Some(w) = part.argv.get(1) else {
+            return Ok(());
+        };
+        // The whole word is the substitution.
+        let one = w.text.ends_with(')') && w.text[2..].find("<(").is_none();
+        if !one {
+            return Ok(());
+        }
+        let span = w.span;
+        let mut inner = self.out.parts[..idx]
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.origin == Origin::Substitution && span.contains(p.span));
+        let (Some((k, p)), None) = (inner.next(), inner.next()) else {
+            return Ok(());
+        };
+        let prints = matches!(
+            p.argv
+                .first()
+                .and_then(Word::literal)
+                .map(super::types::basename),
+            Some("echo" | "printf")
+        );
+        if prints {
+            self.printed_script(k, idx, "echo | sh")?;
         }
         Ok(())
     }

@@ -495,6 +495,14 @@ cases! {
     alias_defs: "alias k=kubectl g='git status' \"$X\"" =>
         "top: alias k=kubectl g=git status ⟨\"$X\"⟩ ; script[alias]: kubectl ; script[alias]: git status ; !Definition",
     alias_list: "alias -p" => "top: alias -p",
+    // A shell whose script file is a process substitution printing literal text runs that
+    // text (session of 2026-12-04 from 15:00 UTC); anything else there is not read.
+    procsubst_script: "bash <(echo 'rm x')" => "substitution: echo rm x ; top: bash ⟨<(echo 'rm x')⟩ ; script[echo | sh]: rm x",
+    procsubst_source: ". <(printf 'rm x')" => "substitution: printf rm x ; top: . ⟨<(printf 'rm x')⟩ ; script[echo | sh]: rm x",
+    procsubst_other: "bash <(cat x.sh)" => "substitution: cat x.sh ; top: bash ⟨<(cat x.sh)⟩",
+    procsubst_two: "bash <(echo a; echo b)" => "substitution: echo a ; substitution: echo b ; top: bash ⟨<(echo a; echo b)⟩",
+    procsubst_not_a_shell: "diff <(echo a) b" => "substitution: echo a ; top: diff ⟨<(echo a)⟩ b",
+    procsubst_dynamic: "bash <(echo $X)" => "substitution: echo ⟨$X⟩ ; top: bash ⟨<(echo $X)⟩ ; !DynamicScript",
     shopt_change: "shopt -s extglob; ls" => "top: shopt -s extglob ; top: ls ; !ShellOption",
     set_posix: "set -o posix" => "top: set -o posix ; !ShellOption",
     set_e_is_fine: "set -euo pipefail" => "top: set -euo pipefail",

@@ -2899,6 +2899,10 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
             ("openssl s_client -connect x:443 | sh", "network-to-shell"),
             ("alias x='rm -rf /'", "rm-recursive-system"),
             ("printf '\\x72\\x6d -rf /' | sh", "rm-recursive-system"),
+            ("bash <(cat x.sh)", "substitution-run-as-script"),
+            ("source <(grep -v x cfg.sh)", "substitution-run-as-script"),
+            ("python3 <(echo 'import os')", "substitution-run-as-code"),
+            ("bash <(echo 'rm -rf /')", "rm-recursive-system"),
         ],
         true,
     );
@@ -2932,6 +2936,14 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
                 "openssl enc -d -aes256 -in p.enc -k x | sh",
                 "download-piped-to-shell",
             ),
+            // Shell setup a tool prints for itself; text the parser reads; not a script.
+            (
+                "source <(kubectl completion bash)",
+                "substitution-run-as-script",
+            ),
+            ("bash <(echo 'ls')", "substitution-run-as-script"),
+            ("diff <(cat a) b", "substitution-run-as-script"),
+            ("bash x.sh <(cat a)", "substitution-run-as-script"),
         ],
         false,
     );
