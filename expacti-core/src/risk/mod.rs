@@ -338,7 +338,19 @@ impl RiskEngine {
             // The files each part writes, for the compositions over a written file: found
             // once, and only when such a composition is tried.
             let mut written: Option<Option<Vec<Vec<String>>>> = None;
-            for (ci, c) in cat.compose.iter().enumerate() {
+            // The compositions both of whose sides some part may satisfy: the indexed ones
+            // (two bits each, see `catalogue::compose_bit`) by their bits, in order, then any
+            // beyond the index.
+            let mut both = any & (any >> 1) & 0x5555_5555_5555_5555;
+            let indexed = std::iter::from_fn(move || {
+                let k = both.trailing_zeros();
+                both &= both.wrapping_sub(1);
+                (k < 64).then_some((k / 2) as usize)
+            });
+            for ci in indexed.chain(32..cat.compose.len()) {
+                let Some(c) = cat.compose.get(ci) else {
+                    break;
+                };
                 if c.disabled
                     || !Catalogue::compose_may(any, ci, 0)
                     || !Catalogue::compose_may(any, ci, 1)
@@ -360,11 +372,23 @@ impl RiskEngine {
                 }
                 // The second side first: in most compositions it is the rarer one (a shell
                 // reading its standard input), and `piped-to-shell`'s first side is any part.
-                let b = holds(ci, 1, &c.b);
-                if b.is_empty() {
-                    continue;
-                }
-                let a = holds(ci, 0, &c.a);
+                // When only the first side is indexed by program (`bash <(…)` and any command
+                // inside), it is the rarer one and goes first.
+                let first_side_rarer = cat.compose_always & catalogue::compose_bit(ci, 1) != 0
+                    && cat.compose_always & catalogue::compose_bit(ci, 0) == 0;
+                let (a, b) = if first_side_rarer {
+                    let a = holds(ci, 0, &c.a);
+                    if a.is_empty() {
+                        continue;
+                    }
+                    (a, holds(ci, 1, &c.b))
+                } else {
+                    let b = holds(ci, 1, &c.b);
+                    if b.is_empty() {
+                        continue;
+                    }
+                    (holds(ci, 0, &c.a), b)
+                };
                 let found = a.iter().find_map(|&i| {
                     b.iter()
                         .find(|&&j| {
