@@ -517,6 +517,9 @@ struct P<'s, 'o> {
     pending: Vec<Pending>,
     /// The last answer of [`P::reserved`] and where (asked several times per command).
     reserved_at: std::cell::Cell<Option<(usize, Option<&'static str>)>>,
+    /// A process substitution was read since the last simple command was ended: only then
+    /// can that command be a shell reading one as its script ([`P::process_subst_script`]).
+    procsubst: bool,
 }
 
 impl<'s, 'o> P<'s, 'o> {
@@ -540,6 +543,7 @@ impl<'s, 'o> P<'s, 'o> {
             pipe: (0, 0),
             pending: Vec::new(),
             reserved_at: std::cell::Cell::new(None),
+            procsubst: false,
         }
     }
 
@@ -1513,11 +1517,7 @@ impl<'s, 'o> P<'s, 'o> {
             } else if self.pipe.1 > 0 {
                 self.piped_script(idx)?;
             }
-            if self.out.parts[idx]
-                .argv
-                .get(1)
-                .is_some_and(|w| w.text.starts_with("<("))
-            {
+            if std::mem::take(&mut self.procsubst) {
                 self.process_subst_script(idx)?;
             }
         }
@@ -1547,7 +1547,8 @@ impl<'s, 'o> P<'s, 'o> {
             return Ok(());
         };
         // The whole word is the substitution.
-        let one = w.text.ends_with(')') && w.text[2..].find("<(").is_none();
+        let one =
+            w.text.starts_with("<(") && w.text.ends_with(')') && w.text[2..].find("<(").is_none();
         if !one {
             return Ok(());
         }
@@ -2763,6 +2764,7 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     fn process_subst(&mut self) -> R<()> {
+        self.procsubst = true;
         let open = self.pos;
         self.pos += 2;
         self.command_subst(open)
