@@ -2764,10 +2764,12 @@ impl<'s, 'o> P<'s, 'o> {
     }
 
     fn process_subst(&mut self) -> R<()> {
-        self.procsubst = true;
         let open = self.pos;
         self.pos += 2;
-        self.command_subst(open)
+        self.command_subst(open)?;
+        // Set after its commands are read (in this reader: they would take it).
+        self.procsubst = true;
+        Ok(())
     }
 
     fn backtick(&mut self, flags: &mut WordFlags, in_dq: bool) -> R<()> {
