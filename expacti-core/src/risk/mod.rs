@@ -309,10 +309,22 @@ impl RiskEngine {
             // The part contexts built above serve the compositions too.
             // Which sides each part's program could satisfy: one lookup per part.
             // (And the sides that name a signal the part fired.)
+            // The reference without indexes (a test's) tries every composition's sides on
+            // every part, each checked in full.
+            #[cfg(test)]
+            let unindexed = tests::UNINDEXED.with(std::cell::Cell::get);
+            #[cfg(not(test))]
+            let unindexed = false;
             let masks: SmallVec<[u64; 8]> = ctxs
                 .iter()
                 .zip(&fired)
-                .map(|(c, f)| cat.compose_mask(c.prog) | cat.fired_mask(f))
+                .map(|(c, f)| {
+                    if unindexed {
+                        u64::MAX
+                    } else {
+                        cat.compose_mask(c.prog) | cat.fired_mask(f)
+                    }
+                })
                 .collect();
             let holds = |ci: usize, side: usize, cond: &Cond| -> SmallVec<[usize; 4]> {
                 // Pushed one by one: collecting a filter into a small vector costs more
@@ -321,7 +333,9 @@ impl RiskEngine {
                 // A side whose programs are all literal is indexed by program: a part that
                 // passes `compose_may` has one of them, so it is not matched again.
                 let bit = catalogue::compose_bit(ci, side);
-                let check = bit == 0 || (cat.compose_always | cat.compose_by_signal) & bit != 0;
+                let check = unindexed
+                    || bit == 0
+                    || (cat.compose_always | cat.compose_by_signal) & bit != 0;
                 for i in 0..n {
                     if Catalogue::compose_may(masks[i], ci, side)
                         && self
