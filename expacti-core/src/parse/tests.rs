@@ -495,6 +495,7 @@ cases! {
     alias_defs: "alias k=kubectl g='git status' \"$X\"" =>
         "top: alias k=kubectl g=git status ⟨\"$X\"⟩ ; script[alias]: kubectl ; script[alias]: git status ; !Definition",
     alias_list: "alias -p" => "top: alias -p",
+    alias_dynamic: "alias x=\"$Y rm\"" => "top: alias ⟨x=\"$Y rm\"⟩ ; !Definition",
     // A shell whose script file is a process substitution printing literal text runs that
     // text (session of 2026-12-04 from 15:00 UTC); anything else there is not read.
     procsubst_script: "bash <(echo 'rm x')" => "substitution: echo rm x ; top: bash ⟨<(echo 'rm x')⟩ ; script[echo | sh]: rm x",
