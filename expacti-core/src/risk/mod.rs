@@ -551,14 +551,39 @@ impl RiskEngine {
                 }
                 // What the command line itself says the name is (`$(which rm)`, `R=rm; $R`).
                 for (name, lead) in resolve::program_names(parsed, w) {
+                    let rest: Vec<Cow<'_, str>> = part.argv[1..].iter().map(|w| norm(w)).collect();
                     let words: Vec<Cow<'_, str>> = lead
-                        .into_iter()
+                        .iter()
+                        .cloned()
                         .map(Cow::Owned)
-                        .chain(part.argv[1..].iter().map(|w| norm(w)))
+                        .chain(rest.iter().cloned())
                         .collect();
-                    let ctx = PartCtx::virtual_(base, name, words, w.span, &self.cat, usize::MAX);
+                    let ctx =
+                        PartCtx::virtual_(base, name.clone(), words, w.span, &self.cat, usize::MAX);
                     best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                     any = true;
+                    // And with the values the command line gives the arguments too (`R=rm;
+                    // T=/; $R -rf $T`); only reasons not given already are added.
+                    let values = resolve::argument_values(parsed, &part.argv[1..], &rest, &[]);
+                    for list in values.map(|(lists, _)| lists).unwrap_or_default() {
+                        let words: Vec<Cow<'_, str>> = lead
+                            .iter()
+                            .cloned()
+                            .chain(list.iter().map(|a| lexical_path(a).into_owned()))
+                            .map(Cow::Owned)
+                            .collect();
+                        let ctx = PartCtx::virtual_(
+                            base,
+                            name.clone(),
+                            words,
+                            w.span,
+                            &self.cat,
+                            usize::MAX,
+                        );
+                        let mut more = Vec::new();
+                        best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
+                        add_new_reasons(reasons, more, i);
+                    }
                 }
                 let generic = self.eval_signals(i, base, fired, reasons);
                 if any { best.max(generic) } else { generic }

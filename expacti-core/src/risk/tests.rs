@@ -2903,6 +2903,11 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
             ("source <(grep -v x cfg.sh)", "substitution-run-as-script"),
             ("python3 <(echo 'import os')", "substitution-run-as-code"),
             ("bash <(echo 'rm -rf /')", "rm-recursive-system"),
+            // A program named by a variable, its arguments by others.
+            ("r=rm; t=/; $r -rf $t", "rm-recursive-system"),
+            ("r=rm; f=-rf; t=/; $r $f $t", "rm-recursive-system"),
+            ("ls / | xargs rm -rf", "system-listing-deleted"),
+            ("ls -A ~ | xargs rm -rf", "system-listing-deleted"),
         ],
         true,
     );
@@ -2944,6 +2949,9 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
             ("bash <(echo 'ls')", "substitution-run-as-script"),
             ("diff <(cat a) b", "substitution-run-as-script"),
             ("bash x.sh <(cat a)", "substitution-run-as-script"),
+            ("r=rm; t=/tmp/x; $r -rf $t", "rm-recursive-system"),
+            ("ls /tmp/build | xargs rm -rf", "system-listing-deleted"),
+            ("ls / | xargs rm -f", "system-listing-deleted"),
         ],
         false,
     );
