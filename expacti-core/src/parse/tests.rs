@@ -495,6 +495,22 @@ cases! {
     alias_defs: "alias k=kubectl g='git status' \"$X\"" =>
         "top: alias k=kubectl g=git status ⟨\"$X\"⟩ ; script[alias]: kubectl ; script[alias]: git status ; !Definition",
     alias_list: "alias -p" => "top: alias -p",
+    // Scripts cloud CLIs run on a machine, and scripts npm runs later (session of
+    // 2026-12-04 from 15:00 UTC).
+    gcloud_ssh_command: "gcloud compute ssh vm --zone z --command 'rm x'" =>
+        "top: gcloud compute ssh vm --zone z --command rm x ; script[gcloud compute ssh]: rm x",
+    gcloud_ssh_command_eq: "gcloud compute ssh vm --command='rm x'" =>
+        "top: gcloud compute ssh vm --command=rm x ; script[gcloud compute ssh]: rm x",
+    az_run_command: "az vm run-command invoke -g g -n vm --command-id RunShellScript --scripts 'rm x'" =>
+        "top: az vm run-command invoke -g g -n vm --command-id RunShellScript --scripts rm x ; script[az vm run-command]: rm x",
+    aws_ssm_commands: "aws ssm send-command --document-name AWS-RunShellScript --parameters commands='rm x'" =>
+        "top: aws ssm send-command --document-name AWS-RunShellScript --parameters commands=rm x ; script[aws ssm send-command]: rm x",
+    aws_ssm_json: "aws ssm send-command --parameters 'commands=[\"rm x\"]'" =>
+        "top: aws ssm send-command --parameters commands=[\"rm x\"]",
+    aws_other: "aws s3 ls" => "top: aws s3 ls",
+    npm_pkg_set_scripts: "npm pkg set scripts.postinstall='rm x' name=y" =>
+        "top: npm pkg set scripts.postinstall=rm x name=y ; script[npm pkg set scripts]: rm x",
+    npm_pkg_get: "npm pkg get scripts" => "top: npm pkg get scripts",
     alias_dynamic: "alias x=\"$Y rm\"" => "top: alias ⟨x=\"$Y rm\"⟩ ; !Definition",
     // A shell whose script file is a process substitution printing literal text runs that
     // text (session of 2026-12-04 from 15:00 UTC); anything else there is not read.

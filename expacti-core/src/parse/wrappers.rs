@@ -443,6 +443,9 @@ const NAMES: &[&str] = &[
     "heroku",
     "fly",
     "flyctl",
+    "gcloud",
+    "az",
+    "aws",
     "gh",
     "machinectl",
     "distrobox",
@@ -1002,6 +1005,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "tini" | "dumb-init" => runner(argv, name),
         "catatonit" | "fakeroot" | "catchsegv" | "with-contenv" => runner(argv, name),
         "ip" | "heroku" | "fly" | "flyctl" | "gh" | "machinectl" => elsewhere(argv, name),
+        "gcloud" | "az" | "aws" => cloud_remote(argv, name),
         "distrobox" | "distrobox-enter" | "toolbox" | "flatpak-spawn" | "lxc-attach" => {
             elsewhere(argv, name)
         }
@@ -1242,6 +1246,67 @@ fn namespace_runner(argv: &[Word], name: &str) -> Runs {
 /// `toolbox run cmd`, `flatpak-spawn cmd`, `lxc-attach … -- cmd`. Sandboxes whose options take
 /// several values each (`bwrap --bind SRC DEST`, `systemd-nspawn`, `proot`) are not read:
 /// with anything after the program name they are opaque. Other subcommands run nothing.
+/// The script a cloud CLI runs on a machine (`gcloud compute ssh VM --command 'CMD'`, `az vm
+/// run-command invoke … --scripts 'CMD'`, `aws ssm send-command … --parameters
+/// commands='CMD'`). A form not read here is left to the risk engine's `cloud-remote-command`.
+#[cold]
+#[inline(never)]
+fn cloud_remote(argv: &[Word], name: &str) -> Runs {
+    let lit = |k: usize| argv.get(k).and_then(Word::literal);
+    // The word after `opt` (or the value of `opt=…`), from word `from` on.
+    let value_of = |from: usize, opt: &str, via: &'static str| -> Runs {
+        for (k, w) in argv.iter().enumerate().skip(from) {
+            if w.literal() == Some(opt) {
+                return if k + 1 < argv.len() {
+                    Runs::Script { word: k + 1, via }
+                } else {
+                    Runs::Nothing
+                };
+            }
+            if let Some(v) = w.text.strip_prefix(opt).and_then(|r| r.strip_prefix('=')) {
+                let start = w.text.len() - v.len();
+                return Runs::ScriptSlice {
+                    word: k,
+                    start,
+                    end: w.text.len(),
+                    via,
+                };
+            }
+        }
+        Runs::Nothing
+    };
+    match (name, lit(1), lit(2)) {
+        ("gcloud", Some("compute"), Some("ssh")) => value_of(3, "--command", "gcloud compute ssh"),
+        ("gcloud", Some("alpha" | "beta"), Some("compute")) if lit(3) == Some("ssh") => {
+            value_of(4, "--command", "gcloud compute ssh")
+        }
+        ("az", Some("vm" | "vmss"), Some("run-command")) => {
+            value_of(3, "--scripts", "az vm run-command")
+        }
+        ("aws", Some("ssm"), Some("send-command")) => {
+            // `--parameters commands='CMD'` (shorthand); the JSON forms are not read.
+            for (k, w) in argv.iter().enumerate().skip(3) {
+                if w.literal() == Some("--parameters") {
+                    let Some(v) = argv.get(k + 1) else { break };
+                    if let Some(rest) = v.text.strip_prefix("commands=") {
+                        if !rest.starts_with('[') {
+                            return Runs::ScriptSlice {
+                                word: k + 1,
+                                start: "commands=".len(),
+                                end: v.text.len(),
+                                via: "aws ssm send-command",
+                            };
+                        }
+                    }
+                    break;
+                }
+            }
+            Runs::Nothing
+        }
+        _ => Runs::Nothing,
+    }
+}
+
 fn elsewhere(argv: &[Word], name: &str) -> Runs {
     let lit = |k: usize| argv.get(k).and_then(Word::literal);
     // Where `--` ends the program's own words, from word `from` on.
@@ -2371,6 +2436,36 @@ fn fleet_exec(argv: &[Word], name: &str) -> Runs {
     }
 }
 
+/// `npm pkg set scripts.NAME='CMD' …`: each script set is read (npm runs it with a shell,
+/// later: on install for the lifecycle names).
+#[cold]
+#[inline(never)]
+fn package_scripts_set(argv: &[Word]) -> Runs {
+    if argv.get(2).and_then(Word::literal) != Some("set") {
+        return Runs::Nothing;
+    }
+    let mut runs: Vec<Runs> = argv
+        .iter()
+        .enumerate()
+        .skip(3)
+        .filter(|(_, w)| !w.is_dynamic() && w.text.starts_with("scripts."))
+        .filter_map(|(word, w)| {
+            let eq = w.text.find('=')?;
+            Some(Runs::ScriptSlice {
+                word,
+                start: eq + 1,
+                end: w.text.len(),
+                via: "npm pkg set scripts",
+            })
+        })
+        .collect();
+    match runs.len() {
+        0 => Runs::Nothing,
+        1 => runs.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(runs),
+    }
+}
+
 /// Package runners that run a command (a package's program, or one on `PATH`): `npx CMD…`,
 /// `bunx`, `pnpx`, `npm exec`/`npm x`, `pnpm exec`/`pnpm dlx`, `yarn exec`/`yarn dlx`; `-c
 /// SCRIPT`/`--call SCRIPT` of npx and npm exec is a script string. Options this table does
@@ -2387,6 +2482,7 @@ fn package_runner(argv: &[Word], name: &str) -> Runs {
                 .filter(|w| !w.is_dynamic())
                 .map(|w| w.text.as_str());
             match (name, sub) {
+                ("npm" | "pnpm", Some("pkg")) => return package_scripts_set(argv),
                 ("npm", Some("exec" | "x")) => (2, "npm exec"),
                 ("pnpm", Some("exec")) => (2, "pnpm exec"),
                 ("pnpm", Some("dlx")) => (2, "pnpm dlx"),

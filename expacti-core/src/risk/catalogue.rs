@@ -784,12 +784,12 @@ pub(crate) struct Catalogue {
     pub modifier_floor: u8,
     /// Sides without a literal program list (no program, or a glob) and without a signal
     /// list: tried on every part.
-    pub compose_always: u64,
+    pub compose_always: ComposeMask,
     /// Sides without a literal program list that name signals (`a = { signal = [...] }`):
     /// tried only on parts where one of those signals fired ([`Catalogue::fired_mask`]).
-    pub compose_by_signal: u64,
+    pub compose_by_signal: ComposeMask,
     /// For each signal (by index), the sides of `compose_by_signal` that name it.
-    pub signal_compose: Vec<u64>,
+    pub signal_compose: Vec<ComposeMask>,
     /// Every literal program name known to the catalogue (for glob command names).
     pub known_programs: Vec<String>,
 }
@@ -1028,32 +1028,41 @@ pub(crate) struct ProgramIndex {
     /// Signals with an alternative whose first word is a glob.
     pub glob_first: SignalSet,
     /// The composition sides (see [`compose_bit`]) whose program list names this program.
-    pub compose: u64,
+    pub compose: ComposeMask,
 }
 
-/// The bit of side `side` (0: `a`, 1: `b`) of composition `ci`; 0 past the 32nd composition,
+/// Two bits per composition (its two sides) for the first [`COMPOSE_INDEXED`] compositions;
+/// any later one is tried on every part.
+pub(crate) type ComposeMask = u128;
+
+/// How many compositions [`ComposeMask`] indexes.
+pub(crate) const COMPOSE_INDEXED: usize = ComposeMask::BITS as usize / 2;
+
+/// The bit of side `side` (0: `a`, 1: `b`) of composition `ci`; 0 past the 64th composition,
 /// whose sides are then tried on every part.
-pub(crate) fn compose_bit(ci: usize, side: usize) -> u64 {
-    1u64.checked_shl((2 * ci + side) as u32).unwrap_or(0)
+pub(crate) fn compose_bit(ci: usize, side: usize) -> ComposeMask {
+    (1 as ComposeMask)
+        .checked_shl((2 * ci + side) as u32)
+        .unwrap_or(0)
 }
 
 impl Catalogue {
     /// The composition sides a part whose program has index entry `prog` may satisfy (see
     /// [`compose_bit`]).
-    pub(crate) fn compose_mask(&self, prog: Option<&ProgramIndex>) -> u64 {
+    pub(crate) fn compose_mask(&self, prog: Option<&ProgramIndex>) -> ComposeMask {
         self.compose_always | prog.map_or(0, |p| p.compose)
     }
 
     /// The composition sides that name one of the signals in `fired` (see
     /// [`Catalogue::compose_by_signal`]).
-    pub(crate) fn fired_mask(&self, fired: &[usize]) -> u64 {
+    pub(crate) fn fired_mask(&self, fired: &[usize]) -> ComposeMask {
         fired.iter().fold(0, |m, &si| {
             m | self.signal_compose.get(si).copied().unwrap_or(0)
         })
     }
 
     /// Whether side `side` of composition `ci` is worth trying on a part with `mask`.
-    pub(crate) fn compose_may(mask: u64, ci: usize, side: usize) -> bool {
+    pub(crate) fn compose_may(mask: ComposeMask, ci: usize, side: usize) -> bool {
         let bit = compose_bit(ci, side);
         bit == 0 || mask & bit != 0
     }

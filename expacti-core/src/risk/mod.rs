@@ -315,12 +315,12 @@ impl RiskEngine {
             let unindexed = tests::UNINDEXED.with(std::cell::Cell::get);
             #[cfg(not(test))]
             let unindexed = false;
-            let masks: SmallVec<[u64; 8]> = ctxs
+            let masks: SmallVec<[catalogue::ComposeMask; 8]> = ctxs
                 .iter()
                 .zip(&fired)
                 .map(|(c, f)| {
                     if unindexed {
-                        u64::MAX
+                        catalogue::ComposeMask::MAX
                     } else {
                         cat.compose_mask(c.prog) | cat.fired_mask(f)
                     }
@@ -355,13 +355,14 @@ impl RiskEngine {
             // The compositions both of whose sides some part may satisfy: the indexed ones
             // (two bits each, see `catalogue::compose_bit`) by their bits, in order, then any
             // beyond the index.
-            let mut both = any & (any >> 1) & 0x5555_5555_5555_5555;
+            // (`MAX / 3`: the even bits, 0b0101….)
+            let mut both = any & (any >> 1) & (catalogue::ComposeMask::MAX / 3);
             let indexed = std::iter::from_fn(move || {
                 let k = both.trailing_zeros();
                 both &= both.wrapping_sub(1);
-                (k < 64).then_some((k / 2) as usize)
+                (k < catalogue::ComposeMask::BITS).then_some((k / 2) as usize)
             });
-            for ci in indexed.chain(32..cat.compose.len()) {
+            for ci in indexed.chain(catalogue::COMPOSE_INDEXED..cat.compose.len()) {
                 let Some(c) = cat.compose.get(ci) else {
                     break;
                 };
