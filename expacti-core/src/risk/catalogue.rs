@@ -706,6 +706,9 @@ pub(crate) struct Compose {
     pub kind: ComposeKind,
     pub a: Cond,
     pub b: Cond,
+    /// The first side is tried first: it is indexed by program and the second is not (see
+    /// `RiskEngine::score`).
+    pub a_first: bool,
 }
 
 /// A compiled whole-text signal.
@@ -1060,12 +1063,6 @@ impl Catalogue {
             m | self.signal_compose.get(si).copied().unwrap_or(0)
         })
     }
-
-    /// Whether side `side` of composition `ci` is worth trying on a part with `mask`.
-    pub(crate) fn compose_may(mask: ComposeMask, ci: usize, side: usize) -> bool {
-        let bit = compose_bit(ci, side);
-        bit == 0 || mask & bit != 0
-    }
 }
 
 /// A set of byte pairs, one bit each of 65,536 (empty: holds none).
@@ -1317,6 +1314,7 @@ impl Catalogue {
                 kind: c.kind,
                 a: Cond::compile(&c.id, &c.a)?,
                 b: Cond::compile(&c.id, &c.b)?,
+                a_first: false,
             });
         }
         for r in &spec.raw {
@@ -1505,6 +1503,10 @@ impl Catalogue {
                     self.by_program.entry(p.to_string()).or_default().compose |= bit;
                 }
             }
+        }
+        let always = self.compose_always;
+        for (ci, c) in self.compose.iter_mut().enumerate() {
+            c.a_first = always & compose_bit(ci, 1) != 0 && always & compose_bit(ci, 0) == 0;
         }
         self.known_programs = known.into_iter().collect();
     }

@@ -331,13 +331,14 @@ impl RiskEngine {
                 // than the few tests it keeps.
                 let mut out = SmallVec::new();
                 // A side whose programs are all literal is indexed by program: a part that
-                // passes `compose_may` has one of them, so it is not matched again.
+                // has its bit has one of them, so it is not matched again.
                 let bit = catalogue::compose_bit(ci, side);
                 let check = unindexed
                     || bit == 0
                     || (cat.compose_always | cat.compose_by_signal) & bit != 0;
                 for i in 0..n {
-                    if Catalogue::compose_may(masks[i], ci, side)
+                    // (The bit is 0 past the index: then every part is tried.)
+                    if (bit == 0 || masks[i] & bit != 0)
                         && self
                             .cond_holds(cond, &ctxs[i], &fired[i], check, &mut Match::default())
                             .is_some()
@@ -366,10 +367,9 @@ impl RiskEngine {
                 let Some(c) = cat.compose.get(ci) else {
                     break;
                 };
-                if c.disabled
-                    || !Catalogue::compose_may(any, ci, 0)
-                    || !Catalogue::compose_may(any, ci, 1)
-                {
+                // (Both sides may hold: the bits say so, and past the index nothing is
+                // ruled out.)
+                if c.disabled {
                     continue;
                 }
                 if matches!(c.kind, ComposeKind::WritesFile | ComposeKind::WritesProgram) {
@@ -389,9 +389,7 @@ impl RiskEngine {
                 // reading its standard input), and `piped-to-shell`'s first side is any part.
                 // When only the first side is indexed by program (`bash <(…)` and any command
                 // inside), it is the rarer one and goes first.
-                let first_side_rarer = cat.compose_always & catalogue::compose_bit(ci, 1) != 0
-                    && cat.compose_always & catalogue::compose_bit(ci, 0) == 0;
-                let (a, b) = if first_side_rarer {
+                let (a, b) = if c.a_first {
                     let a = holds(ci, 0, &c.a);
                     if a.is_empty() {
                         continue;
