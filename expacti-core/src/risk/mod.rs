@@ -564,24 +564,10 @@ impl RiskEngine {
                     // And with the values the command line gives the arguments too (`R=rm;
                     // T=/; $R -rf $T`); only reasons not given already are added.
                     let values = resolve::argument_values(parsed, &part.argv[1..], &rest, &[]);
-                    for list in values.map(|(lists, _)| lists).unwrap_or_default() {
-                        let words: Vec<Cow<'_, str>> = lead
-                            .iter()
-                            .cloned()
-                            .chain(list.iter().map(|a| lexical_path(a).into_owned()))
-                            .map(Cow::Owned)
-                            .collect();
-                        let ctx = PartCtx::virtual_(
-                            base,
-                            name.clone(),
-                            words,
-                            w.span,
-                            &self.cat,
-                            usize::MAX,
-                        );
-                        let mut more = Vec::new();
-                        best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
-                        add_new_reasons(reasons, more, i);
+                    if let Some((lists, _)) = values {
+                        let read = (name.as_str(), &lead[..], w.span, usize::MAX);
+                        best = best
+                            .max(self.eval_argument_lists(i, base, read, lists, fired, reasons));
                     }
                 }
                 let generic = self.eval_signals(i, base, fired, reasons);
@@ -641,13 +627,33 @@ impl RiskEngine {
             return 0;
         };
         let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
+        let read = (name, &[][..], span, options_end);
+        self.eval_argument_lists(i, base, read, lists, fired, reasons)
+    }
+
+    /// The part `base` read as `name`, with each of `lists` as its arguments after the words
+    /// `lead` (`read`: name, lead, span, where options end); only reasons that its own
+    /// reading did not give are added. The highest score.
+    fn eval_argument_lists<'a>(
+        &'a self,
+        i: usize,
+        base: &PartCtx<'a>,
+        read: (&str, &[String], Span, usize),
+        lists: Vec<Vec<String>>,
+        fired: &mut Fired,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let (name, lead, span, options_end) = read;
         let mut best = 0;
         for list in lists {
-            let args: Vec<Cow<'_, str>> = list
-                .into_iter()
-                .map(|a| Cow::Owned(lexical_path(&a).into_owned()))
+            let words: Vec<Cow<'_, str>> = lead
+                .iter()
+                .cloned()
+                .chain(list.iter().map(|a| lexical_path(a).into_owned()))
+                .map(Cow::Owned)
                 .collect();
-            let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
+            let ctx =
+                PartCtx::virtual_(base, name.to_string(), words, span, &self.cat, options_end);
             let mut more = Vec::new();
             best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
             add_new_reasons(reasons, more, i);
