@@ -517,9 +517,11 @@ struct P<'s, 'o> {
     pending: Vec<Pending>,
     /// The last answer of [`P::reserved`] and where (asked several times per command).
     reserved_at: std::cell::Cell<Option<(usize, Option<&'static str>)>>,
-    /// A process substitution was read since the last simple command was ended: only then
-    /// can that command be a shell reading one as its script ([`P::process_subst_script`]).
-    procsubst: bool,
+    /// A process substitution was read, at this substitution depth, since the last simple
+    /// command at that depth was ended: only then can that command be a shell reading one as
+    /// its script ([`P::process_subst_script`]). (The depth keeps the commands of a later
+    /// `$(…)` in the same command from taking it.)
+    procsubst: Option<u32>,
 }
 
 impl<'s, 'o> P<'s, 'o> {
@@ -543,7 +545,7 @@ impl<'s, 'o> P<'s, 'o> {
             pipe: (0, 0),
             pending: Vec::new(),
             reserved_at: std::cell::Cell::new(None),
-            procsubst: false,
+            procsubst: None,
         }
     }
 
@@ -1517,7 +1519,8 @@ impl<'s, 'o> P<'s, 'o> {
             } else if self.pipe.1 > 0 {
                 self.piped_script(idx)?;
             }
-            if std::mem::take(&mut self.procsubst) {
+            if self.procsubst == Some(self.in_subst) {
+                self.procsubst = None;
                 self.process_subst_script(idx)?;
             }
         }
@@ -2767,8 +2770,8 @@ impl<'s, 'o> P<'s, 'o> {
         let open = self.pos;
         self.pos += 2;
         self.command_subst(open)?;
-        // Set after its commands are read (in this reader: they would take it).
-        self.procsubst = true;
+        // Set after its commands are read, at the depth of the command it is a word of.
+        self.procsubst = Some(self.in_subst);
         Ok(())
     }
 

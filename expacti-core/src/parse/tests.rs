@@ -519,6 +519,10 @@ cases! {
     procsubst_other: "bash <(cat x.sh)" => "substitution: cat x.sh ; top: bash ⟨<(cat x.sh)⟩",
     procsubst_two: "bash <(echo a; echo b)" => "substitution: echo a ; substitution: echo b ; top: bash ⟨<(echo a; echo b)⟩",
     procsubst_not_a_shell: "diff <(echo a) b" => "substitution: echo a ; top: diff ⟨<(echo a)⟩ b",
+    procsubst_then_subst: "bash <(echo 'rm x') $(date)" =>
+        "substitution: echo rm x ; substitution: date ; top: bash ⟨<(echo 'rm x')⟩ ⟨$(date)⟩ ; script[echo | sh]: rm x",
+    procsubst_inside_subst: "x=$(bash <(echo 'rm x'))" =>
+        "substitution: echo rm x ; substitution: bash ⟨<(echo 'rm x')⟩ ; script[echo | sh]: rm x ; top: ⟨x=$(bash <(echo 'rm x'))⟩",
     procsubst_dynamic: "bash <(echo $X)" => "substitution: echo ⟨$X⟩ ; top: bash ⟨<(echo $X)⟩ ; !DynamicScript",
     shopt_change: "shopt -s extglob; ls" => "top: shopt -s extglob ; top: ls ; !ShellOption",
     set_posix: "set -o posix" => "top: set -o posix ; !ShellOption",
