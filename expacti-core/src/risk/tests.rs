@@ -2946,6 +2946,11 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
                 "gcloud compute ssh vm --command 'sudo rm -rf /'",
                 "rm-recursive-system",
             ),
+            (
+                "make -f /dev/stdin <<< 'all: ; rm -rf /'",
+                "make-inline-makefile",
+            ),
+            ("make -f <(echo 'all: ; ls')", "make-inline-makefile"),
         ],
         true,
     );
@@ -3011,6 +3016,7 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
                 "npm pkg set scripts.build=tsc",
                 "package-lifecycle-script-set",
             ),
+            ("make -f Makefile.ci build", "make-inline-makefile"),
         ],
         false,
     );
