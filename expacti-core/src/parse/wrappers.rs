@@ -928,28 +928,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         }
         // `alias x='rm -rf /'`: each literal value is read as the script the name will run
         // (the definition itself also makes the command opaque, see the parser).
-        "alias" => {
-            let mut runs: Vec<Runs> = argv
-                .iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(_, w)| !w.is_dynamic())
-                .filter_map(|(word, w)| {
-                    let eq = w.text.find('=').filter(|&e| e > 0)?;
-                    Some(Runs::ScriptSlice {
-                        word,
-                        start: eq + 1,
-                        end: w.text.len(),
-                        via: "alias",
-                    })
-                })
-                .collect();
-            match runs.len() {
-                0 => Runs::Nothing,
-                1 => runs.pop().unwrap_or(Runs::Nothing),
-                _ => Runs::Many(runs),
-            }
-        }
+        "alias" => values_as_scripts(argv, 1, |_| true, "alias"),
         "ssh" => {
             let (o, command) = match ssh_options(argv) {
                 Ok(o) => o,
@@ -2444,18 +2423,34 @@ fn package_scripts_set(argv: &[Word]) -> Runs {
     if argv.get(2).and_then(Word::literal) != Some("set") {
         return Runs::Nothing;
     }
+    values_as_scripts(
+        argv,
+        3,
+        |name| name.starts_with("scripts."),
+        "npm pkg set scripts",
+    )
+}
+
+/// The values of the literal `NAME=VALUE` words from word `from` on whose name `keep` takes,
+/// each read as a script (`alias x='…'`, `npm pkg set scripts.x='…'`).
+fn values_as_scripts(
+    argv: &[Word],
+    from: usize,
+    keep: impl Fn(&str) -> bool,
+    via: &'static str,
+) -> Runs {
     let mut runs: Vec<Runs> = argv
         .iter()
         .enumerate()
-        .skip(3)
-        .filter(|(_, w)| !w.is_dynamic() && w.text.starts_with("scripts."))
+        .skip(from)
+        .filter(|(_, w)| !w.is_dynamic())
         .filter_map(|(word, w)| {
-            let eq = w.text.find('=')?;
-            Some(Runs::ScriptSlice {
+            let eq = w.text.find('=').filter(|&e| e > 0)?;
+            keep(&w.text[..eq]).then_some(Runs::ScriptSlice {
                 word,
                 start: eq + 1,
                 end: w.text.len(),
-                via: "npm pkg set scripts",
+                via,
             })
         })
         .collect();
