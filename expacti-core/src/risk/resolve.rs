@@ -9,6 +9,7 @@
 
 use crate::parse::{Origin, Parsed, Part, Span, Word, WordFlags, basename};
 use smallvec::SmallVec;
+use std::borrow::Cow;
 
 /// At most this many names are tried for one word.
 const MAX: usize = 16;
@@ -108,7 +109,10 @@ fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
     };
     let mut out: Vec<Resolved> = Vec::new();
     for value in values {
-        let mut words: Vec<String> = if q == 0 {
+        // `"$@"` is a word for each positional parameter (as `set -- …` gave them, split
+        // at spaces here).
+        let split = q == 0 || matches!(inner, "$@" | "${@}");
+        let mut words: Vec<String> = if split {
             value.split_ascii_whitespace().map(str::to_string).collect()
         } else {
             vec![value]
@@ -125,30 +129,106 @@ fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
     out
 }
 
+/// A variable's name and a value it can have.
+type Value<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// Literal values assigned to shell variables anywhere in the command line (see
-/// [`parameter`]) and the static words of `for NAME in …` lists, in order, at most [`MAX`]
-/// of them.
-fn assigned_values(parsed: &Parsed) -> Vec<(&str, &str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for p in &parsed.parts {
-        let declares =
-            p.argv.first().and_then(Word::literal).is_some_and(|n| {
-                matches!(n, "export" | "declare" | "typeset" | "local" | "readonly")
-            });
-        let args = if declares { &p.argv[1..] } else { &[][..] };
-        for w in p.assignments.iter().chain(args) {
-            if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
-                if out.len() < MAX && !out.contains(&(n, v)) {
-                    out.push((n, v));
-                }
-            }
-        }
-    }
-    for (n, v) in &parsed.loop_values {
-        let pair = (n.as_str(), v.as_str());
+/// [`parameter`]), the static words of `for NAME in …` lists, the names `read` fills from a
+/// literal input ([`read_values`]) and the positional parameters `set -- …` gives (`$1`, …,
+/// and `$@`/`$*` as all of them), in order, at most [`MAX`] of them.
+fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
+    fn add<'a>(out: &mut Vec<Value<'a>>, pair: Value<'a>) {
         if out.len() < MAX && !out.contains(&pair) {
             out.push(pair);
         }
+    }
+    let mut out: Vec<Value<'_>> = Vec::new();
+    for p in &parsed.parts {
+        let first = p.argv.first().and_then(Word::literal);
+        let declares = first
+            .is_some_and(|n| matches!(n, "export" | "declare" | "typeset" | "local" | "readonly"));
+        let args = if declares { &p.argv[1..] } else { &[][..] };
+        for w in p.assignments.iter().chain(args) {
+            if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
+                add(&mut out, (n.into(), v.into()));
+            }
+        }
+        match first {
+            Some("read") => {
+                for (n, v) in read_values(parsed, p) {
+                    add(&mut out, (n.into(), v.into()));
+                }
+            }
+            Some("set") => {
+                if let Some(words) = positionals(p) {
+                    for (k, w) in words.iter().enumerate().take(9) {
+                        add(&mut out, ((k + 1).to_string().into(), (*w).into()));
+                    }
+                    let all = words.join(" ");
+                    add(&mut out, ("@".into(), all.clone().into()));
+                    add(&mut out, ("*".into(), all.into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (n, v) in &parsed.loop_values {
+        add(&mut out, (n.as_str().into(), v.as_str().into()));
+    }
+    out
+}
+
+/// The positional parameters a `set` part gives, when it gives some and all are literal:
+/// `set -- a b`, `set a b` (a first word that is not an option).
+fn positionals(p: &Part) -> Option<Vec<&str>> {
+    let words: Vec<&str> = p
+        .argv
+        .iter()
+        .skip(1)
+        .map(Word::literal)
+        .collect::<Option<_>>()?;
+    match words.split_first() {
+        Some((&"--", rest)) if !rest.is_empty() => Some(rest.to_vec()),
+        Some((first, _)) if !first.starts_with(['-', '+']) => Some(words),
+        _ => None,
+    }
+}
+
+/// The values `read` (part `read` of `parsed`, with no option but `-r`) gives its names from
+/// a literal input ([`literal_input`]): the first line's fields, the last name taking the
+/// rest of the line (`while read d; do rm -rf "$d"; done <<< /`).
+fn read_values<'a>(parsed: &'a Parsed, read: &'a Part) -> Vec<(&'a str, String)> {
+    let mut names = Vec::new();
+    for w in read.argv.iter().skip(1) {
+        let Some(t) = w.literal() else {
+            return Vec::new();
+        };
+        if t.starts_with('-') {
+            if t != "-r" || !names.is_empty() {
+                return Vec::new();
+            }
+        } else if t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            names.push(t);
+        } else {
+            return Vec::new();
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let Some((text, _)) = literal_input(parsed, read) else {
+        return Vec::new();
+    };
+    let line = text.lines().next().unwrap_or_default();
+    let mut fields = line.split_ascii_whitespace();
+    let mut out = Vec::new();
+    for (k, n) in names.iter().enumerate() {
+        let v = if k + 1 == names.len() {
+            fields.by_ref().collect::<Vec<_>>().join(" ")
+        } else {
+            fields.next().unwrap_or_default().to_string()
+        };
+        out.push((*n, v));
     }
     out
 }
@@ -177,11 +257,12 @@ fn has_default_or_ifs(text: &str) -> bool {
 
 /// The values of `$NAME` and `${NAME}` in `text` (quotes already removed) put in, one
 /// string for each choice of values (at most [`MAX`]); `None` when some expansion in it has
-/// no known value or is of another form (`${X#y}`, `$1`). `${NAME:-word}`, `${NAME-word}`,
+/// no known value or is of another form (`${X#y}`, `$#`). (`$1`…`$9`, `$@` and `$*` are
+/// names here, given values by `set -- …`.) `${NAME:-word}`, `${NAME-word}`,
 /// `${NAME:=word}` and `${NAME=word}` with a literal `word` can also be `word` (the
 /// environment may leave NAME unset); `$IFS`, unless assigned, is a space (the default's
 /// first character: unquoted, any of its three splits the same).
-fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
+fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
     let mut outs = vec![String::new()];
     let b = text.as_bytes();
     let mut i = 0;
@@ -199,12 +280,18 @@ fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
         }
         let braced = b.get(i + 1) == Some(&b'{');
         let start = i + 1 + usize::from(braced);
-        let len = b[start..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-            .count();
+        let len = match b.get(start) {
+            // A positional parameter: one digit unbraced (`$10` is `$1` then `0`), or `$@`,
+            // `$*` (their values only come from `set -- …`).
+            Some(c) if c.is_ascii_digit() && !braced => 1,
+            Some(b'@' | b'*') => 1,
+            _ => b[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count(),
+        };
         let name = &text[start..start + len];
-        if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
+        if name.is_empty() {
             return None;
         }
         let mut end = start + len;
@@ -231,8 +318,8 @@ fn substitute(text: &str, known: &[(&str, &str)]) -> Option<Vec<String>> {
         }
         let mut values: Vec<&str> = known
             .iter()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
             .collect();
         if values.is_empty() && name == "IFS" && default.is_none() {
             values.push(" ");
@@ -309,14 +396,20 @@ pub(super) fn argument_values(
         return None;
     }
     let mut lists: Vec<Vec<String>> = vec![Vec::new()];
-    for (v, a) in values.into_iter().zip(args) {
+    for ((v, a), w) in values.into_iter().zip(args).zip(words) {
+        // An unquoted value is split into words, and so is `"$@"` (a word a parameter).
+        let split = v.is_some() && (!w.text.starts_with('"') || matches!(&**a, "$@" | "${@}"));
         let choices = v.unwrap_or_else(|| vec![a.to_string()]);
         let mut next = Vec::with_capacity(lists.len() * choices.len());
         for l in &lists {
             for c in &choices {
                 if next.len() < MAX {
                     let mut l = l.clone();
-                    l.push(c.clone());
+                    if split {
+                        l.extend(c.split_ascii_whitespace().map(str::to_string));
+                    } else {
+                        l.push(c.clone());
+                    }
                     next.push(l);
                 }
             }
@@ -528,16 +621,44 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>,
         }
     }
     let plain = |t: &str| !t.contains(['\'', '"', '\\']);
+    let (text, span) = literal_input(parsed, xargs)?;
+    if !plain(&text) {
+        return None;
+    }
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    if words.is_empty() || words.len() > 64 {
+        return None;
+    }
+    Some((words, span))
+}
+
+/// The literal text a part reads on standard input, and where it comes from: a here-string
+/// (`xargs rm -rf <<< /`), or one `echo` (without options) or `printf` (of literal text, or
+/// of `%s\n`/`%s ` over its arguments) in the pipeline stage before it (or before the
+/// group, loop or subshell whose first pipeline holds it).
+fn literal_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
     let mut input: Option<(String, Span)> = None;
-    for r in &xargs.redirects {
+    for r in &part.redirects {
         if r.op == crate::parse::RedirectOp::HereString {
             input = Some((r.target.literal()?.to_string(), r.target.span));
         }
     }
-    if input.is_none() && xargs.stage > 0 {
+    // The stage the pipe enters: the part's own, or the stage of a pipeline the part's
+    // pipeline is the first of (`echo / | while read d; do …; done`).
+    let stage = if part.stage > 0 {
+        Some((part.pipeline, part.stage))
+    } else {
+        parsed
+            .pipeline_parent
+            .iter()
+            .find(|e| e.0 == part.pipeline)
+            .map(|e| (e.1, e.2))
+            .filter(|e| e.1 > 0)
+    };
+    if let (None, Some((pipeline, stage))) = (&input, stage) {
         let mut producers = parsed.parts.iter().filter(|p| {
-            p.pipeline == xargs.pipeline
-                && p.stage + 1 == xargs.stage
+            p.pipeline == pipeline
+                && p.stage + 1 == stage
                 && !matches!(p.origin, Origin::Substitution | Origin::Wrapper)
         });
         let p = producers.next()?;
@@ -549,19 +670,12 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>,
             ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
                 rest.join(" ")
             }
-            ["printf", "%s\\n" | "%s " | "%s\\n\\n", rest @ ..] => rest.join(" "),
+            ["printf", "%s\\n" | "%s\\n\\n", rest @ ..] => rest.join("\n"),
+            ["printf", "%s ", rest @ ..] => rest.join(" "),
             ["printf", format] if !format.contains(['%', '\\']) => (*format).to_string(),
             _ => return None,
         };
         input = Some((text, p.span));
     }
-    let (text, span) = input?;
-    if !plain(&text) {
-        return None;
-    }
-    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
-    if words.is_empty() || words.len() > 64 {
-        return None;
-    }
-    Some((words, span))
+    input
 }

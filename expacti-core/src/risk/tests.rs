@@ -3021,3 +3021,86 @@ fn hidden_scripts_decoded_names_and_cloned_installers() {
         false,
     );
 }
+
+/// System files deleted without `-r`, in rm and in inline code; values that `read` and
+/// `set --` give variables and positional parameters.
+#[test]
+fn system_files_deleted_and_values_from_read_and_set() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rm /etc/passwd", "rm-system-file"),
+            ("sudo unlink /etc/sudoers", "rm-system-file"),
+            ("rm -f /usr/bin/*", "rm-system-glob"),
+            ("rm -f /etc/*", "rm-system-glob"),
+            (
+                "perl -e 'unlink glob \"/etc/*\"'",
+                "inline-code-deletes-system-files",
+            ),
+            (
+                "python3 -c 'import os; os.remove(\"/etc/passwd\")'",
+                "inline-code-deletes-system-files",
+            ),
+            (
+                "node -e 'require(\"fs\").unlinkSync(\"/etc/shadow\")'",
+                "inline-code-deletes-system-files",
+            ),
+            (
+                "ruby -e 'File.delete(\"/boot/vmlinuz\")'",
+                "inline-code-deletes-system-files",
+            ),
+            // Positional parameters from `set`: as the program, as arguments, split.
+            ("set -- rm -rf /; \"$@\"", "rm-recursive-system"),
+            ("set -- rm -rf /; $@", "rm-recursive-system"),
+            ("set -- /; rm -rf \"$@\"", "rm-recursive-system"),
+            ("set -- /; rm -rf $1", "rm-recursive-system"),
+            ("set / x; rm -rf \"$1\"", "rm-recursive-system"),
+            ("set -- -rf /; rm \"$@\"", "rm-recursive-system"),
+            // Unquoted values split into words, as bash splits them.
+            ("X='-rf /'; rm $X", "rm-recursive-system"),
+            // What `read` gives its names from a literal input.
+            (
+                "while read d; do rm -rf \"$d\"; done <<< /",
+                "rm-recursive-system",
+            ),
+            (
+                "echo / | while read d; do rm -rf \"$d\"; done",
+                "rm-recursive-system",
+            ),
+            (
+                "printf '%s\\n' / /tmp | while read -r d; do rm -rf \"$d\"; done",
+                "rm-recursive-system",
+            ),
+            ("read a b <<< 'x /'; rm -rf $b", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("rm -f /var/lib/apt/lists/*", "rm-system-file"),
+            ("rm -f /usr/local/bin/tool", "rm-system-file"),
+            ("rm -rf ./etc/x", "rm-system-file"),
+            ("rm /etc/x", "rm-system-glob"),
+            (
+                "python3 -c 'os.remove(\"/tmp/x\")'",
+                "inline-code-deletes-system-files",
+            ),
+            ("set -- build dist; rm -rf \"$@\"", "rm-recursive-system"),
+            // `"$*"` is one word: no command is named `rm -rf /`.
+            ("set -- rm -rf /; \"$*\"", "rm-recursive-system"),
+            ("set -e; rm -rf \"$1\"", "rm-recursive-system"),
+            // `read` with options that change what it reads is not followed.
+            (
+                "while read -d x d; do rm -rf \"$d\"; done <<< /",
+                "rm-recursive-system",
+            ),
+            ("read a b <<< '/ x'; rm -rf $b", "rm-recursive-system"),
+            ("read d <<< /tmp/x; rm -rf $d", "rm-recursive-system"),
+            // Quoted, a value with a space stays one word.
+            ("X='-rf /'; rm \"$X\"", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
