@@ -3053,6 +3053,9 @@ fn system_files_deleted_and_values_from_read_and_set() {
             // Positional parameters from `set`: as the program, as arguments, split.
             ("set -- rm -rf /; \"$@\"", "rm-recursive-system"),
             ("set -- rm -rf /; $@", "rm-recursive-system"),
+            ("set -- rm -rf /; $*", "rm-recursive-system"),
+            // `$1c` is `$1` then `c`.
+            ("set -- /et; rm -rf $1c", "rm-recursive-system"),
             ("set -- /; rm -rf \"$@\"", "rm-recursive-system"),
             ("set -- /; rm -rf $1", "rm-recursive-system"),
             ("set / x; rm -rf \"$1\"", "rm-recursive-system"),
@@ -3096,6 +3099,7 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "while read -d x d; do rm -rf \"$d\"; done <<< /",
                 "rm-recursive-system",
             ),
+            ("read -u 3 d <<< '/ /'; rm -rf $d", "rm-recursive-system"),
             ("read a b <<< '/ x'; rm -rf $b", "rm-recursive-system"),
             ("read d <<< /tmp/x; rm -rf $d", "rm-recursive-system"),
             // Quoted, a value with a space stays one word.
