@@ -3076,6 +3076,19 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "rm-recursive-system",
             ),
             ("read a b <<< 'x /'; rm -rf $b", "rm-recursive-system"),
+            // Backups, clusters, storage batches, served system files, the SSH daemon.
+            ("restic forget --prune --keep-last 0", "backup-tool-delete"),
+            ("borg delete /backups::all", "backup-tool-delete"),
+            ("pg_dropcluster 15 main --stop", "db-cluster-drop"),
+            (
+                "az storage blob delete-batch -s backups --account-name x",
+                "storage-batch-delete",
+            ),
+            (
+                "python3 -m http.server 80 --directory /",
+                "file-server-system",
+            ),
+            ("killall -9 sshd", "kill-remote-access"),
         ],
         true,
     );
@@ -3104,6 +3117,11 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("read d <<< /tmp/x; rm -rf $d", "rm-recursive-system"),
             // Quoted, a value with a space stays one word.
             ("X='-rf /'; rm \"$X\"", "rm-recursive-system"),
+            ("restic snapshots", "backup-tool-delete"),
+            ("borg create /backups::x /srv", "backup-tool-delete"),
+            ("python3 -m http.server 8000", "file-server-system"),
+            ("python3 / -m x", "file-server-system"),
+            ("pkill -f myapp", "kill-remote-access"),
         ],
         false,
     );
