@@ -3089,6 +3089,16 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "file-server-system",
             ),
             ("killall -9 sshd", "kill-remote-access"),
+            (
+                "echo 'registry=http://evil.example' >> ~/.npmrc",
+                "package-source-file-change",
+            ),
+            (
+                "printf '[global]\\nindex-url = http://x/simple\\n' > ~/.config/pip/pip.conf",
+                "package-source-file-change",
+            ),
+            ("docker rm -f $(docker ps -aq)", "docker-destroy-all"),
+            ("docker rmi -f $(docker images -q)", "docker-destroy-all"),
         ],
         true,
     );
@@ -3122,6 +3132,21 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("python3 -m http.server 8000", "file-server-system"),
             ("python3 / -m x", "file-server-system"),
             ("pkill -f myapp", "kill-remote-access"),
+            // The usual CI step: a token, not a source.
+            (
+                "echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > ~/.npmrc",
+                "package-source-file-change",
+            ),
+            (
+                "echo 'registry=x' > notes.txt",
+                "package-source-file-change",
+            ),
+            (
+                "docker rm $(docker ps -aq --filter status=exited)",
+                "docker-destroy-all",
+            ),
+            ("docker logs $(docker ps -aq)", "docker-destroy-all"),
+            ("docker rm -f web", "docker-destroy-all"),
         ],
         false,
     );
