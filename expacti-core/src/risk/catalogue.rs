@@ -795,6 +795,10 @@ pub(crate) struct Catalogue {
     pub signal_compose: Vec<ComposeMask>,
     /// Every literal program name known to the catalogue (for glob command names).
     pub known_programs: Vec<String>,
+    /// The distinct first bytes of the whole-text signals' required texts, when there are
+    /// one to three of them and at most 64 such signals: the command is then searched once
+    /// for all of them ([`Catalogue::raw_candidates`]) instead of once a signal.
+    pub raw_firsts: Option<Vec<u8>>,
 }
 
 /// Part features a signal needs before it is worth checking: a cheap pre-test.
@@ -1342,8 +1346,55 @@ impl Catalogue {
         Ok(cat)
     }
 
+    /// The whole-text signals worth running on `src`, a bit each (by index in `raw`): those
+    /// whose required text `src` holds, and those that require none. All of them when there
+    /// are more than 64.
+    pub(crate) fn raw_candidates(&self, src: &[u8]) -> u64 {
+        let Some(firsts) = &self.raw_firsts else {
+            return self
+                .raw
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.may_match(src))
+                .fold(0, |m, (i, _)| m | 1 << i.min(63));
+        };
+        let mut found = 0u64;
+        let mut at = |i: usize| {
+            let (c, rest) = (src[i], &src[i + 1..]);
+            for (k, r) in self.raw.iter().enumerate() {
+                if let Some((&f, want)) = r.requires.as_deref().and_then(<[u8]>::split_first) {
+                    if f == c && rest.starts_with(want) {
+                        found |= 1 << k;
+                    }
+                }
+            }
+        };
+        match firsts.as_slice() {
+            [a] => memchr::memchr_iter(*a, src).for_each(&mut at),
+            [a, b] => memchr::memchr2_iter(*a, *b, src).for_each(&mut at),
+            [a, b, c] => memchr::memchr3_iter(*a, *b, *c, src).for_each(&mut at),
+            _ => {}
+        }
+        // (Signals that require nothing hold even when no first byte was found.)
+        for (k, r) in self.raw.iter().enumerate() {
+            if r.requires.as_deref().is_none_or(<[u8]>::is_empty) {
+                found |= 1 << k;
+            }
+        }
+        found
+    }
+
     /// Rebuilds the program index.
     pub(crate) fn index(&mut self) {
+        let mut firsts: Vec<u8> = Vec::new();
+        for r in &self.raw {
+            if let Some(&f) = r.requires.as_deref().and_then(<[u8]>::first) {
+                if !firsts.contains(&f) {
+                    firsts.push(f);
+                }
+            }
+        }
+        self.raw_firsts = (firsts.len() <= 3 && self.raw.len() <= 64).then_some(firsts);
         self.prod_lens = self
             .prod_markers
             .iter()

@@ -441,8 +441,9 @@ impl RiskEngine {
             }
         }
         // Whole text.
-        for r in &cat.raw {
-            if r.score == 0 || !r.may_match(src.as_bytes()) {
+        let candidates = cat.raw_candidates(src.as_bytes());
+        for (k, r) in cat.raw.iter().enumerate() {
+            if r.score == 0 || candidates & 1 << k.min(63) == 0 {
                 continue;
             }
             if let Some(m) = r.regex.find(src) {

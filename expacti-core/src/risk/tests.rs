@@ -654,6 +654,49 @@ fn raw_requires_is_in_every_match() {
 }
 
 #[test]
+fn raw_candidates_are_the_raw_signals_that_may_match() {
+    // The one search for all first bytes must find exactly the whole-text signals that each
+    // signal's own search finds: on the corpus, on the table, at the ends of the text, and
+    // with the catalogue's fallback (more than three first bytes) and no required text.
+    let e = engine();
+    let mut texts = corpus_texts();
+    texts.extend(real_commands());
+    texts.extend(
+        ["", "(", "x (", "(cur", "(curl", "whil", "while", "()", "a()(wget"].map(str::to_string),
+    );
+    let each = |cat: &catalogue::Catalogue, t: &str| {
+        cat.raw
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.may_match(t.as_bytes()))
+            .fold(0u64, |m, (i, _)| m | 1 << i)
+    };
+    assert!(e.cat.raw_firsts.is_some(), "the built-in catalogue uses one search");
+    let mut wide = (*e.cat).clone();
+    let mut some = 0;
+    for (i, req) in [&b"sudo"[..], b"rm -", b"|", b""].into_iter().enumerate() {
+        let mut r = wide.raw[i % 2].clone();
+        r.requires = Some(req.into());
+        wide.raw.push(r);
+    }
+    wide.index();
+    assert!(wide.raw_firsts.is_none(), "six first bytes: the fallback");
+    let mut none = (*e.cat).clone();
+    for r in &mut none.raw {
+        r.requires = None;
+    }
+    none.index();
+    for t in &texts {
+        let want = each(&e.cat, t);
+        some += usize::from(want != 0);
+        assert_eq!(e.cat.raw_candidates(t.as_bytes()), want, "{t:?}");
+        assert_eq!(wide.raw_candidates(t.as_bytes()), each(&wide, t), "{t:?}");
+        assert_eq!(none.raw_candidates(t.as_bytes()), each(&none, t), "{t:?}");
+    }
+    assert!(some > 10, "only {some} texts hold a required text");
+}
+
+#[test]
 fn text_bits_from_pieces_are_the_bits_of_the_text() {
     // A part's text is ruled out from its pieces without being built: the bits must be those
     // of the whole text, on every corpus command (and the table's commands without them).
