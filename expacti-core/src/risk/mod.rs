@@ -581,12 +581,15 @@ impl RiskEngine {
                 if part.open_args && part.via == Some("xargs") && base.virtual_span.is_none() {
                     s = s.max(self.score_xargs_input(parsed, i, base, fired, reasons));
                 }
-                // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`):
-                // the part is also read with those values (one test a word for most parts).
+                // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`),
+                // or braces (`rm -rf {/,}`): the part is also read with those values (one
+                // test a word for most parts).
                 // So is what `find -exec` runs, with the paths it starts from in place of `{}`.
                 let n = base.args.len();
                 let expands = |w: &Word| {
-                    w.flags.contains(WordFlags::PARAM) || w.flags.contains(WordFlags::RUNTIME)
+                    w.flags.contains(WordFlags::PARAM)
+                        || w.flags.contains(WordFlags::RUNTIME)
+                        || w.flags.contains(WordFlags::BRACE)
                 };
                 if base.virtual_span.is_some() || !part.argv.iter().skip(1).take(n).any(expands) {
                     return s;
@@ -688,21 +691,44 @@ impl RiskEngine {
         let Some((words, span)) = resolve::xargs_input(parsed, xargs) else {
             return 0;
         };
-        let args: Vec<Cow<'_, str>> = base
-            .args
-            .iter()
-            .cloned()
-            .chain(
-                words
-                    .into_iter()
-                    .map(|a| Cow::Owned(lexical_path(&a).into_owned())),
-            )
-            .collect();
+        let runs: Vec<Vec<Cow<'_, str>>> = match words {
+            resolve::XargsWords::Appended(words) => vec![
+                base.args
+                    .iter()
+                    .cloned()
+                    .chain(
+                        words
+                            .into_iter()
+                            .map(|a| Cow::Owned(lexical_path(&a).into_owned())),
+                    )
+                    .collect(),
+            ],
+            resolve::XargsWords::Replaced { marker, lines } => lines
+                .iter()
+                .map(|line| {
+                    base.args
+                        .iter()
+                        .map(|a| {
+                            if a.contains(marker.as_str()) {
+                                Cow::Owned(
+                                    lexical_path(&a.replace(marker.as_str(), line)).into_owned(),
+                                )
+                            } else {
+                                a.clone()
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
         let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
-        let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
-        let mut more = Vec::new();
-        let best = self.eval_signals(i, &ctx, fired, &mut more);
-        add_new_reasons(reasons, more, i);
+        let mut best = 0;
+        for args in runs {
+            let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
+            let mut more = Vec::new();
+            best = best.max(self.eval_signals(i, &ctx, fired, &mut more));
+            add_new_reasons(reasons, more, i);
+        }
         best
     }
 

@@ -365,7 +365,17 @@ pub(super) fn argument_values(
     let found = |w: &Word| {
         !roots.is_empty() && w.flags.dynamic_part() == WordFlags::RUNTIME && w.text.contains("{}")
     };
-    let first = words.iter().position(|w| param_only(w) || found(w))?;
+    // A word whose only expansion is brace expansion (`{/,}`) is the words it expands to
+    // (those with blanks are left as written).
+    let brace = |w: &Word| {
+        (w.flags.dynamic_part() == WordFlags::BRACE)
+            .then(|| w.brace_expansion())
+            .flatten()
+            .filter(|e| !e.iter().any(|x| x.contains(char::is_whitespace)))
+    };
+    let first = words
+        .iter()
+        .position(|w| param_only(w) || found(w) || brace(w).is_some())?;
     let known = assigned_values(parsed);
     // Without assignments, only a default (`${D:-/}`) or `$IFS` has a value.
     let may_have_value = |a: &str| !known.is_empty() || has_default_or_ifs(a);
@@ -373,7 +383,7 @@ pub(super) fn argument_values(
         && !words
             .iter()
             .zip(args)
-            .any(|(w, a)| param_only(w) && may_have_value(a))
+            .any(|(w, a)| param_only(w) && may_have_value(a) || brace(w).is_some())
     {
         return None;
     }
@@ -387,6 +397,9 @@ pub(super) fn argument_values(
                 substitute(a, &known)
             } else if found(w) {
                 Some(roots.iter().map(|r| a.replace("{}", r)).collect())
+            } else if let Some(e) = brace(w) {
+                // One choice: all the words at once (split below).
+                Some(vec![e.join(" ")])
             } else {
                 None
             }
@@ -599,25 +612,71 @@ pub(super) fn written_paths(p: &Part) -> Vec<String> {
     out
 }
 
+/// What a literal input hands the command `xargs` runs ([`xargs_input`]).
+#[derive(Debug, PartialEq)]
+pub(super) enum XargsWords {
+    /// Its words, added after the command's own arguments.
+    Appended(Vec<String>),
+    /// Its lines, each put in place of `marker` in the command's arguments, one run per
+    /// line (`xargs -I{} rm -rf {}`).
+    Replaced { marker: String, lines: Vec<String> },
+}
+
 /// The words a literal input hands `xargs` (part `xargs` of `parsed`), and where they come
-/// from: a here-string (`xargs rm -rf <<< /`), or one `echo` (without options) or `printf`
-/// (of literal text, or of `%s\n`/`%s ` over its arguments) in the pipeline stage before it.
-/// `None` when xargs has an option other than `-r`, `-t`, `-x` (`-0`, `-d`, `-I`, `-n`, `-a`,
-/// … change how the input is split or used), or when the input is not literal text free of
-/// the quotes and backslashes xargs reads specially. At most 64 words.
-pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>, Span)> {
-    for w in xargs.argv.iter().skip(1) {
+/// from ([`literal_input`]). `None` when xargs has an option that changes how the input is
+/// split or read (`-0`, `-d`, `-a`, `-E`, …), or when the input is not literal text free of
+/// the quotes and backslashes xargs reads specially. Options that only change how many
+/// words a run takes (`-n`, `-L`, `-s`, `-P`) or print (`-r`, `-t`, `-x`) are passed over,
+/// and `-I R` (or `-i`, `--replace`) puts each line in place of `R`. At most 64 words or 16
+/// lines.
+pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(XargsWords, Span)> {
+    let mut marker: Option<String> = None;
+    let mut words = xargs.argv.iter().skip(1);
+    while let Some(w) = words.next() {
         let t = w.literal()?;
-        if !t.starts_with('-') {
+        if !t.starts_with('-') || t == "-" {
             break;
         }
-        // Options that change neither the words nor how they are split: `-r`, `-t`, `-x`,
-        // alone or in one cluster (`-rtx`), and their long names.
-        let cluster = t.len() > 1
-            && !t.starts_with("--")
-            && t[1..].bytes().all(|b| matches!(b, b'r' | b't' | b'x'));
-        if !cluster && !matches!(t, "--no-run-if-empty" | "--verbose" | "--exit") {
-            return None;
+        if t == "--" {
+            break;
+        }
+        // Long options, with their value attached.
+        if let Some(long) = t.strip_prefix("--") {
+            let (name, value) = long
+                .split_once('=')
+                .map_or((long, None), |(n, v)| (n, Some(v)));
+            match name {
+                "no-run-if-empty" | "verbose" | "exit" | "interactive" => {}
+                "max-args" | "max-lines" | "max-chars" | "max-procs" if value.is_some() => {}
+                "replace" => marker = Some(value.unwrap_or("{}").to_string()),
+                _ => return None,
+            }
+            continue;
+        }
+        // A cluster of short options; one that takes a value ends it (the value is the rest
+        // of the word, or the next word).
+        let b = &t[1..];
+        for (k, c) in b.char_indices() {
+            let rest = &b[k + c.len_utf8()..];
+            match c {
+                'r' | 't' | 'x' | 'p' => continue,
+                'n' | 'L' | 's' | 'P' => {
+                    if rest.is_empty() {
+                        words.next()?.literal()?;
+                    }
+                }
+                'I' => {
+                    let v = if rest.is_empty() {
+                        words.next()?.literal()?
+                    } else {
+                        rest
+                    };
+                    marker = Some(v.to_string());
+                }
+                'i' => marker = Some(if rest.is_empty() { "{}" } else { rest }.to_string()),
+                _ => return None,
+            }
+            break;
         }
     }
     let plain = |t: &str| !t.contains(['\'', '"', '\\']);
@@ -625,11 +684,24 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(Vec<String>,
     if !plain(&text) {
         return None;
     }
+    if let Some(marker) = marker.filter(|m| !m.is_empty()) {
+        // Each line, without its leading blanks (as xargs reads it).
+        let lines: Vec<String> = text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        if lines.is_empty() || lines.len() > 16 {
+            return None;
+        }
+        return Some((XargsWords::Replaced { marker, lines }, span));
+    }
     let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
     if words.is_empty() || words.len() > 64 {
         return None;
     }
-    Some((words, span))
+    Some((XargsWords::Appended(words), span))
 }
 
 /// The literal text a part reads on standard input, and where it comes from: a here-string

@@ -662,7 +662,10 @@ fn raw_candidates_are_the_raw_signals_that_may_match() {
     let mut texts = corpus_texts();
     texts.extend(real_commands());
     texts.extend(
-        ["", "(", "x (", "(cur", "(curl", "whil", "while", "()", "a()(wget"].map(str::to_string),
+        [
+            "", "(", "x (", "(cur", "(curl", "whil", "while", "()", "a()(wget",
+        ]
+        .map(str::to_string),
     );
     let each = |cat: &catalogue::Catalogue, t: &str| {
         cat.raw
@@ -671,7 +674,10 @@ fn raw_candidates_are_the_raw_signals_that_may_match() {
             .filter(|(_, r)| r.may_match(t.as_bytes()))
             .fold(0u64, |m, (i, _)| m | 1 << i)
     };
-    assert!(e.cat.raw_firsts.is_some(), "the built-in catalogue uses one search");
+    assert!(
+        e.cat.raw_firsts.is_some(),
+        "the built-in catalogue uses one search"
+    );
     let mut wide = (*e.cat).clone();
     let mut some = 0;
     for (i, req) in [&b"sudo"[..], b"rm -", b"|", b""].into_iter().enumerate() {
@@ -3142,6 +3148,25 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ),
             ("docker rm -f $(docker ps -aq)", "docker-destroy-all"),
             ("docker rmi -f $(docker images -q)", "docker-destroy-all"),
+            // xargs options that keep the words; `-I` puts each line in place.
+            ("echo / | xargs -n1 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -n 1 -P4 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs --max-args=1 rm -rf", "rm-recursive-system"),
+            ("printf / | xargs -I{} rm -rf {}", "rm-recursive-system"),
+            (
+                "printf '%s\\n' /tmp / | xargs -I % rm -rf %",
+                "rm-recursive-system",
+            ),
+            ("echo / | xargs -i rm -rf {}", "rm-recursive-system"),
+            // Braces in arguments, as the words they expand to.
+            ("rm -rf {/,}", "rm-recursive-system"),
+            ("rm -rf {/tmp/x,/}", "rm-recursive-system"),
+            // Above home, every top-level directory, home by a bare `cd`, a disk copied to.
+            ("rm -rf ~/../..", "rm-recursive-system"),
+            ("rm -rf /*/", "rm-recursive-system"),
+            ("cd; rm -rf .", "rm-after-cd-home"),
+            ("cd && rm -rf *", "rm-after-cd-home"),
+            ("cp /dev/zero /dev/sda", "copy-to-device"),
         ],
         true,
     );
@@ -3190,6 +3215,17 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ),
             ("docker logs $(docker ps -aq)", "docker-destroy-all"),
             ("docker rm -f web", "docker-destroy-all"),
+            // Options that change how the input is read are not followed.
+            ("echo / | xargs -0 rm -rf", "rm-recursive-system"),
+            ("echo / | xargs -d , rm -rf", "rm-recursive-system"),
+            ("echo /tmp/x | xargs -I{} rm -rf {}", "rm-recursive-system"),
+            // `-I` replaces the marker, not appends.
+            ("echo / | xargs -I{} rm -rf /tmp/{}x", "rm-recursive-system"),
+            ("rm -rf {a,b}", "rm-recursive-system"),
+            ("rm -rf /tmp/ /var/tmp/x/", "rm-recursive-system"),
+            ("cd /tmp/x && rm -rf *", "rm-after-cd-home"),
+            ("cd; ls", "rm-after-cd-home"),
+            ("cp a.txt b.txt", "copy-to-device"),
         ],
         false,
     );
