@@ -3158,6 +3158,9 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "rm-recursive-system",
             ),
             ("echo / | xargs -i rm -rf {}", "rm-recursive-system"),
+            // (Appended, `ssh` alone would not be a credentials directory.)
+            ("echo ssh | xargs -i rm -rf ~/.{}", "rm-recursive-credentials"),
+            ("echo ssh | xargs -I@ rm -rf ~/.@", "rm-recursive-credentials"),
             // Braces in arguments, as the words they expand to.
             ("rm -rf {/,}", "rm-recursive-system"),
             ("rm -rf {/tmp/x,/}", "rm-recursive-system"),
