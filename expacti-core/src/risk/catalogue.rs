@@ -939,7 +939,7 @@ pub(crate) struct SignalSet {
 
 impl SignalSet {
     /// How many fixed words there are.
-    const WORDS: usize = 6;
+    const WORDS: usize = 7;
     /// How many signals the fixed words hold. (The built-in catalogue passed 256 signals in
     /// the session of 2026-12-04 from 06:43 UTC: every set then allocated its high words,
     /// about 400 instructions a score.)

@@ -2181,7 +2181,11 @@ fn xargs_reads_a_literal_input() {
             ("echo / | xargs -0 rm -rf", "rm-recursive-system"),
             ("echo / | xargs -r0 rm -rf", "rm-recursive-system"),
             ("echo / | xargs - rm -rf", "rm-recursive-system"),
-            ("echo / | xargs -I{} rm -rf {}/x", "rm-recursive-system"),
+            // `-I` puts the line in place: `/srv/app/build`.
+            (
+                "echo /srv/app | xargs -I{} rm -rf {}/build",
+                "rm-recursive-system",
+            ),
             ("echo \"$D\" | xargs rm -rf", "rm-recursive-system"),
             ("echo -e / | xargs rm -rf", "rm-recursive-system"),
             ("echo \"'/'\" | xargs rm -rf", "rm-recursive-system"),
