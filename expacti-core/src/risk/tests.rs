@@ -3202,6 +3202,10 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("cat ~/.config/gh/hosts.yml", "secret-file"),
             ("strings /proc/$(pgrep sshd)/mem", "process-memory-dump"),
             ("gcore $(pgrep vault)", "process-core-dump"),
+            // A setuid copy made by `install`.
+            ("install -m 4755 /bin/sh /tmp/sh", "setuid-shell"),
+            ("install -m4755 /bin/bash /tmp/b", "setuid-shell"),
+            ("install --mode=4755 x /opt/x", "setuid"),
         ],
         true,
     );
@@ -3273,6 +3277,8 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "inline-code-secret-upload",
             ),
             ("cat /proc/meminfo", "process-memory-dump"),
+            ("install -m 755 app /usr/local/bin/app", "setuid"),
+            ("install -m 755 app /usr/local/bin/app", "tee-system-file"),
         ],
         false,
     );
