@@ -2002,6 +2002,27 @@ impl<'s, 'o> P<'s, 'o> {
                 };
                 self.sub_parse(&text, map, Origin::Script, Some(via))
             }
+            Runs::ArgvSlices { word, ranges, via } => {
+                // The literals as one command line, each word single-quoted (none holds a
+                // quote or a backslash), read with the spans of the code word.
+                let Some(w) = self.out.parts[idx].argv.get(word) else {
+                    return Ok(());
+                };
+                let mut text = String::new();
+                for (start, end) in ranges {
+                    let Some(lit) = w.text.get(start..end) else {
+                        return Ok(());
+                    };
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push('\'');
+                    text.push_str(lit);
+                    text.push('\'');
+                }
+                let map = SpanMap::Fixed(w.span);
+                self.sub_parse(&text, map, Origin::Script, Some(via))
+            }
             Runs::ScriptJoin { from, via } => {
                 let words: Vec<Word> = self.out.parts[idx].argv.get(from..).unwrap_or(&[]).to_vec();
                 if words.is_empty() {

@@ -386,6 +386,22 @@ cases! {
     awk_file_program: "awk -f prog.awk 'system(\"x\")'" => "top: awk -f prog.awk system(\"x\")",
     awk_print: "awk '{print \"system\"}' f" => "top: awk {print \"system\"} f",
     python_script_file: "python3 x.py 'os.system(\"rm x\")'" => "top: python3 x.py os.system(\"rm x\")",
+    // Argument lists run without a shell (session of 2026-12-04 from 18:01 UTC).
+    python_run_list: "python3 -c \"import subprocess; subprocess.run(['rm', '-rf', 'x'])\"" =>
+        "top: python3 -c import subprocess; subprocess.run(['rm', '-rf', 'x']) ; script[python system]: rm -rf x",
+    python_check_output_list: "python3 -c 'check_output([\"ls\",\"-l\"])'" =>
+        "top: python3 -c check_output([\"ls\",\"-l\"]) ; script[python system]: ls -l",
+    python_list_with_variable: "python3 -c \"subprocess.run(['rm', p])\"" =>
+        "top: python3 -c subprocess.run(['rm', p])",
+    python_list_glob_is_a_word: "python3 -c \"subprocess.run(['rm', '*'])\"" =>
+        "top: python3 -c subprocess.run(['rm', '*']) ; script[python system]: rm *",
+    python_other_run: "python3 -c 'asyncio.run(main())'" => "top: python3 -c asyncio.run(main())",
+    node_spawn_sync: "node -e \"require('child_process').spawnSync('rm', ['-rf', 'x'])\"" =>
+        "top: node -e require('child_process').spawnSync('rm', ['-rf', 'x']) ; script[node child_process]: rm -rf x",
+    perl_system_list: "perl -e 'system(\"rm\", \"-rf\", \"x\")'" =>
+        "top: perl -e system(\"rm\", \"-rf\", \"x\") ; script[perl system]: rm ; script[perl system]: rm -rf x",
+    ruby_system_list_bare: "ruby -e 'system \"rm\", \"-rf\", \"x\"'" =>
+        "top: ruby -e system \"rm\", \"-rf\", \"x\" ; script[ruby system]: rm ; script[ruby system]: rm -rf x",
     vagrant_ssh_c: "vagrant ssh web -c 'rm x'" => "top: vagrant ssh web -c rm x ; script[vagrant ssh]: rm x",
     vagrant_ssh_plain: "vagrant ssh web -- -L 8080:localhost:80" => "top: vagrant ssh web -- -L 8080:localhost:80",
     multipass_exec: "multipass exec vm1 -d /srv -- rm -rf x" =>

@@ -41,6 +41,14 @@ pub(crate) enum Runs {
         end: usize,
         via: &'static str,
     },
+    /// The byte ranges of `argv[word]`'s text are the words of a command, given as a list of
+    /// string literals to a call that runs a program without a shell
+    /// (`subprocess.run(['rm', '-rf', '/'])`).
+    ArgvSlices {
+        word: usize,
+        ranges: Vec<(usize, usize)>,
+        via: &'static str,
+    },
     /// The inner command cannot be known.
     Opaque { kind: OpaqueKind, message: String },
 }
@@ -2166,12 +2174,139 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
                 via,
             });
         }
+        for ranges in argv_call_lists(w.text.as_bytes()) {
+            if out.len() >= 16 {
+                break;
+            }
+            out.push(Runs::ArgvSlices {
+                word: k,
+                ranges,
+                via,
+            });
+        }
     }
     match out.len() {
         0 => Runs::Nothing,
         1 => out.pop().unwrap_or(Runs::Nothing),
         _ => Runs::Many(out),
     }
+}
+
+/// Calls that run a program with an argument list, without a shell: python's
+/// `subprocess.run([…])` (and `call`, `check_call`, `check_output`, `Popen`), node's
+/// `spawnSync('rm', […])` and `execFileSync`, and `system`/`exec` with two arguments or more
+/// in perl and ruby (`system "rm", "-rf", "/"`).
+const ARGV_CALLS: &[&str] = &[
+    "run(",
+    "call(",
+    "check_call(",
+    "check_output(",
+    "Popen(",
+    "spawn(",
+    "spawnSync(",
+    "execFile(",
+    "execFileSync(",
+    "system(",
+    "system ",
+    "exec(",
+    "exec ",
+];
+
+/// The argument lists in `code` that an [`ARGV_CALLS`] call runs, as the byte ranges of
+/// their string literals: a list in brackets (`['rm', '-rf', '/']`, or node's program then a
+/// list), or two literals or more separated by commas (perl, ruby). Only lists of whole
+/// literals without backslashes or quotes of the other kind are read; anything else (a
+/// variable, a joined string) leaves the list unread. At most 16 lists.
+fn argv_call_lists(code: &[u8]) -> Vec<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    if memchr::memchr2(b'\'', b'"', code).is_none() {
+        return out;
+    }
+    let skip_blank = |mut i: usize| {
+        while code.get(i).is_some_and(|c| matches!(c, b' ' | b'\t')) {
+            i += 1;
+        }
+        i
+    };
+    // A literal at `i`: its content's range and the index after its closing quote.
+    let literal = |i: usize| -> Option<((usize, usize), usize)> {
+        let q = *code.get(i)?;
+        if !matches!(q, b'\'' | b'"') {
+            return None;
+        }
+        let len = code.get(i + 1..)?.iter().position(|&c| c == q)?;
+        let (start, end) = (i + 1, i + 1 + len);
+        if code[start..end]
+            .iter()
+            .any(|c| matches!(c, b'\\' | b'\'' | b'"' | b'\n'))
+            || len == 0
+        {
+            return None;
+        }
+        Some(((start, end), end + 1))
+    };
+    // Literals separated by commas from `i`, up to `close` (or, without one, up to the end
+    // of the statement): the ranges, when every element is a literal.
+    let list = |mut i: usize, close: Option<u8>| -> Option<(Vec<(usize, usize)>, usize)> {
+        let mut ranges = Vec::new();
+        loop {
+            i = skip_blank(i);
+            let (r, next) = literal(i)?;
+            ranges.push(r);
+            i = skip_blank(next);
+            match code.get(i) {
+                Some(b',') => i += 1,
+                c if close.is_some() && c == close.as_ref() => return Some((ranges, i + 1)),
+                None | Some(b')' | b';' | b'\n' | b'}') if close.is_none() => {
+                    return Some((ranges, i));
+                }
+                _ => return None,
+            }
+            if ranges.len() > 64 {
+                return None;
+            }
+        }
+    };
+    for call in ARGV_CALLS {
+        let mut from = 0;
+        while let Some(at) = memchr::memmem::find(&code[from..], call.as_bytes()) {
+            let start = from + at;
+            from = start + call.len();
+            // A whole name (`os.system(`, not `mysystem(`).
+            if start > 0 && (code[start - 1].is_ascii_alphanumeric() || code[start - 1] == b'_') {
+                continue;
+            }
+            let i = skip_blank(from);
+            let found = match code.get(i) {
+                // `run(['rm', …])`
+                Some(b'[') => list(i + 1, Some(b']')).map(|(r, _)| r),
+                // node: `spawnSync('rm', ['-rf', '/'])`; perl, ruby: `system("rm", "-rf")`
+                Some(b'\'' | b'"') => literal(i).and_then(|(prog, next)| {
+                    let j = skip_blank(next);
+                    if code.get(j) != Some(&b',') {
+                        return None;
+                    }
+                    let k = skip_blank(j + 1);
+                    if code.get(k) == Some(&b'[') {
+                        let (mut rest, _) = list(k + 1, Some(b']'))?;
+                        rest.insert(0, prog);
+                        Some(rest)
+                    } else {
+                        let (mut rest, _) = list(k, None)?;
+                        rest.insert(0, prog);
+                        Some(rest)
+                    }
+                }),
+                _ => None,
+            };
+            if let Some(r) = found {
+                if out.len() < 16 {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The byte ranges of the string literals in `code` that a [`SHELL_OUTS`] call (or, in perl,

@@ -3206,6 +3206,19 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("install -m 4755 /bin/sh /tmp/sh", "setuid-shell"),
             ("install -m4755 /bin/bash /tmp/b", "setuid-shell"),
             ("install --mode=4755 x /opt/x", "setuid"),
+            // Argument lists run without a shell.
+            (
+                "python3 -c \"import subprocess; subprocess.run(['rm','-rf','/'])\"",
+                "rm-recursive-system",
+            ),
+            (
+                "node -e \"require('child_process').spawnSync('rm', ['-rf', '/'])\"",
+                "rm-recursive-system",
+            ),
+            (
+                "ruby -e 'system \"rm\", \"-rf\", \"/\"'",
+                "rm-recursive-system",
+            ),
         ],
         true,
     );
