@@ -396,6 +396,11 @@ cases! {
     python_list_glob_is_a_word: "python3 -c \"subprocess.run(['rm', '*'])\"" =>
         "top: python3 -c subprocess.run(['rm', '*']) ; script[python system]: rm *",
     python_other_run: "python3 -c 'asyncio.run(main())'" => "top: python3 -c asyncio.run(main())",
+    python_list_name_inside_another: "python3 -c \"myrun(['rm', 'x'])\"" =>
+        "top: python3 -c myrun(['rm', 'x'])",
+    python_list_escaped_is_not_read: "python3 -c \"subprocess.run(['rm', 'a\\\\b'])\"" =>
+        "top: python3 -c subprocess.run(['rm', 'a\\b'])",
+    perl_joined_list_is_not_read: "perl -e 'exec \"rm\" . \"x\"'" => "top: perl -e exec \"rm\" . \"x\"",
     node_spawn_sync: "node -e \"require('child_process').spawnSync('rm', ['-rf', 'x'])\"" =>
         "top: node -e require('child_process').spawnSync('rm', ['-rf', 'x']) ; script[node child_process]: rm -rf x",
     perl_system_list: "perl -e 'system(\"rm\", \"-rf\", \"x\")'" =>
