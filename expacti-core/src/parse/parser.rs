@@ -1765,6 +1765,34 @@ impl<'s, 'o> P<'s, 'o> {
                             Some("echo | sh"),
                         );
                     }
+                    // `%s` (or `%b` without escapes) once per argument, nothing between:
+                    // the arguments run together (`printf %s 'rm -rf /' | sh`); `%s ` puts
+                    // a space after each.
+                    Some(f)
+                        if (matches!(f.text.as_str(), "%s" | "%s ")
+                            || (f.text == "%b" && !args.iter().any(|w| w.text.contains('\\'))))
+                            && !args.is_empty() =>
+                    {
+                        if args.iter().any(Word::is_dynamic) {
+                            return self.script(&args, "echo | sh", idx);
+                        }
+                        let sep = if f.text.ends_with(' ') { " " } else { "" };
+                        let text = args
+                            .iter()
+                            .map(|w| w.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(sep);
+                        let sp = match (args.first(), args.last()) {
+                            (Some(a), Some(b)) => Span(a.span.0, b.span.1),
+                            _ => span,
+                        };
+                        return self.sub_parse(
+                            &text,
+                            SpanMap::Fixed(sp),
+                            Origin::Script,
+                            Some("echo | sh"),
+                        );
+                    }
                     Some(_) => Some(opaque("`printf` (a format)")),
                     None => None,
                 }

@@ -407,6 +407,10 @@ cases! {
         "top: perl -e system(\"rm\", \"-rf\", \"x\") ; script[perl system]: rm ; script[perl system]: rm -rf x",
     ruby_system_list_bare: "ruby -e 'system \"rm\", \"-rf\", \"x\"'" =>
         "top: ruby -e system \"rm\", \"-rf\", \"x\" ; script[ruby system]: rm ; script[ruby system]: rm -rf x",
+    printf_s_joins: "printf %s 'rm -rf x' | sh" =>
+        "top: printf %s rm -rf x ; top: sh ; script[echo | sh]: rm -rf x",
+    printf_s_space: "printf '%s ' rm -rf x | sh" =>
+        "top: printf %s  rm -rf x ; top: sh ; script[echo | sh]: rm -rf x",
     vagrant_ssh_c: "vagrant ssh web -c 'rm x'" => "top: vagrant ssh web -c rm x ; script[vagrant ssh]: rm x",
     vagrant_ssh_plain: "vagrant ssh web -- -L 8080:localhost:80" => "top: vagrant ssh web -- -L 8080:localhost:80",
     multipass_exec: "multipass exec vm1 -d /srv -- rm -rf x" =>

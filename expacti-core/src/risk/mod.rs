@@ -1350,7 +1350,7 @@ fn written_by_parts(parsed: &Parsed, ctxs: &[PartCtx<'_>]) -> Option<Vec<Vec<Str
             || ctx
                 .name
                 .as_deref()
-                .is_some_and(|n| resolve::DOWNLOADERS.contains(&n))
+                .is_some_and(|n| n == "tee" || resolve::DOWNLOADERS.contains(&n))
     };
     if !parsed.parts.iter().zip(ctxs).any(may_write) {
         return None;

@@ -107,12 +107,24 @@ fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
     let Some(values) = substitute(inner, &known) else {
         return Vec::new();
     };
+    // (The first literal value assigned to IFS, if any; an empty one splits nothing.)
+    let ifs: Option<&str> = known
+        .iter()
+        .find(|(n, _)| n == "IFS")
+        .map(|(_, v)| v.as_ref());
     let mut out: Vec<Resolved> = Vec::new();
     for value in values {
         // `"$@"` is a word for each positional parameter (as `set -- …` gave them, split
-        // at spaces here).
+        // at spaces here). An unquoted value is split at the characters of `IFS` when the
+        // command line assigns it (`IFS=,; c=rm,-rf,/; $c`), else at blanks.
         let split = q == 0 || matches!(inner, "$@" | "${@}");
-        let mut words: Vec<String> = if split {
+        let mut words: Vec<String> = if let (true, 0, Some(ifs)) = (split, q, ifs) {
+            value
+                .split(|c: char| ifs.contains(c))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        } else if split {
             value.split_ascii_whitespace().map(str::to_string).collect()
         } else {
             vec![value]
@@ -500,9 +512,9 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
 pub(super) const DOWNLOADERS: [&str; 4] = ["curl", "wget", "aria2c", "fetch"];
 
 /// The files part `p` writes, as literal paths without a leading `./`: the paths its
-/// redirections write, and for a download tool the file it saves (`curl -o F`, `curl -O URL`
-/// and `wget URL` save to the URL's last path segment, `wget -O F`, `wget -P DIR URL`,
-/// `aria2c -o F`). Words known only at run time give nothing.
+/// redirections write, the operands of `tee`, and for a download tool the file it saves
+/// (`curl -o F`, `curl -O URL` and `wget URL` save to the URL's last path segment, `wget -O
+/// F`, `wget -P DIR URL`, `aria2c -o F`). Words known only at run time give nothing.
 pub(super) fn written_paths(p: &Part) -> Vec<String> {
     let bare = |t: &str| t.strip_prefix("./").unwrap_or(t).to_string();
     let mut out: Vec<String> = p
@@ -514,6 +526,17 @@ pub(super) fn written_paths(p: &Part) -> Vec<String> {
     let Some(name) = p.argv.first().and_then(Word::literal).map(basename) else {
         return out;
     };
+    // `tee FILE…` writes its operands (`tee x.sh <<< 'rm -rf /' && sh x.sh`).
+    if name == "tee" {
+        out.extend(
+            p.argv[1..]
+                .iter()
+                .filter_map(Word::literal)
+                .filter(|w| !w.starts_with('-'))
+                .map(bare),
+        );
+        return out;
+    }
     // (option letter, long option) giving the output file; the letter that saves under the
     // URL's name; whether that is the default.
     let (short, long, remote, by_default): (u8, &[&str], u8, bool) = match name {

@@ -3219,6 +3219,14 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "ruby -e 'system \"rm\", \"-rf\", \"/\"'",
                 "rm-recursive-system",
             ),
+            // printf's `%s`; a script written by tee; IFS assigned.
+            ("printf %s 'rm -rf /' | sh", "rm-recursive-system"),
+            ("printf '%s ' rm -rf / | sh", "rm-recursive-system"),
+            (
+                "tee x.sh <<< 'rm -rf /' && sh x.sh",
+                "writes-script-then-runs",
+            ),
+            ("IFS=,; c=rm,-rf,/; $c", "rm-recursive-system"),
         ],
         true,
     );
@@ -3292,6 +3300,13 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("cat /proc/meminfo", "process-memory-dump"),
             ("install -m 755 app /usr/local/bin/app", "setuid"),
             ("install -m 755 app /usr/local/bin/app", "tee-system-file"),
+            ("printf %s 'ls -la' | sh", "rm-recursive-system"),
+            (
+                "tee -a log.txt < in && sh run.sh",
+                "writes-script-then-runs",
+            ),
+            // Quoted, IFS does not split.
+            ("IFS=,; c=rm,-rf,/; \"$c\"", "rm-recursive-system"),
         ],
         false,
     );
