@@ -3227,6 +3227,29 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "writes-script-then-runs",
             ),
             ("IFS=,; c=rm,-rf,/; $c", "rm-recursive-system"),
+            // Collections dropped by index; machines stopped, scaled to nothing; DNS.
+            (
+                "mongo --eval 'db.getCollectionNames().forEach(c=>db[c].drop())'",
+                "sql-destructive",
+            ),
+            ("aws ec2 stop-instances --instance-ids i-1", "cloud-stop"),
+            ("az vm deallocate -g x -n vm1", "cloud-stop"),
+            (
+                "aws ecs update-service --cluster x --service api --desired-count 0",
+                "cloud-scale-to-zero",
+            ),
+            (
+                "gcloud container clusters resize x --num-nodes 0",
+                "cloud-scale-to-zero",
+            ),
+            (
+                "aws ecs update-service --cluster x --service api --desired-count=0",
+                "cloud-scale-to-zero-value",
+            ),
+            (
+                "aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://x.json",
+                "dns-change",
+            ),
         ],
         true,
     );
@@ -3307,6 +3330,17 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ),
             // Quoted, IFS does not split.
             ("IFS=,; c=rm,-rf,/; \"$c\"", "rm-recursive-system"),
+            ("aws ec2 describe-instances", "cloud-stop"),
+            (
+                "aws ecs update-service --cluster x --service api --desired-count 3",
+                "cloud-scale-to-zero",
+            ),
+            (
+                "gcloud container clusters resize x --num-nodes 10",
+                "cloud-scale-to-zero",
+            ),
+            ("aws route53 list-hosted-zones", "dns-change"),
+            ("mongo --eval 'db.users.find()'", "sql-destructive"),
         ],
         false,
     );
