@@ -3250,6 +3250,20 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch file://x.json",
                 "dns-change",
             ),
+            // Every migration undone; a hosted database reset; more platforms' deletes.
+            ("alembic downgrade base", "migration-rollback-all"),
+            ("goose reset", "migration-rollback-all"),
+            (
+                "heroku pg:reset DATABASE_URL --confirm app",
+                "migration-rollback-all",
+            ),
+            (
+                "npx knex migrate:rollback --all",
+                "migration-rollback-all-knex",
+            ),
+            ("fly apps destroy app -y", "cloud-delete"),
+            ("stripe customers delete cus_123", "cloud-delete"),
+            ("alembic downgrade -1", "migration"),
         ],
         true,
     );
@@ -3341,6 +3355,10 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ),
             ("aws route53 list-hosted-zones", "dns-change"),
             ("mongo --eval 'db.users.find()'", "sql-destructive"),
+            ("alembic downgrade -1", "migration-rollback-all"),
+            ("npx knex migrate:rollback", "migration-rollback-all-knex"),
+            ("heroku pg:info", "migration-rollback-all"),
+            ("npx reset-css", "migration-rollback-all"),
         ],
         false,
     );
