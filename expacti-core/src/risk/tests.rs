@@ -3264,6 +3264,13 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("fly apps destroy app -y", "cloud-delete"),
             ("stripe customers delete cus_123", "cloud-delete"),
             ("alembic downgrade -1", "migration"),
+            // Credentials made readable by others.
+            ("chmod -R o+r ~/.ssh", "secret-permissions-opened"),
+            ("chmod 644 ~/.ssh/id_rsa", "secret-permissions-opened"),
+            (
+                "setfacl -m u:bob:r ~/.aws/credentials",
+                "secret-permissions-opened",
+            ),
         ],
         true,
     );
@@ -3359,6 +3366,13 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("npx knex migrate:rollback", "migration-rollback-all-knex"),
             ("heroku pg:info", "migration-rollback-all"),
             ("npx reset-css", "migration-rollback-all"),
+            ("chmod 600 ~/.ssh/id_rsa", "secret-permissions-opened"),
+            ("chmod go-rwx ~/.ssh", "secret-permissions-opened"),
+            ("chmod 644 ~/.ssh/id_rsa.pub", "secret-permissions-opened"),
+            (
+                "chmod 644 ~/.ssh/authorized_keys",
+                "secret-permissions-opened",
+            ),
         ],
         false,
     );
