@@ -2197,19 +2197,17 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
 /// `spawnSync('rm', […])` and `execFileSync`, and `system`/`exec` with two arguments or more
 /// in perl and ruby (`system "rm", "-rf", "/"`).
 const ARGV_CALLS: &[&str] = &[
-    "run(",
-    "call(",
-    "check_call(",
-    "check_output(",
-    "Popen(",
-    "spawn(",
-    "spawnSync(",
-    "execFile(",
-    "execFileSync(",
-    "system(",
-    "system ",
-    "exec(",
-    "exec ",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "spawn",
+    "spawnSync",
+    "execFile",
+    "execFileSync",
+    "system",
+    "exec",
 ];
 
 /// The argument lists in `code` that an [`ARGV_CALLS`] call runs, as the byte ranges of
@@ -2267,42 +2265,53 @@ fn argv_call_lists(code: &[u8]) -> Vec<Vec<(usize, usize)>> {
             }
         }
     };
-    for call in ARGV_CALLS {
-        let mut from = 0;
-        while let Some(at) = memchr::memmem::find(&code[from..], call.as_bytes()) {
-            let start = from + at;
-            from = start + call.len();
-            // A whole name (`os.system(`, not `mysystem(`).
-            if start > 0 && (code[start - 1].is_ascii_alphanumeric() || code[start - 1] == b'_') {
-                continue;
-            }
-            let i = skip_blank(from);
-            let found = match code.get(i) {
-                // `run(['rm', …])`
-                Some(b'[') => list(i + 1, Some(b']')).map(|(r, _)| r),
-                // node: `spawnSync('rm', ['-rf', '/'])`; perl, ruby: `system("rm", "-rf")`
-                Some(b'\'' | b'"') => literal(i).and_then(|(prog, next)| {
-                    let j = skip_blank(next);
-                    if code.get(j) != Some(&b',') {
-                        return None;
-                    }
-                    let k = skip_blank(j + 1);
-                    if code.get(k) == Some(&b'[') {
-                        let (mut rest, _) = list(k + 1, Some(b']'))?;
-                        rest.insert(0, prog);
-                        Some(rest)
-                    } else {
-                        let (mut rest, _) = list(k, None)?;
-                        rest.insert(0, prog);
-                        Some(rest)
-                    }
-                }),
-                _ => None,
-            };
-            if let Some(r) = found {
-                if out.len() < 16 {
-                    out.push(r);
+    // One pass over the names in the code (runs of name bytes): a call is a listed name
+    // followed by `(` or a blank (`os.system(`, `system "rm", …`; not `mysystem(`).
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut at = 0;
+    while at < code.len() {
+        if !ident(code[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < code.len() && ident(code[at]) {
+            at += 1;
+        }
+        let name = &code[start..at];
+        if !matches!(code.get(at), Some(b'(' | b' ' | b'\t'))
+            || !ARGV_CALLS.iter().any(|c| c.as_bytes() == name)
+        {
+            continue;
+        }
+        let paren = code[at] == b'(';
+        let i = skip_blank(at + 1);
+        let found = match code.get(i) {
+            // `run(['rm', …])`
+            Some(b'[') if paren => list(i + 1, Some(b']')).map(|(r, _)| r),
+            // node: `spawnSync('rm', ['-rf', '/'])`; perl, ruby: `system("rm", "-rf")`,
+            // `system "rm", "-rf"`
+            Some(b'\'' | b'"') => literal(i).and_then(|(prog, next)| {
+                let j = skip_blank(next);
+                if code.get(j) != Some(&b',') {
+                    return None;
                 }
+                let k = skip_blank(j + 1);
+                if code.get(k) == Some(&b'[') {
+                    let (mut rest, _) = list(k + 1, Some(b']'))?;
+                    rest.insert(0, prog);
+                    Some(rest)
+                } else {
+                    let (mut rest, _) = list(k, None)?;
+                    rest.insert(0, prog);
+                    Some(rest)
+                }
+            }),
+            _ => None,
+        };
+        if let Some(r) = found {
+            if out.len() < 16 {
+                out.push(r);
             }
         }
     }
