@@ -1716,6 +1716,9 @@ impl<'s, 'o> P<'s, 'o> {
             Some("printf") => {
                 let format = argv.get(1);
                 let args: Vec<Word> = argv.iter().skip(2).cloned().collect();
+                let joiner = format
+                    .filter(|f| !f.is_dynamic())
+                    .and_then(|f| printf_joiner(&f.text, &args));
                 match format {
                     Some(f) if f.is_dynamic() => Some(opaque("`printf`")),
                     Some(f) if !f.text.contains(['%', '\\']) => {
@@ -1738,50 +1741,17 @@ impl<'s, 'o> P<'s, 'o> {
                             None => Some(opaque("`printf` (escapes)")),
                         }
                     }
-                    // (`%b` expands backslash escapes in the arguments: only without any.)
-                    Some(f)
-                        if (matches!(f.text.as_str(), "%s\\n" | "%s\\n\\n")
-                            || (f.text == "%b\\n"
-                                && !args.iter().any(|w| w.text.contains('\\'))))
-                            && !args.is_empty() =>
-                    {
+                    // A format that prints its arguments as they are, one after another
+                    // ([`printf_joiner`]): `printf '%s\n' … | sh`, `printf %s 'rm -rf /' | sh`.
+                    Some(_) if joiner.is_some() && !args.is_empty() => {
                         if args.iter().any(Word::is_dynamic) {
                             return self.script(&args, "echo | sh", idx);
                         }
-                        // One line per argument.
                         let text = args
                             .iter()
                             .map(|w| w.text.as_str())
                             .collect::<Vec<_>>()
-                            .join("\n");
-                        let sp = match (args.first(), args.last()) {
-                            (Some(a), Some(b)) => Span(a.span.0, b.span.1),
-                            _ => span,
-                        };
-                        return self.sub_parse(
-                            &text,
-                            SpanMap::Fixed(sp),
-                            Origin::Script,
-                            Some("echo | sh"),
-                        );
-                    }
-                    // `%s` (or `%b` without escapes) once per argument, nothing between:
-                    // the arguments run together (`printf %s 'rm -rf /' | sh`); `%s ` puts
-                    // a space after each.
-                    Some(f)
-                        if (matches!(f.text.as_str(), "%s" | "%s ")
-                            || (f.text == "%b" && !args.iter().any(|w| w.text.contains('\\'))))
-                            && !args.is_empty() =>
-                    {
-                        if args.iter().any(Word::is_dynamic) {
-                            return self.script(&args, "echo | sh", idx);
-                        }
-                        let sep = if f.text.ends_with(' ') { " " } else { "" };
-                        let text = args
-                            .iter()
-                            .map(|w| w.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join(sep);
+                            .join(joiner.unwrap_or("\n"));
                         let sp = match (args.first(), args.last()) {
                             (Some(a), Some(b)) => Span(a.span.0, b.span.1),
                             _ => span,
@@ -3144,6 +3114,22 @@ impl<'s, 'o> P<'s, 'o> {
             }
         }
         Ok(())
+    }
+}
+
+/// What a `printf` format that prints each argument as it is puts between the arguments:
+/// `%s\n` a newline (one line each), `%s` nothing (they run together), `%s ` a space; `%b`
+/// is `%s` when no argument has a backslash (it would decode escapes). `None` for any other
+/// format.
+fn printf_joiner(format: &str, args: &[Word]) -> Option<&'static str> {
+    let plain = || !args.iter().any(|w| w.text.contains('\\'));
+    match format {
+        "%s\\n" | "%s\\n\\n" => Some("\n"),
+        "%b\\n" if plain() => Some("\n"),
+        "%s" => Some(""),
+        "%b" if plain() => Some(""),
+        "%s " => Some(" "),
+        _ => None,
     }
 }
 
