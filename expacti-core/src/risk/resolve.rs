@@ -355,7 +355,8 @@ fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
 }
 
 /// For a part whose arguments expand variables the command line assigns literal values to
-/// (`D=/; rm -rf $D`), or that `find -exec` runs with the paths it finds in place of `{}`
+/// (`D=/; rm -rf $D`) or braces (`rm -rf {/,}`), or that `find -exec` runs with the paths it
+/// finds in place of `{}`
 /// (`roots`: where that find starts; the first path it hands over is a root itself, so `find
 /// / -exec rm -rf {} \;` runs `rm -rf /`), the argument lists it can run with (at most
 /// [`MAX`]), and the span of the first such argument; `None` for any other part. `args` are
@@ -385,9 +386,11 @@ pub(super) fn argument_values(
             .flatten()
             .filter(|e| !e.iter().any(|x| x.contains(char::is_whitespace)))
     };
+    let braces: SmallVec<[Option<Vec<String>>; 8]> = words.iter().map(brace).collect();
     let first = words
         .iter()
-        .position(|w| param_only(w) || found(w) || brace(w).is_some())?;
+        .zip(&braces)
+        .position(|(w, b)| param_only(w) || found(w) || b.is_some())?;
     let known = assigned_values(parsed);
     // Without assignments, only a default (`${D:-/}`) or `$IFS` has a value.
     let may_have_value = |a: &str| !known.is_empty() || has_default_or_ifs(a);
@@ -395,35 +398,41 @@ pub(super) fn argument_values(
         && !words
             .iter()
             .zip(args)
-            .any(|(w, a)| param_only(w) && may_have_value(a) || brace(w).is_some())
+            .zip(&braces)
+            .any(|((w, a), b)| param_only(w) && may_have_value(a) || b.is_some())
     {
         return None;
     }
     // The values of each word that has some, first: most parts expand only variables the
-    // command line does not assign, and then no list is built.
-    let values: Vec<Option<Vec<String>>> = words
+    // command line does not assign, and then no list is built. Each with whether its values
+    // are split into words: a parameter's when unquoted (or `"$@"`, a word a parameter), a
+    // brace list's always (one choice: all its words at once); not the paths `find` hands
+    // over.
+    let values: Vec<(Option<Vec<String>>, bool)> = words
         .iter()
         .zip(args)
-        .map(|(w, a)| {
+        .zip(braces)
+        .map(|((w, a), b)| {
             if param_only(w) && may_have_value(a) {
-                substitute(a, &known)
+                let split = !w.text.starts_with('"') || matches!(&**a, "$@" | "${@}");
+                (substitute(a, &known), split)
             } else if found(w) {
-                Some(roots.iter().map(|r| a.replace("{}", r)).collect())
-            } else if let Some(e) = brace(w) {
-                // One choice: all the words at once (split below).
-                Some(vec![e.join(" ")])
+                (
+                    Some(roots.iter().map(|r| a.replace("{}", r)).collect()),
+                    false,
+                )
+            } else if let Some(e) = b {
+                (Some(vec![e.join(" ")]), true)
             } else {
-                None
+                (None, false)
             }
         })
         .collect();
-    if values.iter().all(Option::is_none) {
+    if values.iter().all(|v| v.0.is_none()) {
         return None;
     }
     let mut lists: Vec<Vec<String>> = vec![Vec::new()];
-    for ((v, a), w) in values.into_iter().zip(args).zip(words) {
-        // An unquoted value is split into words, and so is `"$@"` (a word a parameter).
-        let split = v.is_some() && (!w.text.starts_with('"') || matches!(&**a, "$@" | "${@}"));
+    for ((v, split), a) in values.into_iter().zip(args) {
         let choices = v.unwrap_or_else(|| vec![a.to_string()]);
         let mut next = Vec::with_capacity(lists.len() * choices.len());
         for l in &lists {
