@@ -522,6 +522,9 @@ struct P<'s, 'o> {
     /// its script ([`P::process_subst_script`]). (The depth keeps the commands of a later
     /// `$(…)` in the same command from taking it.)
     procsubst: Option<u32>,
+    /// A redirection that writes a file was read: only then can a later shell run a script
+    /// the command line wrote ([`P::written_script`]).
+    wrote: bool,
 }
 
 impl<'s, 'o> P<'s, 'o> {
@@ -546,6 +549,7 @@ impl<'s, 'o> P<'s, 'o> {
             pending: Vec::new(),
             reserved_at: std::cell::Cell::new(None),
             procsubst: None,
+            wrote: false,
         }
     }
 
@@ -1523,6 +1527,58 @@ impl<'s, 'o> P<'s, 'o> {
                 self.procsubst = None;
                 self.process_subst_script(idx)?;
             }
+            if self.wrote {
+                self.written_script(idx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `echo 'rm x' > x.sh; sh x.sh`: a shell (or `source`, or the file run as a program)
+    /// whose script file an earlier `echo` or `printf` of the command line wrote by
+    /// redirection runs what was printed; that text is read as the script, as for a pipe into
+    /// the shell ([`P::printed_script`]). The latest such write is taken; anything else that
+    /// writes the file (`cat`, a download) is left to the risk engine.
+    #[cold]
+    #[inline(never)]
+    fn written_script(&mut self, idx: usize) -> R<()> {
+        let part = &self.out.parts[idx];
+        let Some(first) = part.argv.first().and_then(Word::literal) else {
+            return Ok(());
+        };
+        let bare = |t: &str| t.strip_prefix("./").unwrap_or(t).to_string();
+        let file = match super::types::basename(first) {
+            "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "source" | "." => {
+                match part.argv.get(1).and_then(Word::literal) {
+                    Some(f) if !f.starts_with('-') => bare(f),
+                    _ => return Ok(()),
+                }
+            }
+            _ if first.contains('/') => bare(first),
+            _ => return Ok(()),
+        };
+        let writer = self.out.parts[..idx].iter().rposition(|p| {
+            p.redirects.iter().any(|r| {
+                matches!(
+                    r.op,
+                    RedirectOp::Out | RedirectOp::Append | RedirectOp::Clobber
+                ) && matches!(r.fd, None | Some(Fd::Number(1)))
+                    && r.target.literal().is_some_and(|t| bare(t) == file)
+            })
+        });
+        let Some(k) = writer else {
+            return Ok(());
+        };
+        let prints = matches!(
+            self.out.parts[k]
+                .argv
+                .first()
+                .and_then(Word::literal)
+                .map(super::types::basename),
+            Some("echo" | "printf")
+        );
+        if prints {
+            self.printed_script(k, idx, "sh FILE")?;
         }
         Ok(())
     }
@@ -1667,7 +1723,7 @@ impl<'s, 'o> P<'s, 'o> {
         let opaque = |what: &str| {
             (
                 OpaqueKind::DynamicScript,
-                format!("the script piped into `{via}` by {what} is not read"),
+                format!("the script run by `{via}`, printed by {what}, is not read"),
             )
         };
         let note = match printer {
@@ -2180,6 +2236,11 @@ impl<'s, 'o> P<'s, 'o> {
                 dynamic: false,
             });
         }
+        // (A later shell may run what this writes: [`P::written_script`].)
+        self.wrote |= matches!(
+            op,
+            RedirectOp::Out | RedirectOp::Append | RedirectOp::Clobber
+        ) && matches!(fd, None | Some(Fd::Number(1)));
         let r = Redirect {
             fd,
             op,

@@ -3271,6 +3271,13 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "setfacl -m u:bob:r ~/.aws/credentials",
                 "secret-permissions-opened",
             ),
+            // A script written by echo or printf, then run.
+            ("echo 'rm -rf /' > x.sh; sh x.sh", "rm-recursive-system"),
+            ("echo 'rm -rf /' > /tmp/x; . /tmp/x", "rm-recursive-system"),
+            (
+                "printf 'rm -rf /\\n' > x.sh && chmod +x x.sh && ./x.sh",
+                "rm-recursive-system",
+            ),
         ],
         true,
     );
@@ -3373,6 +3380,7 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "chmod 644 ~/.ssh/authorized_keys",
                 "secret-permissions-opened",
             ),
+            ("echo 'rm -rf /' > a.sh; sh b.sh", "rm-recursive-system"),
         ],
         false,
     );
