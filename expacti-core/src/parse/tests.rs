@@ -416,7 +416,8 @@ cases! {
     written_then_run: "printf 'rm x\\n' > ./a.sh && chmod +x a.sh && ./a.sh" =>
         "top: printf rm x\\n >./a.sh ; top: chmod +x a.sh ; top: ./a.sh ; script[echo | sh]: rm x",
     written_other_file: "echo 'rm x' > a.sh; sh b.sh" => "top: echo rm x >a.sh ; top: sh b.sh",
-    written_to_stderr_is_not_the_file: "echo 'rm x' 2> a.sh; sh a.sh" => "top: echo rm x 2>a.sh ; top: sh a.sh",
+    written_to_stderr_is_not_the_file: "echo hi > l; echo 'rm x' 2> a.sh; sh a.sh" =>
+        "top: echo hi >l ; top: echo rm x 2>a.sh ; top: sh a.sh",
     vagrant_ssh_c: "vagrant ssh web -c 'rm x'" => "top: vagrant ssh web -c rm x ; script[vagrant ssh]: rm x",
     vagrant_ssh_plain: "vagrant ssh web -- -L 8080:localhost:80" => "top: vagrant ssh web -- -L 8080:localhost:80",
     multipass_exec: "multipass exec vm1 -d /srv -- rm -rf x" =>
