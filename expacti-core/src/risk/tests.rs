@@ -3271,6 +3271,9 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "setfacl -m u:bob:r ~/.aws/credentials",
                 "secret-permissions-opened",
             ),
+            // Its content read, still.
+            ("cat ~/.ssh/id_rsa", "secret-file"),
+            ("cp ~/.aws/credentials /tmp/c", "secret-file"),
             // A script written by echo or printf, then run.
             ("echo 'rm -rf /' > x.sh; sh x.sh", "rm-recursive-system"),
             ("echo 'rm -rf /' > /tmp/x; . /tmp/x", "rm-recursive-system"),
@@ -3381,6 +3384,10 @@ fn system_files_deleted_and_values_from_read_and_set() {
                 "secret-permissions-opened",
             ),
             ("echo 'rm -rf /' > a.sh; sh b.sh", "rm-recursive-system"),
+            // A key's metadata touched, not its content.
+            ("chmod 600 ~/.ssh/id_rsa", "secret-file"),
+            ("ls -la ~/.ssh/id_rsa", "secret-file"),
+            ("test -f ~/.aws/credentials", "secret-file"),
         ],
         false,
     );
