@@ -386,11 +386,20 @@ pub(super) fn argument_values(
             .flatten()
             .filter(|e| !e.iter().any(|x| x.contains(char::is_whitespace)))
     };
-    let braces: SmallVec<[Option<Vec<String>>; 8]> = words.iter().map(brace).collect();
+    // (Made only when some word has braces: most parts have none, and the list costs.)
+    let braces: SmallVec<[Option<Vec<String>>; 4]> = if words
+        .iter()
+        .any(|w| w.flags.dynamic_part() == WordFlags::BRACE)
+    {
+        words.iter().map(brace).collect()
+    } else {
+        SmallVec::new()
+    };
+    let has_brace = |k: usize| braces.get(k).is_some_and(Option::is_some);
     let first = words
         .iter()
-        .zip(&braces)
-        .position(|(w, b)| param_only(w) || found(w) || b.is_some())?;
+        .enumerate()
+        .position(|(k, w)| param_only(w) || found(w) || has_brace(k))?;
     let known = assigned_values(parsed);
     // Without assignments, only a default (`${D:-/}`) or `$IFS` has a value.
     let may_have_value = |a: &str| !known.is_empty() || has_default_or_ifs(a);
@@ -398,8 +407,8 @@ pub(super) fn argument_values(
         && !words
             .iter()
             .zip(args)
-            .zip(&braces)
-            .any(|((w, a), b)| param_only(w) && may_have_value(a) || b.is_some())
+            .enumerate()
+            .any(|(k, (w, a))| param_only(w) && may_have_value(a) || has_brace(k))
     {
         return None;
     }
@@ -411,8 +420,8 @@ pub(super) fn argument_values(
     let values: Vec<(Option<Vec<String>>, bool)> = words
         .iter()
         .zip(args)
-        .zip(braces)
-        .map(|((w, a), b)| {
+        .enumerate()
+        .map(|(k, (w, a))| {
             if param_only(w) && may_have_value(a) {
                 let split = !w.text.starts_with('"') || matches!(&**a, "$@" | "${@}");
                 (substitute(a, &known), split)
@@ -421,7 +430,7 @@ pub(super) fn argument_values(
                     Some(roots.iter().map(|r| a.replace("{}", r)).collect()),
                     false,
                 )
-            } else if let Some(e) = b {
+            } else if let Some(Some(e)) = braces.get(k) {
                 (Some(vec![e.join(" ")]), true)
             } else {
                 (None, false)
