@@ -1569,15 +1569,7 @@ impl<'s, 'o> P<'s, 'o> {
         let Some(k) = writer else {
             return Ok(());
         };
-        let prints = matches!(
-            self.out.parts[k]
-                .argv
-                .first()
-                .and_then(Word::literal)
-                .map(super::types::basename),
-            Some("echo" | "printf")
-        );
-        if prints {
+        if is_printer(&self.out.parts[k]) {
             self.printed_script(k, idx, "sh FILE")?;
         }
         Ok(())
@@ -1619,14 +1611,7 @@ impl<'s, 'o> P<'s, 'o> {
         let (Some((k, p)), None) = (inner.next(), inner.next()) else {
             return Ok(());
         };
-        let prints = matches!(
-            p.argv
-                .first()
-                .and_then(Word::literal)
-                .map(super::types::basename),
-            Some("echo" | "printf")
-        );
-        if prints {
+        if is_printer(p) {
             self.printed_script(k, idx, "echo | sh")?;
         }
         Ok(())
@@ -1675,16 +1660,7 @@ impl<'s, 'o> P<'s, 'o> {
         if producers.is_empty() {
             return Ok(());
         }
-        let prints = |p: &Part| {
-            matches!(
-                p.argv
-                    .first()
-                    .and_then(Word::literal)
-                    .map(super::types::basename),
-                Some("echo" | "printf")
-            )
-        };
-        if !producers.iter().all(|&k| prints(&self.out.parts[k])) {
+        if !producers.iter().all(|&k| is_printer(&self.out.parts[k])) {
             return Ok(());
         }
         let redirected = self.out.parts[idx].redirects.iter().any(|r| {
@@ -3176,6 +3152,17 @@ impl<'s, 'o> P<'s, 'o> {
         }
         Ok(())
     }
+}
+
+/// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
+fn is_printer(p: &Part) -> bool {
+    matches!(
+        p.argv
+            .first()
+            .and_then(Word::literal)
+            .map(super::types::basename),
+        Some("echo" | "printf")
+    )
 }
 
 /// What a `printf` format that prints each argument as it is puts between the arguments:
