@@ -799,6 +799,8 @@ pub(crate) struct Catalogue {
     /// one to three of them and at most 64 such signals: the command is then searched once
     /// for all of them ([`Catalogue::raw_candidates`]) instead of once a signal.
     pub raw_firsts: Option<Vec<u8>>,
+    /// The whole-text signals that require no text (a bit each): always candidates.
+    pub raw_always: u64,
 }
 
 /// Part features a signal needs before it is worth checking: a cheap pre-test.
@@ -1376,12 +1378,7 @@ impl Catalogue {
             _ => {}
         }
         // (Signals that require nothing hold even when no first byte was found.)
-        for (k, r) in self.raw.iter().enumerate() {
-            if r.requires.as_deref().is_none_or(<[u8]>::is_empty) {
-                found |= 1 << k;
-            }
-        }
-        found
+        found | self.raw_always
     }
 
     /// Rebuilds the program index.
@@ -1395,6 +1392,12 @@ impl Catalogue {
             }
         }
         self.raw_firsts = (firsts.len() <= 3 && self.raw.len() <= 64).then_some(firsts);
+        self.raw_always = self
+            .raw
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.requires.as_deref().is_none_or(<[u8]>::is_empty))
+            .fold(0, |m, (k, _)| m | 1 << k.min(63));
         self.prod_lens = self
             .prod_markers
             .iter()
