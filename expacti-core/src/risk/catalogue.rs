@@ -270,6 +270,9 @@ pub(crate) fn score_of(
 pub(crate) enum Flag {
     /// `-x`: exactly, or inside a short cluster (`-rf`).
     Short(u8),
+    /// `-x*` in the catalogue: `-x` with a value written onto it or not (`sed -i.bak`,
+    /// `-iSUFFIX`, `-i`), or inside a short cluster.
+    Attached(u8),
     /// `--x` or `-long`: exactly, or `--x=v` unless v is false/0/no/none/off; with its
     /// [`long_bit`] (all bits when the flag itself holds `=`).
     Long(String, u64),
@@ -289,6 +292,8 @@ impl Flag {
         let b = s.as_bytes();
         if b.len() == 2 && b[0] == b'-' && b[1].is_ascii_alphanumeric() {
             Flag::Short(b[1])
+        } else if b.len() == 3 && b[0] == b'-' && b[1].is_ascii_alphanumeric() && b[2] == b'*' {
+            Flag::Attached(b[1])
         } else {
             let bit = if b.contains(&b'=') {
                 u64::MAX
@@ -303,6 +308,11 @@ impl Flag {
     /// single-dash long options (`find -name`, `terraform -auto-approve`) do not.
     pub(crate) fn matches(&self, word: &str, clusters: bool) -> bool {
         match self {
+            Flag::Attached(c) => {
+                let w = word.as_bytes();
+                (w.len() >= 2 && w[0] == b'-' && w[1] == *c)
+                    || Flag::Short(*c).matches(word, clusters)
+            }
             Flag::Short(c) => {
                 let w = word.as_bytes();
                 if w.len() == 2 {
@@ -368,8 +378,8 @@ impl FlagGroup {
         let mut bits = FlagBits::default();
         for f in &flags {
             match f {
-                Flag::Short(c) if *c < 128 => bits.shorts |= 1u128 << c,
-                Flag::Short(_) => {}
+                Flag::Short(c) | Flag::Attached(c) if *c < 128 => bits.shorts |= 1u128 << c,
+                Flag::Short(_) | Flag::Attached(_) => {}
                 Flag::Long(_, bit) => bits.longs |= bit,
             }
         }

@@ -1223,6 +1223,9 @@ fn word_facts(
                     mask |= 1u128 << c;
                 }
             }
+        } else if b[1] != b'-' && b[1] < 128 {
+            // The letter a value may be written onto (`-i.bak`: see `Flag::Attached`).
+            mask |= 1u128 << b[1];
         }
     }
     ((mask, dash, longs), positional, pairs)
@@ -1875,7 +1878,7 @@ impl<'a> PartCtx<'a> {
     fn flag(&self, f: &catalogue::Flag) -> Option<usize> {
         let (mask, dash, longs) = self.flag_index();
         match f {
-            catalogue::Flag::Short(c) => {
+            catalogue::Flag::Short(c) | catalogue::Flag::Attached(c) => {
                 if *c >= 128 || mask & (1u128 << *c) == 0 {
                     return None;
                 }

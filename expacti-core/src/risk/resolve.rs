@@ -465,9 +465,9 @@ pub(super) fn argument_values(
 /// The paths a `find` hands to the command it runs first: its operands before the first
 /// expression word (`-name`, `(`, `!`), or `.` when there are none; at most [`MAX`]. Only
 /// when nothing before its first `-exec` can leave a root out (options such as `-xdev` and
-/// `-maxdepth`, `-type d`, printing); with `-mindepth N` (N ≥ 1) what is handed over is
-/// inside each root, written as the glob `ROOT/*`. Empty otherwise: `find / -name '*.rpm'
-/// -exec …` hands over no root.
+/// `-maxdepth`, `-type d`, printing); with `-mindepth N` (N ≥ 1) or another `-type` (`-type
+/// f`: every file) what is handed over is inside each root, written as the glob `ROOT/*`.
+/// Empty otherwise: `find / -name '*.rpm' -exec …` hands over no root.
 pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
     let args = find.argv.get(1..).unwrap_or_default();
     let n = args
@@ -503,7 +503,13 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
                 Some(_) => inside = true,
                 None => return Vec::new(),
             },
-            "-type" if words.next().is_some_and(|v| v.text == "d") => {}
+            // `-type d` hands the roots over too; any other type only what is inside them
+            // (`find / -type f -exec chmod 000 {} +` changes every file under `/`).
+            "-type" => match words.next().map(|v| v.text.as_str()) {
+                Some("d") => {}
+                Some(_) => inside = true,
+                None => return Vec::new(),
+            },
             _ => return Vec::new(),
         }
     }

@@ -266,6 +266,10 @@ fn flags_match_clusters_not_long_single_dash_words() {
     let l = Flag::new("--dry-run");
     assert!(l.matches("--dry-run", true) && l.matches("--dry-run=client", true));
     assert!(!l.matches("--dry-run=none", true) && !l.matches("--dry-runner", true));
+    // `-i*`: a value written onto the flag, or none, or inside a cluster.
+    let a = Flag::new("-i*");
+    assert!(a.matches("-i", true) && a.matches("-i.bak", true) && a.matches("-ni", true));
+    assert!(!a.matches("--in-place", true) && !a.matches("-n", true) && !a.matches("i", true));
 }
 
 /// A part finds a long flag through its option-name bits exactly when the flag is there.
@@ -1794,6 +1798,9 @@ fn find_exec_runs_its_command_on_its_roots() {
                 "find /etc -mindepth 1 -exec rm -rf {} +",
                 "rm-recursive-system",
             ),
+            // `-type f`: every file inside the root (`/*`), as `-mindepth 1` hands over.
+            ("find / -type f -exec chmod 000 {} +", "chmod-system"),
+            ("find /etc -type f -exec rm -f {} \\;", "rm-system-glob"),
         ],
         true,
     );
@@ -1813,7 +1820,6 @@ fn find_exec_runs_its_command_on_its_roots() {
                 "find / -name '*.rpm' -exec chmod 755 {} \\;",
                 "chmod-system",
             ),
-            ("find / -type f -exec chmod 000 {} +", "chmod-system"),
             (
                 "find / -size +100M -exec rm -rf {} \\;",
                 "rm-recursive-system",
@@ -3388,6 +3394,123 @@ fn system_files_deleted_and_values_from_read_and_set() {
             ("chmod 600 ~/.ssh/id_rsa", "secret-file"),
             ("ls -la ~/.ssh/id_rsa", "secret-file"),
             ("test -f ~/.aws/credentials", "secret-file"),
+        ],
+        false,
+    );
+}
+
+/// The sixth adversarial pass (2026-12-04): system files edited in place or written by inline
+/// code, files copied over `/`, decoded inline code, and the processes and targets that take
+/// a machine down.
+#[test]
+fn system_edits_copies_over_root_and_decoded_inline_code() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "sed -i 's/enforcing/disabled/' /etc/selinux/config",
+                "edit-system-file-in-place",
+            ),
+            (
+                "sed -i.bak 's/x/y/' /etc/fstab",
+                "edit-system-file-in-place",
+            ),
+            ("sed -i.bak 's/x/y/' /etc/sudoers", "access-files-in-place"),
+            (
+                "sed --in-place=.orig 's/a/b/' /usr/lib/systemd/system/sshd.service",
+                "edit-system-file-in-place",
+            ),
+            (
+                "perl -pi -e 's/a/b/' /etc/nginx/nginx.conf",
+                "edit-system-file-in-place",
+            ),
+            ("cp -r payload/* /", "copy-over-root"),
+            ("rsync -a build/ /", "copy-over-root"),
+            ("cp -a backup/. /.", "copy-over-root"),
+            ("mv ~/.ssh /tmp/", "move-credentials"),
+            ("mv ~/.aws ~/.aws.bak", "move-credentials"),
+            ("systemctl isolate rescue.target", "systemctl-isolate"),
+            ("pkill -u root", "kill-root-processes"),
+            ("killall -9 --user=root", "kill-root-processes"),
+            (
+                "kubectl port-forward svc/db 5432:5432 -n prod",
+                "kubectl-port-forward-production",
+            ),
+            ("kubectl port-forward pod/x 8080:80", "kubectl-port-forward"),
+            ("crictl rmp -af", "docker-destroy"),
+            ("ctr -n k8s.io images rm x", "docker-destroy"),
+            (
+                "python3 -c \"open('/etc/sudoers','a').write('x ALL=(ALL) NOPASSWD:ALL')\"",
+                "inline-code-writes-system-file",
+            ),
+            (
+                "node -e \"require('fs').writeFileSync('/etc/hosts', '1.2.3.4 x')\"",
+                "inline-code-writes-system-file",
+            ),
+            (
+                "python3 -c \"import base64;exec(base64.b64decode('cHJpbnQoMSk='))\"",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "python3 -c \"exec(__import__('base64').b64decode('cHJpbnQoMSk='))\"",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "node -e \"eval(Buffer.from('Y29uc29sZS5sb2coMSk=','base64').toString())\"",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "php -r 'eval(gzinflate(base64_decode(\"x\")));'",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "ruby -e 'eval(Base64.decode64(\"cHV0cyAx\"))'",
+                "inline-code-runs-decoded",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // Reading a system file, or editing a file of the project or of /usr/local.
+            ("sed -n 1p /etc/fstab", "edit-system-file-in-place"),
+            (
+                "sed -i 's/x/y/' ./etc/app.conf",
+                "edit-system-file-in-place",
+            ),
+            (
+                "sed -i 's/x/y/' /usr/local/etc/app.conf",
+                "edit-system-file-in-place",
+            ),
+            // The root copied away, or a file copied into a directory of its own.
+            ("rsync -aAX / /mnt/backup", "copy-over-root"),
+            ("cp -r dist/ /srv/app/", "copy-over-root"),
+            ("mv notes.txt ~/docs/", "move-credentials"),
+            ("systemctl status rescue.target", "systemctl-isolate"),
+            // A name or pattern beside the user: only those processes.
+            ("pkill -u root nginx", "kill-root-processes"),
+            ("pkill -u app", "kill-root-processes"),
+            ("kubectl get svc -n prod", "kubectl-port-forward"),
+            (
+                "kubectl port-forward svc/db 5432 -n staging",
+                "kubectl-port-forward-production",
+            ),
+            ("crictl ps -a", "docker-destroy"),
+            (
+                "python3 -c \"print(open('/etc/passwd').read())\"",
+                "inline-code-writes-system-file",
+            ),
+            (
+                "python3 -c \"open('/tmp/x','w').write('')\"",
+                "inline-code-writes-system-file",
+            ),
+            (
+                "python3 -c \"import base64; print(base64.b64decode('aGk='))\"",
+                "inline-code-runs-decoded",
+            ),
+            ("node -e \"eval('1+1')\"", "inline-code-runs-decoded"),
         ],
         false,
     );
