@@ -77,6 +77,7 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
         parts: Vec::with_capacity(4),
         opaque: Vec::new(),
         heredocs: Vec::new(),
+        written_heredocs: Vec::new(),
         heredoc_refs: Vec::new(),
         pipelines: 0,
         pipeline_parent: Vec::new(),
@@ -190,6 +191,10 @@ struct Out {
     heredocs: Vec<Option<Heredoc>>,
     /// (part index, redirect index, heredoc id)
     heredoc_refs: Vec<(usize, usize, usize)>,
+    /// Here-documents a `cat` or `tee` writes to a file (`cat > x.sh <<'EOF'`), for a shell
+    /// that later runs that file ([`P::written_script`]): (part index, body, where the body
+    /// lies in the input).
+    written_heredocs: Vec<(usize, String, SpanMap)>,
     pipelines: u32,
     /// See [`Parsed::pipeline_parent`].
     pipeline_parent: Vec<(u32, u32, u32)>,
@@ -1509,6 +1514,8 @@ impl<'s, 'o> P<'s, 'o> {
                 .iter()
                 .any(|r| r.op == RedirectOp::HereString);
             if has_here {
+                // (`tee x.sh <<< '…'` writes a file a later shell may run.)
+                self.wrote |= is_named(&self.out.parts[idx], "tee");
                 let here: Vec<Word> = self.out.parts[idx]
                     .redirects
                     .iter()
@@ -1564,13 +1571,49 @@ impl<'s, 'o> P<'s, 'o> {
                     RedirectOp::Out | RedirectOp::Append | RedirectOp::Clobber
                 ) && matches!(r.fd, None | Some(Fd::Number(1)))
                     && r.target.literal().is_some_and(|t| bare(t) == file)
-            })
+            }) || is_named(p, "tee")
+                && p.argv[1..].iter().any(|w| {
+                    w.literal()
+                        .is_some_and(|t| !t.starts_with('-') && bare(t) == file)
+                })
         });
         let Some(k) = writer else {
             return Ok(());
         };
-        if is_printer(&self.out.parts[k]) {
-            self.printed_script(k, idx, "sh FILE")?;
+        let w = &self.out.parts[k];
+        if is_printer(w) {
+            return self.printed_script(k, idx, "sh FILE");
+        }
+        if !copies_input_to_file(w) {
+            return Ok(());
+        }
+        // What the `cat` or `tee` copies: its here-document, here-string, or the `echo` or
+        // `printf` piped into it (`echo 'rm -rf /' | tee x.sh; sh x.sh`).
+        if let Some((_, body, map)) = self.out.written_heredocs.iter().rfind(|e| e.0 == k) {
+            let (body, map) = (body.clone(), *map);
+            return self.sub_parse(&body, map, Origin::Script, Some("sh FILE"));
+        }
+        let here: Vec<Word> = w
+            .redirects
+            .iter()
+            .filter(|r| r.op == RedirectOp::HereString)
+            .map(|r| r.target.clone())
+            .collect();
+        if !here.is_empty() {
+            for h in here {
+                self.script(&[h], "sh FILE", idx)?;
+            }
+            return Ok(());
+        }
+        let (pipeline, stage) = (w.pipeline, w.stage);
+        let printer = self.out.parts[..k].iter().rposition(|p| {
+            stage > 0
+                && p.pipeline == pipeline
+                && p.stage + 1 == stage
+                && !matches!(p.origin, Origin::Substitution | Origin::Wrapper)
+        });
+        if let Some(j) = printer.filter(|&j| is_printer(&self.out.parts[j])) {
+            self.printed_script(j, idx, "sh FILE")?;
         }
         Ok(())
     }
@@ -1625,6 +1668,8 @@ impl<'s, 'o> P<'s, 'o> {
     #[cold]
     fn piped_script(&mut self, idx: usize) -> R<()> {
         let (id, stage) = self.pipe;
+        // (`echo … | tee x.sh` writes a file a later shell may run: [`P::written_script`].)
+        self.wrote |= is_named(&self.out.parts[idx], "tee");
         // The stage in front: its commands (one, or those of a group: `{ echo a; echo b; }
         // | sh`), not counting the parts of their substitutions or the commands they wrap.
         // Found first: it is the cheap test that rules most pipes out. Every one of them
@@ -2290,15 +2335,30 @@ impl<'s, 'o> P<'s, 'o> {
                         .or_else(|| self.cat_into_reader(*pi))
                 })
                 .collect();
+            let map = if !verbatim {
+                SpanMap::Fixed(self.span(body_start, body_end))
+            } else {
+                match self.map {
+                    SpanMap::Offset(b) => SpanMap::Offset(b + body_start),
+                    f @ SpanMap::Fixed(_) => f,
+                }
+            };
+            // A `cat` or `tee` writing this here-document to a file: a later shell may run
+            // that file ([`P::written_script`]).
+            let writers: smallvec::SmallVec<[usize; 2]> = self
+                .out
+                .heredoc_refs
+                .iter()
+                .filter(|&&(pi, _, id)| {
+                    id == h.id && self.out.parts.get(pi).is_some_and(copies_input_to_file)
+                })
+                .map(|&(pi, _, _)| pi)
+                .collect();
+            for pi in writers {
+                self.wrote = true;
+                self.out.written_heredocs.push((pi, body.clone(), map));
+            }
             if !readers.is_empty() {
-                let map = if !verbatim {
-                    SpanMap::Fixed(self.span(body_start, body_end))
-                } else {
-                    match self.map {
-                        SpanMap::Offset(b) => SpanMap::Offset(b + body_start),
-                        f @ SpanMap::Fixed(_) => f,
-                    }
-                };
                 let saved = self.pipe;
                 for (pi, via) in readers {
                     if let Some(p) = self.out.parts.get(pi) {
@@ -3155,6 +3215,35 @@ impl<'s, 'o> P<'s, 'o> {
 }
 
 /// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
+/// Whether part `p`'s program is `name` (as written, or a path to it).
+fn is_named(p: &Part, name: &str) -> bool {
+    p.argv
+        .first()
+        .and_then(Word::literal)
+        .map(super::types::basename)
+        == Some(name)
+}
+
+/// Whether part `p` copies its standard input to a file: a `cat` of no file whose output is
+/// redirected to a file (`cat > x.sh`), or a `tee` with a file operand.
+fn copies_input_to_file(p: &Part) -> bool {
+    let plain = || p.argv[1..].iter().all(|w| w.text == "-");
+    let redirected = || {
+        p.redirects.iter().any(|r| {
+            matches!(
+                r.op,
+                RedirectOp::Out | RedirectOp::Append | RedirectOp::Clobber
+            ) && matches!(r.fd, None | Some(Fd::Number(1)))
+                && r.target.literal().is_some()
+        })
+    };
+    (is_named(p, "cat") && plain() && redirected())
+        || (is_named(p, "tee")
+            && p.argv[1..]
+                .iter()
+                .any(|w| w.literal().is_some_and(|t| !t.starts_with('-'))))
+}
+
 fn is_printer(p: &Part) -> bool {
     matches!(
         p.argv
@@ -3307,6 +3396,7 @@ mod control_tests {
             parts: Vec::new(),
             opaque: Vec::new(),
             heredocs: Vec::new(),
+            written_heredocs: Vec::new(),
             heredoc_refs: Vec::new(),
             pipelines: 0,
             pipeline_parent: Vec::new(),

@@ -416,6 +416,23 @@ cases! {
     written_then_run: "printf 'rm x\\n' > ./a.sh && chmod +x a.sh && ./a.sh" =>
         "top: printf rm x\\n >./a.sh ; top: chmod +x a.sh ; top: ./a.sh ; script[echo | sh]: rm x",
     written_other_file: "echo 'rm x' > a.sh; sh b.sh" => "top: echo rm x >a.sh ; top: sh b.sh",
+    written_by_cat_heredoc: "cat > a.sh <<'EOF'\nrm -rf x\nEOF\nbash a.sh" =>
+        "top: cat >a.sh <<EOF ; top: bash a.sh ; script[sh FILE]: rm -rf x",
+    written_by_cat_heredoc_first: "cat <<EOF >./a.sh\nrm x\nEOF\nchmod +x a.sh; ./a.sh" =>
+        "top: cat <<EOF >./a.sh ; top: chmod +x a.sh ; top: ./a.sh ; script[sh FILE]: rm x",
+    written_by_tee_heredoc: "tee a.sh <<EOF >/dev/null\nrm x\nEOF\nsh a.sh" =>
+        "top: tee a.sh <<EOF >/dev/null ; top: sh a.sh ; script[sh FILE]: rm x",
+    written_by_tee_here_string: "tee a.sh <<< 'rm x' && sh a.sh" =>
+        "top: tee a.sh <<<rm x ; top: sh a.sh ; script[sh FILE]: rm x",
+    written_by_echo_into_tee: "echo 'rm x' | tee -a a.sh; sh a.sh" =>
+        "top: echo rm x ; top: tee -a a.sh ; top: sh a.sh ; script[echo | sh]: rm x",
+    // A `cat` of a file copies that file, not its here-document; another file is run.
+    written_by_cat_of_a_file: "cat b.sh > a.sh <<EOF\nrm x\nEOF\nsh a.sh" =>
+        "top: cat b.sh >a.sh <<EOF ; top: sh a.sh",
+    written_heredoc_other_file: "cat > a.sh <<EOF\nrm x\nEOF\nsh b.sh" =>
+        "top: cat >a.sh <<EOF ; top: sh b.sh",
+    written_by_tee_other_file: "echo 'rm x' | tee b.sh; sh a.sh" =>
+        "top: echo rm x ; top: tee b.sh ; top: sh a.sh",
     written_to_stderr_is_not_the_file: "echo hi > l; echo 'rm x' 2> a.sh; sh a.sh" =>
         "top: echo hi >l ; top: echo rm x 2>a.sh ; top: sh a.sh",
     vagrant_ssh_c: "vagrant ssh web -c 'rm x'" => "top: vagrant ssh web -c rm x ; script[vagrant ssh]: rm x",

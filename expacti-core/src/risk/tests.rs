@@ -3468,6 +3468,20 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
                 "ruby -e 'eval(Base64.decode64(\"cHV0cyAx\"))'",
                 "inline-code-runs-decoded",
             ),
+            // Scripts a `cat` or `tee` wrote, then run.
+            (
+                "cat > /tmp/x.sh <<'EOF'\nrm -rf /\nEOF\nbash /tmp/x.sh",
+                "rm-recursive-system",
+            ),
+            (
+                "cat <<'EOF' > x.sh\nrm -rf /\nEOF\nchmod +x x.sh && ./x.sh",
+                "rm-recursive-system",
+            ),
+            ("tee x.sh <<< 'rm -rf /' && sh x.sh", "rm-recursive-system"),
+            (
+                "echo 'rm -rf /' | tee x.sh; bash x.sh",
+                "rm-recursive-system",
+            ),
         ],
         true,
     );
