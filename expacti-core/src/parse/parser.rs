@@ -77,7 +77,6 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
         parts: Vec::with_capacity(4),
         opaque: Vec::new(),
         heredocs: Vec::new(),
-        written_heredocs: Vec::new(),
         heredoc_refs: Vec::new(),
         pipelines: 0,
         pipeline_parent: Vec::new(),
@@ -188,13 +187,10 @@ fn first_control_byte(bytes: &[u8]) -> Option<usize> {
 struct Out {
     parts: Vec<Part>,
     opaque: Vec<Opaque>,
-    heredocs: Vec<Option<Heredoc>>,
+    /// Each here-document once read, with where its body lies in the input.
+    heredocs: Vec<Option<(Heredoc, SpanMap)>>,
     /// (part index, redirect index, heredoc id)
     heredoc_refs: Vec<(usize, usize, usize)>,
-    /// Here-documents a `cat` or `tee` writes to a file (`cat > x.sh <<'EOF'`), for a shell
-    /// that later runs that file ([`P::written_script`]): (part index, body, where the body
-    /// lies in the input).
-    written_heredocs: Vec<(usize, String, SpanMap)>,
     pipelines: u32,
     /// See [`Parsed::pipeline_parent`].
     pipeline_parent: Vec<(u32, u32, u32)>,
@@ -221,7 +217,9 @@ impl Out {
     /// copy the processor stalls on).
     fn finish(&mut self, len: usize) -> Parsed {
         for (pi, ri, id) in std::mem::take(&mut self.heredoc_refs) {
-            if let (Some(Some(h)), Some(part)) = (self.heredocs.get(id), self.parts.get_mut(pi)) {
+            if let (Some(Some((h, _))), Some(part)) =
+                (self.heredocs.get(id), self.parts.get_mut(pi))
+            {
                 if let Some(r) = part.redirects.get_mut(ri) {
                     r.heredoc = Some(h.clone());
                 }
@@ -1589,8 +1587,19 @@ impl<'s, 'o> P<'s, 'o> {
         }
         // What the `cat` or `tee` copies: its here-document, here-string, or the `echo` or
         // `printf` piped into it (`echo 'rm -rf /' | tee x.sh; sh x.sh`).
-        if let Some((_, body, map)) = self.out.written_heredocs.iter().rfind(|e| e.0 == k) {
-            let (body, map) = (body.clone(), *map);
+        let heredoc = self
+            .out
+            .heredoc_refs
+            .iter()
+            .rfind(|&&(pi, ri, _)| {
+                pi == k
+                    && w.redirects
+                        .get(ri)
+                        .is_some_and(|r| matches!(r.fd, None | Some(Fd::Number(0))))
+            })
+            .and_then(|&(_, _, id)| self.out.heredocs.get(id)?.as_ref());
+        if let Some((h, map)) = heredoc {
+            let (body, map) = (h.body.clone(), *map);
             return self.sub_parse(&body, map, Origin::Script, Some("sh FILE"));
         }
         let here: Vec<Word> = w
@@ -1668,8 +1677,6 @@ impl<'s, 'o> P<'s, 'o> {
     #[cold]
     fn piped_script(&mut self, idx: usize) -> R<()> {
         let (id, stage) = self.pipe;
-        // (`echo … | tee x.sh` writes a file a later shell may run: [`P::written_script`].)
-        self.wrote |= is_named(&self.out.parts[idx], "tee");
         // The stage in front: its commands (one, or those of a group: `{ echo a; echo b; }
         // | sh`), not counting the parts of their substitutions or the commands they wrap.
         // Found first: it is the cheap test that rules most pipes out. Every one of them
@@ -1708,6 +1715,8 @@ impl<'s, 'o> P<'s, 'o> {
         if !producers.iter().all(|&k| is_printer(&self.out.parts[k])) {
             return Ok(());
         }
+        // (`echo … | tee x.sh` writes a file a later shell may run: [`P::written_script`].)
+        self.wrote |= is_named(&self.out.parts[idx], "tee");
         let redirected = self.out.parts[idx].redirects.iter().any(|r| {
             matches!(
                 r.op,
@@ -2345,19 +2354,9 @@ impl<'s, 'o> P<'s, 'o> {
             };
             // A `cat` or `tee` writing this here-document to a file: a later shell may run
             // that file ([`P::written_script`]).
-            let writers: smallvec::SmallVec<[usize; 2]> = self
-                .out
-                .heredoc_refs
-                .iter()
-                .filter(|&&(pi, _, id)| {
-                    id == h.id && self.out.parts.get(pi).is_some_and(copies_input_to_file)
-                })
-                .map(|&(pi, _, _)| pi)
-                .collect();
-            for pi in writers {
-                self.wrote = true;
-                self.out.written_heredocs.push((pi, body.clone(), map));
-            }
+            self.wrote |= self.out.heredoc_refs.iter().any(|&(pi, _, id)| {
+                id == h.id && self.out.parts.get(pi).is_some_and(copies_input_to_file)
+            });
             if !readers.is_empty() {
                 let saved = self.pipe;
                 for (pi, via) in readers {
@@ -2369,11 +2368,14 @@ impl<'s, 'o> P<'s, 'o> {
                 self.pipe = saved;
             }
             if let Some(slot) = self.out.heredocs.get_mut(h.id) {
-                *slot = Some(Heredoc {
-                    body,
-                    quoted: h.quoted,
-                    dynamic,
-                });
+                *slot = Some((
+                    Heredoc {
+                        body,
+                        quoted: h.quoted,
+                        dynamic,
+                    },
+                    map,
+                ));
             }
         }
         Ok(())
@@ -3396,7 +3398,6 @@ mod control_tests {
             parts: Vec::new(),
             opaque: Vec::new(),
             heredocs: Vec::new(),
-            written_heredocs: Vec::new(),
             heredoc_refs: Vec::new(),
             pipelines: 0,
             pipeline_parent: Vec::new(),

@@ -429,6 +429,8 @@ cases! {
     // A `cat` of a file copies that file, not its here-document; another file is run.
     written_by_cat_of_a_file: "cat b.sh > a.sh <<EOF\nrm x\nEOF\nsh a.sh" =>
         "top: cat b.sh >a.sh <<EOF ; top: sh a.sh",
+    written_heredoc_other_descriptor: "cat 3<<EOF > a.sh\nrm x\nEOF\nsh a.sh" =>
+        "top: cat 3<<EOF >a.sh ; top: sh a.sh",
     written_heredoc_other_file: "cat > a.sh <<EOF\nrm x\nEOF\nsh b.sh" =>
         "top: cat >a.sh <<EOF ; top: sh b.sh",
     written_by_tee_other_file: "echo 'rm x' | tee b.sh; sh a.sh" =>
