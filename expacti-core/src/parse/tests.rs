@@ -422,6 +422,8 @@ cases! {
         "top: cat <<EOF >./a.sh ; top: chmod +x a.sh ; top: ./a.sh ; script[sh FILE]: rm x",
     written_by_tee_heredoc: "tee a.sh <<EOF >/dev/null\nrm x\nEOF\nsh a.sh" =>
         "top: tee a.sh <<EOF >/dev/null ; top: sh a.sh ; script[sh FILE]: rm x",
+    written_by_tee_heredoc_alone: "tee a.sh <<EOF\nrm x\nEOF\nsh a.sh" =>
+        "top: tee a.sh <<EOF ; top: sh a.sh ; script[sh FILE]: rm x",
     written_by_tee_here_string: "tee a.sh <<< 'rm x' && sh a.sh" =>
         "top: tee a.sh <<<rm x ; top: sh a.sh ; script[sh FILE]: rm x",
     written_by_echo_into_tee: "echo 'rm x' | tee -a a.sh; sh a.sh" =>
