@@ -3507,6 +3507,33 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
                 "ca-trust-add-tool",
             ),
             ("trust anchor x.crt", "ca-trust-add-tool"),
+            // A database's own files; exposed servers and APIs; tasks; kills by use.
+            (
+                "rm -f /var/lib/postgresql/14/main/pg_wal/*",
+                "db-data-files-delete",
+            ),
+            (
+                "truncate -s 0 /var/lib/mysql/ibdata1",
+                "db-data-files-delete",
+            ),
+            ("rm -rf $PGDATA", "db-data-files-delete"),
+            ("git rm -rf .", "git-rm-force"),
+            ("fuser -k 22/tcp", "fuser-kill"),
+            ("dockerd -H tcp://0.0.0.0:2375", "docker-api-exposed"),
+            ("dockerd --host=tcp://0.0.0.0:2375", "docker-api-exposed"),
+            (
+                "psql -c \"ALTER SYSTEM SET listen_addresses = '*'\"",
+                "sql-server-config",
+            ),
+            ("mongod --bind_ip_all --noauth", "db-server-unauthenticated"),
+            (
+                "redis-server --protected-mode no",
+                "db-server-unauthenticated",
+            ),
+            (
+                "schtasks /create /sc minute /tn x /tr evil.exe",
+                "windows-scheduled-task",
+            ),
         ],
         true,
     );
@@ -3562,6 +3589,29 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("cp app.conf /etc/nginx/conf.d/", "ca-trust-add"),
             ("trust anchor --remove x.crt", "ca-trust-add-tool"),
             ("trust list", "ca-trust-add-tool"),
+            ("ls /var/lib/postgresql/14/main", "db-data-files-delete"),
+            (
+                "sudo rm /var/lib/mongodb/mongod.lock",
+                "db-data-files-delete",
+            ),
+            (
+                "rm -f /var/lib/postgresql/14/main/postmaster.pid",
+                "db-data-files-delete",
+            ),
+            ("rm -f /var/lib/apt/lists/*", "db-data-files-delete"),
+            ("git rm -r --cached .", "git-rm-force"),
+            ("git rm old.txt", "git-rm-force"),
+            ("fuser -v 22/tcp", "fuser-kill"),
+            (
+                "dockerd -H unix:///var/run/docker.sock",
+                "docker-api-exposed",
+            ),
+            ("psql -c 'SHOW listen_addresses'", "sql-server-config"),
+            (
+                "redis-server --protected-mode yes",
+                "db-server-unauthenticated",
+            ),
+            ("schtasks /query", "windows-scheduled-task"),
         ],
         false,
     );
