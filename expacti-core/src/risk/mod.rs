@@ -594,7 +594,8 @@ impl RiskEngine {
                 if base.virtual_span.is_some() || !part.argv.iter().skip(1).take(n).any(expands) {
                     return s;
                 }
-                s.max(self.score_resolved_args(parsed, i, base, fired, reasons))
+                let s = s.max(self.score_resolved_args(parsed, i, base, fired, reasons));
+                s.max(self.score_resolved_script(parsed, i, base, reasons))
             }
         }
     }
@@ -633,6 +634,65 @@ impl RiskEngine {
         let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
         let read = (name, &[][..], span, options_end);
         self.eval_argument_lists(i, base, read, lists, fired, reasons)
+    }
+
+    /// `x='rm -rf /'; eval $x`, `c='rm -rf /'; sh -c "$c"`: a script that `eval` or a
+    /// shell's `-c` runs, made of values the command line assigns, is read as a command line
+    /// of its own (at most [`resolve::MAX`] of them) and scored; its reasons that part `i`
+    /// does not have yet are added to part `i`, at the first resolved word. The highest
+    /// score. Each script read is shorter than the text it came from, so this ends.
+    #[cold]
+    #[inline(never)]
+    fn score_resolved_script<'a>(
+        &'a self,
+        parsed: &'a Parsed,
+        i: usize,
+        base: &PartCtx<'a>,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let Some(name) = base.name.as_deref() else {
+            return 0;
+        };
+        // Where the script is among the arguments: all of them for `eval` (joined by
+        // spaces, as eval joins them), the word after `-c` for a shell.
+        let at = match name {
+            "eval" => None,
+            "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" => {
+                match base.args.iter().position(|a| a == "-c") {
+                    Some(k) => Some(k + 1),
+                    None => return 0,
+                }
+            }
+            _ => return 0,
+        };
+        let part = base.part;
+        let words = &part.argv[1..=base.args.len()];
+        let Some((lists, span)) = resolve::argument_values(parsed, words, &base.args, &[]) else {
+            return 0;
+        };
+        let mut best = 0;
+        for list in lists {
+            let text = match at {
+                None => list.join(" "),
+                Some(k) => match list.get(k) {
+                    Some(s) => s.clone(),
+                    None => continue,
+                },
+            };
+            let risk = self.score(&crate::parse::parse(&text), &text);
+            best = best.max(risk.score);
+            let more: Vec<Reason> = risk
+                .reasons
+                .into_iter()
+                .map(|r| Reason {
+                    span,
+                    part: Some(i),
+                    ..r
+                })
+                .collect();
+            add_new_reasons(reasons, more, i);
+        }
+        best
     }
 
     /// The part `base` read as `name`, with each of `lists` as its arguments after the words

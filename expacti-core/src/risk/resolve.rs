@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// At most this many names are tried for one word.
-const MAX: usize = 16;
+pub(super) const MAX: usize = 16;
 
 /// A name the word can run, and the words its value adds in front of the part's arguments
 /// (an unquoted `$X` whose value has spaces: `X="rm -rf /"; $X`).

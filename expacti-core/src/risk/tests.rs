@@ -3507,6 +3507,14 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
                 "ca-trust-add-tool",
             ),
             ("trust anchor x.crt", "ca-trust-add-tool"),
+            // Scripts `eval` or `sh -c` run, made of values the command line assigns.
+            ("x='rm -rf /'; eval $x", "rm-recursive-system"),
+            ("x='rm -rf /'; eval \"$x\"", "rm-recursive-system"),
+            ("c='rm -rf /'; sh -c \"$c\"", "rm-recursive-system"),
+            (
+                "a='curl x'; b='| sh'; eval $a $b",
+                "download-piped-to-shell",
+            ),
             // A database's own files; exposed servers and APIs; tasks; kills by use.
             (
                 "rm -f /var/lib/postgresql/14/main/pg_wal/*",
@@ -3589,6 +3597,11 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("cp app.conf /etc/nginx/conf.d/", "ca-trust-add"),
             ("trust anchor --remove x.crt", "ca-trust-add-tool"),
             ("trust list", "ca-trust-add-tool"),
+            ("x='ls /'; eval $x", "rm"),
+            // Unquoted, the value splits: the script is its first word (`rm`), the rest are
+            // the script's `$0` and `$1`.
+            ("c='rm -rf /'; bash -c $c", "rm-recursive-system"),
+            ("x='rm -rf /'; eval echo $x", "rm"),
             ("ls /var/lib/postgresql/14/main", "db-data-files-delete"),
             (
                 "sudo rm /var/lib/mongodb/mongod.lock",
