@@ -262,6 +262,18 @@ impl RiskEngine {
 
     /// Scores a parsed command; `src` is the text that was parsed.
     pub fn score(&self, parsed: &Parsed, src: &str) -> Risk {
+        self.score_inner(parsed, src, Some(&std::cell::Cell::new(SCRIPTS_READ)))
+    }
+
+    /// [`RiskEngine::score`]; `scripts`: how many more scripts made of assigned values may be
+    /// read ([`RiskEngine::score_resolved_script`]), `None` inside such a script (its own
+    /// `eval $x` is not read again).
+    fn score_inner(
+        &self,
+        parsed: &Parsed,
+        src: &str,
+        scripts: Option<&std::cell::Cell<u8>>,
+    ) -> Risk {
         let cat = &self.cat;
         let n = parsed.parts.len();
         let mut reasons: Vec<Reason> = Vec::new();
@@ -278,7 +290,7 @@ impl RiskEngine {
             // where it is made instead of being moved into the list.
             let mut ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
             ctx.piped = piped_from_outside(parsed, part);
-            let s = self.score_part(parsed, 0, &ctx, &mut Fired::new(), &mut reasons);
+            let s = self.score_part(parsed, 0, &ctx, &mut Fired::new(), &mut reasons, scripts);
             part_scores.push(s);
             best = best.max(s);
         } else {
@@ -299,7 +311,7 @@ impl RiskEngine {
                 }
             }
             for (i, ctx) in ctxs.iter().enumerate() {
-                let s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons);
+                let s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons, scripts);
                 part_scores.push(s);
                 best = best.max(s);
             }
@@ -491,6 +503,7 @@ impl RiskEngine {
         base: &PartCtx<'a>,
         fired: &mut Fired,
         reasons: &mut Vec<Reason>,
+        scripts: Option<&std::cell::Cell<u8>>,
     ) -> u8 {
         let part = base.part;
         let argv0 = part.argv.first();
@@ -595,7 +608,10 @@ impl RiskEngine {
                     return s;
                 }
                 let s = s.max(self.score_resolved_args(parsed, i, base, fired, reasons));
-                s.max(self.score_resolved_script(parsed, i, base, reasons))
+                match scripts {
+                    Some(left) => s.max(self.score_resolved_script(parsed, i, base, reasons, left)),
+                    None => s,
+                }
             }
         }
     }
@@ -638,9 +654,10 @@ impl RiskEngine {
 
     /// `x='rm -rf /'; eval $x`, `c='rm -rf /'; sh -c "$c"`: a script that `eval` or a
     /// shell's `-c` runs, made of values the command line assigns, is read as a command line
-    /// of its own (at most [`resolve::MAX`] of them) and scored; its reasons that part `i`
-    /// does not have yet are added to part `i`, at the first resolved word. The highest
-    /// score. Each script read is shorter than the text it came from, so this ends.
+    /// of its own and scored; its reasons that part `i` does not have yet are added to part
+    /// `i`, at the first resolved word. The highest score. Bounded: `left` scripts more for
+    /// the whole command (see [`SCRIPTS_READ`]), each at most [`SCRIPT_LEN`] bytes, and not
+    /// inside a script read so.
     #[cold]
     #[inline(never)]
     fn score_resolved_script<'a>(
@@ -649,6 +666,7 @@ impl RiskEngine {
         i: usize,
         base: &PartCtx<'a>,
         reasons: &mut Vec<Reason>,
+        left: &std::cell::Cell<u8>,
     ) -> u8 {
         let Some(name) = base.name.as_deref() else {
             return 0;
@@ -679,7 +697,11 @@ impl RiskEngine {
                     None => continue,
                 },
             };
-            let risk = self.score(&crate::parse::parse(&text), &text);
+            if left.get() == 0 || text.len() > SCRIPT_LEN {
+                break;
+            }
+            left.set(left.get() - 1);
+            let risk = self.score_inner(&crate::parse::parse(&text), &text, None);
             best = best.max(risk.score);
             let more: Vec<Reason> = risk
                 .reasons
@@ -1198,6 +1220,14 @@ fn target_hit<'x>(
         .find(|t| keep(t) && globs.matches(&t.0))
         .map(|t| (t.0.as_ref(), t.1))
 }
+
+/// How many scripts made of assigned values one command may have read
+/// ([`RiskEngine::score_resolved_script`]): each is parsed and scored in full, so a command of
+/// thousands of `eval $x` must not read thousands.
+const SCRIPTS_READ: u8 = 8;
+
+/// The longest such script read, in bytes.
+const SCRIPT_LEN: usize = 4096;
 
 /// Adds to `reasons` those of `more` (a second reading of part `i`) whose signal part `i`
 /// does not have yet.

@@ -3629,3 +3629,20 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
         false,
     );
 }
+
+/// Scripts made of assigned values are read a bounded number of times a command: the ninth
+/// is not, nor one inside a script read so (each stays opaque, medium, for review).
+#[test]
+fn scripts_from_assigned_values_are_read_a_bounded_number_of_times() {
+    let e = engine();
+    let eight = "x='ls'; eval $x; ".repeat(8);
+    let ninth = format!("{eight}y='rm -rf /'; eval $y");
+    assert!(!fires(&e, &ninth, "rm-recursive-system"), "{ninth}");
+    let seventh = format!("{}y='rm -rf /'; eval $y", "x='ls'; eval $x; ".repeat(7));
+    assert!(fires(&e, &seventh, "rm-recursive-system"), "{seventh}");
+    let nested = "x='y=\"rm -rf /\"; eval $y'; eval $x";
+    assert!(!fires(&e, nested, "rm-recursive-system"), "{nested}");
+    assert_eq!(e.score_str(nested).level, Level::Medium);
+    let long = format!("x='rm -rf / {}'; eval $x", "a ".repeat(2100));
+    assert!(!fires(&e, &long, "rm-recursive-system"));
+}
