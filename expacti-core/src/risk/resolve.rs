@@ -171,6 +171,17 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                     add(&mut out, (n.into(), v.into()));
                 }
             }
+            // `printf -v c 'rm -rf /'`, `printf -v c %s 'rm -rf /'`: what it would print.
+            Some("printf") => {
+                let words: Option<Vec<&str>> = p.argv.iter().skip(1).map(Word::literal).collect();
+                match words.as_deref() {
+                    Some(["-v", n, f]) if !f.contains(['%', '\\']) => {
+                        add(&mut out, ((*n).into(), (*f).into()));
+                    }
+                    Some(["-v", n, "%s", v]) => add(&mut out, ((*n).into(), (*v).into())),
+                    _ => {}
+                }
+            }
             Some("set") => {
                 if let Some(words) = positionals(p) {
                     for (k, w) in words.iter().enumerate().take(9) {

@@ -3509,6 +3509,11 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("trust anchor x.crt", "ca-trust-add-tool"),
             // Scripts `eval` or `sh -c` run, made of values the command line assigns.
             ("x='rm -rf /'; eval $x", "rm-recursive-system"),
+            ("printf -v c 'rm -rf /'; eval \"$c\"", "rm-recursive-system"),
+            ("printf -v d %s /; rm -rf $d", "rm-recursive-system"),
+            // Options that run a command: git clone's `-u`, zip's `-TT`.
+            ("git clone -u 'rm -rf /' x y", "git-upload-pack-short"),
+            ("zip x.zip x -T -TT 'sh -c id'", "zip-exec"),
             ("x='rm -rf /'; eval \"$x\"", "rm-recursive-system"),
             ("c='rm -rf /'; sh -c \"$c\"", "rm-recursive-system"),
             (
@@ -3598,6 +3603,10 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("trust anchor --remove x.crt", "ca-trust-add-tool"),
             ("trust list", "ca-trust-add-tool"),
             ("x='ls /'; eval $x", "rm"),
+            ("printf -v c '%d' 5; rm -rf $c", "rm-recursive-system"),
+            ("git clone -b main https://x y", "git-upload-pack-short"),
+            ("git push -u origin main", "git-upload-pack-short"),
+            ("zip -r x.zip dir", "zip-exec"),
             // Unquoted, the value splits: the script is its first word (`rm`), the rest are
             // the script's `$0` and `$1`.
             ("c='rm -rf /'; bash -c $c", "rm-recursive-system"),
