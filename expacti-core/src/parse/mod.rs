@@ -11,6 +11,7 @@ pub mod quote;
 mod types;
 mod wrappers;
 
+pub(crate) use parser::printed_escapes;
 pub use parser::{Limits, parse, parse_bytes, parse_with};
 pub use types::{
     Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,

@@ -3276,7 +3276,7 @@ fn printf_joiner(format: &str, args: &[Word]) -> Option<&'static str> {
 /// for a word), its backslash escapes decoded; `None` for anything not decoded exactly (an
 /// escape that is not one of theirs, `\c`, a NUL byte, bytes that are not UTF-8), which the
 /// caller leaves unread.
-fn printed_escapes(text: &str, echo: bool) -> Option<String> {
+pub(crate) fn printed_escapes(text: &str, echo: bool) -> Option<String> {
     let b = text.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;

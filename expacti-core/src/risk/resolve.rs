@@ -80,15 +80,21 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
         .iter()
         .map(Word::literal)
         .collect::<Option<Vec<_>>>()?;
-    let name = match words.as_slice() {
-        ["which", opts @ .., x] if opts.iter().all(|o| matches!(*o, "-a" | "-s")) => x,
-        ["command", "-v", x] => x,
-        ["type", opt, x] if matches!(*opt, "-P" | "-p" | "-fP" | "-fp" | "-Pf" | "-pf") => x,
-        ["echo", x] if !x.starts_with('-') => x,
-        ["printf", x] if !x.contains(['%', '\\']) => x,
-        ["printf", "%s" | "%s\\n", x] => x,
+    let name: String = match words.as_slice() {
+        ["which", opts @ .., x] if opts.iter().all(|o| matches!(*o, "-a" | "-s")) => x.to_string(),
+        ["command", "-v", x] => x.to_string(),
+        ["type", opt, x] if matches!(*opt, "-P" | "-p" | "-fP" | "-fp" | "-Pf" | "-pf") => {
+            x.to_string()
+        }
+        ["echo", x] if !x.starts_with('-') => x.to_string(),
+        ["printf", x] if !x.contains(['%', '\\']) => x.to_string(),
+        ["printf", "%s" | "%s\\n", x] => x.to_string(),
+        // Escapes decoded as printf and `echo -e` decode them (`$(printf '\x72\x6d')`).
+        ["printf", x] if !x.contains('%') => crate::parse::printed_escapes(x, false)?,
+        ["echo", "-e", x] => crate::parse::printed_escapes(x, true)?,
         _ => return None,
     };
+    let name = name.trim_end_matches('\n');
     if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
         return None;
     }
@@ -163,6 +169,8 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
         for w in p.assignments.iter().chain(args) {
             if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
                 add(&mut out, (n.into(), v.into()));
+            } else if let Some((n, v)) = decoded_assignment(parsed, w) {
+                add(&mut out, (n.into(), v.into()));
             }
         }
         match first {
@@ -199,6 +207,45 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
         add(&mut out, (n.as_str().into(), v.as_str().into()));
     }
     out
+}
+
+/// `x=$(echo cm0gLXJmIC8= | base64 -d)`: a name assigned what a literal `echo` or `printf`
+/// piped into `base64 -d` prints, decoded (`rm -rf /`); `None` for any other word, or when
+/// the text is not base64 of UTF-8.
+fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
+    let (name, value) = w.text.split_once('=')?;
+    let (inner, _) = unquote(value);
+    if !(inner.starts_with("$(") && inner.ends_with(')'))
+        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    let mut inside = parsed
+        .parts
+        .iter()
+        .filter(|p| p.origin == Origin::Substitution && w.span.contains(p.span));
+    let (Some(printer), Some(decoder), None) = (inside.next(), inside.next(), inside.next()) else {
+        return None;
+    };
+    fn literal(p: &Part) -> Option<Vec<&str>> {
+        p.argv.iter().map(Word::literal).collect()
+    }
+    let (printed, decode) = (literal(printer)?, literal(decoder)?);
+    let piped = printer.pipeline == decoder.pipeline && printer.stage + 1 == decoder.stage;
+    let text = match printed.as_slice() {
+        ["echo" | "printf", x] | ["echo", "-n", x] | ["printf", "%s" | "%s\\n", x] => *x,
+        _ => return None,
+    };
+    if !piped || !matches!(decode.as_slice(), ["base64", "-d" | "--decode" | "-D"]) {
+        return None;
+    }
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    use base64ct::Encoding as _;
+    let bytes = base64ct::Base64::decode_vec(&text)
+        .or_else(|_| base64ct::Base64Unpadded::decode_vec(&text))
+        .ok()?;
+    let decoded = String::from_utf8(bytes).ok()?;
+    Some((name, decoded.trim_end_matches('\n').to_string()))
 }
 
 /// The positional parameters a `set` part gives, when it gives some and all are literal:

@@ -3511,6 +3511,18 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("x='rm -rf /'; eval $x", "rm-recursive-system"),
             ("printf -v c 'rm -rf /'; eval \"$c\"", "rm-recursive-system"),
             ("printf -v d %s /; rm -rf $d", "rm-recursive-system"),
+            // Values decoded: base64 piped through `base64 -d`, printf's and `echo -e`'s escapes.
+            (
+                "x=$(echo cm0gLXJmIC8= | base64 -d); $x",
+                "rm-recursive-system",
+            ),
+            (
+                "x=\"$(printf %s cm0gLXJmIC8K | base64 --decode)\"; eval \"$x\"",
+                "rm-recursive-system",
+            ),
+            ("$(printf '\\x72\\x6d') -rf /", "rm-recursive-system"),
+            ("$(echo -e '\\x72\\x6d') -rf /", "rm-recursive-system"),
+            ("$(printf '\\162\\155') -rf /", "rm-recursive-system"),
             // Options that run a command: git clone's `-u`, zip's `-TT`.
             ("git clone -u 'rm -rf /' x y", "git-upload-pack-short"),
             ("zip x.zip x -T -TT 'sh -c id'", "zip-exec"),
@@ -3604,6 +3616,16 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("trust list", "ca-trust-add-tool"),
             ("x='ls /'; eval $x", "rm"),
             ("printf -v c '%d' 5; rm -rf $c", "rm-recursive-system"),
+            // Encoded, not decoded; decoded and then changed; not base64.
+            ("x=$(echo cm0gLXJmIC8= | base64); $x", "rm-recursive-system"),
+            (
+                "x=$(echo cm0gLXJmIC8= | base64 -d | rev); $x",
+                "rm-recursive-system",
+            ),
+            ("x=$(echo '!!!' | base64 -d); $x", "rm"),
+            ("$(printf '\\x72\\x6d%s' x) -rf /", "rm-recursive-system"),
+            // (`echo -e` reads octal only as `\\0nnn`: this prints `\\162\\155`.)
+            ("$(echo -e '\\162\\155') -rf /", "rm-recursive-system"),
             ("git clone -b main https://x y", "git-upload-pack-short"),
             ("git push -u origin main", "git-upload-pack-short"),
             ("zip -r x.zip dir", "zip-exec"),
