@@ -215,9 +215,8 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
 fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
     let (name, value) = w.text.split_once('=')?;
     let (inner, _) = unquote(value);
-    if !(inner.starts_with("$(") && inner.ends_with(')'))
-        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    let substitution = inner.starts_with("$(") && inner.ends_with(')');
+    if !substitution || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return None;
     }
     let mut inside = parsed
