@@ -1635,13 +1635,8 @@ impl<'s, 'o> P<'s, 'o> {
     #[inline(never)]
     fn process_subst_script(&mut self, idx: usize) -> R<()> {
         let part = &self.out.parts[idx];
-        let reader = part
-            .argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename);
         if !matches!(
-            reader,
+            program(part),
             Some("sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "source" | ".")
         ) {
             return Ok(());
@@ -1743,11 +1738,7 @@ impl<'s, 'o> P<'s, 'o> {
     /// Reads what part `k` (an `echo` or a `printf`) prints into the shell of part `idx`
     /// ([`P::piped_script`]) as its script, or notes why it cannot.
     fn printed_script(&mut self, k: usize, idx: usize, via: &'static str) -> R<()> {
-        let printer = self.out.parts[k]
-            .argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename);
+        let printer = program(&self.out.parts[k]);
         let argv = &self.out.parts[k].argv;
         let span = self.out.parts[k].span;
         let opaque = |what: &str| {
@@ -1890,13 +1881,8 @@ impl<'s, 'o> P<'s, 'o> {
     #[cold]
     fn cat_into_reader(&self, pi: usize) -> Option<(usize, &'static str)> {
         let p = self.out.parts.get(pi)?;
-        let name = p
-            .argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename);
         let plain = p.argv.iter().skip(1).all(|w| w.text == "-");
-        if name != Some("cat") || !plain {
+        if !is_named(p, "cat") || !plain {
             return None;
         }
         let q = self
@@ -3216,14 +3202,17 @@ impl<'s, 'o> P<'s, 'o> {
     }
 }
 
-/// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
-/// Whether part `p`'s program is `name` (as written, or a path to it).
-fn is_named(p: &Part, name: &str) -> bool {
+/// Part `p`'s program: its first word's last path component, when the word is literal.
+fn program(p: &Part) -> Option<&str> {
     p.argv
         .first()
         .and_then(Word::literal)
         .map(super::types::basename)
-        == Some(name)
+}
+
+/// Whether part `p`'s program is `name` (as written, or a path to it).
+fn is_named(p: &Part, name: &str) -> bool {
+    program(p) == Some(name)
 }
 
 /// Whether part `p` copies its standard input to a file: a `cat` of no file whose output is
@@ -3246,14 +3235,9 @@ fn copies_input_to_file(p: &Part) -> bool {
                 .any(|w| w.literal().is_some_and(|t| !t.starts_with('-'))))
 }
 
+/// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
 fn is_printer(p: &Part) -> bool {
-    matches!(
-        p.argv
-            .first()
-            .and_then(Word::literal)
-            .map(super::types::basename),
-        Some("echo" | "printf")
-    )
+    matches!(program(p), Some("echo" | "printf"))
 }
 
 /// What a `printf` format that prints each argument as it is puts between the arguments:

@@ -87,9 +87,9 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
             x.to_string()
         }
         ["echo", x] if !x.starts_with('-') => x.to_string(),
-        ["printf", x] if !x.contains(['%', '\\']) => x.to_string(),
         ["printf", "%s" | "%s\\n", x] => x.to_string(),
-        // Escapes decoded as printf and `echo -e` decode them (`$(printf '\x72\x6d')`).
+        // A format without conversions prints itself, its escapes decoded as printf and `echo
+        // -e` decode them (`$(printf '\x72\x6d')`).
         ["printf", x] if !x.contains('%') => crate::parse::printed_escapes(x, false)?,
         ["echo", "-e", x] => crate::parse::printed_escapes(x, true)?,
         _ => return None,
