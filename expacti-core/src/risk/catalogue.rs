@@ -71,6 +71,13 @@ pub struct CondSpec {
     /// Globs on assigned variable names.
     #[serde(default)]
     pub assign: Vec<String>,
+    /// Globs on the destination of a copy, move or link: the directory of `-t DIR` or
+    /// `--target-directory`, or else the last of two or more operands.
+    #[serde(default)]
+    pub dest: Vec<String>,
+    /// Globs the destination must not match.
+    #[serde(default)]
+    pub not_dest: Vec<String>,
     /// Globs on paths written by redirection.
     #[serde(default)]
     pub redirect: Vec<String>,
@@ -435,6 +442,8 @@ pub(crate) struct Cond {
     pub redirect: GlobList,
     pub redirect_any: GlobList,
     pub truncate: GlobList,
+    pub dest: GlobList,
+    pub not_dest: GlobList,
     pub via: Vec<String>,
     pub prod: bool,
     pub dynamic_program: bool,
@@ -579,6 +588,8 @@ impl Cond {
             redirect: list("redirect", &c.redirect)?,
             redirect_any: list("redirect_any", &c.redirect_any)?,
             truncate: list("truncate", &c.truncate)?,
+            dest: list("dest", &c.dest)?,
+            not_dest: list("not_dest", &c.not_dest)?,
             via: c.via.clone(),
             prod: c.prod,
             dynamic_program: c.dynamic_program,
@@ -905,6 +916,8 @@ impl Need {
     pub const RUNS_NOTHING: u32 = 1 << 16;
     pub const UNLESS: u32 = 1 << 17;
     pub const TRUNCATE: u32 = 1 << 18;
+    /// `dest` or `not_dest`.
+    pub const DEST: u32 = 1 << 19;
 
     fn of(c: &Cond) -> u32 {
         [
@@ -927,6 +940,7 @@ impl Need {
             (c.runs_nothing, Need::RUNS_NOTHING),
             (!c.unless.is_empty(), Need::UNLESS),
             (!c.truncate.is_empty(), Need::TRUNCATE),
+            (!c.dest.is_empty() || !c.not_dest.is_empty(), Need::DEST),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

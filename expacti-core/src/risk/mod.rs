@@ -1166,6 +1166,15 @@ impl RiskEngine {
             let (t, span) = target_hit(ctx.targets(), &c.truncate, |t| t.3)?;
             m.set(t, span);
         }
+        if has(Need::DEST) {
+            let (k, t) = ctx.destination()?;
+            if c.not_dest.matches(t) || !(c.dest.is_empty() || c.dest.matches(t)) {
+                return None;
+            }
+            if !c.dest.is_empty() {
+                m.set(t, ctx.arg_span(k));
+            }
+        }
         let text = if has(Need::TEXT) {
             c.text.as_ref()
         } else {
@@ -2040,6 +2049,29 @@ impl<'a> PartCtx<'a> {
     /// Arguments that are not options.
     fn positional(&self) -> &[usize] {
         &self.positional
+    }
+
+    /// Where a copy, move or link puts what it copies: the directory of `-t DIR`,
+    /// `--target-directory DIR` or `--target-directory=DIR`, or else the last of two or more
+    /// operands; `None` with fewer (`ln -s /usr/bin/x` links in the working directory). With
+    /// the argument's index. (rsync's `-t` keeps times: it has no target option.)
+    fn destination(&self) -> Option<(usize, &str)> {
+        let rsync = self.name.as_deref() == Some("rsync");
+        for (k, w) in self.args.iter().enumerate() {
+            if w == "--" {
+                break;
+            }
+            if (w == "-t" && !rsync) || w == "--target-directory" {
+                return self.args.get(k + 1).map(|v| (k + 1, v.as_ref()));
+            }
+            if let Some(v) = w.strip_prefix("--target-directory=") {
+                return Some((k, v));
+            }
+        }
+        match self.positional() {
+            [.., _, last] => Some((*last, self.args[*last].as_ref())),
+            _ => None,
+        }
     }
 
     /// Names assigned by the part: leading assignments, and `NAME=…` arguments of

@@ -523,8 +523,11 @@ pub(super) fn argument_values(
 /// expression word (`-name`, `(`, `!`), or `.` when there are none; at most [`MAX`]. Only
 /// when nothing before its first `-exec` can leave a root out (options such as `-xdev` and
 /// `-maxdepth`, `-type d`, printing); with `-mindepth N` (N ≥ 1) or another `-type` (`-type
-/// f`: every file) what is handed over is inside each root, written as the glob `ROOT/*`.
-/// Empty otherwise: `find / -name '*.rpm' -exec …` hands over no root.
+/// f`: every file) what is handed over is inside each root, written as the glob `ROOT/*`;
+/// with one `-name PAT` (or `-iname`) test, the root's files of that name, written `ROOT/PAT`
+/// (files at any depth under the root, of which the glob keeps the root and the name: it tells
+/// the files of `/etc` or `~` from others, not the directories below). Empty otherwise: `find /
+/// -size +100M -exec …` hands over nothing known.
 pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
     let args = find.argv.get(1..).unwrap_or_default();
     let n = args
@@ -536,6 +539,7 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
         .unwrap_or(args.len());
     // The expression first (most `find`s have a test, and then there is nothing to build).
     let mut inside = false;
+    let mut name: Option<&str> = None;
     let mut words = args[n..].iter();
     while let Some(w) = words.next() {
         match w.text.as_str() {
@@ -567,6 +571,13 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
                 Some(_) => inside = true,
                 None => return Vec::new(),
             },
+            // One name test: the files handed over are the root's files of that name
+            // (`find /etc -name '*.conf' -exec rm {} +` removes `/etc/*.conf`, written as
+            // that glob). A second one, or a pattern with a `/`, hands over nothing known.
+            "-name" | "-iname" => match words.next().and_then(Word::literal) {
+                Some(p) if name.is_none() && !p.is_empty() && !p.contains('/') => name = Some(p),
+                _ => return Vec::new(),
+            },
             _ => return Vec::new(),
         }
     }
@@ -577,14 +588,18 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
         let Some(r) = w.literal().or(tilde.then_some(w.text.as_str())) else {
             return Vec::new();
         };
-        roots.push(if inside {
-            format!("{}/*", r.trim_end_matches('/'))
-        } else {
-            r.to_string()
+        roots.push(match (name, inside) {
+            (Some(p), _) => format!("{}/{p}", r.trim_end_matches('/')),
+            (None, true) => format!("{}/*", r.trim_end_matches('/')),
+            (None, false) => r.to_string(),
         });
     }
     if roots.is_empty() {
-        roots.push(if inside { "./*" } else { "." }.to_string());
+        roots.push(match (name, inside) {
+            (Some(p), _) => format!("./{p}"),
+            (None, true) => "./*".to_string(),
+            (None, false) => ".".to_string(),
+        });
     }
     roots
 }

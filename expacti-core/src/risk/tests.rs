@@ -1801,6 +1801,9 @@ fn find_exec_runs_its_command_on_its_roots() {
             // `-type f`: every file inside the root (`/*`), as `-mindepth 1` hands over.
             ("find / -type f -exec chmod 000 {} +", "chmod-system"),
             ("find /etc -type f -exec rm -f {} \\;", "rm-system-glob"),
+            // One name test: the root's files of that name (`/etc/*.conf`).
+            ("find /etc -name '*.conf' -exec rm {} +", "rm-system-file"),
+            ("find ~ -name id_rsa -exec cat {} \\;", "secret-file"),
         ],
         true,
     );
@@ -1823,6 +1826,16 @@ fn find_exec_runs_its_command_on_its_roots() {
             (
                 "find / -size +100M -exec rm -rf {} \\;",
                 "rm-recursive-system",
+            ),
+            // Two name tests, or a name test negated: nothing known is handed over.
+            (
+                "find /etc -name '*.conf' -o -name '*.d' -exec rm {} +",
+                "rm-system-file",
+            ),
+            ("find /etc ! -name '*.conf' -exec rm {} +", "rm-system-file"),
+            (
+                "find /etc -name 'a/b' -exec rm {} +",
+                "rm-system-file",
             ),
             (
                 "find /srv -mindepth 1 -maxdepth 1 -exec rm -rf {} +",
@@ -3723,4 +3736,52 @@ fn scripts_from_assigned_values_are_read_a_bounded_number_of_times() {
     assert_eq!(e.score_str(nested).level, Level::Medium);
     let long = format!("x='rm -rf / {}'; eval $x", "a ".repeat(2100));
     assert!(!fires(&e, &long, "rm-recursive-system"));
+}
+
+/// A copy, move or link is judged by where it puts things (`dest`: the last operand or the
+/// `-t` directory), a move also by what it takes away, and a shell copied under another name
+/// is a shell escape's first step.
+#[test]
+fn copies_are_judged_by_their_destination() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("cp /tmp/hosts /etc/hosts", "copy-into-system"),
+            ("cp config.yaml /etc", "copy-into-system"),
+            ("cp -t /etc/ evil.conf", "copy-into-system"),
+            ("cp --target-directory=/usr/bin x", "copy-into-system"),
+            ("install -t /usr/sbin tool", "copy-into-system"),
+            (
+                "sudo cp mymodule.ko /lib/modules/$(uname -r)/kernel/drivers/",
+                "copy-into-system",
+            ),
+            ("ln -fs /bin/sh /bin/ln", "copy-into-system"),
+            ("cp -r payload/* -t /", "copy-over-root"),
+            ("mv /usr/bin/sudo /tmp/x", "move-system-file"),
+            ("mv /etc/ssh/sshd_config ~/", "move-system-file"),
+            ("ln -s /bin/sh git-x", "copy-shell-binary"),
+            ("cp /usr/bin/bash /tmp/d/zypper-x", "copy-shell-binary"),
+            ("ln -fs /bin/sh /bin/ln", "copy-shell-binary"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // Out of a system directory, or into /usr/local.
+            ("rsync -avR '/usr/My Files' /iscsi", "copy-into-system"),
+            ("cp /etc/hosts /tmp/hosts.bak", "copy-into-system"),
+            ("cp -vi /boot/config-6.1 .config", "copy-into-system"),
+            ("ln -sf /usr/bin/python3 /usr/local/bin/python", "copy-into-system"),
+            ("ln -s /usr/bin/python3", "copy-into-system"),
+            // rsync's `-t` keeps times: the destination is still the last operand.
+            ("rsync -t /etc/hosts /backup/", "copy-into-system"),
+            ("mv /tmp/x /usr/bin/x", "move-system-file"),
+            ("mv /usr/local/bin/x /tmp/", "move-system-file"),
+            ("cp ./sh /tmp/d/", "copy-shell-binary"),
+            ("cp /tmp/sh /bin/sh", "copy-shell-binary"),
+        ],
+        false,
+    );
 }
