@@ -3498,6 +3498,22 @@ fn docker(argv: &[Word], name: &str) -> Runs {
     )
 }
 
+/// The index in `argv` of the script string a shell runs (`bash -c S`, `bash -ec S`, `sh -o
+/// errexit -c S`), read as the parser reads it; `None` when the words are not a shell given
+/// `-c`, or its options cannot be read.
+pub(crate) fn shell_script_word(argv: &[Word]) -> Option<usize> {
+    let name = argv.first().and_then(Word::literal).map(basename)?;
+    match name {
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "rbash" | "yash" | "posh" => {
+            match shell(argv, name) {
+                Runs::Script { word, .. } => Some(word),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// When these words run a shell, `ssh` or `at` that reads its script from standard input (no
 /// `-c`, no script file, no remote command), what to call it.
 pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {

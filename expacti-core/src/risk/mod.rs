@@ -671,19 +671,17 @@ impl RiskEngine {
         let Some(name) = base.name.as_deref() else {
             return 0;
         };
+        let part = base.part;
         // Where the script is among the arguments: all of them for `eval` (joined by
-        // spaces, as eval joins them), the word after `-c` for a shell.
+        // spaces, as eval joins them), for a shell the word the parser reads as its `-c`
+        // script (`bash -c S`, `bash -ec S`; `argv` counts the program, `args` does not).
         let at = match name {
             "eval" => None,
-            "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" => {
-                match base.args.iter().position(|a| a == "-c") {
-                    Some(k) => Some(k + 1),
-                    None => return 0,
-                }
-            }
-            _ => return 0,
+            _ => match crate::parse::shell_script_word(&part.argv) {
+                Some(k) => Some(k - 1),
+                None => return 0,
+            },
         };
-        let part = base.part;
         let words = &part.argv[1..=base.args.len()];
         let Some((lists, span)) = resolve::argument_values(parsed, words, &base.args, &[]) else {
             return 0;
