@@ -81,6 +81,7 @@ pub fn parse_with(input: &str, limits: &Limits) -> Parsed {
         pipelines: 0,
         pipeline_parent: Vec::new(),
         loop_values: Vec::new(),
+        functions: Vec::new(),
         depth: 0,
         limits: *limits,
         dropped: false,
@@ -196,6 +197,8 @@ struct Out {
     pipeline_parent: Vec<(u32, u32, u32)>,
     /// See [`Parsed::loop_values`].
     loop_values: Vec<(CompactString, CompactString)>,
+    /// See [`Parsed::functions`].
+    functions: Vec<CompactString>,
     depth: u32,
     limits: Limits,
     dropped: bool,
@@ -231,6 +234,7 @@ impl Out {
             len,
             pipeline_parent: std::mem::take(&mut self.pipeline_parent),
             loop_values: std::mem::take(&mut self.loop_values),
+            functions: std::mem::take(&mut self.functions),
         }
     }
 }
@@ -1046,6 +1050,9 @@ impl<'s, 'o> P<'s, 'o> {
 
     fn function_body(&mut self, name: &str, start: usize) -> R<()> {
         let e = self.pos;
+        if self.out.functions.len() < 64 && !self.out.functions.iter().any(|f| f == name) {
+            self.out.functions.push(name.into());
+        }
         self.note(
             OpaqueKind::Definition,
             format!("defines a function `{name}`, which changes what later commands mean"),
@@ -3386,6 +3393,7 @@ mod control_tests {
             pipelines: 0,
             pipeline_parent: Vec::new(),
             loop_values: Vec::new(),
+            functions: Vec::new(),
             depth: 0,
             limits: super::Limits::default(),
             dropped: false,

@@ -465,6 +465,9 @@ pub struct Parsed {
     /// `(NAME, word)` for each word whose value is static, or that is a glob (as written),
     /// at most 64 in all. Empty for most commands.
     pub loop_values: Vec<(CompactString, CompactString)>,
+    /// The names of the functions the command line defines (`f() { …; }`, `function f {
+    /// …; }`), at most 64. Empty for most commands.
+    pub functions: Vec<CompactString>,
 }
 
 impl Parsed {

@@ -190,6 +190,18 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                     _ => {}
                 }
             }
+            // A call of a function the command line defines (`f() { rm -rf "$1"; }; f /`):
+            // its arguments are the body's positional parameters (the values are not kept to
+            // the body: a `$1` elsewhere may take them too, which only adds readings).
+            Some(f) if parsed.functions.iter().any(|d| d == f) => {
+                let words: Vec<&str> = p.argv[1..].iter().map_while(Word::literal).collect();
+                for (k, w) in words.iter().enumerate().take(9) {
+                    add(&mut out, ((k + 1).to_string().into(), (*w).into()));
+                }
+                let all = words.join(" ");
+                add(&mut out, ("@".into(), all.clone().into()));
+                add(&mut out, ("*".into(), all.into()));
+            }
             Some("set") => {
                 if let Some(words) = positionals(p) {
                     for (k, w) in words.iter().enumerate().take(9) {

@@ -3789,3 +3789,34 @@ fn copies_are_judged_by_their_destination() {
         false,
     );
 }
+
+/// A function's positional parameters take the arguments of its calls on the same line.
+#[test]
+fn function_calls_give_the_body_its_parameters() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("f() { rm -rf \"$1\"; }; f /", "rm-recursive-system"),
+            ("f() { rm -rf \"$@\"; }; f x /", "rm-recursive-system"),
+            ("function f { rm -rf $2; }; f x /etc", "rm-recursive-system"),
+            (
+                "deploy() { kubectl apply -f \"$1\" -n \"$2\"; }; deploy app.yaml production",
+                "production-target",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // A call of something else, or an argument known only at run time.
+            ("f() { rm -rf \"$1\"; }; g /", "rm-recursive-system"),
+            ("f() { rm -rf \"$1\"; }; f \"$X\"", "rm-recursive-system"),
+            ("f() { rm -rf \"$1\"; }; f ./build", "rm-recursive-system"),
+        ],
+        false,
+    );
+    let p = crate::parse("f() { :; }; function g { :; }; f() { :; }");
+    assert_eq!(p.functions, ["f", "g"]);
+}
