@@ -12,12 +12,12 @@ mod types;
 mod wrappers;
 
 pub(crate) use parser::printed_escapes;
-pub(crate) use wrappers::shell_script_word;
 pub use parser::{Limits, parse, parse_bytes, parse_with};
 pub use types::{
     Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,
     WordFlags, basename,
 };
+pub(crate) use wrappers::shell_script_word;
 
 #[cfg(test)]
 mod tests;

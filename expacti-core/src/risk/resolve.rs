@@ -123,7 +123,7 @@ fn parameter(parsed: &Parsed, w: &Word) -> Vec<Resolved> {
         // `"$@"` is a word for each positional parameter (as `set -- …` gave them, split
         // at spaces here). An unquoted value is split at the characters of `IFS` when the
         // command line assigns it (`IFS=,; c=rm,-rf,/; $c`), else at blanks.
-        let split = q == 0 || matches!(inner, "$@" | "${@}");
+        let split = q == 0 || splits_in_quotes(inner);
         let mut words: Vec<String> = if let (true, 0, Some(ifs)) = (split, q, ifs) {
             value
                 .split(|c: char| ifs.contains(c))
@@ -167,7 +167,11 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
             .is_some_and(|n| matches!(n, "export" | "declare" | "typeset" | "local" | "readonly"));
         let args = if declares { &p.argv[1..] } else { &[][..] };
         for w in p.assignments.iter().chain(args) {
-            if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
+            if let Some(elements) = array_elements(w) {
+                for (n, v) in elements {
+                    add(&mut out, (n.into(), v.into()));
+                }
+            } else if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
                 add(&mut out, (n.into(), v.into()));
             } else if let Some((n, v)) = decoded_assignment(parsed, w) {
                 add(&mut out, (n.into(), v.into()));
@@ -219,6 +223,52 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
         add(&mut out, (n.as_str().into(), v.as_str().into()));
     }
     out
+}
+
+/// `a=(rm -rf /)`, `a=('rm' "-rf" /)`: an array of static words, read by the parser as the
+/// words of a command (so quoted as a command's are), as the values of `a[@]` and `a[*]`
+/// (all of them), `a` and `a[0]` (the first) and `a[1]` to `a[8]`. `None` for any other
+/// word, and for an array with an expansion, a glob or an operator in it.
+fn array_elements(w: &Word) -> Option<Vec<(String, String)>> {
+    let (name, value) = w.text.split_once('=')?;
+    let inner = value.strip_prefix('(')?.strip_suffix(')')?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let parsed = crate::parse(inner);
+    let mut top = parsed.parts.iter().filter(|p| p.origin == Origin::Top);
+    let elements: Vec<&str> = match (top.next(), top.next()) {
+        (None, _) if inner.trim().is_empty() => Vec::new(),
+        (Some(p), None)
+            if parsed.opaque.is_empty() && p.assignments.is_empty() && p.redirects.is_empty() =>
+        {
+            p.argv.iter().map(Word::literal).collect::<Option<_>>()?
+        }
+        _ => return None,
+    };
+    let mut out = vec![
+        (format!("{name}[@]"), elements.join(" ")),
+        (format!("{name}[*]"), elements.join(" ")),
+    ];
+    if let Some(first) = elements.first() {
+        out.push((name.to_string(), first.to_string()));
+    }
+    for (k, e) in elements.iter().enumerate().take(9) {
+        out.push((format!("{name}[{k}]"), e.to_string()));
+    }
+    Some(out)
+}
+
+/// Whether a word that is only this parameter, in double quotes, is still a word for each of
+/// its values: `"$@"`, `"${@}"`, `"${a[@]}"`.
+fn splits_in_quotes(inner: &str) -> bool {
+    matches!(inner, "$@" | "${@}")
+        || inner
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix("[@]}"))
+            .is_some_and(|n| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
 }
 
 /// `x=$(echo cm0gLXJmIC8= | base64 -d)`: a name assigned what a literal `echo` or `printf`
@@ -376,6 +426,23 @@ fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
             return None;
         }
         let mut end = start + len;
+        // An array's element or all of them (`${a[@]}`, `${a[0]}`): the subscript is part
+        // of the name the values are kept under.
+        let name = match (braced, b.get(end)) {
+            (true, Some(b'[')) => {
+                let close = end + text[end..].find(']')?;
+                let sub = &text[end + 1..close];
+                if !(sub == "@"
+                    || sub == "*"
+                    || (sub.len() == 1 && sub.as_bytes()[0].is_ascii_digit()))
+                {
+                    return None;
+                }
+                end = close + 1;
+                &text[start..end]
+            }
+            _ => name,
+        };
         let mut default = None;
         if braced {
             // `${NAME:-word}` and its siblings: the word up to the brace, literal only.
@@ -492,7 +559,7 @@ pub(super) fn argument_values(
         .enumerate()
         .map(|(k, (w, a))| {
             if param_only(w) && may_have_value(a) {
-                let split = !w.text.starts_with('"') || matches!(&**a, "$@" | "${@}");
+                let split = !w.text.starts_with('"') || splits_in_quotes(a);
                 (substitute(a, &known), split)
             } else if found(w) {
                 (

@@ -1833,10 +1833,7 @@ fn find_exec_runs_its_command_on_its_roots() {
                 "rm-system-file",
             ),
             ("find /etc ! -name '*.conf' -exec rm {} +", "rm-system-file"),
-            (
-                "find /etc -name 'a/b' -exec rm {} +",
-                "rm-system-file",
-            ),
+            ("find /etc -name 'a/b' -exec rm {} +", "rm-system-file"),
             (
                 "find /srv -mindepth 1 -maxdepth 1 -exec rm -rf {} +",
                 "rm-recursive-system",
@@ -3524,7 +3521,10 @@ fn system_edits_copies_over_root_and_decoded_inline_code() {
             ("x='rm -rf /'; eval $x", "rm-recursive-system"),
             // The shell's `-c` read as the parser reads it: in a cluster, or after options.
             ("x='rm -rf /'; bash -ec \"$x\"", "rm-recursive-system"),
-            ("x='rm -rf /'; sh -o errexit -c \"$x\"", "rm-recursive-system"),
+            (
+                "x='rm -rf /'; sh -o errexit -c \"$x\"",
+                "rm-recursive-system",
+            ),
             ("printf -v c 'rm -rf /'; eval \"$c\"", "rm-recursive-system"),
             ("printf -v d %s /; rm -rf $d", "rm-recursive-system"),
             // Values decoded: base64 piped through `base64 -d`, printf's and `echo -e`'s escapes.
@@ -3777,7 +3777,10 @@ fn copies_are_judged_by_their_destination() {
             ("rsync -avR '/usr/My Files' /iscsi", "copy-into-system"),
             ("cp /etc/hosts /tmp/hosts.bak", "copy-into-system"),
             ("cp -vi /boot/config-6.1 .config", "copy-into-system"),
-            ("ln -sf /usr/bin/python3 /usr/local/bin/python", "copy-into-system"),
+            (
+                "ln -sf /usr/bin/python3 /usr/local/bin/python",
+                "copy-into-system",
+            ),
             ("ln -s /usr/bin/python3", "copy-into-system"),
             // rsync's `-t` keeps times: the destination is still the last operand.
             ("rsync -t /etc/hosts /backup/", "copy-into-system"),
@@ -3819,4 +3822,37 @@ fn function_calls_give_the_body_its_parameters() {
     );
     let p = crate::parse("f() { :; }; function g { :; }; f() { :; }");
     assert_eq!(p.functions, ["f", "g"]);
+}
+
+/// An array of static words assigned on the line is read where it is expanded.
+#[test]
+fn arrays_assigned_on_the_line_are_expanded() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("a=(rm -rf /); \"${a[@]}\"", "rm-recursive-system"),
+            ("a=(\"rm\" '-rf' /); ${a[*]}", "rm-recursive-system"),
+            ("a=(-rf /); rm \"${a[@]}\"", "rm-recursive-system"),
+            ("a=(/tmp /etc); rm -rf \"${a[1]}\"", "rm-recursive-system"),
+            ("a=(rm -rf /); $a -rf /", "rm-recursive-system"),
+            (
+                "args=(--force); git push \"${args[@]}\" origin main",
+                "git-force-push",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // Another element, an element that expands, or a glob: nothing known.
+            ("a=(/ /tmp/x); rm -rf \"${a[1]}\"", "rm-recursive-system"),
+            ("a=($(echo rm) -rf /); \"${a[@]}\"", "rm-recursive-system"),
+            ("a=(rm -rf /*); \"${a[@]}\"", "rm-recursive-system"),
+            // Quoted, `${a[*]}` is one word: no program `rm -rf /`.
+            ("a=(rm -rf /); \"${a[*]}\"", "rm-recursive-system"),
+        ],
+        false,
+    );
 }
