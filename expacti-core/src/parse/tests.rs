@@ -382,6 +382,14 @@ cases! {
         "top: node -e require(\"child_process\").execSync(\"rm x\") ; script[node child_process]: rm x",
     php_shell_exec: "php -r 'shell_exec(\"rm x\");'" => "top: php -r shell_exec(\"rm x\"); ; script[php system]: rm x",
     ruby_backquotes: "ruby -e '`rm x`'" => "top: ruby -e `rm x` ; script[ruby system]: rm x",
+    ruby_percent_x: "ruby -e 'puts %x{rm x}'" => "top: ruby -e puts %x{rm x} ; script[ruby system]: rm x",
+    ruby_percent_x_bang: "ruby -e '%x!rm x!'" => "top: ruby -e %x!rm x! ; script[ruby system]: rm x",
+    perl_qx: "perl -e 'print qx(rm x)'" => "top: perl -e print qx(rm x) ; script[perl system]: rm x",
+    // Not a quote operator: a format string, or the same delimiter opened again inside.
+    ruby_percent_x_format: "ruby -e 'puts \"%x\" % 255'" => "top: ruby -e puts \"%x\" % 255",
+    ruby_percent_x_nested: "ruby -e '%x(a (b))'" => "top: ruby -e %x(a (b))",
+    python_call_other_name: "python3 -c 'import subprocess as s; s.call(\"rm x\", shell=True)'" =>
+        "top: python3 -c import subprocess as s; s.call(\"rm x\", shell=True) ; script[python system]: rm x",
     awk_system: "awk 'BEGIN{system(\"rm x\")}'" => "top: awk BEGIN{system(\"rm x\")} ; script[awk system]: rm x",
     awk_file_program: "awk -f prog.awk 'system(\"x\")'" => "top: awk -f prog.awk system(\"x\")",
     awk_print: "awk '{print \"system\"}' f" => "top: awk {print \"system\"} f",

@@ -2101,6 +2101,10 @@ const SHELL_OUTS: &[&str] = &[
     "subprocess.call",
     "subprocess.run",
     "Popen",
+    // Through another name (`import subprocess as s; s.call(…, shell=True)`, `from
+    // subprocess import run`): the literal is read as a script, which only adds readings.
+    "call",
+    "run",
 ];
 
 /// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,
@@ -2338,7 +2342,8 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
     // Every literal starts with a quote: most code has none worth reading. awk and python
     // call with parentheses (`system(…)`, `os.system(…)`), and awk has one such call.
     let calls = lang == "awk" || lang.starts_with("python");
-    if memchr::memchr3(b'"', b'\'', b'`', code).is_none()
+    if (memchr::memchr3(b'"', b'\'', b'`', code).is_none()
+        && !code.windows(2).any(|w| w == b"%x" || w == b"qx"))
         || (calls && memchr::memchr(b'(', code).is_none())
         || (lang == "awk" && !code.windows(6).any(|w| w == b"system"))
     {
@@ -2347,9 +2352,36 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < code.len() {
         // (Only the first bytes of the names are read on: most bytes start none.)
-        if !matches!(code[i], b'`' | b's' | b'p' | b'e' | b'g' | b'c' | b'P') {
+        if !matches!(
+            code[i],
+            b'`' | b's' | b'p' | b'e' | b'g' | b'c' | b'P' | b'r' | b'%' | b'q'
+        ) {
             i += 1;
             continue;
+        }
+        // ruby's `%x(…)` and perl's `qx(…)` (any of `( [ { <` and their closers, or another
+        // delimiter twice: `qx/…/`, `%x!…!`), read as backquotes are.
+        let quote_op = match (lang, code[i], code.get(i + 1)) {
+            ("ruby", b'%', Some(b'x')) | ("perl", b'q', Some(b'x')) => code.get(i + 2).copied(),
+            _ => None,
+        };
+        if let Some(open) = quote_op.filter(|_| i == 0 || !ident(code[i - 1])) {
+            let close = match open {
+                b'(' => Some(b')'),
+                b'[' => Some(b']'),
+                b'{' => Some(b'}'),
+                b'<' => Some(b'>'),
+                c if c.is_ascii_punctuation() && c != b'\\' => Some(c),
+                _ => None,
+            };
+            if let Some(end) = close.and_then(|c| literal(i + 3, c)) {
+                // (The same delimiter may not open again inside: `%x(a (b))` is left.)
+                if !code[i + 3..end].contains(&open) {
+                    out.push((i + 3, end));
+                    i = end + 1;
+                    continue;
+                }
+            }
         }
         // A backquoted command in perl, ruby and php.
         if code[i] == b'`' && matches!(lang, "perl" | "ruby" | "php") {
