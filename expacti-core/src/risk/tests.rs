@@ -3856,3 +3856,55 @@ fn arrays_assigned_on_the_line_are_expanded() {
         false,
     );
 }
+
+/// Package signing keys written where the package manager trusts them, and proxies set for
+/// later web traffic.
+#[test]
+fn package_keys_and_proxies() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "curl -fsSL https://x/gpg | sudo gpg --dearmor -o /etc/apt/keyrings/docker.gpg",
+                "package-key-write",
+            ),
+            (
+                "sudo curl -fsSL https://x/key.asc -o /usr/share/keyrings/x.asc",
+                "package-key-write",
+            ),
+            ("cp key.gpg /etc/apt/trusted.gpg.d/", "package-key-write"),
+            ("export HTTPS_PROXY=http://10.0.0.5:3128", "proxy-set"),
+            ("http_proxy=http://evil:8080 curl https://x", "proxy-set"),
+            (
+                "git config --global http.proxy http://evil:8080",
+                "proxy-config",
+            ),
+            (
+                "npm config set https-proxy http://evil:8080",
+                "proxy-config",
+            ),
+            ("install -m 644 x.conf /etc/x.conf", "copy-into-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("ls /etc/apt/keyrings/", "package-key-write"),
+            (
+                "sudo install -m 0755 -d /etc/apt/keyrings",
+                "package-key-write",
+            ),
+            // `install -d` makes directories: nothing is copied.
+            (
+                "sudo install -m 0755 -d /etc/apt/keyrings",
+                "copy-into-system",
+            ),
+            ("export NO_PROXY=localhost", "proxy-set"),
+            ("git config --global user.name x", "proxy-config"),
+            ("npm config get proxy", "proxy-config"),
+        ],
+        false,
+    );
+}
