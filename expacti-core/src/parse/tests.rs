@@ -385,6 +385,14 @@ cases! {
     ruby_percent_x: "ruby -e 'puts %x{rm x}'" => "top: ruby -e puts %x{rm x} ; script[ruby system]: rm x",
     ruby_percent_x_bang: "ruby -e '%x!rm x!'" => "top: ruby -e %x!rm x! ; script[ruby system]: rm x",
     perl_qx: "perl -e 'print qx(rm x)'" => "top: perl -e print qx(rm x) ; script[perl system]: rm x",
+    lua_os_execute: "lua -e 'os.execute(\"rm x\")'" => "top: lua -e os.execute(\"rm x\") ; script[lua os.execute]: rm x",
+    rscript_system: "Rscript -e 'system(\"rm x\")'" => "top: Rscript -e system(\"rm x\") ; script[R system]: rm x",
+    julia_command_literal: "julia -e 'run(`rm x`)'" => "top: julia -e run(`rm x`) ; script[julia run]: rm x",
+    bun_exec_sync: "bun -e 'require(\"child_process\").execSync(\"rm x\")'" =>
+        "top: bun -e require(\"child_process\").execSync(\"rm x\") ; script[node child_process]: rm x",
+    deno_eval: "deno eval 'x.execute(\"rm x\")'" => "top: deno eval x.execute(\"rm x\") ; script[node child_process]: rm x",
+    script_cluster: "script -qc 'rm x' /dev/null" => "top: script -qc rm x /dev/null ; script[script -c]: rm x",
+    su_cluster: "su -lc 'rm x'" => "top: su -lc rm x ; script[su -c]: rm x",
     // Not a quote operator: a format string, or the same delimiter opened again inside.
     ruby_percent_x_format: "ruby -e 'puts \"%x\" % 255'" => "top: ruby -e puts \"%x\" % 255",
     ruby_percent_x_nested: "ruby -e '%x(a (b))'" => "top: ruby -e %x(a (b))",

@@ -494,6 +494,11 @@ const NAMES: &[&str] = &[
     "ruby",
     "node",
     "nodejs",
+    "lua",
+    "Rscript",
+    "julia",
+    "bun",
+    "deno",
     "php",
     "awk",
     "gawk",
@@ -1005,6 +1010,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "python" | "python2" | "python3" | "perl" | "ruby" | "node" | "nodejs" | "php" => {
             interpreter_shell_outs(argv, name)
         }
+        "lua" | "Rscript" | "julia" | "bun" | "deno" => interpreter_shell_outs(argv, name),
         "awk" | "gawk" | "mawk" | "nawk" => interpreter_shell_outs(argv, "awk"),
         "vagrant" | "multipass" | "lxc" | "incus" => vm_exec(argv, name),
         "ansible" | "salt" | "pdsh" | "pssh" | "parallel-ssh" | "clush" => fleet_exec(argv, name),
@@ -2105,6 +2111,8 @@ const SHELL_OUTS: &[&str] = &[
     // subprocess import run`): the literal is read as a script, which only adds readings.
     "call",
     "run",
+    // lua's `os.execute("…")`.
+    "execute",
 ];
 
 /// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,
@@ -2121,12 +2129,20 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
         "node" | "nodejs" => "node child_process",
         "php" => "php system",
         "awk" => "awk system",
+        "lua" => "lua os.execute",
+        "Rscript" => "R system",
+        "julia" => "julia run",
+        "bun" | "deno" => "node child_process",
         _ => "python system",
     };
     let code_flags: &[&str] = match name {
         "perl" | "ruby" => &["-e", "-E"],
-        "node" | "nodejs" => &["-e", "--eval", "-p", "--print"],
+        "node" | "nodejs" | "bun" => &["-e", "--eval", "-p", "--print"],
         "php" => &["-r"],
+        "lua" | "Rscript" => &["-e"],
+        "julia" => &["-e", "--eval", "-E", "--print"],
+        // `deno eval CODE`: the word after the subcommand.
+        "deno" => &["eval"],
         "awk" => &[],
         _ => &["-c"],
     };
@@ -2383,8 +2399,8 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
                 }
             }
         }
-        // A backquoted command in perl, ruby and php.
-        if code[i] == b'`' && matches!(lang, "perl" | "ruby" | "php") {
+        // A backquoted command in perl, ruby and php (and julia's command literal).
+        if code[i] == b'`' && matches!(lang, "perl" | "ruby" | "php" | "julia") {
             if let Some(end) = literal(i + 1, b'`') {
                 out.push((i + 1, end));
                 i = end + 1;
@@ -2784,12 +2800,28 @@ const SSH_INERT_KEYS: &[&str] = &[
     "UserKnownHostsFile",
 ];
 
-/// The script is the word after the last `-c`/`--command` (or attached `-cSCRIPT`).
+/// The script is the word after the first `-c`/`--command`, or after a cluster of short
+/// flags that ends in the flag's letter (`script -qc S`, `su -lc S`: the callers' option
+/// tables have found the flag, so the letters before it take no value); an attached
+/// `-cSCRIPT` is opaque.
 fn script_after_flag(argv: &[Word], flags: &[&str], via: &'static str) -> Runs {
     // (`su USER -c` is how `via` tells su's user forms apart: messages say `su -c`.)
     let shown = || via.replace(" USER", "");
+    let short: SmallVec<[u8; 2]> = flags
+        .iter()
+        .filter_map(|f| match f.as_bytes() {
+            [b'-', c] => Some(*c),
+            _ => None,
+        })
+        .collect();
     for (i, w) in argv.iter().enumerate().skip(1) {
-        if flags.contains(&w.text.as_str()) {
+        let t = w.text.as_bytes();
+        let cluster = !w.is_dynamic()
+            && t.len() > 2
+            && t[0] == b'-'
+            && t[1..].iter().all(u8::is_ascii_alphabetic)
+            && t.last().is_some_and(|c| short.contains(c));
+        if flags.contains(&w.text.as_str()) || cluster {
             return Runs::Script { word: i + 1, via };
         }
         if let Some((f, _)) = w.text.split_once('=') {
