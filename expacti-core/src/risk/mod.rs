@@ -730,10 +730,17 @@ impl RiskEngine {
         let (name, lead, span, options_end) = read;
         let mut best = 0;
         for list in lists {
+            // (Each value moved in, not copied, unless its path is rewritten.)
             let words: Vec<Cow<'_, str>> = lead
                 .iter()
                 .cloned()
-                .chain(list.iter().map(|a| lexical_path(a).into_owned()))
+                .chain(list.into_iter().map(|a| {
+                    let rewritten = match lexical_path(&a) {
+                        Cow::Owned(o) => Some(o),
+                        Cow::Borrowed(_) => None,
+                    };
+                    rewritten.unwrap_or(a)
+                }))
                 .map(Cow::Owned)
                 .collect();
             let ctx =
@@ -1921,7 +1928,13 @@ impl<'a> PartCtx<'a> {
         cat: &'a Catalogue,
         options_end: usize,
     ) -> Self {
-        let name = basename(&name).to_string();
+        // (The name kept as given when it has no directory: most have none.)
+        let dir = name.len() - basename(&name).len();
+        let name = if dir == 0 {
+            name
+        } else {
+            name[dir..].to_string()
+        };
         let prog = cat.by_program.get(name.as_str());
         let args: SmallVec<[Cow<'a, str>; 8]> = words.into_iter().collect();
         let clusters = !single_dash_long(&name);

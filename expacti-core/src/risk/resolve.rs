@@ -536,6 +536,28 @@ pub(super) fn argument_values(
         .iter()
         .enumerate()
         .position(|(k, w)| param_only(w) || found(w) || has_brace(k))?;
+    // Only the paths `find` hands over (most such parts): one list for each root, with no
+    // assignments to look for.
+    if braces.is_empty() && !words.iter().any(param_only) {
+        let lists = roots
+            .iter()
+            .take(MAX)
+            .map(|r| {
+                words
+                    .iter()
+                    .zip(args)
+                    .map(|(w, a)| {
+                        if found(w) {
+                            a.replace("{}", r)
+                        } else {
+                            a.to_string()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        return Some((lists, words[first].span));
+    }
     let known = assigned_values(parsed);
     // Without assignments, only a default (`${D:-/}`) or `$IFS` has a value.
     let may_have_value = |a: &str| !known.is_empty() || has_default_or_ifs(a);
