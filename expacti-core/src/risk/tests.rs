@@ -3999,3 +3999,31 @@ fn metadata_credentials_and_history_piped_out() {
         false,
     );
 }
+
+/// What a `find` with one name test hands over: the root's files of that name; nothing for a
+/// relative root and a pattern that only fixes the ending (the project's files by type).
+#[test]
+fn find_roots_with_a_name_test() {
+    let roots = |cmd: &str| {
+        let p = crate::parse(cmd);
+        resolve::find_roots(&p.parts[0])
+    };
+    assert_eq!(
+        roots("find /etc -name '*.conf' -exec rm {} +"),
+        ["/etc/*.conf"]
+    );
+    assert_eq!(roots("find ~ -name id_rsa -exec cat {} +"), ["~/id_rsa"]);
+    assert_eq!(roots("find . -name .git -exec rm -rf {} +"), ["./.git"]);
+    assert_eq!(roots("find -name '*' -exec rm -rf {} +"), ["./*"]);
+    assert_eq!(
+        roots("find / -type f -name '*.log' -exec rm {} +"),
+        ["/*.log"]
+    );
+    assert!(roots("find . -name '*.tmp' -exec rm -f {} +").is_empty());
+    assert!(roots("find src -iname '*.pyc' -exec rm {} +").is_empty());
+    assert_eq!(
+        roots("find . /var/log -name '*.gz' -exec rm {} +"),
+        ["/var/log/*.gz"]
+    );
+    assert!(roots("find /etc -name a -name b -exec rm {} +").is_empty());
+}
