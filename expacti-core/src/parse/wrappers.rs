@@ -2410,8 +2410,10 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
         let starts_name = i == 0 || !ident(code[i - 1]);
         let name = starts_name
             .then(|| {
+                // (The first byte first: most names start with another.)
                 SHELL_OUTS.iter().find(|n| {
-                    code[i..].starts_with(n.as_bytes())
+                    n.as_bytes().first() == Some(&code[i])
+                        && code[i..].starts_with(n.as_bytes())
                         && !code.get(i + n.len()).is_some_and(|&c| ident(c))
                 })
             })
