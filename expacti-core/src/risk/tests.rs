@@ -4027,3 +4027,61 @@ fn find_roots_with_a_name_test() {
     );
     assert!(roots("find /etc -name a -name b -exec rm {} +").is_empty());
 }
+
+/// Passwords and tokens written into the argument list or a repository URL.
+#[test]
+fn passwords_in_arguments_and_tokens_in_urls() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("docker login -u x -p hunter2", "password-in-argv-login"),
+            (
+                "helm registry login -u x --password y r",
+                "password-in-argv-login",
+            ),
+            (
+                "mysql -uroot -psecret -e 'select 1'",
+                "password-in-argv-mysql",
+            ),
+            ("mysqldump --password=secret db", "password-in-argv-mysql"),
+            (
+                "git clone https://$GITHUB_TOKEN@github.com/org/repo.git",
+                "token-in-git-url",
+            ),
+            (
+                "git remote set-url origin https://oauth2:${CI_JOB_TOKEN}@gitlab.com/x/y.git",
+                "token-in-git-url",
+            ),
+            (
+                "git clone https://ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/o/r",
+                "token-in-git-url",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo $CR_PAT | docker login ghcr.io -u x --password-stdin",
+                "password-in-argv-login",
+            ),
+            ("mysql -uroot -p -e 'select 1'", "password-in-argv-mysql"),
+            (
+                "mysql -uroot -P 3306 -e 'select 1'",
+                "password-in-argv-mysql",
+            ),
+            (
+                "git clone https://github.com/org/repo.git",
+                "token-in-git-url",
+            ),
+            ("git clone https://$HOST/org/repo.git", "token-in-git-url"),
+            ("curl https://$TOKEN@x", "token-in-git-url"),
+        ],
+        false,
+    );
+    // The reason does not quote the password.
+    let r = e.score_str("mysql -uroot -phunter2 -e 'select 1'");
+    assert!(r.reasons.iter().all(|x| !x.detail.contains("hunter2")));
+}
