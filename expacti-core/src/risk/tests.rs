@@ -4085,3 +4085,74 @@ fn passwords_in_arguments_and_tokens_in_urls() {
     let r = e.score_str("mysql -uroot -phunter2 -e 'select 1'");
     assert!(r.reasons.iter().all(|x| !x.detail.contains("hunter2")));
 }
+
+/// Windows: backups, event logs, the firewall, a Run key, security services, disks and
+/// recursive deletes of system directories; the read-only forms do not fire.
+#[test]
+fn windows_attack_steps() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "vssadmin delete shadows /all /quiet",
+                "windows-backups-delete",
+            ),
+            ("wmic shadowcopy delete", "windows-backups-delete"),
+            ("wevtutil cl Security", "windows-event-log-clear"),
+            (
+                "netsh advfirewall set allprofiles state off",
+                "windows-firewall-off",
+            ),
+            (
+                "Set-NetFirewallProfile -Profile Domain -Enabled False",
+                "windows-firewall-off",
+            ),
+            (
+                "reg add HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d c:\\x.exe",
+                "windows-run-key",
+            ),
+            ("Stop-Service WinDefend", "windows-security-service-stop"),
+            ("sc stop Sysmon64", "windows-security-service-stop"),
+            ("format C: /q", "windows-disk-format"),
+            (
+                "Remove-Item -Recurse -Force C:\\Windows\\System32",
+                "windows-remove-system",
+            ),
+            (
+                "pwsh -c 'Remove-Item -Recurse -Force C:\\'",
+                "windows-remove-system",
+            ),
+            (
+                "rd /s /q \"C:\\Program Files\\App\"",
+                "windows-remove-system",
+            ),
+            ("Remove-Item build -Recurse", "windows-remove-recurse"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("vssadmin list shadows", "windows-backups-delete"),
+            ("wevtutil qe Security /c:5", "windows-event-log-clear"),
+            ("netsh advfirewall show allprofiles", "windows-firewall-off"),
+            (
+                "reg query HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+                "windows-run-key",
+            ),
+            ("Get-Service WinDefend", "windows-security-service-stop"),
+            ("Stop-Service Spooler", "windows-security-service-stop"),
+            (
+                "pwsh -c 'Remove-Item -Recurse -Force C:\\Users\\me\\proj\\bin'",
+                "windows-remove-system",
+            ),
+            (
+                "Remove-Item -Recurse -Force .\\bin",
+                "windows-remove-system",
+            ),
+            ("Remove-Item build.log", "windows-remove-recurse"),
+        ],
+        false,
+    );
+}
