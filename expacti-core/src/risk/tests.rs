@@ -3764,6 +3764,7 @@ fn copies_are_judged_by_their_destination() {
             ("cp -r payload/* -t /", "copy-over-root"),
             ("mv /usr/bin/sudo /tmp/x", "move-system-file"),
             ("mv /etc/ssh/sshd_config ~/", "move-system-file"),
+            ("mv -t /tmp /usr/bin/sudo", "move-system-file"),
             ("ln -s /bin/sh git-x", "copy-shell-binary"),
             ("cp /usr/bin/bash /tmp/d/zypper-x", "copy-shell-binary"),
             ("ln -fs /bin/sh /bin/ln", "copy-shell-binary"),
