@@ -155,11 +155,6 @@ type Value<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// literal input ([`read_values`]) and the positional parameters `set -- …` gives (`$1`, …,
 /// and `$@`/`$*` as all of them), in order, at most [`MAX`] of them.
 fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
-    fn add<'a>(out: &mut Vec<Value<'a>>, pair: Value<'a>) {
-        if out.len() < MAX && !out.contains(&pair) {
-            out.push(pair);
-        }
-    }
     let mut out: Vec<Value<'_>> = Vec::new();
     for p in &parsed.parts {
         let first = p.argv.first().and_then(Word::literal);
@@ -169,18 +164,18 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
         for w in p.assignments.iter().chain(args) {
             if let Some(elements) = array_elements(w) {
                 for (n, v) in elements {
-                    add(&mut out, (n.into(), v.into()));
+                    push_value(&mut out, (n.into(), v.into()));
                 }
             } else if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
-                add(&mut out, (n.into(), v.into()));
+                push_value(&mut out, (n.into(), v.into()));
             } else if let Some((n, v)) = decoded_assignment(parsed, w) {
-                add(&mut out, (n.into(), v.into()));
+                push_value(&mut out, (n.into(), v.into()));
             }
         }
         match first {
             Some("read") => {
                 for (n, v) in read_values(parsed, p) {
-                    add(&mut out, (n.into(), v.into()));
+                    push_value(&mut out, (n.into(), v.into()));
                 }
             }
             // `printf -v c 'rm -rf /'`, `printf -v c %s 'rm -rf /'`: what it would print.
@@ -188,9 +183,9 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                 let words: Option<Vec<&str>> = p.argv.iter().skip(1).map(Word::literal).collect();
                 match words.as_deref() {
                     Some(["-v", n, f]) if !f.contains(['%', '\\']) => {
-                        add(&mut out, ((*n).into(), (*f).into()));
+                        push_value(&mut out, ((*n).into(), (*f).into()));
                     }
-                    Some(["-v", n, "%s", v]) => add(&mut out, ((*n).into(), (*v).into())),
+                    Some(["-v", n, "%s", v]) => push_value(&mut out, ((*n).into(), (*v).into())),
                     _ => {}
                 }
             }
@@ -199,30 +194,42 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
             // the body: a `$1` elsewhere may take them too, which only adds readings).
             Some(f) if parsed.functions.iter().any(|d| d == f) => {
                 let words: Vec<&str> = p.argv[1..].iter().map_while(Word::literal).collect();
-                for (k, w) in words.iter().enumerate().take(9) {
-                    add(&mut out, ((k + 1).to_string().into(), (*w).into()));
-                }
-                let all = words.join(" ");
-                add(&mut out, ("@".into(), all.clone().into()));
-                add(&mut out, ("*".into(), all.into()));
+                add_positionals(&mut out, &words);
             }
             Some("set") => {
                 if let Some(words) = positionals(p) {
-                    for (k, w) in words.iter().enumerate().take(9) {
-                        add(&mut out, ((k + 1).to_string().into(), (*w).into()));
-                    }
-                    let all = words.join(" ");
-                    add(&mut out, ("@".into(), all.clone().into()));
-                    add(&mut out, ("*".into(), all.into()));
+                    add_positionals(&mut out, &words);
                 }
             }
             _ => {}
         }
     }
     for (n, v) in &parsed.loop_values {
-        add(&mut out, (n.as_str().into(), v.as_str().into()));
+        push_value(&mut out, (n.as_str().into(), v.as_str().into()));
     }
     out
+}
+
+/// Adds a value to [`assigned_values`]' list, once, up to [`MAX`] values.
+fn push_value<'a>(out: &mut Vec<Value<'a>>, pair: Value<'a>) {
+    if out.len() < MAX && !out.contains(&pair) {
+        out.push(pair);
+    }
+}
+
+/// `words` as the positional parameters: `1` to `9` each, `@` and `*` all of them.
+fn add_positionals<'a>(out: &mut Vec<Value<'a>>, words: &[&'a str]) {
+    for (k, w) in words.iter().enumerate().take(9) {
+        push_value(out, ((k + 1).to_string().into(), (*w).into()));
+    }
+    let all = words.join(" ");
+    push_value(out, ("@".into(), all.clone().into()));
+    push_value(out, ("*".into(), all.into()));
+}
+
+/// A shell variable's name: letters, digits and `_`, not empty.
+fn is_var_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// `a=(rm -rf /)`, `a=('rm' "-rf" /)`: an array of static words, read by the parser as the
@@ -232,7 +239,7 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
 fn array_elements(w: &Word) -> Option<Vec<(String, String)>> {
     let (name, value) = w.text.split_once('=')?;
     let inner = value.strip_prefix('(')?.strip_suffix(')')?;
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if !is_var_name(name) {
         return None;
     }
     let parsed = crate::parse(inner);
@@ -266,9 +273,7 @@ fn splits_in_quotes(inner: &str) -> bool {
         || inner
             .strip_prefix("${")
             .and_then(|r| r.strip_suffix("[@]}"))
-            .is_some_and(|n| {
-                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            })
+            .is_some_and(is_var_name)
 }
 
 /// `x=$(echo cm0gLXJmIC8= | base64 -d)`: a name assigned what a literal `echo` or `printf`
@@ -278,7 +283,7 @@ fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, S
     let (name, value) = w.text.split_once('=')?;
     let (inner, _) = unquote(value);
     let substitution = inner.starts_with("$(") && inner.ends_with(')');
-    if !substitution || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if !substitution || !is_var_name(name) {
         return None;
     }
     let mut inside = parsed
