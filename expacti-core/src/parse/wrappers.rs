@@ -2359,7 +2359,7 @@ fn shell_out_literals(code: &[u8], lang: &str) -> Vec<(usize, usize)> {
     // call with parentheses (`system(…)`, `os.system(…)`), and awk has one such call.
     let calls = lang == "awk" || lang.starts_with("python");
     if (memchr::memchr3(b'"', b'\'', b'`', code).is_none()
-        && !code.windows(2).any(|w| w == b"%x" || w == b"qx"))
+        && !(matches!(lang, "ruby" | "perl") && code.windows(2).any(|w| w == b"%x" || w == b"qx")))
         || (calls && memchr::memchr(b'(', code).is_none())
         || (lang == "awk" && !code.windows(6).any(|w| w == b"system"))
     {
@@ -3568,14 +3568,8 @@ fn docker(argv: &[Word], name: &str) -> Runs {
 /// errexit -c S`), read as the parser reads it; `None` when the words are not a shell given
 /// `-c`, or its options cannot be read.
 pub(crate) fn shell_script_word(argv: &[Word]) -> Option<usize> {
-    let name = argv.first().and_then(Word::literal).map(basename)?;
-    match name {
-        "bash" | "sh" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "rbash" | "yash" | "posh" => {
-            match shell(argv, name) {
-                Runs::Script { word, .. } => Some(word),
-                _ => None,
-            }
-        }
+    match analyze(argv) {
+        Runs::Script { word, via: "sh -c" } => Some(word),
         _ => None,
     }
 }
