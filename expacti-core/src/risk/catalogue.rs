@@ -78,6 +78,12 @@ pub struct CondSpec {
     /// Globs the destination must not match.
     #[serde(default)]
     pub not_dest: Vec<String>,
+    /// Globs on what a copy, move or link takes: its operands other than the destination.
+    #[serde(default)]
+    pub src: Vec<String>,
+    /// Globs that exclude operands from `src`.
+    #[serde(default)]
+    pub not_src: Vec<String>,
     /// Globs on paths written by redirection.
     #[serde(default)]
     pub redirect: Vec<String>,
@@ -444,6 +450,8 @@ pub(crate) struct Cond {
     pub truncate: GlobList,
     pub dest: GlobList,
     pub not_dest: GlobList,
+    pub src: GlobList,
+    pub not_src: GlobList,
     pub via: Vec<String>,
     pub prod: bool,
     pub dynamic_program: bool,
@@ -590,6 +598,8 @@ impl Cond {
             truncate: list("truncate", &c.truncate)?,
             dest: list("dest", &c.dest)?,
             not_dest: list("not_dest", &c.not_dest)?,
+            src: list("src", &c.src)?,
+            not_src: list("not_src", &c.not_src)?,
             via: c.via.clone(),
             prod: c.prod,
             dynamic_program: c.dynamic_program,
@@ -918,6 +928,7 @@ impl Need {
     pub const TRUNCATE: u32 = 1 << 18;
     /// `dest` or `not_dest`.
     pub const DEST: u32 = 1 << 19;
+    pub const SRC: u32 = 1 << 20;
 
     fn of(c: &Cond) -> u32 {
         [
@@ -941,6 +952,7 @@ impl Need {
             (!c.unless.is_empty(), Need::UNLESS),
             (!c.truncate.is_empty(), Need::TRUNCATE),
             (!c.dest.is_empty() || !c.not_dest.is_empty(), Need::DEST),
+            (!c.src.is_empty(), Need::SRC),
         ]
         .into_iter()
         .filter(|(set, _)| *set)

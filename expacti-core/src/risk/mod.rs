@@ -1180,6 +1180,13 @@ impl RiskEngine {
                 m.set(t, ctx.arg_span(k));
             }
         }
+        if has(Need::SRC) {
+            let dest = ctx.destination().map(|(k, _)| k);
+            let k = ctx.positional().iter().copied().find(|&k| {
+                Some(k) != dest && c.src.matches(&ctx.args[k]) && !c.not_src.matches(&ctx.args[k])
+            })?;
+            m.set(ctx.args[k].as_ref(), ctx.arg_span(k));
+        }
         let text = if has(Need::TEXT) {
             c.text.as_ref()
         } else {

@@ -3768,6 +3768,7 @@ fn copies_are_judged_by_their_destination() {
             ("ln -s /bin/sh git-x", "copy-shell-binary"),
             ("cp /usr/bin/bash /tmp/d/zypper-x", "copy-shell-binary"),
             ("ln -fs /bin/sh /bin/ln", "copy-shell-binary"),
+            ("ln -s /bin/sh", "copy-shell-binary"),
         ],
         true,
     );
@@ -3787,6 +3788,8 @@ fn copies_are_judged_by_their_destination() {
             ("rsync -t /etc/hosts /backup/", "copy-into-system"),
             ("mv /tmp/x /usr/bin/x", "move-system-file"),
             ("mv /usr/local/bin/x /tmp/", "move-system-file"),
+            // The `-t` directory is where things go, not what is moved.
+            ("mv -t /etc/x y", "move-system-file"),
             ("cp ./sh /tmp/d/", "copy-shell-binary"),
             ("cp /tmp/sh /bin/sh", "copy-shell-binary"),
         ],
