@@ -503,13 +503,19 @@ impl Parsed {
     }
 
     /// True when part `a` runs in a process substitution that is `b`'s standard input
-    /// (`bash < <(curl x)`): what `a` prints is what `b` reads, as through a pipe.
+    /// (`bash < <(curl x)`), or in a substitution of `b`'s here-string (`bash <<< "$(curl
+    /// x)"`): what `a` prints is what `b` reads, as through a pipe.
     pub fn feeds_stdin(&self, a: &Part, b: &Part) -> bool {
         a.origin == Origin::Substitution
             && b.redirects.iter().any(|r| {
-                r.op == RedirectOp::In
-                    && r.fd.as_ref().is_none_or(|fd| *fd == Fd::Number(0))
-                    && r.target.text.starts_with("<(")
+                let from = match r.op {
+                    RedirectOp::In => r.target.text.starts_with("<("),
+                    // What a here-string's substitution prints is `b`'s input (`bash <<<
+                    // "$(curl …)"`, `. /dev/stdin <<< "$(curl …)"`).
+                    RedirectOp::HereString => true,
+                    _ => false,
+                };
+                from && r.fd.as_ref().is_none_or(|fd| *fd == Fd::Number(0))
                     && r.target.span.contains(a.span)
             })
     }

@@ -225,6 +225,10 @@ pub struct RawSpec {
     /// compared byte for byte although the regex ignores case): text every match holds.
     #[serde(default)]
     pub requires: Option<String>,
+    /// True: tried only on a command the parser could not read at all (no parts, only a
+    /// reason it is opaque), such as PowerShell typed where a POSIX shell is gated.
+    #[serde(default)]
+    pub unparsed: bool,
 }
 
 /// A catalogue file: signals, compositions, whole-text signals and production markers.
@@ -751,6 +755,8 @@ pub(crate) struct Raw {
     pub regex: Regex,
     /// Text the command must hold for the regex to be worth running.
     pub requires: Option<Box<[u8]>>,
+    /// Tried only when the parser read no part of the command ([`RawSpec::unparsed`]).
+    pub unparsed: bool,
 }
 
 impl Raw {
@@ -977,7 +983,7 @@ pub(crate) struct SignalSet {
 
 impl SignalSet {
     /// How many fixed words there are.
-    const WORDS: usize = 7;
+    const WORDS: usize = 8;
     /// How many signals the fixed words hold. (The built-in catalogue passed 256 signals in
     /// the session of 2026-12-04 from 06:43 UTC: every set then allocated its high words,
     /// about 400 instructions a score.)
@@ -1378,6 +1384,7 @@ impl Catalogue {
                 reason: r.reason.clone(),
                 regex: re,
                 requires: r.requires.as_deref().map(|q| q.as_bytes().into()),
+                unparsed: r.unparsed,
             });
         }
         cat.index();

@@ -454,8 +454,10 @@ impl RiskEngine {
         }
         // Whole text.
         let candidates = cat.raw_candidates(src.as_bytes());
+        // (Some whole-text signals are for a command the parser could not read at all.)
+        let unread = parsed.parts.is_empty() && !parsed.opaque.is_empty();
         for (k, r) in cat.raw.iter().enumerate() {
-            if r.score == 0 || candidates & 1 << k.min(63) == 0 {
+            if r.score == 0 || candidates & 1 << k.min(63) == 0 || (r.unparsed && !unread) {
                 continue;
             }
             if let Some(m) = r.regex.find(src) {
@@ -575,6 +577,16 @@ impl RiskEngine {
                         PartCtx::virtual_(base, name.clone(), words, w.span, &self.cat, usize::MAX);
                     best = best.max(self.eval_signals(i, &ctx, fired, reasons));
                     any = true;
+                    if let Some(left) = scripts {
+                        best = best.max(self.score_resolved_command(
+                            i,
+                            (&name, &lead),
+                            part,
+                            w.span,
+                            reasons,
+                            left,
+                        ));
+                    }
                     // And with the values the command line gives the arguments too (`R=rm;
                     // T=/; $R -rf $T`); only reasons not given already are added.
                     let values = resolve::argument_values(parsed, &part.argv[1..], &rest, &[]);
@@ -699,20 +711,77 @@ impl RiskEngine {
                 break;
             }
             left.set(left.get() - 1);
-            let risk = self.score_inner(&crate::parse::parse(&text), &text, None);
-            best = best.max(risk.score);
-            let more: Vec<Reason> = risk
-                .reasons
-                .into_iter()
-                .map(|r| Reason {
-                    span,
-                    part: Some(i),
-                    ..r
-                })
-                .collect();
-            add_new_reasons(reasons, more, i);
+            best = best.max(self.score_read_script(i, span, &crate::parse::parse(&text), &text, reasons));
         }
         best
+    }
+
+    /// `text`, parsed as `parsed`, scored as a command line of its own; its reasons that part
+    /// `i` does not have yet are added to part `i` at `span`. Its score.
+    fn score_read_script(
+        &self,
+        i: usize,
+        span: Span,
+        parsed: &Parsed,
+        text: &str,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let risk = self.score_inner(parsed, text, None);
+        let more: Vec<Reason> = risk
+            .reasons
+            .into_iter()
+            .map(|r| Reason {
+                span,
+                part: Some(i),
+                ..r
+            })
+            .collect();
+        add_new_reasons(reasons, more, i);
+        risk.score
+    }
+
+    /// A dynamic command name the command line resolves (`a=(sudo rm -rf /); "${a[@]}"`,
+    /// `X="sudo rm -rf /"; $X`) to a command that runs another (a wrapper, a shell's `-c`):
+    /// the resolved words, with the part's own when they are all literal, are read as a
+    /// command line, so that what the wrapper runs is scored too. Only when that line has
+    /// parts beyond its first (one part is read already, as a virtual part). Bounded as
+    /// [`RiskEngine::score_resolved_script`] is.
+    #[cold]
+    #[inline(never)]
+    fn score_resolved_command(
+        &self,
+        i: usize,
+        resolved: (&str, &[String]),
+        part: &Part,
+        span: Span,
+        reasons: &mut Vec<Reason>,
+        left: &std::cell::Cell<u8>,
+    ) -> u8 {
+        let (name, lead) = resolved;
+        let Some(rest) = part
+            .argv
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .map(Word::literal)
+            .collect::<Option<Vec<&str>>>()
+        else {
+            return 0;
+        };
+        let text = crate::parse::quote::join(
+            std::iter::once(name)
+                .chain(lead.iter().map(String::as_str))
+                .chain(rest),
+        );
+        if left.get() == 0 || text.len() > SCRIPT_LEN {
+            return 0;
+        }
+        let parsed = crate::parse::parse(&text);
+        if parsed.parts.len() < 2 {
+            return 0;
+        }
+        left.set(left.get() - 1);
+        self.score_read_script(i, span, &parsed, &text, reasons)
     }
 
     /// The part `base` read as `name`, with each of `lists` as its arguments after the words

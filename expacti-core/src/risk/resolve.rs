@@ -397,7 +397,9 @@ fn has_default_or_ifs(text: &str) -> bool {
 /// names here, given values by `set -- …`.) `${NAME:-word}`, `${NAME-word}`,
 /// `${NAME:=word}` and `${NAME=word}` with a literal `word` can also be `word` (the
 /// environment may leave NAME unset); `$IFS`, unless assigned, is a space (the default's
-/// first character: unquoted, any of its three splits the same).
+/// first character: unquoted, any of its three splits the same). `${NAME:OFFSET}` and
+/// `${NAME:OFFSET:LENGTH}` (literal numbers) take that piece of each value; `${PATH:0:1}`,
+/// `${HOME:0:1}` (and `PWD`, `OLDPWD`, `SHELL`) are `/` even unassigned.
 fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
     let mut outs = vec![String::new()];
     let b = text.as_bytes();
@@ -448,12 +450,31 @@ fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
             }
             _ => name,
         };
+        // `${NAME:OFFSET}` and `${NAME:OFFSET:LENGTH}` with literal numbers: a piece of the
+        // value (characters, as bash counts them in a UTF-8 locale).
+        let mut slice: Option<(usize, Option<usize>)> = None;
+        let digit_at = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+        if braced && b.get(end) == Some(&b':') && digit_at(end + 1) {
+            let number = |from: usize| {
+                let n = b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+                (text[from..from + n].parse::<usize>().ok(), from + n)
+            };
+            let (offset, after) = number(end + 1);
+            let (length, after) = if b.get(after) == Some(&b':') && digit_at(after + 1) {
+                let (length, after) = number(after + 1);
+                (Some(length?), after)
+            } else {
+                (None, after)
+            };
+            slice = Some((offset?, length));
+            end = after;
+        }
         let mut default = None;
         if braced {
             // `${NAME:-word}` and its siblings: the word up to the brace, literal only.
             let op = [":-", ":=", "-", "="]
                 .into_iter()
-                .find(|op| text[end..].starts_with(op));
+                .find(|op| slice.is_none() && text[end..].starts_with(op));
             if let Some(op) = op {
                 let from = end + op.len();
                 let close = from + text[from..].find('}')?;
@@ -478,6 +499,28 @@ fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
             values.push(" ");
         }
         values.extend(default);
+        let sliced: Vec<String>;
+        if let Some((offset, length)) = slice {
+            // The first character of a variable that always holds an absolute path is `/`,
+            // whatever the environment (`rm -rf ${PATH:0:1}`, `${HOME:0:1}`).
+            if values.is_empty()
+                && offset == 0
+                && length == Some(1)
+                && matches!(name, "PATH" | "HOME" | "PWD" | "OLDPWD" | "SHELL")
+            {
+                values.push("/");
+            }
+            sliced = values
+                .iter()
+                .map(|v| {
+                    v.chars()
+                        .skip(offset)
+                        .take(length.unwrap_or(usize::MAX))
+                        .collect()
+                })
+                .collect();
+            values = sliced.iter().map(String::as_str).collect();
+        }
         if values.is_empty() {
             return None;
         }
