@@ -393,6 +393,9 @@ cases! {
     deno_eval: "deno eval 'x.execute(\"rm x\")'" => "top: deno eval x.execute(\"rm x\") ; script[node child_process]: rm x",
     script_cluster: "script -qc 'rm x' /dev/null" => "top: script -qc rm x /dev/null ; script[script -c]: rm x",
     su_cluster: "su -lc 'rm x'" => "top: su -lc rm x ; script[su -c]: rm x",
+    // util-linux script reads options after its file; after `--` they are operands.
+    script_c_after_file: "script /dev/null -c 'rm x'" => "top: script /dev/null -c rm x ; script[script -c]: rm x",
+    script_c_after_dashes: "script -- -c x" => "top: script -- -c x",
     // Not a quote operator: a format string, or the same delimiter opened again inside.
     ruby_percent_x_format: "ruby -e 'puts \"%x\" % 255'" => "top: ruby -e puts \"%x\" % 255",
     ruby_percent_x_nested: "ruby -e '%x(a (b))'" => "top: ruby -e %x(a (b))",

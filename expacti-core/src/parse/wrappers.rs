@@ -898,7 +898,21 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                 ..Grammar::default()
             };
             let o = opts!(argv, 1, &g, "script");
-            if o.has(&["c", "command"]) {
+            // util-linux script reads options after its file too (`script /dev/null -c
+            // bash`): a `-c` anywhere before `--` is its command.
+            let ended = o.operand > 1 && argv.get(o.operand - 1).is_some_and(|w| w.text == "--");
+            let late_c = !ended
+                && argv
+                    .iter()
+                    .skip(o.operand)
+                    .take_while(|w| w.text != "--")
+                    .any(|w| {
+                        let t = w.text.as_bytes();
+                        w.text == "--command"
+                            || w.text.starts_with("--command=")
+                            || (t.len() >= 2 && t[0] == b'-' && t[1] != b'-' && t.contains(&b'c'))
+                    });
+            if o.has(&["c", "command"]) || late_c {
                 return script_after_flag(argv, &["-c", "--command"], "script -c");
             }
             Runs::Nothing

@@ -711,7 +711,13 @@ impl RiskEngine {
                 break;
             }
             left.set(left.get() - 1);
-            best = best.max(self.score_read_script(i, span, &crate::parse::parse(&text), &text, reasons));
+            best = best.max(self.score_read_script(
+                i,
+                span,
+                &crate::parse::parse(&text),
+                &text,
+                reasons,
+            ));
         }
         best
     }

