@@ -3622,8 +3622,15 @@ pub(crate) fn stdin_script(argv: &[Word]) -> Option<&'static str> {
                 }
                 break;
             }
-            // With `-s` the operands are the script's arguments; without, the first is a file.
-            (stdin_flag || i >= argv.len()).then_some("sh <<")
+            // With `-s` the operands are the script's arguments; without, the first is a file
+            // (standard input itself when it is `/dev/stdin`).
+            let file_is_stdin = argv.get(i).is_some_and(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "/dev/stdin" | "/proc/self/fd/0" | "/dev/fd/0"
+                )
+            });
+            (stdin_flag || i >= argv.len() || file_is_stdin).then_some("sh <<")
         }
         // `. /dev/stdin` and `source /dev/stdin` read their script from standard input.
         "." | "source" => matches!(

@@ -615,6 +615,7 @@ impl RiskEngine {
                     w.flags.contains(WordFlags::PARAM)
                         || w.flags.contains(WordFlags::RUNTIME)
                         || w.flags.contains(WordFlags::BRACE)
+                        || w.flags.dynamic_part() == WordFlags::SUBST
                 };
                 if base.virtual_span.is_some() || !part.argv.iter().skip(1).take(n).any(expands) {
                     return s;

@@ -42,6 +42,55 @@ fn unquote(t: &str) -> (&str, usize) {
 /// `$(CMD)` or `` `CMD` `` (alone in the word, maybe in double quotes) whose one command
 /// prints a program's path or name: `which X`, `command -v X`, `type -P X`, `echo X`.
 fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
+    let words = substituted_command(parsed, w)?;
+    let name: String = match words.as_slice() {
+        ["which", opts @ .., x] if opts.iter().all(|o| matches!(*o, "-a" | "-s")) => x.to_string(),
+        ["command", "-v", x] => x.to_string(),
+        ["type", opt, x] if matches!(*opt, "-P" | "-p" | "-fP" | "-fp" | "-Pf" | "-pf") => {
+            x.to_string()
+        }
+        _ => printed(&words)?,
+    };
+    let name = name.trim_end_matches('\n');
+    if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((name.to_string(), Vec::new()))
+}
+
+/// What a substitution alone in an argument prints when its one command prints literal text
+/// (`rm -rf $(echo /)`, `` `printf '\057'` ``); `None` otherwise.
+pub(super) fn printed_value(parsed: &Parsed, w: &Word) -> Option<String> {
+    let words = substituted_command(parsed, w)?;
+    let v = printed(&words)?;
+    let v = v.trim_end_matches('\n');
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// What `echo X…`, `printf %s X` and a `printf` format without conversions print (escapes
+/// decoded as `printf` and `echo -e` decode them).
+fn printed(words: &[&str]) -> Option<String> {
+    match words {
+        ["echo", x, rest @ ..] if !x.starts_with('-') => Some(
+            std::iter::once(*x)
+                .chain(rest.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ["printf", "%s" | "%s\\n", x] => Some(x.to_string()),
+        // A format without conversions prints itself, its escapes decoded as printf and `echo
+        // -e` decode them (`$(printf '\x72\x6d')`).
+        ["printf", x] if !x.contains('%') => crate::parse::printed_escapes(x, false),
+        ["echo", "-e", x] => crate::parse::printed_escapes(x, true),
+        _ => None,
+    }
+}
+
+/// The literal words of the one command of `$(CMD)` or `` `CMD` `` when that is all word `w`
+/// holds (maybe in double quotes), as the parser read it: `$(which rm)$(echo x)` has two
+/// substitutions and `$(a; which rm)` prints more than a name. Only standard error may be
+/// redirected.
+fn substituted_command<'a>(parsed: &'a Parsed, w: &Word) -> Option<Vec<&'a str>> {
     let (inner, q) = unquote(&w.text);
     let open = if inner.starts_with("$(") && !inner.starts_with("$((") && inner.ends_with(')') {
         2
@@ -57,8 +106,6 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
     if region.1.checked_sub(region.0)? != body.len() {
         return None;
     }
-    // One command, and nothing else there: `$(which rm)$(echo x)` has two substitutions and
-    // `$(a; which rm)` prints more than a name. Only standard error may be redirected.
     let mut inside = parsed
         .parts
         .iter()
@@ -75,30 +122,7 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
     {
         return None;
     }
-    let words: Vec<&str> = part
-        .argv
-        .iter()
-        .map(Word::literal)
-        .collect::<Option<Vec<_>>>()?;
-    let name: String = match words.as_slice() {
-        ["which", opts @ .., x] if opts.iter().all(|o| matches!(*o, "-a" | "-s")) => x.to_string(),
-        ["command", "-v", x] => x.to_string(),
-        ["type", opt, x] if matches!(*opt, "-P" | "-p" | "-fP" | "-fp" | "-Pf" | "-pf") => {
-            x.to_string()
-        }
-        ["echo", x] if !x.starts_with('-') => x.to_string(),
-        ["printf", "%s" | "%s\\n", x] => x.to_string(),
-        // A format without conversions prints itself, its escapes decoded as printf and `echo
-        // -e` decode them (`$(printf '\x72\x6d')`).
-        ["printf", x] if !x.contains('%') => crate::parse::printed_escapes(x, false)?,
-        ["echo", "-e", x] => crate::parse::printed_escapes(x, true)?,
-        _ => return None,
-    };
-    let name = name.trim_end_matches('\n');
-    if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
-        return None;
-    }
-    Some((name.to_string(), Vec::new()))
+    part.argv.iter().map(Word::literal).collect()
 }
 
 /// A word made of `$NAME`, `${NAME}` and literal text (maybe in double quotes) whose
@@ -580,13 +604,30 @@ pub(super) fn argument_values(
         SmallVec::new()
     };
     let has_brace = |k: usize| braces.get(k).is_some_and(Option::is_some);
+    // What a substitution alone in a word prints, when it prints literal text (`$(echo /)`).
+    let printed: SmallVec<[Option<String>; 4]> = if words
+        .iter()
+        .any(|w| w.flags.dynamic_part() == WordFlags::SUBST)
+    {
+        words
+            .iter()
+            .map(|w| {
+                (w.flags.dynamic_part() == WordFlags::SUBST)
+                    .then(|| printed_value(parsed, w))
+                    .flatten()
+            })
+            .collect()
+    } else {
+        SmallVec::new()
+    };
+    let has_printed = |k: usize| printed.get(k).is_some_and(Option::is_some);
     let first = words
         .iter()
         .enumerate()
-        .position(|(k, w)| param_only(w) || found(w) || has_brace(k))?;
+        .position(|(k, w)| param_only(w) || found(w) || has_brace(k) || has_printed(k))?;
     // Only the paths `find` hands over (most such parts): one list for each root, with no
     // assignments to look for.
-    if braces.is_empty() && !words.iter().any(param_only) {
+    if braces.is_empty() && !printed.iter().any(Option::is_some) && !words.iter().any(param_only) {
         let lists = roots
             .iter()
             .take(MAX)
@@ -614,7 +655,7 @@ pub(super) fn argument_values(
             .iter()
             .zip(args)
             .enumerate()
-            .any(|(k, (w, a))| param_only(w) && may_have_value(a) || has_brace(k))
+            .any(|(k, (w, a))| param_only(w) && may_have_value(a) || has_brace(k) || has_printed(k))
     {
         return None;
     }
@@ -638,6 +679,9 @@ pub(super) fn argument_values(
                 )
             } else if let Some(Some(e)) = braces.get(k) {
                 (Some(vec![e.join(" ")]), true)
+            } else if let Some(Some(v)) = printed.get(k) {
+                // Unquoted, what it prints is split into words.
+                (Some(vec![v.clone()]), !w.text.starts_with('"'))
             } else {
                 (None, false)
             }

@@ -4386,3 +4386,48 @@ fn confinement_credential_hunts_and_platform_deletes() {
         false,
     );
 }
+
+/// A substitution alone in an argument that prints literal text is read with that text
+/// (`rm -rf $(echo /)`); a shell's script file `/dev/stdin` is its standard input; code
+/// decoded and run by inline code.
+#[test]
+fn printed_arguments_stdin_files_and_decoded_code() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf $(echo /)", "rm-recursive-system"),
+            ("rm -rf `echo /`", "rm-recursive-system"),
+            ("rm -rf \"$(printf '\\057')\"", "rm-recursive-system"),
+            ("rm -rf $(echo /etc /usr)", "rm-recursive-system"),
+            ("bash /dev/stdin <<< 'rm -rf /'", "rm-recursive-system"),
+            (
+                "python3 -c \"exec('aW1wb3J0IG9z'.decode('base64'))\"",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "python3 -c \"import base64,os; os.system(base64.b64decode('cm0gLXJmIC8='))\"",
+                "inline-code-runs-decoded",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("rm -rf \"$(echo /tmp/build)\"", "rm-recursive-system"),
+            // Quoted, the two paths are one word: no such directory.
+            ("rm -rf \"$(echo /etc /usr)\"", "rm-recursive-system"),
+            (
+                "rm -rf $(git rev-parse --show-toplevel)/dist",
+                "rm-recursive-system",
+            ),
+            ("bash ./stdin.sh <<< 'rm -rf /'", "rm-recursive-system"),
+            (
+                "python3 -c \"print(base64.b64decode('aGk='))\"",
+                "inline-code-runs-decoded",
+            ),
+        ],
+        false,
+    );
+}
