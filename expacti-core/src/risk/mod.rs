@@ -615,7 +615,12 @@ impl RiskEngine {
                     w.flags.contains(WordFlags::PARAM)
                         || w.flags.contains(WordFlags::RUNTIME)
                         || w.flags.contains(WordFlags::BRACE)
-                        || w.flags.dynamic_part() == WordFlags::SUBST
+                        || (w.flags.dynamic_part() == WordFlags::SUBST && {
+                            // (Only a substitution that is the whole word is read: a
+                            // test of its first bytes.)
+                            let t = w.text.strip_prefix('"').unwrap_or(&w.text);
+                            t.starts_with("$(") || t.starts_with('`')
+                        })
                 };
                 if base.virtual_span.is_some() || !part.argv.iter().skip(1).take(n).any(expands) {
                     return s;
