@@ -4431,3 +4431,49 @@ fn printed_arguments_stdin_files_and_decoded_code() {
         false,
     );
 }
+
+/// Tokens minted or printed, presigned links, signatures.
+#[test]
+fn tokens_links_and_signatures() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("gh auth status -t", "credential-print-flag"),
+            ("gh auth status --show-token", "credential-print-flag"),
+            ("npm token create", "registry-token-create"),
+            ("npm owner add evil pkg", "registry-token-create"),
+            ("npm adduser", "cloud-login"),
+            ("cargo login", "cloud-login"),
+            (
+                "aws s3 presign s3://prod/db.sql --expires-in 604800",
+                "storage-presigned-link",
+            ),
+            ("gsutil signurl key.json gs://b/o", "storage-presigned-link"),
+            (
+                "kubectl create token admin -n kube-system",
+                "kubectl-token-create",
+            ),
+            (
+                "cosign sign --key env://COSIGN_KEY ghcr.io/acme/api",
+                "artifact-sign",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("gh auth status", "credential-print-flag"),
+            ("npm token list", "registry-token-create"),
+            ("cargo login", "registry-token-create"),
+            ("aws s3 ls s3://prod", "storage-presigned-link"),
+            (
+                "kubectl create deployment x --image=y",
+                "kubectl-token-create",
+            ),
+            ("cosign verify ghcr.io/acme/api", "artifact-sign"),
+        ],
+        false,
+    );
+}
