@@ -2155,12 +2155,13 @@ impl<'a> PartCtx<'a> {
     /// operands; `None` with fewer (`ln -s /usr/bin/x` links in the working directory). With
     /// the argument's index. (rsync's `-t` keeps times: it has no target option.)
     fn destination(&self) -> Option<(usize, &str)> {
-        let rsync = self.name.as_deref() == Some("rsync");
+        // (rsync's `-t` keeps times, mount's names the filesystem type.)
+        let t_other = matches!(self.name.as_deref(), Some("rsync" | "mount"));
         for (k, w) in self.args.iter().enumerate() {
             if w == "--" {
                 break;
             }
-            if (w == "-t" && !rsync) || w == "--target-directory" {
+            if (w == "-t" && !t_other) || w == "--target-directory" {
                 return self.args.get(k + 1).map(|v| (k + 1, v.as_ref()));
             }
             if let Some(v) = w.strip_prefix("--target-directory=") {

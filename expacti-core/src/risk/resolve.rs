@@ -423,7 +423,8 @@ fn has_default_or_ifs(text: &str) -> bool {
 /// environment may leave NAME unset); `$IFS`, unless assigned, is a space (the default's
 /// first character: unquoted, any of its three splits the same). `${NAME:OFFSET}` and
 /// `${NAME:OFFSET:LENGTH}` (literal numbers) take that piece of each value; `${PATH:0:1}`,
-/// `${HOME:0:1}` (and `PWD`, `OLDPWD`, `SHELL`) are `/` even unassigned.
+/// `${HOME:0:1}` (and `PWD`, `OLDPWD`, `SHELL`) are `/` even unassigned; unassigned,
+/// `$SHELL` and `$BASH` are `sh`.
 fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
     let mut outs = vec![String::new()];
     let b = text.as_bytes();
@@ -521,6 +522,16 @@ fn substitute(text: &str, known: &[Value<'_>]) -> Option<Vec<String>> {
             .collect();
         if values.is_empty() && name == "IFS" && default.is_none() {
             values.push(" ");
+        }
+        // `$SHELL` and `$BASH` name a shell, whatever the environment: `$SHELL -c '…'` runs
+        // its script as `sh -c` does. (Not `$0`: in a script, as a CI step runs, it is the
+        // script's own path.)
+        if values.is_empty()
+            && default.is_none()
+            && slice.is_none()
+            && matches!(name, "SHELL" | "BASH")
+        {
+            values.push("sh");
         }
         values.extend(default);
         let sliced: Vec<String>;

@@ -4477,3 +4477,45 @@ fn tokens_links_and_signatures() {
         false,
     );
 }
+
+/// `$SHELL` and `$BASH` run their `-c` script (not `$0`, a script's own path); awk's in-place edits; patches outside the
+/// repository; filesystems repaired on their device; bind mounts over system directories.
+#[test]
+fn shell_variables_in_place_awk_mounts_and_repairs() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("$SHELL -c 'rm -rf /'", "rm-recursive-system"),
+            ("\"$BASH\" -c 'rm -rf /'", "rm-recursive-system"),
+            ("rm -rf ${SHELL:0:1}", "rm-recursive-system"),
+            (
+                "awk -i inplace '{print}' /etc/passwd",
+                "access-files-in-place",
+            ),
+            (
+                "git apply --unsafe-paths --directory=/ x.patch",
+                "git-apply-unsafe-paths",
+            ),
+            ("e2fsck -y /dev/sda1", "filesystem-repair"),
+            ("mount --bind /tmp/x /etc", "mount-over-system"),
+            ("mount -t none -o bind /tmp/x /usr/bin", "mount-over-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "SHELL=/bin/true; $SHELL -c 'rm -rf /'",
+                "rm-recursive-system",
+            ),
+            ("awk '{print}' /etc/passwd", "edit-system-file-in-place"),
+            ("git apply x.patch", "git-apply-unsafe-paths"),
+            ("e2fsck -n disk.img", "filesystem-repair"),
+            ("mount --bind /etc /mnt/etc", "mount-over-system"),
+            ("mount /dev/sdb1 /mnt", "mount-over-system"),
+        ],
+        false,
+    );
+}
