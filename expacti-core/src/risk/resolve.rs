@@ -759,7 +759,12 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
             | "-ignore_readdir_race"
             | "-L"
             | "-H"
-            | "-P" => {}
+            | "-P"
+            // (`-prune` is true: what it prunes is still handed on, `find . -name .git
+            // -prune -exec rm -rf {} +`; `-a` joins tests.)
+            | "-prune"
+            | "-a"
+            | "-and" => {}
             "-maxdepth" => {
                 words.next();
             }
