@@ -407,6 +407,10 @@ const NAMES: &[&str] = &[
     "eval",
     "trap",
     "alias",
+    "export",
+    "declare",
+    "typeset",
+    "readonly",
     "ssh",
     "kubectl",
     "oc",
@@ -956,6 +960,11 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         // `alias x='rm -rf /'`: each literal value is read as the script the name will run
         // (the definition itself also makes the command opaque, see the parser).
         "alias" => values_as_scripts(argv, 1, |_| true, "alias"),
+        // `export PROMPT_COMMAND='…'`: the shell runs it before every prompt. (Not the
+        // prompts `PS1`…`PS4`, whose values are text with expansions, not scripts.)
+        "export" | "declare" | "typeset" | "readonly" => {
+            values_as_scripts(argv, 1, |n| n == "PROMPT_COMMAND", "PROMPT_COMMAND")
+        }
         "ssh" => {
             let (o, command) = match ssh_options(argv) {
                 Ok(o) => o,

@@ -202,6 +202,11 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                     push_value(&mut out, (n.into(), v.into()));
                 }
             }
+            Some("mapfile" | "readarray") => {
+                for (n, v) in mapfile_values(parsed, p) {
+                    push_value(&mut out, (n.into(), v.into()));
+                }
+            }
             // `printf -v c 'rm -rf /'`, `printf -v c %s 'rm -rf /'`: what it would print.
             Some("printf") => {
                 let words: Option<Vec<&str>> = p.argv.iter().skip(1).map(Word::literal).collect();
@@ -277,6 +282,12 @@ fn array_elements(w: &Word) -> Option<Vec<(String, String)>> {
         }
         _ => return None,
     };
+    Some(array_values(name, &elements))
+}
+
+/// The values an array of `elements` gives: `NAME[@]` and `NAME[*]` all of them (joined by
+/// spaces), `NAME` the first, `NAME[0]`… each.
+fn array_values(name: &str, elements: &[&str]) -> Vec<(String, String)> {
     let mut out = vec![
         (format!("{name}[@]"), elements.join(" ")),
         (format!("{name}[*]"), elements.join(" ")),
@@ -287,7 +298,25 @@ fn array_elements(w: &Word) -> Option<Vec<(String, String)>> {
     for (k, e) in elements.iter().enumerate().take(9) {
         out.push((format!("{name}[{k}]"), e.to_string()));
     }
-    Some(out)
+    out
+}
+
+/// The array `mapfile` (or `readarray`) fills from a literal input, a line an element
+/// (`mapfile -t a <<< /`; `MAPFILE` without a name); empty for any other form.
+fn mapfile_values(parsed: &Parsed, p: &Part) -> Vec<(String, String)> {
+    let mut name = "MAPFILE";
+    for w in p.argv.iter().skip(1) {
+        match w.literal() {
+            Some("-t") => {}
+            Some(t) if is_var_name(t) && name == "MAPFILE" => name = t,
+            _ => return Vec::new(),
+        }
+    }
+    let Some((text, _)) = literal_input(parsed, p) else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = text.lines().take(MAX).collect();
+    array_values(name, &lines)
 }
 
 /// Whether a word that is only this parameter, in double quotes, is still a word for each of
@@ -380,6 +409,23 @@ fn read_values<'a>(parsed: &'a Parsed, read: &'a Part) -> Vec<(&'a str, String)>
         return Vec::new();
     };
     let line = text.lines().next().unwrap_or_default();
+    // `IFS=: read -r a b`: the line split at the characters of the IFS it is given (the last
+    // name takes the rest of the line).
+    let ifs = read
+        .assignments
+        .iter()
+        .filter_map(Word::literal)
+        .find_map(|t| t.strip_prefix("IFS="));
+    if let Some(ifs) = ifs.filter(|i| !i.is_empty() && !i.contains(char::is_whitespace)) {
+        return names
+            .iter()
+            .zip(
+                line.splitn(names.len(), |c| ifs.contains(c))
+                    .chain(std::iter::repeat("")),
+            )
+            .map(|(n, v)| (*n, v.to_string()))
+            .collect();
+    }
     let mut fields = line.split_ascii_whitespace();
     let mut out = Vec::new();
     for (k, n) in names.iter().enumerate() {

@@ -4572,3 +4572,44 @@ fn histories_environments_and_pruned_finds() {
         false,
     );
 }
+
+/// Arrays `mapfile` fills and fields `read` splits at a given IFS, from a literal input; a
+/// `PROMPT_COMMAND` exported is read as the script it is.
+#[test]
+fn mapfile_read_ifs_and_prompt_command() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "mapfile -t a <<< /; rm -rf \"${a[@]}\"",
+                "rm-recursive-system",
+            ),
+            (
+                "readarray -t <<< /etc; rm -rf \"${MAPFILE[0]}\"",
+                "rm-recursive-system",
+            ),
+            (
+                "IFS=: read -r a b <<< \"x:/\"; rm -rf \"$b\"",
+                "rm-recursive-system",
+            ),
+            ("export PROMPT_COMMAND='rm -rf /'", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "mapfile -t a < list.txt; rm -rf \"${a[@]}\"",
+                "rm-recursive-system",
+            ),
+            (
+                "IFS=: read -r a b <<< \"/:x\"; rm -rf \"$b\"",
+                "rm-recursive-system",
+            ),
+            ("export A='rm -rf /'", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
