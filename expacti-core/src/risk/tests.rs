@@ -4449,7 +4449,7 @@ fn tokens_links_and_signatures() {
                 "aws s3 presign s3://prod/db.sql --expires-in 604800",
                 "storage-presigned-link",
             ),
-            ("gsutil signurl key.json gs://b/o", "storage-presigned-link"),
+            ("gsutil signurl key.json gs://b/o", "storage-signed-url"),
             (
                 "kubectl create token admin -n kube-system",
                 "kubectl-token-create",
