@@ -393,10 +393,10 @@ cases! {
     deno_eval: "deno eval 'x.execute(\"rm x\")'" => "top: deno eval x.execute(\"rm x\") ; script[node child_process]: rm x",
     script_cluster: "script -qc 'rm x' /dev/null" => "top: script -qc rm x /dev/null ; script[script -c]: rm x",
     su_cluster: "su -lc 'rm x'" => "top: su -lc rm x ; script[su -c]: rm x",
-    // util-linux script reads options after its file; after `--` they are operands.
     prompt_command_export: "export PROMPT_COMMAND='rm x'" => "top: export PROMPT_COMMAND=rm x ; script[PROMPT_COMMAND]: rm x",
     prompt_export_other: "export PS1='x y' A='rm x'" => "top: export PS1=x y A=rm x",
     shell_file_dev_stdin: "bash /dev/stdin <<< 'rm x'" => "top: bash /dev/stdin <<<rm x ; script[sh <<]: rm x",
+    // util-linux script reads options after its file; after `--` they are operands.
     script_c_after_file: "script /dev/null -c 'rm x'" => "top: script /dev/null -c rm x ; script[script -c]: rm x",
     script_c_after_dashes: "script -- -c x" => "top: script -- -c x",
     // Not a quote operator: a format string, or the same delimiter opened again inside.

@@ -71,12 +71,7 @@ pub(super) fn printed_value(parsed: &Parsed, w: &Word) -> Option<String> {
 /// decoded as `printf` and `echo -e` decode them).
 fn printed(words: &[&str]) -> Option<String> {
     match words {
-        ["echo", x, rest @ ..] if !x.starts_with('-') => Some(
-            std::iter::once(*x)
-                .chain(rest.iter().copied())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        ["echo", x, ..] if !x.starts_with('-') => Some(words[1..].join(" ")),
         ["printf", "%s" | "%s\\n", x] => Some(x.to_string()),
         // A format without conversions prints itself, its escapes decoded as printf and `echo
         // -e` decode them (`$(printf '\x72\x6d')`).
