@@ -4442,7 +4442,6 @@ fn tokens_links_and_signatures() {
             ("gh auth status -t", "credential-print-flag"),
             ("gh auth status --show-token", "credential-print-flag"),
             ("npm token create", "registry-token-create"),
-            ("npm owner add evil pkg", "registry-token-create"),
             ("npm adduser", "cloud-login"),
             ("cargo login", "cloud-login"),
             (
@@ -4466,6 +4465,8 @@ fn tokens_links_and_signatures() {
         &[
             ("gh auth status", "credential-print-flag"),
             ("npm token list", "registry-token-create"),
+            // (Giving an owner publish rights is `package-publish`, not a token.)
+            ("npm owner add evil pkg", "registry-token-create"),
             ("cargo login", "registry-token-create"),
             ("aws s3 ls s3://prod", "storage-presigned-link"),
             (
