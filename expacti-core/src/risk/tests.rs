@@ -4373,6 +4373,9 @@ fn confinement_credential_hunts_and_platform_deletes() {
                 "credential-hunt",
             ),
             ("grep -r error /var", "credential-hunt"),
+            // (Words that only hold one of them: `bypass`, `tokenizer`.)
+            ("grep -r bypass /etc", "credential-hunt"),
+            ("grep -rn tokenizer /opt", "credential-hunt"),
             (
                 "curl -s \"localhost:9200/prod/_search?q=x\"",
                 "http-delete-by-query",
