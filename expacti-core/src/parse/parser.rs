@@ -1021,6 +1021,9 @@ impl<'s, 'o> P<'s, 'o> {
 
     /// Redirections after a compound command apply to every command inside it.
     fn compound_redirects(&mut self, first: usize) -> R<()> {
+        // The parts made so far are the compound command's; those of substitutions in the
+        // redirections' targets (`done < <(echo /)`) are not redirected by them.
+        let end = self.out.parts.len();
         let mut redirs = Vec::new();
         loop {
             self.skip_blanks();
@@ -1033,7 +1036,6 @@ impl<'s, 'o> P<'s, 'o> {
         if redirs.is_empty() {
             return Ok(());
         }
-        let end = self.out.parts.len();
         for pi in first..end {
             for (r, id) in &redirs {
                 let part = &mut self.out.parts[pi];
@@ -3268,6 +3270,12 @@ fn printf_joiner(format: &str, args: &[Word]) -> Option<&'static str> {
 /// escape that is not one of theirs, `\c`, a NUL byte, bytes that are not UTF-8), which the
 /// caller leaves unread.
 pub(crate) fn printed_escapes(text: &str, echo: bool) -> Option<String> {
+    printed_escapes_with_nul(text, echo).filter(|t| !t.contains('\0'))
+}
+
+/// [`printed_escapes`], keeping NUL bytes (`printf '/\0' | xargs -0 …` reads them as the
+/// ends of items).
+pub(crate) fn printed_escapes_with_nul(text: &str, echo: bool) -> Option<String> {
     let b = text.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -3333,9 +3341,6 @@ pub(crate) fn printed_escapes(text: &str, echo: bool) -> Option<String> {
             b'"' if !echo => out.push(b'"'),
             _ => return None,
         }
-    }
-    if out.contains(&0) {
-        return None;
     }
     String::from_utf8(out).ok()
 }

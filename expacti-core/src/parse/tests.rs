@@ -129,6 +129,8 @@ cases! {
     // Control flow.
     if_elif_else: "if a; then b; elif c; then d; else e; fi" => "top: a ; top: b ; top: c ; top: d ; top: e",
     while_loop: "while read l; do echo \"$l\"; done < f" => "top: read l <f ; top: echo ⟨\"$l\"⟩ <f",
+    // A process substitution in a compound command's redirection is not redirected by it.
+    while_loop_procsubst: "while read l; do rm \"$l\"; done < <(echo x)" => "top: read l <<(echo x) ; top: rm ⟨\"$l\"⟩ <<(echo x) ; substitution: echo x",
     until_loop: "until ping -c1 h; do sleep 1; done" => "top: ping -c1 h ; top: sleep 1",
     for_loop: "for f in a $(ls) c; do rm \"$f\"; done" => "substitution: ls ; top: rm ⟨\"$f\"⟩",
     for_brace_body: "for i in 1 2; { echo $i; }" => "top: echo ⟨$i⟩",

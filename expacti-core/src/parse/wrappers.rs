@@ -383,6 +383,7 @@ const NAMES: &[&str] = &[
     "chroot",
     "ionice",
     "taskset",
+    "cpulimit",
     "flock",
     "watch",
     "script",
@@ -812,6 +813,34 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                 return Runs::Nothing;
             }
             argv_from(o.operand + 1, argv, "taskset")
+        }
+        // `cpulimit -l 50 -- CMD …` (or without `--`); `-p PID`, `-e EXE` and `-P PATH`
+        // limit a process already running.
+        "cpulimit" => {
+            let g = Grammar {
+                short_arg: "lpePcs",
+                short_flag: "zimbqkrvhf",
+                long_arg: &["limit", "pid", "exe", "path", "cpu", "signal"],
+                long_flag: &[
+                    "foreground",
+                    "lazy",
+                    "include-children",
+                    "monitor-forks",
+                    "background",
+                    "quiet",
+                    "kill",
+                    "restore",
+                    "verbose",
+                    "help",
+                ],
+                inert: Some(values_inert),
+                ..Grammar::default()
+            };
+            let o = opts!(argv, 1, &g, "cpulimit");
+            if o.has(&["p", "e", "P", "pid", "exe", "path"]) {
+                return Runs::Nothing;
+            }
+            argv_from(o.operand, argv, "cpulimit")
         }
         "flock" => {
             let g = Grammar {

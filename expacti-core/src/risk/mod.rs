@@ -310,8 +310,29 @@ impl RiskEngine {
                     c.piped = piped;
                 }
             }
+            // The links the command line makes (`ln -s / r`, `mount --bind / m`), for the
+            // later parts that go through one (`rm -rf r/`): found only when some part is
+            // `ln`, `mount` or `bindfs`.
+            let links = if ctxs
+                .iter()
+                .any(|c| matches!(c.name.as_deref(), Some("ln" | "mount" | "bindfs")))
+            {
+                resolve::symlinks(parsed)
+            } else {
+                Vec::new()
+            };
             for (i, ctx) in ctxs.iter().enumerate() {
-                let s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons, scripts);
+                let mut s = self.score_part(parsed, i, ctx, &mut fired[i], &mut reasons, scripts);
+                if !links.is_empty() {
+                    s = s.max(self.score_through_links(
+                        parsed,
+                        i,
+                        ctx,
+                        &links,
+                        &mut fired[i],
+                        &mut reasons,
+                    ));
+                }
                 part_scores.push(s);
                 best = best.max(s);
             }
@@ -601,6 +622,25 @@ impl RiskEngine {
             }
             _ => {
                 let mut s = self.eval_signals(i, base, fired, reasons);
+                // Inline code that hands a shell a script it decodes first (`python -c
+                // "os.system(base64.b64decode('…'))"`): the decoded script is read too.
+                if let (Some(left), Some(name)) = (scripts, base.name.as_deref()) {
+                    if matches!(
+                        name,
+                        "python"
+                            | "python2"
+                            | "python3"
+                            | "perl"
+                            | "ruby"
+                            | "node"
+                            | "nodejs"
+                            | "php"
+                            | "deno"
+                            | "bun"
+                    ) {
+                        s = s.max(self.score_decoded_code(i, base, reasons, left));
+                    }
+                }
                 // What `xargs` runs, with the words a literal input hands it (`echo / | xargs
                 // rm -rf`).
                 if part.open_args && part.via == Some("xargs") && base.virtual_span.is_none() {
@@ -831,6 +871,64 @@ impl RiskEngine {
             add_new_reasons(reasons, more, i);
         }
         best
+    }
+
+    /// The scripts inline interpreter code decodes and hands a shell
+    /// ([`resolve::decoded_shell_outs`]), each read as a command line and scored; their
+    /// reasons that part `i` does not have yet are added at the code's word. Bounded as
+    /// [`RiskEngine::score_resolved_script`] is.
+    #[cold]
+    #[inline(never)]
+    fn score_decoded_code(
+        &self,
+        i: usize,
+        base: &PartCtx<'_>,
+        reasons: &mut Vec<Reason>,
+        left: &std::cell::Cell<u8>,
+    ) -> u8 {
+        let mut best = 0;
+        for (k, a) in base.args.iter().enumerate() {
+            for text in resolve::decoded_shell_outs(a) {
+                if left.get() == 0 || text.len() > SCRIPT_LEN {
+                    return best;
+                }
+                left.set(left.get() - 1);
+                let span = base.arg_span(k);
+                best = best.max(self.score_read_script(
+                    i,
+                    span,
+                    &crate::parse::parse(&text),
+                    &text,
+                    reasons,
+                ));
+            }
+        }
+        best
+    }
+
+    /// [`RiskEngine::score_part`] for a part read with its arguments that go through a link
+    /// the command line made before it put as the paths they go to (`ln -s / r; rm -rf r/`
+    /// runs `rm -rf /`); only reasons that the part's own reading did not give are added.
+    #[cold]
+    #[inline(never)]
+    fn score_through_links<'a>(
+        &'a self,
+        parsed: &'a Parsed,
+        i: usize,
+        base: &PartCtx<'a>,
+        links: &[resolve::Link],
+        fired: &mut Fired,
+        reasons: &mut Vec<Reason>,
+    ) -> u8 {
+        let Some(name) = base.name.as_deref() else {
+            return 0;
+        };
+        let Some((list, k)) = resolve::through_links(i, &base.args, links) else {
+            return 0;
+        };
+        let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
+        let read = (name, &[][..], base.arg_span(k), options_end);
+        self.eval_argument_lists(i, base, read, vec![list], fired, reasons)
     }
 
     /// [`RiskEngine::score_part`] for the command `xargs` runs, read with the words its

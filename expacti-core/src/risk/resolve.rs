@@ -1006,14 +1006,19 @@ pub(super) enum XargsWords {
 }
 
 /// The words a literal input hands `xargs` (part `xargs` of `parsed`), and where they come
-/// from ([`literal_input`]). `None` when xargs has an option that changes how the input is
-/// split or read (`-0`, `-d`, `-a`, `-E`, …), or when the input is not literal text free of
-/// the quotes and backslashes xargs reads specially. Options that only change how many
-/// words a run takes (`-n`, `-L`, `-s`, `-P`) or print (`-r`, `-t`, `-x`) are passed over,
-/// and `-I R` (or `-i`, `--replace`) puts each line in place of `R`. At most 64 words or 16
-/// lines.
+/// from ([`literal_input`], or for `-a <(…)` the one command of the process substitution:
+/// an `echo` or `printf` of literal text). `-0` (`--null`) and `-d X` (`--delimiter`) split
+/// the input at that byte, each item taken as it is; otherwise the input must be free of the
+/// quotes and backslashes xargs reads specially, and is split at blanks. `None` for any
+/// other option that changes how the input is read (`-E`, `-a FILE` of a file, …). Options
+/// that only change how many words a run takes (`-n`, `-L`, `-s`, `-P`) or print (`-r`,
+/// `-t`, `-x`) are passed over, and `-I R` (or `-i`, `--replace`) puts each item (each line
+/// without `-0` or `-d`) in place of `R`. At most 64 words or 16 lines.
 pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(XargsWords, Span)> {
     let mut marker: Option<String> = None;
+    // The byte that ends an item (`-0`, `-d X`), and the word naming the input (`-a X`).
+    let mut delim: Option<char> = None;
+    let mut file: Option<&Word> = None;
     let mut words = xargs.argv.iter().skip(1);
     while let Some(w) = words.next() {
         let t = w.literal()?;
@@ -1032,6 +1037,9 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(XargsWords, 
                 "no-run-if-empty" | "verbose" | "exit" | "interactive" => {}
                 "max-args" | "max-lines" | "max-chars" | "max-procs" if value.is_some() => {}
                 "replace" => marker = Some(value.unwrap_or("{}").to_string()),
+                "null" => delim = Some('\0'),
+                "delimiter" => delim = Some(delimiter(value?)?),
+                "arg-file" => file = Some(arg_file(value, &mut words)?),
                 _ => return None,
             }
             continue;
@@ -1057,13 +1065,58 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(XargsWords, 
                     marker = Some(v.to_string());
                 }
                 'i' => marker = Some(if rest.is_empty() { "{}" } else { rest }.to_string()),
+                '0' => {
+                    delim = Some('\0');
+                    continue;
+                }
+                'd' => {
+                    let v = if rest.is_empty() {
+                        words.next()?.literal()?
+                    } else {
+                        rest
+                    };
+                    delim = Some(delimiter(v)?);
+                }
+                'a' => {
+                    let v = (!rest.is_empty()).then_some(rest);
+                    file = Some(arg_file(v, &mut words)?);
+                }
                 _ => return None,
             }
             break;
         }
     }
     let plain = |t: &str| !t.contains(['\'', '"', '\\']);
-    let (text, span) = literal_input(parsed, xargs)?;
+    let (text, span) = match file {
+        Some(f) => (process_subst_output(parsed, f)?, f.span),
+        None => literal_input(parsed, xargs)?,
+    };
+    if let Some(d) = delim {
+        // Items end at the delimiter and are taken as they are (blanks, quotes and all).
+        let items: Vec<String> = text
+            .split(d)
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+            .collect();
+        // (An item with a newline or another control byte in it, as `echo / | xargs -0`
+        // gives, names no usual path: such input is not read.)
+        if items.is_empty()
+            || items.len() > 16
+            || items.iter().any(|i| i.contains(char::is_control))
+        {
+            return None;
+        }
+        return Some(match marker.filter(|m| !m.is_empty()) {
+            Some(marker) => (
+                XargsWords::Replaced {
+                    marker,
+                    lines: items,
+                },
+                span,
+            ),
+            None => (XargsWords::Appended(items), span),
+        });
+    }
     if !plain(&text) {
         return None;
     }
@@ -1087,15 +1140,93 @@ pub(super) fn xargs_input(parsed: &Parsed, xargs: &Part) -> Option<(XargsWords, 
     Some((XargsWords::Appended(words), span))
 }
 
+/// The byte `xargs -d X` ends items at: one character, or an escape (`\n`, `\t`, `\0`).
+fn delimiter(v: &str) -> Option<char> {
+    let mut cs = v.chars();
+    match (cs.next()?, cs.next(), cs.next()) {
+        (c, None, _) => Some(c),
+        ('\\', Some('n'), None) => Some('\n'),
+        ('\\', Some('t'), None) => Some('\t'),
+        ('\\', Some('0'), None) => Some('\0'),
+        _ => None,
+    }
+}
+
+/// The word `xargs -a` reads its input from: the value attached to the option, or the next
+/// word of the part (`xargs -a <(echo /) rm -rf`). `None` when it is attached text (a file
+/// name, whose content is not known).
+fn arg_file<'a>(
+    attached: Option<&str>,
+    words: &mut impl Iterator<Item = &'a Word>,
+) -> Option<&'a Word> {
+    if attached.is_some() {
+        return None;
+    }
+    words.next()
+}
+
+/// What the process substitution `<(CMD)` that is all of word `w` gives to read, when its
+/// one command prints literal text ([`printed`], or `printf '%s\0' a b`: each word followed
+/// by a NUL); `None` for any other word.
+fn process_subst_output(parsed: &Parsed, w: &Word) -> Option<String> {
+    let inner = w.text.strip_prefix("<(")?.strip_suffix(')')?;
+    let region = Span(w.span.0 + 2, w.span.1.checked_sub(1)?);
+    if region.1.checked_sub(region.0)? != inner.len() {
+        return None;
+    }
+    let mut inside = parsed
+        .parts
+        .iter()
+        .filter(|p| p.origin == Origin::Substitution && region.contains(p.span));
+    let part = inside.next()?;
+    if inside.next().is_some() || !part.redirects.is_empty() || !part.assignments.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = part.argv.iter().map(Word::literal).collect::<Option<_>>()?;
+    printed_output(&words)
+}
+
+/// All that a command of literal words prints, newlines and NUL bytes included: `echo`
+/// without options (or with `-e`, `-n`), or `printf` of a format without conversions, or of
+/// `%s\n`, `%s\n\n`, `%s ` or `%s\0` over its arguments. `None` for any other command.
+fn printed_output(words: &[&str]) -> Option<String> {
+    let each =
+        |rest: &[&str], end: &str| -> String { rest.iter().map(|r| format!("{r}{end}")).collect() };
+    Some(match words {
+        ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
+            format!("{}\n", rest.join(" "))
+        }
+        ["echo", "-n", rest @ ..] => rest.join(" "),
+        ["echo", "-e", x] => format!("{}\n", crate::parse::printed_escapes_with_nul(x, true)?),
+        ["echo", "-ne" | "-en", x] => crate::parse::printed_escapes_with_nul(x, true)?,
+        ["printf", "%s\\n", rest @ ..] => each(rest, "\n"),
+        ["printf", "%s\\n\\n", rest @ ..] => each(rest, "\n\n"),
+        ["printf", "%s ", rest @ ..] => each(rest, " "),
+        ["printf", "%s\\0", rest @ ..] => each(rest, "\0"),
+        ["printf", format] if !format.contains('%') => {
+            crate::parse::printed_escapes_with_nul(format, false)?
+        }
+        _ => return None,
+    })
+}
+
 /// The literal text a part reads on standard input, and where it comes from: a here-string
-/// (`xargs rm -rf <<< /`), or one `echo` (without options) or `printf` (of literal text, or
+/// (`xargs rm -rf <<< /`), a process substitution it reads (`< <(echo /)`, see
+/// [`process_subst_output`]), or one `echo` (without options) or `printf` (of literal text, or
 /// of `%s\n`/`%s ` over its arguments) in the pipeline stage before it (or before the
 /// group, loop or subshell whose first pipeline holds it).
 fn literal_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
     let mut input: Option<(String, Span)> = None;
     for r in &part.redirects {
         if r.op == crate::parse::RedirectOp::HereString {
-            input = Some((r.target.literal()?.to_string(), r.target.span));
+            // (bash ends a here-string with a newline.)
+            input = Some((format!("{}\n", r.target.literal()?), r.target.span));
+        } else if r.op == crate::parse::RedirectOp::In
+            && r.fd.is_none()
+            && r.target.text.starts_with("<(")
+        {
+            // `xargs -0 rm -rf < <(printf '/\0')`
+            input = Some((process_subst_output(parsed, &r.target)?, r.target.span));
         }
     }
     // The stage the pipe enters: the part's own, or the stage of a pipeline the part's
@@ -1121,16 +1252,289 @@ fn literal_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
             return None;
         }
         let words: Vec<&str> = p.argv.iter().map(Word::literal).collect::<Option<_>>()?;
-        let text = match words.as_slice() {
-            ["echo", rest @ ..] if rest.first().is_none_or(|w| !w.starts_with('-')) => {
-                rest.join(" ")
-            }
-            ["printf", "%s\\n" | "%s\\n\\n", rest @ ..] => rest.join("\n"),
-            ["printf", "%s ", rest @ ..] => rest.join(" "),
-            ["printf", format] if !format.contains(['%', '\\']) => (*format).to_string(),
-            _ => return None,
-        };
+        let text = printed_output(&words)?;
         input = Some((text, p.span));
     }
     input
+}
+
+/// A symbolic link the command line makes: the index of the `ln` part, the link's path as
+/// written (without a leading `./`) and the path it points to, made absolute where the link's
+/// is (a relative target is relative to the link's directory).
+pub(super) type Link = (usize, String, String);
+
+/// The symbolic links `ln -s TARGET LINK` (or `ln -s TARGET`, a link named for the target in
+/// the working directory; or `ln -s -t DIR TARGET…`) makes in the command line, and the bind
+/// mounts ([`bind_mount`]), with literal words only, at most [`MAX`] of them. (With two operands, a link into an existing directory
+/// `LINK/` is also possible: both readings are kept.)
+pub(super) fn symlinks(parsed: &Parsed) -> Vec<Link> {
+    let mut out: Vec<Link> = Vec::new();
+    for (i, p) in parsed.parts.iter().enumerate() {
+        if matches!(p.program_name(), Some("mount" | "bindfs")) {
+            if let Some((src, dst)) = bind_mount(p) {
+                let dst = dst.strip_prefix("./").unwrap_or(dst).trim_end_matches('/');
+                if out.len() < MAX && !dst.is_empty() {
+                    out.push((i, dst.to_string(), src.to_string()));
+                }
+            }
+            continue;
+        }
+        if p.program_name() != Some("ln") {
+            continue;
+        }
+        let Some(words) = p
+            .argv
+            .iter()
+            .skip(1)
+            .map(Word::literal)
+            .collect::<Option<Vec<&str>>>()
+        else {
+            continue;
+        };
+        let mut symbolic = false;
+        let mut dir: Option<&str> = None;
+        let mut operands: Vec<&str> = Vec::new();
+        let mut it = words.into_iter();
+        let mut options = true;
+        while let Some(w) = it.next() {
+            if !options || !w.starts_with('-') || w == "-" {
+                operands.push(w);
+                continue;
+            }
+            if w == "--" {
+                options = false;
+                continue;
+            }
+            if let Some(long) = w.strip_prefix("--") {
+                let (name, value) = long
+                    .split_once('=')
+                    .map_or((long, None), |(n, v)| (n, Some(v)));
+                match name {
+                    "symbolic" => symbolic = true,
+                    "target-directory" => dir = value.or_else(|| it.next()),
+                    "suffix" if value.is_none() => {
+                        it.next();
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            // A cluster of short options; `-t DIR` and `-S SUFFIX` take a value.
+            let b = &w[1..];
+            for (k, c) in b.char_indices() {
+                let rest = &b[k + c.len_utf8()..];
+                match c {
+                    's' => symbolic = true,
+                    't' | 'S' => {
+                        let v = if rest.is_empty() {
+                            it.next()
+                        } else {
+                            Some(rest)
+                        };
+                        if c == 't' {
+                            dir = v;
+                        }
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !symbolic {
+            continue;
+        }
+        let trim = |s: &str| -> String {
+            let s = s.strip_prefix("./").unwrap_or(s);
+            let s = s.trim_end_matches('/');
+            if s.is_empty() { "/".into() } else { s.into() }
+        };
+        let name_of = |t: &str| basename(t.trim_end_matches('/')).to_string();
+        let mut add = |link: String, target: &str| {
+            // A relative target is read from the link's directory.
+            let target = if target.starts_with('/') {
+                target.to_string()
+            } else {
+                match link.rsplit_once('/') {
+                    Some((d, _)) => format!("{d}/{target}"),
+                    None => target.to_string(),
+                }
+            };
+            if out.len() < MAX && !link.is_empty() && link != "/" {
+                out.push((i, link, target));
+            }
+        };
+        match (dir, operands.as_slice()) {
+            (Some(d), targets) => {
+                for t in targets {
+                    add(format!("{}/{}", trim(d), name_of(t)), t);
+                }
+            }
+            (None, [t]) => add(name_of(t), t),
+            (None, [t, l]) => {
+                add(trim(l), t);
+                add(format!("{}/{}", trim(l), name_of(t)), t);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `mount --bind SRC DST` (`-B`, `--rbind`, `-R`, `-o bind`, `-o rbind,…`) or `bindfs SRC
+/// DST`, with literal words: the two paths, for [`symlinks`] (what is under DST is then what
+/// is under SRC).
+fn bind_mount(p: &Part) -> Option<(&str, &str)> {
+    let words: Vec<&str> = p
+        .argv
+        .iter()
+        .skip(1)
+        .map(Word::literal)
+        .collect::<Option<_>>()?;
+    let mut bind = p.program_name() == Some("bindfs");
+    let mut operands: Vec<&str> = Vec::new();
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        match w {
+            "--bind" | "--rbind" | "-B" | "-R" => bind = true,
+            "-o" | "--options" => {
+                let o = it.next()?;
+                bind |= o.split(',').any(|x| matches!(x, "bind" | "rbind"));
+            }
+            "-t" | "--types" | "-L" | "-U" => {
+                it.next();
+            }
+            _ if w.starts_with("-o") => {
+                bind |= w[2..].split(',').any(|x| matches!(x, "bind" | "rbind"));
+            }
+            _ if w.starts_with('-') => {}
+            _ => operands.push(w),
+        }
+    }
+    match operands.as_slice() {
+        [src, dst] if bind => Some((src, dst)),
+        _ => None,
+    }
+}
+
+/// The arguments of a part with each one that goes through a link of `links` made before
+/// part `i` (`r/`, `r/x`, `./r/*`: the link used as a directory) put as the path it goes to
+/// (`/`, `/x`, `/*`), and the index of the first such argument; `None` when no argument goes
+/// through one. (A link named alone, without a slash after it, is the link itself: `rm r`
+/// removes the link.)
+pub(super) fn through_links(
+    i: usize,
+    args: &[std::borrow::Cow<'_, str>],
+    links: &[Link],
+) -> Option<(Vec<String>, usize)> {
+    let mut first = None;
+    let mut out = Vec::with_capacity(args.len());
+    for (k, a) in args.iter().enumerate() {
+        let t = a.strip_prefix("./").unwrap_or(a);
+        let hit = links.iter().rev().find_map(|(li, link, target)| {
+            let rest = t.strip_prefix(link.as_str())?.strip_prefix('/')?;
+            (*li < i).then(|| format!("{}/{rest}", target.trim_end_matches('/')))
+        });
+        match hit {
+            Some(v) => {
+                first.get_or_insert(k);
+                out.push(if v.is_empty() { "/".into() } else { v });
+            }
+            None => out.push(a.to_string()),
+        }
+    }
+    first.map(|k| (out, k))
+}
+
+/// Calls of inline interpreter code that hand a shell what they run.
+const SHELL_CALLS: &[&str] = &[
+    "system(",
+    "popen(",
+    "check_output(",
+    "check_call(",
+    "getoutput(",
+    "execSync(",
+    "spawnSync(",
+    "shell_exec(",
+    "passthru(",
+    "proc_open(",
+    "call(",
+    "run(",
+    "Popen(",
+];
+
+/// Calls that decode base64, each with what must follow its literal (`Buffer.from('…',
+/// 'base64')` names the encoding after it).
+const BASE64_CALLS: &[(&str, bool)] = &[
+    ("b64decode(", false),
+    ("decodebytes(", false),
+    ("base64_decode(", false),
+    ("decode_base64(", false),
+    ("decode64(", false),
+    ("atob(", false),
+    ("Buffer.from(", true),
+];
+
+/// The scripts inline interpreter code hands a shell as a base64 literal it decodes first
+/// (`os.system(base64.b64decode('cm0gLXJmIC8='))`, `system(base64_decode("…"))`,
+/// `execSync(Buffer.from('…', 'base64').toString())`), decoded: the decoding call must stand
+/// inside the shell-out call's parentheses, within 80 bytes and with no `;` between. At most
+/// four, each at most 4 KiB of UTF-8 text.
+pub(super) fn decoded_shell_outs(code: &str) -> Vec<String> {
+    use base64ct::Encoding as _;
+    let mut out = Vec::new();
+    for call in SHELL_CALLS {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(call) {
+            let open = from + at + call.len();
+            from = open;
+            // (The call name must not go on from a longer name: `xsystem(`.)
+            let before = code[..open - call.len()].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let window_end = (open + 80).min(code.len());
+            let Some(window) = code.get(open..window_end) else {
+                continue;
+            };
+            let window = window.split(';').next().unwrap_or_default();
+            for (decode, named) in BASE64_CALLS {
+                let Some(d) = window.find(decode) else {
+                    continue;
+                };
+                let rest = code[open + d + decode.len()..].trim_start();
+                let rest = rest.strip_prefix('b').unwrap_or(rest);
+                let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                    continue;
+                };
+                let Some((lit, after)) = rest[1..].split_once(q) else {
+                    continue;
+                };
+                if *named {
+                    let after = after
+                        .trim_start()
+                        .strip_prefix(',')
+                        .unwrap_or("")
+                        .trim_start();
+                    if !(after.starts_with("'base64'") || after.starts_with("\"base64\"")) {
+                        continue;
+                    }
+                }
+                if lit.len() > 8192 || out.len() >= 4 {
+                    continue;
+                }
+                let text: String = lit.chars().filter(|c| !c.is_whitespace()).collect();
+                let Ok(bytes) = base64ct::Base64::decode_vec(&text)
+                    .or_else(|_| base64ct::Base64Unpadded::decode_vec(&text))
+                else {
+                    continue;
+                };
+                if let Ok(s) = String::from_utf8(bytes) {
+                    if s.len() <= 4096 && !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -2203,7 +2203,6 @@ fn xargs_reads_a_literal_input() {
                 "rm-recursive-system",
             ),
             ("echo \"$D\" | xargs rm -rf", "rm-recursive-system"),
-            ("echo -e / | xargs rm -rf", "rm-recursive-system"),
             ("echo \"'/'\" | xargs rm -rf", "rm-recursive-system"),
             ("{ echo /; echo x; } | xargs rm -rf", "rm-recursive-system"),
             ("find / -name x | xargs rm -rf", "rm-recursive-system"),
@@ -4613,6 +4612,286 @@ fn mapfile_read_ifs_and_prompt_command() {
                 "rm-recursive-system",
             ),
             ("export A='rm -rf /'", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
+
+/// A link or bind mount the command line makes, used as a directory by a later part, is read
+/// as the path it goes to; the link named alone (no slash after it) is the link itself.
+#[test]
+fn links_and_bind_mounts_are_followed() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("ln -s / /tmp/r && rm -rf /tmp/r/", "rm-recursive-system"),
+            ("ln -s / /tmp/r && rm -rf /tmp/r/*", "rm-recursive-system"),
+            ("ln -sf / r; rm -rf ./r/", "rm-recursive-system"),
+            (
+                "ln -s ../etc /tmp/x && rm -rf /tmp/x/",
+                "rm-recursive-system",
+            ),
+            (
+                "ln -s --target-directory=/tmp /etc; rm -rf /tmp/etc/",
+                "rm-recursive-system",
+            ),
+            ("ln -s /etc e; chown -R nobody e/", "chown-recursive"),
+            ("ln -s / r; find r/ -delete", "find-delete-system"),
+            (
+                "mount --bind / /mnt/x && rm -rf /mnt/x/*",
+                "rm-recursive-system",
+            ),
+            (
+                "mount -o ro,bind /etc /tmp/e && rm -rf /tmp/e/",
+                "rm-recursive-system",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // The link itself is removed.
+            ("ln -s / /tmp/r && rm -rf /tmp/r", "rm-recursive-system"),
+            // A hard link (no `-s`), a removal before the link, another path.
+            ("ln / /tmp/r && rm -rf /tmp/r/", "rm-recursive-system"),
+            ("rm -rf r/; ln -s / r", "rm-recursive-system"),
+            ("ln -s / /tmp/r && rm -rf /tmp/rr/", "rm-recursive-system"),
+            ("ln -s build out && rm -rf out/*", "rm-recursive-system"),
+            (
+                "mount /dev/sdb1 /mnt/x && rm -rf /mnt/x/*",
+                "rm-recursive-system",
+            ),
+        ],
+        false,
+    );
+    // The chown reason names the followed path's signal on the part that goes through it.
+    let r = e.score_str("ln -s / r; rm -rf r/");
+    assert_eq!(r.level, Level::Critical, "{r:?}");
+    assert_eq!(r.part_scores.get(1).copied(), Some(r.score), "{r:?}");
+}
+
+/// `xargs -0`, `-d X`, `-a <(…)` and `< <(…)`: the input is read when it is printed literal
+/// text, split where xargs splits it.
+#[test]
+fn xargs_null_delimiter_and_arg_file_inputs() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("printf '/\\0' | xargs -0 rm -rf", "rm-recursive-system"),
+            (
+                "printf '%s\\0' /tmp/x / | xargs -0 rm -rf",
+                "rm-recursive-system",
+            ),
+            (
+                "echo -ne '/\\0' | xargs --null rm -rf",
+                "rm-recursive-system",
+            ),
+            ("echo / | xargs -d '\\n' rm -rf", "rm-recursive-system"),
+            (
+                "printf '/etc\\n' | xargs -d '\\n' -I{} rm -rf {}",
+                "rm-recursive-system",
+            ),
+            ("xargs -a <(echo /) rm -rf", "rm-recursive-system"),
+            ("xargs -0 -a <(printf '/\\0') rm -rf", "rm-recursive-system"),
+            ("xargs -0 rm -rf < <(printf '/\\0')", "rm-recursive-system"),
+            (
+                "while read d; do rm -rf \"$d\"; done < <(echo /)",
+                "rm-recursive-system",
+            ),
+            // `echo -e` and `echo -n` print what they are given (an escape decoded).
+            ("echo -e / | xargs rm -rf", "rm-recursive-system"),
+            ("echo -n / | xargs -0 rm -rf", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "printf 'build\\0dist\\0' | xargs -0 rm -rf",
+                "rm-recursive-system",
+            ),
+            // Items are whole under -0: `x /` is one path, not `x` and `/`.
+            ("printf 'x /\\0' | xargs -0 rm -rf", "rm-recursive-system"),
+            ("xargs -a files.txt rm -rf", "rm-recursive-system"),
+            ("xargs -afiles.txt rm -rf", "rm-recursive-system"),
+            ("ls | xargs -0 rm -rf", "rm-recursive-system"),
+            ("xargs -a <(cat list) rm -rf", "rm-recursive-system"),
+            // A here-string ends with a newline: under -0 the item is `/etc` and a newline.
+            ("xargs -0 rm -rf <<< /etc", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
+
+/// A base64 literal that inline code decodes and hands a shell is read as the script it is;
+/// one decoded into code (`exec`) or printed is not read as a shell script.
+#[test]
+fn inline_code_decoded_shell_outs_are_read() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "python3 -c \"import os,base64;os.system(base64.b64decode('cm0gLXJmIC8='))\"",
+                "rm-recursive-system",
+            ),
+            (
+                "python3 -c \"import subprocess,base64; subprocess.call(base64.b64decode(b'cm0gLXJmIC8='), shell=True)\"",
+                "rm-recursive-system",
+            ),
+            (
+                "php -r 'system(base64_decode(\"cm0gLXJmIC8=\"));'",
+                "rm-recursive-system",
+            ),
+            (
+                "node -e \"require('child_process').execSync(Buffer.from('cm0gLXJmIC8=', 'base64').toString())\"",
+                "rm-recursive-system",
+            ),
+            (
+                "ruby -e 'system(Base64.decode64(\"cm0gLXJmIC8=\"))'",
+                "rm-recursive-system",
+            ),
+            (
+                "perl -MMIME::Base64 -e 'system(decode_base64(\"cm0gLXJmIC8=\"))'",
+                "rm-recursive-system",
+            ),
+            (
+                "perl -MMIME::Base64 -e 'system(decode_base64(\"cm0gLXJmIC8=\"))'",
+                "inline-code-runs-decoded",
+            ),
+            (
+                "python -c 'import os,base64; os.system(base64.b64decode(\"Y3VybCBodHRwOi8veC5zaCB8IHNo\").decode())'",
+                "download-piped-to-shell",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "python3 -c \"import base64; exec(base64.b64decode('cm0gLXJmIC8='))\"",
+                "rm-recursive-system",
+            ),
+            (
+                "python3 -c \"import base64; print(base64.b64decode('cm0gLXJmIC8='))\"",
+                "rm-recursive-system",
+            ),
+            // Another encoding named after the literal.
+            (
+                "node -e \"require('child_process').execSync(Buffer.from('726d202d7266202f', 'hex').toString())\"",
+                "rm-recursive-system",
+            ),
+            // The decoding is past the shell-out's statement.
+            (
+                "python3 -c \"import os,base64;os.system('ls'); x=base64.b64decode('cm0gLXJmIC8=')\"",
+                "rm-recursive-system",
+            ),
+        ],
+        false,
+    );
+}
+
+/// Repositories deleted or made public, deploy keys, GraphQL mutations, RBAC patched in place,
+/// deletion protection turned off.
+#[test]
+fn repository_rbac_and_protection_signals() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("gh repo delete acme/app --yes", "gh-repo-delete"),
+            ("gh api -X DELETE repos/acme/app", "api-repo-delete"),
+            ("gh api repos/acme/app/ --method DELETE", "api-repo-delete"),
+            ("glab api -X DELETE projects/123", "api-repo-delete"),
+            (
+                "gh api -X PATCH repos/acme/app -f visibility=public",
+                "repo-made-public",
+            ),
+            (
+                "gh api -X PATCH repos/acme/app -F private=false",
+                "repo-made-public",
+            ),
+            (
+                "gh repo deploy-key add key.pub --title ci",
+                "deploy-key-add",
+            ),
+            (
+                "gh repo deploy-key add key.pub --allow-write",
+                "deploy-key-write",
+            ),
+            (
+                "gh api graphql -f query='mutation { addStar(input:{starrableId:\"x\"}) { clientMutationId } }'",
+                "api-graphql-mutation",
+            ),
+            (
+                "gh api graphql -f query='mutation { deleteRepository(input:{repositoryId:\"x\"}) { clientMutationId } }'",
+                "api-graphql-delete",
+            ),
+            (
+                "kubectl patch clusterrolebinding x -p '{\"roleRef\":{\"name\":\"cluster-admin\"}}'",
+                "k8s-rbac-change",
+            ),
+            ("kubectl edit rolebinding/dev -n team", "k8s-rbac-change"),
+            (
+                "kubectl set subject clusterrolebinding admin --user=eve",
+                "k8s-rbac-change",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier db1 --no-deletion-protection",
+                "deletion-protection-off",
+            ),
+            (
+                "aws ec2 modify-instance-attribute --instance-id i-1 --no-disable-api-termination",
+                "deletion-protection-off",
+            ),
+            (
+                "gcloud sql instances patch db --no-deletion-protection",
+                "deletion-protection-off",
+            ),
+            ("az lock delete --name nodelete -g rg1", "cloud-lock-delete"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("gh repo view acme/app", "gh-repo-delete"),
+            (
+                "gh api -X DELETE repos/acme/app/releases/42",
+                "api-repo-delete",
+            ),
+            (
+                "gh api -X DELETE repos/acme/app/git/refs/heads/x",
+                "api-repo-delete",
+            ),
+            ("gh api repos/acme/app", "api-repo-delete"),
+            ("gh api repos/acme/app --jq .visibility", "repo-made-public"),
+            (
+                "gh api -X PATCH repos/acme/app -f visibility=private",
+                "repo-made-public",
+            ),
+            ("gh repo deploy-key list", "deploy-key-add"),
+            ("gh repo deploy-key add key.pub", "deploy-key-write"),
+            (
+                "gh api graphql -f query='query { viewer { login } }'",
+                "api-graphql-mutation",
+            ),
+            (
+                "gh api graphql -f query='mutation { addStar(input:{starrableId:\"x\"}) { clientMutationId } }'",
+                "api-graphql-delete",
+            ),
+            ("kubectl get clusterrolebinding", "k8s-rbac-change"),
+            ("kubectl patch deployment api -p '{}'", "k8s-rbac-change"),
+            (
+                "aws rds modify-db-instance --db-instance-identifier db1 --deletion-protection",
+                "deletion-protection-off",
+            ),
+            ("az lock list", "cloud-lock-delete"),
         ],
         false,
     );
