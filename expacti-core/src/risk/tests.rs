@@ -4838,10 +4838,6 @@ fn repository_rbac_and_protection_signals() {
             ),
             ("kubectl edit rolebinding/dev -n team", "k8s-rbac-change"),
             (
-                "kubectl set subject clusterrolebinding admin --user=eve",
-                "k8s-rbac-change",
-            ),
-            (
                 "aws rds modify-db-instance --db-instance-identifier db1 --no-deletion-protection",
                 "deletion-protection-off",
             ),
