@@ -1716,11 +1716,14 @@ impl<'s, 'o> P<'s, 'o> {
         if producers.is_empty() {
             return Ok(());
         }
-        if !producers.iter().all(|&k| is_printer(&self.out.parts[k])) {
+        let printers = producers.iter().all(|&k| is_printer(&self.out.parts[k]));
+        if printers {
+            // (`echo … | tee x.sh` writes a file a later shell may run: [`P::written_script`].)
+            self.wrote |= is_named(&self.out.parts[idx], "tee");
+        } else if producers.len() > 1 || !inline_printer(&self.out.parts[producers[0]]) {
+            // Inline code is read when it alone prints into a shell ([`inline_printed`]).
             return Ok(());
         }
-        // (`echo … | tee x.sh` writes a file a later shell may run: [`P::written_script`].)
-        self.wrote |= is_named(&self.out.parts[idx], "tee");
         let redirected = self.out.parts[idx].redirects.iter().any(|r| {
             matches!(
                 r.op,
@@ -1737,6 +1740,9 @@ impl<'s, 'o> P<'s, 'o> {
         let Some(via) = self.stdin_script_reader(idx) else {
             return Ok(());
         };
+        if !printers && inline_printed(&self.out.parts[producers[0]]).is_none() {
+            return Ok(());
+        }
         // In the order they print.
         for &k in producers.iter().rev() {
             self.printed_script(k, idx, via)?;
@@ -1853,7 +1859,18 @@ impl<'s, 'o> P<'s, 'o> {
                     None => None,
                 }
             }
-            _ => None,
+            // Inline code that prints one literal (`python -c 'print("…")' | sh`).
+            _ => match inline_printed(&self.out.parts[k]) {
+                Some((text, sp)) => {
+                    return self.sub_parse(
+                        &text,
+                        SpanMap::Fixed(sp),
+                        Origin::Script,
+                        Some("echo | sh"),
+                    );
+                }
+                None => None,
+            },
         };
         if let Some((kind, message)) = note {
             self.out.note(kind, message, span);
@@ -3247,6 +3264,85 @@ fn copies_input_to_file(p: &Part) -> bool {
 /// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
 fn is_printer(p: &Part) -> bool {
     matches!(program(p), Some("echo" | "printf"))
+}
+
+/// Whether part `p` may be inline code that [`inline_printed`] reads: an interpreter and its
+/// code, two or three words (a cheap test first: most commands in front of a pipe are not).
+fn inline_printer(p: &Part) -> bool {
+    (2..=3).contains(&p.argv.len())
+        && matches!(
+            program(p),
+            Some(
+                "python"
+                    | "python3"
+                    | "python2"
+                    | "perl"
+                    | "ruby"
+                    | "node"
+                    | "nodejs"
+                    | "bun"
+                    | "awk"
+                    | "gawk"
+                    | "mawk"
+                    | "nawk"
+            )
+        )
+}
+
+/// What inline interpreter code that only prints one string literal prints, and where the
+/// code is: `python -c 'print("…")'`, `perl -e 'print "…"'`, `ruby -e 'puts "…"'`, `node -e
+/// 'console.log("…")'`, `awk 'BEGIN{print "…"}'`. Only a literal without backslashes is
+/// read (perl's and ruby's `print` may end it with `\n`, which is their newline).
+#[cold]
+fn inline_printed(p: &Part) -> Option<(String, Span)> {
+    let name = program(p)?;
+    let (code, calls): (&Word, &[&str]) = match (name, p.argv.as_slice()) {
+        ("python" | "python2" | "python3", [_, flag, code]) if flag.text == "-c" => {
+            (code, &["print("])
+        }
+        ("perl", [_, flag, code]) if matches!(flag.text.as_str(), "-e" | "-E") => {
+            (code, &["print(", "print ", "say(", "say "])
+        }
+        ("ruby", [_, flag, code]) if flag.text == "-e" => {
+            (code, &["puts(", "puts ", "print(", "print "])
+        }
+        ("node" | "nodejs" | "bun", [_, flag, code])
+            if matches!(flag.text.as_str(), "-e" | "--eval") =>
+        {
+            (code, &["console.log(", "process.stdout.write("])
+        }
+        ("awk" | "gawk" | "mawk" | "nawk", [_, code]) => {
+            (code, &["BEGIN{print ", "BEGIN { print "])
+        }
+        _ => return None,
+    };
+    if code.is_dynamic() {
+        return None;
+    }
+    let text = code.text.trim().trim_end_matches(';').trim_end();
+    let (call, rest) = calls
+        .iter()
+        .find_map(|c| text.strip_prefix(c).map(|r| (*c, r.trim_start())))?;
+    // What closes the call: `)` after `(`, `}` for awk's block, nothing for `print "…"`.
+    let close = if call.ends_with('(') {
+        ")"
+    } else if call.starts_with("BEGIN") {
+        "}"
+    } else {
+        ""
+    };
+    let rest = rest.strip_suffix(close)?.trim_end();
+    let rest = rest.strip_suffix(';').unwrap_or(rest).trim_end();
+    let q = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let inner = rest.strip_prefix(q)?.strip_suffix(q)?;
+    let inner = match name {
+        "perl" | "ruby" if q == '"' => inner.strip_suffix("\\n").unwrap_or(inner),
+        _ => inner,
+    };
+    if inner.contains(['\\', q]) || inner.is_empty() {
+        return None;
+    }
+    Some((inner.to_string(), code.span))
 }
 
 /// What a `printf` format that prints each argument as it is puts between the arguments:

@@ -262,6 +262,20 @@ cases! {
     printf_piped_b_escapes: "printf '%b\\n' 'rm\\x20x' | sh" => "top: printf %b\\n rm\\x20x ; top: sh ; !DynamicScript",
     printf_piped_b_plain: "printf '%b\\n' 'rm x' | sh" => "top: printf %b\\n rm x ; top: sh ; script[echo | sh]: rm x",
     echo_piped_dynamic: "echo \"$X\" | sh" => "top: echo ⟨\"$X\"⟩ ; top: sh ; !DynamicScript",
+    // Inline code that prints one literal into a shell (session of 2026-12-05 from 03:18 UTC).
+    python_print_piped: "python3 -c 'print(\"rm x\")' | sh" =>
+        "top: python3 -c print(\"rm x\") ; top: sh ; script[echo | sh]: rm x",
+    perl_print_piped: "perl -e 'print \"rm x\\n\"' | bash" =>
+        "top: perl -e print \"rm x\\n\" ; top: bash ; script[echo | sh]: rm x",
+    awk_print_piped: "awk 'BEGIN{print \"rm x\"}' | sh" =>
+        "top: awk BEGIN{print \"rm x\"} ; top: sh ; script[echo | sh]: rm x",
+    node_log_piped: "node -e 'console.log(\"rm x\")' | sh" =>
+        "top: node -e console.log(\"rm x\") ; top: sh ; script[echo | sh]: rm x",
+    python_print_expr_piped: "python3 -c 'print(1+1)' | sh" => "top: python3 -c print(1+1) ; top: sh",
+    python_print_escape_piped: "python3 -c 'print(\"rm\\tx\")' | sh" => "top: python3 -c print(\"rm\\tx\") ; top: sh",
+    python_print_not_shell: "python3 -c 'print(\"rm x\")' | wc -l" => "top: python3 -c print(\"rm x\") ; top: wc -l",
+    cpulimit_runs: "cpulimit -l 50 -- rm x" => "top: cpulimit -l 50 -- rm x ; wrapper[cpulimit]: rm x",
+    cpulimit_pid: "cpulimit -p 123 -l 50" => "top: cpulimit -p 123 -l 50",
     // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
     // 15:00 UTC); one they do not, or echo's `\NNN` without the 0, stays unread.
     echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; script[echo | sh]: rm x",

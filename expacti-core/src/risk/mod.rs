@@ -624,21 +624,17 @@ impl RiskEngine {
                 let mut s = self.eval_signals(i, base, fired, reasons);
                 // Inline code that hands a shell a script it decodes first (`python -c
                 // "os.system(base64.b64decode('…'))"`): the decoded script is read too.
+                // So are the commands of a cron table installed from a literal input.
                 if let (Some(left), Some(name)) = (scripts, base.name.as_deref()) {
-                    if matches!(
-                        name,
-                        "python"
-                            | "python2"
-                            | "python3"
-                            | "perl"
-                            | "ruby"
-                            | "node"
-                            | "nodejs"
-                            | "php"
-                            | "deno"
-                            | "bun"
-                    ) {
-                        s = s.max(self.score_decoded_code(i, base, reasons, left));
+                    match name {
+                        "python" | "python2" | "python3" | "perl" | "ruby" | "node" | "nodejs"
+                        | "php" | "deno" | "bun" => {
+                            s = s.max(self.score_decoded_code(i, base, reasons, left));
+                        }
+                        "crontab" => {
+                            s = s.max(self.score_crontab_input(parsed, i, reasons, left));
+                        }
+                        _ => {}
                     }
                 }
                 // What `xargs` runs, with the words a literal input hands it (`echo / | xargs
@@ -904,6 +900,28 @@ impl RiskEngine {
             }
         }
         best
+    }
+
+    /// The commands a `crontab` part installs from a literal input
+    /// ([`resolve::crontab_input`]), read as a script and scored; their reasons that part `i`
+    /// does not have yet are added. Bounded as [`RiskEngine::score_resolved_script`] is.
+    #[cold]
+    #[inline(never)]
+    fn score_crontab_input(
+        &self,
+        parsed: &Parsed,
+        i: usize,
+        reasons: &mut Vec<Reason>,
+        left: &std::cell::Cell<u8>,
+    ) -> u8 {
+        let Some((text, span)) = resolve::crontab_input(parsed, &parsed.parts[i]) else {
+            return 0;
+        };
+        if left.get() == 0 || text.len() > SCRIPT_LEN {
+            return 0;
+        }
+        left.set(left.get() - 1);
+        self.score_read_script(i, span, &crate::parse::parse(&text), &text, reasons)
     }
 
     /// [`RiskEngine::score_part`] for a part read with its arguments that go through a link

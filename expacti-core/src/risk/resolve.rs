@@ -1538,3 +1538,51 @@ pub(super) fn decoded_shell_outs(code: &str) -> Vec<String> {
     }
     out
 }
+
+/// The commands of the cron table a `crontab` part installs from a literal input
+/// ([`literal_input`]: `echo '* * * * * CMD' | crontab -`, `crontab - <<< …`), one a line,
+/// and where the input comes from. A line is five time fields then its command, or `@reboot`
+/// (or another `@` schedule) then its command; blank lines, comments and `NAME=value` lines
+/// are passed over. `None` when the part reads a file, lists, edits or removes the table, or
+/// the input is not literal.
+pub(super) fn crontab_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
+    let mut words = part.argv.iter().skip(1);
+    while let Some(w) = words.next() {
+        match w.literal()? {
+            "-" => {}
+            "-u" => {
+                words.next()?.literal()?;
+            }
+            _ => return None,
+        }
+    }
+    let (text, span) = literal_input(parsed, part)?;
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let command = if line.starts_with('@') {
+            line.split_once(char::is_whitespace).map(|(_, c)| c)
+        } else {
+            let first = line.split(char::is_whitespace).next().unwrap_or_default();
+            if first.contains('=') {
+                continue;
+            }
+            let mut rest = line;
+            for _ in 0..5 {
+                rest = rest
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .map_or("", |(_, r)| r);
+            }
+            Some(rest)
+        };
+        if let Some(c) = command.map(str::trim).filter(|c| !c.is_empty()) {
+            out.push_str(c);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then_some((out, span))
+}

