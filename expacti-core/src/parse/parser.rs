@@ -1588,7 +1588,7 @@ impl<'s, 'o> P<'s, 'o> {
             return Ok(());
         };
         let w = &self.out.parts[k];
-        if is_printer(w) {
+        if is_printer(w) || inline_printer(w) {
             return self.printed_script(k, idx, "sh FILE");
         }
         if !copies_input_to_file(w) {
@@ -1630,15 +1630,19 @@ impl<'s, 'o> P<'s, 'o> {
                 && p.stage + 1 == stage
                 && !matches!(p.origin, Origin::Substitution | Origin::Wrapper)
         });
-        if let Some(j) = printer.filter(|&j| is_printer(&self.out.parts[j])) {
+        if let Some(j) = printer
+            .filter(|&j| is_printer(&self.out.parts[j]) || inline_printer(&self.out.parts[j]))
+        {
             self.printed_script(j, idx, "sh FILE")?;
         }
         Ok(())
     }
 
-    /// `bash <(echo 'rm x')`, `source <(printf …)`: a shell (or `source`) whose script file
-    /// is a process substitution holding one `echo` or `printf` runs what it prints; that
-    /// text is read as the script, as for a pipe into the shell ([`P::printed_script`]).
+    /// `bash <(echo 'rm x')`, `source <(printf …)`, `sh < <(echo 'rm x')`: a shell (or
+    /// `source`) whose script file, or a shell without one whose standard input, is a process
+    /// substitution holding one `echo` or `printf` (or inline code that prints one literal)
+    /// runs what it prints; that text is read as the script, as for a pipe into the shell
+    /// ([`P::printed_script`]).
     /// Anything else in the substitution is left to the risk engine.
     #[cold]
     #[inline(never)]
@@ -1650,7 +1654,25 @@ impl<'s, 'o> P<'s, 'o> {
         ) {
             return Ok(());
         }
-        let Some(w) = part.argv.get(1) else {
+        // The script file, or for a shell with no script file its standard input (`sh <
+        // <(echo …)`).
+        let stdin = || {
+            let shell = !matches!(program(part), Some("source" | "."));
+            let no_file = part.argv[1..]
+                .iter()
+                .all(|w| matches!(w.text.as_str(), "-s" | "-"));
+            part.redirects
+                .iter()
+                .rfind(|r| r.op == RedirectOp::In && matches!(r.fd, None | Some(Fd::Number(0))))
+                .filter(|_| shell && no_file)
+                .map(|r| &r.target)
+        };
+        let Some(w) = part
+            .argv
+            .get(1)
+            .filter(|w| w.text.starts_with("<("))
+            .or_else(stdin)
+        else {
             return Ok(());
         };
         // The whole word is the substitution.
@@ -1667,7 +1689,7 @@ impl<'s, 'o> P<'s, 'o> {
         let (Some((k, p)), None) = (inner.next(), inner.next()) else {
             return Ok(());
         };
-        if is_printer(p) {
+        if is_printer(p) || inline_printer(p) {
             self.printed_script(k, idx, "echo | sh")?;
         }
         Ok(())

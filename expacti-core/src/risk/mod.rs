@@ -631,7 +631,7 @@ impl RiskEngine {
                         | "php" | "deno" | "bun" => {
                             s = s.max(self.score_decoded_code(i, base, reasons, left));
                         }
-                        "crontab" => {
+                        "crontab" | "at" | "batch" => {
                             s = s.max(self.score_crontab_input(parsed, i, reasons, left));
                         }
                         _ => {}
@@ -903,8 +903,9 @@ impl RiskEngine {
     }
 
     /// The commands a `crontab` part installs from a literal input
-    /// ([`resolve::crontab_input`]), read as a script and scored; their reasons that part `i`
-    /// does not have yet are added. Bounded as [`RiskEngine::score_resolved_script`] is.
+    /// ([`resolve::crontab_input`]), or the script `at -f <(…)` queues
+    /// ([`resolve::job_file_input`]), read as a script and scored; their reasons that part
+    /// `i` does not have yet are added. Bounded as [`RiskEngine::score_resolved_script`] is.
     #[cold]
     #[inline(never)]
     fn score_crontab_input(
@@ -914,7 +915,12 @@ impl RiskEngine {
         reasons: &mut Vec<Reason>,
         left: &std::cell::Cell<u8>,
     ) -> u8 {
-        let Some((text, span)) = resolve::crontab_input(parsed, &parsed.parts[i]) else {
+        let part = &parsed.parts[i];
+        let input = match part.program_name() {
+            Some("crontab") => resolve::crontab_input(parsed, part),
+            _ => resolve::job_file_input(parsed, part),
+        };
+        let Some((text, span)) = input else {
             return 0;
         };
         if left.get() == 0 || text.len() > SCRIPT_LEN {

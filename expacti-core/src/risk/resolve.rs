@@ -1540,23 +1540,30 @@ pub(super) fn decoded_shell_outs(code: &str) -> Vec<String> {
 }
 
 /// The commands of the cron table a `crontab` part installs from a literal input
-/// ([`literal_input`]: `echo '* * * * * CMD' | crontab -`, `crontab - <<< …`), one a line,
+/// ([`literal_input`]: `echo '* * * * * CMD' | crontab -`, `crontab - <<< …`; or the file
+/// `crontab <(echo …)` names, [`process_subst_output`]), one a line,
 /// and where the input comes from. A line is five time fields then its command, or `@reboot`
 /// (or another `@` schedule) then its command; blank lines, comments and `NAME=value` lines
 /// are passed over. `None` when the part reads a file, lists, edits or removes the table, or
 /// the input is not literal.
 pub(super) fn crontab_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
     let mut words = part.argv.iter().skip(1);
+    let mut file: Option<&Word> = None;
     while let Some(w) = words.next() {
-        match w.literal()? {
-            "-" => {}
-            "-u" => {
+        match w.literal() {
+            Some("-") => {}
+            Some("-u") => {
                 words.next()?.literal()?;
             }
+            // `crontab <(echo '…')`: the table is what the substitution prints.
+            None if file.is_none() && w.text.starts_with("<(") => file = Some(w),
             _ => return None,
         }
     }
-    let (text, span) = literal_input(parsed, part)?;
+    let (text, span) = match file {
+        Some(f) => (process_subst_output(parsed, f)?, f.span),
+        None => literal_input(parsed, part)?,
+    };
     let mut out = String::new();
     for line in text.lines() {
         let line = line.trim();
@@ -1585,4 +1592,19 @@ pub(super) fn crontab_input(parsed: &Parsed, part: &Part) -> Option<(String, Spa
         }
     }
     (!out.is_empty()).then_some((out, span))
+}
+
+/// The script `at -f FILE` (or `batch -f FILE`) queues when FILE is a process substitution
+/// that prints literal text (`at now -f <(echo 'rm -rf /')`, [`process_subst_output`]), and
+/// where it is; `None` for any other part. (What `at` reads on standard input is read by the
+/// parser.)
+pub(super) fn job_file_input(parsed: &Parsed, part: &Part) -> Option<(String, Span)> {
+    let mut words = part.argv.iter().skip(1);
+    while let Some(w) = words.next() {
+        if w.text == "-f" {
+            let f = words.next()?;
+            return Some((process_subst_output(parsed, f)?, f.span));
+        }
+    }
+    None
 }

