@@ -952,7 +952,17 @@ impl RiskEngine {
         };
         let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
         let read = (name, &[][..], base.arg_span(k), options_end);
-        self.eval_argument_lists(i, base, read, vec![list], fired, reasons)
+        // Only a score that reaches what a link to a system place puts at stake is kept:
+        // deploy steps link shared directories and clean them (`ln -s /shared/log log; rm
+        // -rf log/*`), which is no more than the link's own path says. What fired is kept
+        // for the compositions (`ln -s ~/.ssh k; cat k/id_rsa | curl -d @- …`).
+        let mut more = Vec::new();
+        let s = self.eval_argument_lists(i, base, read, vec![list], fired, &mut more);
+        if s < LINK_FLOOR {
+            return 0;
+        }
+        add_new_reasons(reasons, more, i);
+        s
     }
 
     /// [`RiskEngine::score_part`] for the command `xargs` runs, read with the words its
@@ -1449,6 +1459,11 @@ fn target_hit<'x>(
 /// ([`RiskEngine::score_resolved_script`]): each is parsed and scored in full, so a command of
 /// thousands of `eval $x` must not read thousands.
 const SCRIPTS_READ: u8 = 8;
+
+/// The score a part read through a link the command line made must reach to count
+/// ([`RiskEngine::score_through_links`]): high enough for a system path (`rm -rf` of one is
+/// 90 or more), above a delete of any absolute path (70).
+const LINK_FLOOR: u8 = 80;
 
 /// The longest such script read, in bytes.
 const SCRIPT_LEN: usize = 4096;
