@@ -4663,6 +4663,8 @@ fn links_and_bind_mounts_are_followed() {
                 "mount /dev/sdb1 /mnt/x && rm -rf /mnt/x/*",
                 "rm-recursive-system",
             ),
+            // A mount that is no bind mount.
+            ("mount /etc /mnt/x && rm -rf /mnt/x/", "rm-recursive-system"),
             // Below the floor: a deploy step cleaning a linked shared directory is scored
             // as its own path says.
             (
@@ -4798,7 +4800,7 @@ fn inline_code_decoded_shell_outs_are_read() {
             ),
             // Another encoding named after the literal.
             (
-                "node -e \"require('child_process').execSync(Buffer.from('726d202d7266202f', 'hex').toString())\"",
+                "node -e \"require('child_process').execSync(Buffer.from('cm0gLXJmIC8=', 'hex').toString())\"",
                 "rm-recursive-system",
             ),
             // The decoding is past the shell-out's statement.
@@ -4993,6 +4995,7 @@ fn process_substitutions_as_stdin_tables_and_jobs() {
             // A script file named: its standard input is not the script.
             ("sh ./x.sh < <(echo 'rm -rf /')", "rm-recursive-system"),
             ("source x.sh < <(echo 'rm -rf /')", "rm-recursive-system"),
+            ("source < <(echo 'rm -rf /')", "rm-recursive-system"),
             ("at now -f job.sh", "rm-recursive-system"),
             ("crontab <(cat jobs)", "rm-recursive-system"),
             (
