@@ -1762,9 +1762,6 @@ impl<'s, 'o> P<'s, 'o> {
         let Some(via) = self.stdin_script_reader(idx) else {
             return Ok(());
         };
-        if !printers && inline_printed(&self.out.parts[producers[0]]).is_none() {
-            return Ok(());
-        }
         // In the order they print.
         for &k in producers.iter().rev() {
             self.printed_script(k, idx, via)?;

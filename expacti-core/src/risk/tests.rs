@@ -4946,6 +4946,8 @@ fn crontab_input_and_other_file_servers() {
             ),
             ("crontab jobs.txt", "rm-recursive-system"),
             ("echo '# rm -rf /' | crontab -", "rm-recursive-system"),
+            // A variable's line, whatever its value holds.
+            ("printf '%s\\n' 'X=a b c d e rm -rf /' | crontab -", "rm-recursive-system"),
             (
                 "busybox httpd -p 8080 -h /srv/www",
                 "file-server-system-dir",
