@@ -5008,3 +5008,31 @@ fn process_substitutions_as_stdin_tables_and_jobs() {
         false,
     );
 }
+
+/// A second root (user id 0) and root's password deleted.
+#[test]
+fn uid_zero_users_and_root_password_delete() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("useradd -o -u 0 -g 0 backdoor", "user-uid-zero"),
+            ("useradd --uid=0 -o x", "user-uid-zero"),
+            ("usermod -u 00 -o eve", "user-uid-zero"),
+            ("passwd -d root", "root-password-delete"),
+            ("passwd --delete root", "root-password-delete"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("useradd -u 1001 deploy", "user-uid-zero"),
+            ("useradd -u 10 x", "user-uid-zero"),
+            ("useradd -g 0 x", "user-uid-zero"),
+            ("passwd -d eve", "root-password-delete"),
+            ("passwd root", "root-password-delete"),
+        ],
+        false,
+    );
+}
