@@ -1478,7 +1478,14 @@ impl<'s, 'o> P<'s, 'o> {
                     argv.push(self.take_fast_word(f));
                 }
             } else {
-                let (w, is_assign) = self.word_general(self.pos, assign_ok, false)?;
+                // A declaration builtin's arguments are read as assignments are (`declare -a
+                // a=(x y)`, `local -a b=()`), and stay its arguments.
+                let decl = !assign_ok
+                    && matches!(
+                        argv[0].text.as_str(),
+                        "declare" | "typeset" | "local" | "export" | "readonly"
+                    );
+                let (w, is_assign) = self.word_general(self.pos, assign_ok || decl, false)?;
                 if assign_ok && is_assign {
                     assigns.push(w);
                 } else {

@@ -276,6 +276,9 @@ cases! {
     python_print_not_shell: "python3 -c 'print(\"rm x\")' | wc -l" => "top: python3 -c print(\"rm x\") ; top: wc -l",
     cpulimit_runs: "cpulimit -l 50 -- rm x" => "top: cpulimit -l 50 -- rm x ; wrapper[cpulimit]: rm x",
     cpulimit_pid: "cpulimit -p 123 -l 50" => "top: cpulimit -p 123 -l 50",
+    // A declaration builtin's array arguments.
+    declare_array_arg: "declare -a a=(x y); local -a b=()" => "top: declare -a a=(x y) ; top: local -a b=()",
+    echo_paren_still_syntax: "echo a=(b)" => "!Syntax",
     // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
     // 15:00 UTC); one they do not, or echo's `\NNN` without the 0, stays unread.
     echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; script[echo | sh]: rm x",

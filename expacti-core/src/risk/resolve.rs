@@ -40,7 +40,8 @@ fn unquote(t: &str) -> (&str, usize) {
 }
 
 /// `$(CMD)` or `` `CMD` `` (alone in the word, maybe in double quotes) whose one command
-/// prints a program's path or name: `which X`, `command -v X`, `type -P X`, `echo X`.
+/// prints a program's path or name: `which X`, `command -v X`, `type -P X`, `echo X`; or,
+/// unquoted, a command (`$(echo rm -rf /)`: the printed words, split).
 fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
     let words = substituted_command(parsed, w)?;
     let name: String = match words.as_slice() {
@@ -52,10 +53,15 @@ fn substitution(parsed: &Parsed, w: &Word) -> Option<Resolved> {
         _ => printed(&words)?,
     };
     let name = name.trim_end_matches('\n');
-    if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
+    // Unquoted, what it prints is split into words: the first is the program, the rest its
+    // first arguments (`$(echo rm -rf /)`).
+    let mut words = name.split_ascii_whitespace();
+    let quoted = w.text.starts_with('"');
+    let first = words.next()?;
+    if first.starts_with('-') || (quoted && name.contains(char::is_whitespace)) {
         return None;
     }
-    Some((name.to_string(), Vec::new()))
+    Some((first.to_string(), words.map(str::to_string).collect()))
 }
 
 /// What a substitution alone in an argument prints when its one command prints literal text
@@ -189,11 +195,16 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                 push_value(&mut out, (n.into(), v.into()));
             } else if let Some((n, v)) = decoded_assignment(parsed, w) {
                 push_value(&mut out, (n.into(), v.into()));
+            } else if let Some((n, v)) = heredoc_assignment(parsed, w) {
+                push_value(&mut out, (n.into(), v.into()));
             }
         }
         match first {
             Some("read") => {
                 for (n, v) in read_values(parsed, p) {
+                    push_value(&mut out, (n.into(), v.into()));
+                }
+                for (n, v) in read_array_values(parsed, p) {
                     push_value(&mut out, (n.into(), v.into()));
                 }
             }
@@ -225,6 +236,12 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                     add_positionals(&mut out, &words);
                 }
             }
+            // `sh -c SCRIPT NAME ARGS…`: the words after the script are its `$0`, `$1`, …
+            // (`sh -c 'rm -rf "$1"' _ /`); a `{}` that `find -exec` replaces is each path
+            // the find starts from (`find / -exec sh -c 'rm -rf "$1"' _ {} \;`).
+            Some(n) if matches!(basename(n), "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh") => {
+                script_positionals(parsed, p, &mut out);
+            }
             _ => {}
         }
     }
@@ -242,6 +259,43 @@ fn push_value<'a>(out: &mut Vec<Value<'a>>, pair: Value<'a>) {
 }
 
 /// `words` as the positional parameters: `1` to `9` each, `@` and `*` all of them.
+/// The positional parameters a shell's `-c` script gets from the words after it (see
+/// [`assigned_values`]): literal words, and `{}` where `find -exec` runs the shell (each root
+/// of the find that encloses it, [`find_roots`]).
+fn script_positionals<'a>(parsed: &'a Parsed, p: &'a Part, out: &mut Vec<Value<'a>>) {
+    let Some(k) = crate::parse::shell_script_word(&p.argv) else {
+        return;
+    };
+    let roots = || {
+        parsed
+            .parts
+            .iter()
+            .filter(|f| f.program_name() == Some("find") && f.span.contains(p.span))
+            .last()
+            .map(find_roots)
+            .unwrap_or_default()
+    };
+    // (`$0` is the first word after the script.)
+    for (n, w) in p.argv.iter().skip(k + 2).enumerate().take(9) {
+        let name: Cow<'a, str> = (n + 1).to_string().into();
+        match w.literal() {
+            Some(t) => push_value(out, (name, t.into())),
+            None if p.via == Some("find -exec") && w.text == "{}" => {
+                for r in roots() {
+                    push_value(out, (name.clone(), r.into()));
+                }
+            }
+            None => return,
+        }
+    }
+    let words: Option<Vec<&str>> = p.argv.iter().skip(k + 2).map(Word::literal).collect();
+    if let Some(words) = words.filter(|w| !w.is_empty()) {
+        let all = words.join(" ");
+        push_value(out, ("@".into(), all.clone().into()));
+        push_value(out, ("*".into(), all.into()));
+    }
+}
+
 fn add_positionals<'a>(out: &mut Vec<Value<'a>>, words: &[&'a str]) {
     for (k, w) in words.iter().enumerate().take(9) {
         push_value(out, ((k + 1).to_string().into(), (*w).into()));
@@ -314,6 +368,25 @@ fn mapfile_values(parsed: &Parsed, p: &Part) -> Vec<(String, String)> {
     array_values(name, &lines)
 }
 
+/// The array `read -a NAME` (with `-r` or not) fills from a literal input: the first line's
+/// fields, an element each (`read -ra a <<< 'rm -rf /'; "${a[@]}"`); empty for any other form.
+fn read_array_values(parsed: &Parsed, p: &Part) -> Vec<(String, String)> {
+    let words: Option<Vec<&str>> = p.argv.iter().skip(1).map(Word::literal).collect();
+    let name = match words.as_deref() {
+        Some(["-a", n] | ["-r", "-a", n] | ["-ra" | "-ar", n] | ["-a", n, "-r"]) => *n,
+        _ => return Vec::new(),
+    };
+    if !is_var_name(name) {
+        return Vec::new();
+    }
+    let Some((text, _)) = literal_input(parsed, p) else {
+        return Vec::new();
+    };
+    let line = text.lines().next().unwrap_or_default();
+    let fields: Vec<&str> = line.split_ascii_whitespace().take(MAX).collect();
+    array_values(name, &fields)
+}
+
 /// Whether a word that is only this parameter, in double quotes, is still a word for each of
 /// its values: `"$@"`, `"${@}"`, `"${a[@]}"`.
 fn splits_in_quotes(inner: &str) -> bool {
@@ -360,6 +433,33 @@ fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, S
         .ok()?;
     let decoded = String::from_utf8(bytes).ok()?;
     Some((name, decoded.trim_end_matches('\n').to_string()))
+}
+
+/// `x=$(cat <<'EOF' … EOF)`: a name assigned the body of a here-document that a lone `cat`
+/// prints, when the body is literal (a quoted delimiter, or no expansion in it); `None` for
+/// any other word.
+fn heredoc_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
+    let (name, value) = w.text.split_once('=')?;
+    let (inner, _) = unquote(value);
+    if !(inner.starts_with("$(") && inner.ends_with(')')) || !is_var_name(name) {
+        return None;
+    }
+    let mut inside = parsed
+        .parts
+        .iter()
+        .filter(|p| p.origin == Origin::Substitution && w.span.contains(p.span));
+    let (Some(cat), None) = (inside.next(), inside.next()) else {
+        return None;
+    };
+    let words: Vec<&str> = cat.argv.iter().map(Word::literal).collect::<Option<_>>()?;
+    if !matches!(words.as_slice(), ["cat"] | ["cat", "-"]) {
+        return None;
+    }
+    let [r] = cat.redirects.as_slice() else {
+        return None;
+    };
+    let h = r.heredoc.as_ref().filter(|h| h.quoted || !h.dynamic)?;
+    Some((name, h.body.trim_end_matches('\n').to_string()))
 }
 
 /// The positional parameters a `set` part gives, when it gives some and all are literal:

@@ -4947,7 +4947,10 @@ fn crontab_input_and_other_file_servers() {
             ("crontab jobs.txt", "rm-recursive-system"),
             ("echo '# rm -rf /' | crontab -", "rm-recursive-system"),
             // A variable's line, whatever its value holds.
-            ("printf '%s\\n' 'X=a b c d e rm -rf /' | crontab -", "rm-recursive-system"),
+            (
+                "printf '%s\\n' 'X=a b c d e rm -rf /' | crontab -",
+                "rm-recursive-system",
+            ),
             (
                 "busybox httpd -p 8080 -h /srv/www",
                 "file-server-system-dir",
@@ -5032,6 +5035,63 @@ fn uid_zero_users_and_root_password_delete() {
             ("useradd -g 0 x", "user-uid-zero"),
             ("passwd -d eve", "root-password-delete"),
             ("passwd root", "root-password-delete"),
+        ],
+        false,
+    );
+}
+
+/// Values from a shell's `-c` positional parameters, a command a substitution prints, `read
+/// -a`, a declaration's array and a here-document a `cat` prints into a variable.
+#[test]
+fn script_positionals_printed_commands_and_arrays() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("bash -c 'rm -rf \"$1\"' _ /", "rm-recursive-system"),
+            ("sh -c '\"$@\"' _ rm -rf /", "rm-recursive-system"),
+            ("sh -c 'eval \"$1\"' _ 'rm -rf /'", "rm-recursive-system"),
+            (
+                "find / -maxdepth 0 -exec sh -c 'rm -rf \"$1\"' _ {} \\;",
+                "rm-recursive-system",
+            ),
+            ("$(echo rm -rf /)", "rm-recursive-system"),
+            ("`echo rm -rf /`", "rm-recursive-system"),
+            (
+                "read -a a <<< 'rm -rf /'; \"${a[@]}\"",
+                "rm-recursive-system",
+            ),
+            (
+                "read -ra a <<< '/ /etc'; rm -rf \"${a[@]}\"",
+                "rm-recursive-system",
+            ),
+            ("declare -a a=(rm -rf /); ${a[*]}", "rm-recursive-system"),
+            (
+                "c=$(cat <<'E'\nrm -rf /\nE\n); eval \"$c\"",
+                "rm-recursive-system",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            // `$0` is the word after the script, not `$1`.
+            ("bash -c 'rm -rf \"$1\"' /", "rm-recursive-system"),
+            (
+                "find . -exec sh -c 'rm -rf \"$1\"' _ {} \\;",
+                "rm-recursive-system",
+            ),
+            // Quoted, what the substitution prints is one word.
+            ("\"$(echo rm -rf /)\"", "rm-recursive-system"),
+            (
+                "read -a a < list; rm -rf \"${a[@]}\"",
+                "rm-recursive-system",
+            ),
+            (
+                "c=$(cat <<EOF\nrm -rf $D\nEOF\n); eval \"$c\"",
+                "rm-recursive-system",
+            ),
         ],
         false,
     );
