@@ -270,8 +270,7 @@ fn script_positionals<'a>(parsed: &'a Parsed, p: &'a Part, out: &mut Vec<Value<'
         parsed
             .parts
             .iter()
-            .filter(|f| f.program_name() == Some("find") && f.span.contains(p.span))
-            .last()
+            .rfind(|f| f.program_name() == Some("find") && f.span.contains(p.span))
             .map(find_roots)
             .unwrap_or_default()
     };
