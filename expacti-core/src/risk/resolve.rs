@@ -440,7 +440,7 @@ fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, S
 fn heredoc_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
     let (name, value) = w.text.split_once('=')?;
     let (inner, _) = unquote(value);
-    if !(inner.starts_with("$(") && inner.ends_with(')')) || !is_var_name(name) {
+    if !(inner.starts_with("$(") && inner.ends_with(')') && is_var_name(name)) {
         return None;
     }
     let mut inside = parsed
