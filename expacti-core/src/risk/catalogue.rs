@@ -1080,7 +1080,44 @@ pub(crate) struct ProgramIndex {
     pub glob_first: SignalSet,
     /// The composition sides (see [`compose_bit`]) whose program list names this program.
     pub compose: ComposeMask,
+    /// What more the engine reads of this program's parts (see [`Reads`]).
+    pub reads: Reads,
 }
+
+/// What more the engine reads of a program's parts, beyond its signals: found with the
+/// program's index, not a name comparison on every part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Reads {
+    /// Nothing more.
+    #[default]
+    Nothing,
+    /// Inline code, for the scripts it decodes and hands a shell (`python`, `perl`, …).
+    InlineCode,
+    /// A job scheduler, for the cron table or job file it is given (`crontab`, `at`, `batch`).
+    Schedule,
+    /// A maker of links or bind mounts, which later parts may go through (`ln`, `mount`).
+    Link,
+}
+
+/// The programs of each [`Reads`] kind.
+const READERS: &[(&str, Reads)] = &[
+    ("python", Reads::InlineCode),
+    ("python2", Reads::InlineCode),
+    ("python3", Reads::InlineCode),
+    ("perl", Reads::InlineCode),
+    ("ruby", Reads::InlineCode),
+    ("node", Reads::InlineCode),
+    ("nodejs", Reads::InlineCode),
+    ("php", Reads::InlineCode),
+    ("deno", Reads::InlineCode),
+    ("bun", Reads::InlineCode),
+    ("crontab", Reads::Schedule),
+    ("at", Reads::Schedule),
+    ("batch", Reads::Schedule),
+    ("ln", Reads::Link),
+    ("mount", Reads::Link),
+    ("bindfs", Reads::Link),
+];
 
 /// Two bits per composition (its two sides) for the first [`COMPOSE_INDEXED`] compositions;
 /// any later one is tried on every part.
@@ -1604,6 +1641,9 @@ impl Catalogue {
         let always = self.compose_always;
         for (ci, c) in self.compose.iter_mut().enumerate() {
             c.a_first = always & compose_bit(ci, 1) != 0 && always & compose_bit(ci, 0) == 0;
+        }
+        for &(name, reads) in READERS {
+            self.by_program.entry(name.to_string()).or_default().reads = reads;
         }
         self.known_programs = known.into_iter().collect();
     }

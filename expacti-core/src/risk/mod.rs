@@ -315,7 +315,7 @@ impl RiskEngine {
             // `ln`, `mount` or `bindfs`.
             let links = if ctxs
                 .iter()
-                .any(|c| matches!(c.name.as_deref(), Some("ln" | "mount" | "bindfs")))
+                .any(|c| c.prog.is_some_and(|p| p.reads == catalogue::Reads::Link))
             {
                 resolve::symlinks(parsed)
             } else {
@@ -625,16 +625,15 @@ impl RiskEngine {
                 // Inline code that hands a shell a script it decodes first (`python -c
                 // "os.system(base64.b64decode('…'))"`): the decoded script is read too.
                 // So are the commands of a cron table installed from a literal input.
-                if let (Some(left), Some(name)) = (scripts, base.name.as_deref()) {
-                    match name {
-                        "python" | "python2" | "python3" | "perl" | "ruby" | "node" | "nodejs"
-                        | "php" | "deno" | "bun" => {
+                if let (Some(left), Some(pi)) = (scripts, base.prog) {
+                    match pi.reads {
+                        catalogue::Reads::InlineCode => {
                             s = s.max(self.score_decoded_code(i, base, reasons, left));
                         }
-                        "crontab" | "at" | "batch" => {
+                        catalogue::Reads::Schedule => {
                             s = s.max(self.score_crontab_input(parsed, i, reasons, left));
                         }
-                        _ => {}
+                        catalogue::Reads::Nothing | catalogue::Reads::Link => {}
                     }
                 }
                 // What `xargs` runs, with the words a literal input hands it (`echo / | xargs

@@ -239,7 +239,10 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
             // `sh -c SCRIPT NAME ARGS…`: the words after the script are its `$0`, `$1`, …
             // (`sh -c 'rm -rf "$1"' _ /`); a `{}` that `find -exec` replaces is each path
             // the find starts from (`find / -exec sh -c 'rm -rf "$1"' _ {} \;`).
-            Some(n) if matches!(basename(n), "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh") => {
+            Some(n)
+                if p.argv.len() >= 4
+                    && matches!(basename(n), "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh") =>
+            {
                 script_positionals(parsed, p, &mut out);
             }
             _ => {}
