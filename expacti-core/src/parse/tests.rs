@@ -279,6 +279,13 @@ cases! {
     // A declaration builtin's array arguments.
     declare_array_arg: "declare -a a=(x y); local -a b=()" => "top: declare -a a=(x y) ; top: local -a b=()",
     echo_paren_still_syntax: "echo a=(b)" => "!Syntax",
+    // ssh's ProxyCommand and LocalCommand run here.
+    ssh_proxy_command: "ssh -o ProxyCommand='nc %h %p' x" =>
+        "top: ssh -o ProxyCommand=nc %h %p x ; script[ssh ProxyCommand]: nc %h %p",
+    ssh_proxy_command_attached: "ssh -oproxycommand=rm\\ x h ls" =>
+        "top: ssh -oproxycommand=rm x h ls ; script[ssh ProxyCommand]: rm x ; script[ssh]: ls",
+    ssh_proxy_command_none: "ssh -o ProxyCommand=none x" => "top: ssh -o ProxyCommand=none x",
+    ssh_other_option: "ssh -o StrictHostKeyChecking=no x" => "top: ssh -o StrictHostKeyChecking=no x",
     // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
     // 15:00 UTC); one they do not, or echo's `\NNN` without the 0, stays unread.
     echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; script[echo | sh]: rm x",

