@@ -5133,3 +5133,45 @@ fn ssh_local_commands_and_reverse_tunnels() {
         false,
     );
 }
+
+/// The shell npm and make run scripts with, and find's lists written over files.
+#[test]
+fn script_shells_and_find_writes() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "npm_config_script_shell='rm -rf /' npm run x",
+                "exec-affecting-variable",
+            ),
+            ("make SHELL='rm -rf /' all", "make-shell-override"),
+            ("make SHELL=./evil.sh", "make-shell-override"),
+            (
+                "make .SHELLFLAGS='-c rm -rf / #' all",
+                "make-shell-override",
+            ),
+            ("find . -fprint /etc/passwd", "find-writes-system-file"),
+            (
+                "find / -fls /root/.ssh/authorized_keys",
+                "find-writes-system-file",
+            ),
+            ("find . -name '*.c' -fprint files.txt", "find-writes-file"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("make SHELL=/bin/bash test", "make-shell-override"),
+            ("make -j4 SHELL=bash", "make-shell-override"),
+            ("make .SHELLFLAGS='-ec' all", "make-shell-override"),
+            (
+                "find . -name '*.c' -fprint files.txt",
+                "find-writes-system-file",
+            ),
+            ("find /etc -name '*.conf' -print", "find-writes-file"),
+        ],
+        false,
+    );
+}
