@@ -287,6 +287,25 @@ fn holds_bytes(hay: &[u8], needle: &[u8]) -> bool {
         .any(|(i, &c)| c == first && hay[i + 1..].starts_with(rest))
 }
 
+/// Variables whose value is a command that programs run with a shell (git, man, crontab,
+/// npm, ssh): an assignment of one is read as a script ([`P::assigned_commands`]).
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_PROXY_COMMAND",
+    "GIT_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_SEQUENCE_EDITOR",
+    "PAGER",
+    "MANPAGER",
+    "EDITOR",
+    "VISUAL",
+    "BROWSER",
+    "SUDO_EDITOR",
+    "RSYNC_RSH",
+    "PROMPT_COMMAND",
+];
+
 /// The builtins [`P::check_builtin_named`] looks at.
 const READING_BUILTINS: [&str; 5] = ["alias", "shopt", "enable", "hash", "set"];
 
@@ -1519,6 +1538,9 @@ impl<'s, 'o> P<'s, 'o> {
             for (ri, id) in heredoc_ids {
                 self.out.heredoc_refs.push((idx, ri, id));
             }
+            if !self.out.parts[idx].assignments.is_empty() {
+                self.assigned_commands(idx)?;
+            }
             if !matches!(runs, Runs::Nothing) {
                 self.apply_runs(idx, runs, 0)?;
             }
@@ -1550,6 +1572,38 @@ impl<'s, 'o> P<'s, 'o> {
             }
             if self.wrote {
                 self.written_script(idx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `GIT_SSH_COMMAND='CMD' git fetch`, `PAGER='CMD' man ls`: a variable assigned in front
+    /// of a command (or alone) whose value is a command that programs run with a shell
+    /// ([`COMMAND_VARIABLES`]) has that value read as a script (`via` = the variable's name
+    /// class, `command variable`). Literal values only.
+    #[cold]
+    #[inline(never)]
+    fn assigned_commands(&mut self, idx: usize) -> R<()> {
+        let found: Vec<(String, SpanMap)> = self.out.parts[idx]
+            .assignments
+            .iter()
+            .filter(|w| !w.is_dynamic())
+            .filter_map(|w| {
+                let eq = w.text.find('=')?;
+                if !COMMAND_VARIABLES.contains(&&w.text[..eq]) {
+                    return None;
+                }
+                let start = eq + 1;
+                let map = match w.verbatim_at {
+                    Some(at) => SpanMap::Offset(at + start),
+                    None => SpanMap::Fixed(w.span),
+                };
+                Some((w.text[start..].to_string(), map))
+            })
+            .collect();
+        for (text, map) in found {
+            if !text.trim().is_empty() {
+                self.sub_parse(&text, map, Origin::Script, Some("command variable"))?;
             }
         }
         Ok(())

@@ -286,6 +286,10 @@ cases! {
         "top: ssh -oproxycommand=rm x h ls ; script[ssh ProxyCommand]: rm x ; script[ssh]: ls",
     ssh_proxy_command_none: "ssh -o ProxyCommand=none x" => "top: ssh -o ProxyCommand=none x",
     ssh_other_option: "ssh -o StrictHostKeyChecking=no x" => "top: ssh -o StrictHostKeyChecking=no x",
+    // A variable whose value programs run as a command.
+    command_variable: "GIT_SSH_COMMAND='rm x' git fetch" => "top: GIT_SSH_COMMAND=rm x git fetch ; script[command variable]: rm x",
+    command_variable_alone: "PAGER='less -R'" => "top: PAGER=less -R ; script[command variable]: less -R",
+    other_variable: "X='rm x' make" => "top: X=rm x make",
     // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
     // 15:00 UTC); one they do not, or echo's `\NNN` without the 0, stays unread.
     echo_e_piped_escapes: "echo -e 'rm x\\n' | sh" => "top: echo -e rm x\\n ; top: sh ; script[echo | sh]: rm x",

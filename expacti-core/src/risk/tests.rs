@@ -5175,3 +5175,33 @@ fn script_shells_and_find_writes() {
         false,
     );
 }
+
+/// A variable whose value programs run as a command is read for that command.
+#[test]
+fn command_variables_are_read() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "GIT_SSH_COMMAND='rm -rf /' git fetch",
+                "rm-recursive-system",
+            ),
+            ("PAGER='rm -rf /' man ls", "rm-recursive-system"),
+            (
+                "MANPAGER='sh -c \"rm -rf /\"' man ls",
+                "rm-recursive-system",
+            ),
+            ("PROMPT_COMMAND='rm -rf /' bash -i", "rm-recursive-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("X='rm -rf /' make", "rm-recursive-system"),
+            ("GIT_SSH_COMMAND=\"$CMD\" git fetch", "rm-recursive-system"),
+        ],
+        false,
+    );
+}
