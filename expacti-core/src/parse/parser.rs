@@ -1516,6 +1516,7 @@ impl<'s, 'o> P<'s, 'o> {
         if argv.is_empty() && assigns.is_empty() && redirs.is_empty() {
             return Err(self.syntax("expected a command"));
         }
+        let assigned = !assigns.is_empty();
         let part = Part {
             argv,
             assignments: assigns,
@@ -1538,7 +1539,7 @@ impl<'s, 'o> P<'s, 'o> {
             for (ri, id) in heredoc_ids {
                 self.out.heredoc_refs.push((idx, ri, id));
             }
-            if !self.out.parts[idx].assignments.is_empty() {
+            if assigned {
                 self.assigned_commands(idx)?;
             }
             if !matches!(runs, Runs::Nothing) {
