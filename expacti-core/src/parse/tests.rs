@@ -286,6 +286,7 @@ cases! {
         "top: ssh -oproxycommand=rm x h ls ; script[ssh ProxyCommand]: rm x ; script[ssh]: ls",
     ssh_proxy_command_none: "ssh -o ProxyCommand=none x" => "top: ssh -o ProxyCommand=none x",
     ssh_other_option: "ssh -o StrictHostKeyChecking=no x" => "top: ssh -o StrictHostKeyChecking=no x",
+    ssh_other_option_value: "ssh -i ProxyCommand=x h" => "top: ssh -i ProxyCommand=x h",
     // A variable whose value programs run as a command.
     command_variable: "GIT_SSH_COMMAND='rm x' git fetch" => "top: GIT_SSH_COMMAND=rm x git fetch ; script[command variable]: rm x",
     command_variable_alone: "PAGER='less -R'" => "top: PAGER=less -R ; script[command variable]: less -R",
