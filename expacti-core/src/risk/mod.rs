@@ -748,17 +748,10 @@ impl RiskEngine {
                     None => continue,
                 },
             };
-            if left.get() == 0 || text.len() > SCRIPT_LEN {
-                break;
+            match self.score_script_text(i, span, &text, reasons, left) {
+                Some(s) => best = best.max(s),
+                None => break,
             }
-            left.set(left.get() - 1);
-            best = best.max(self.score_read_script(
-                i,
-                span,
-                &crate::parse::parse(&text),
-                &text,
-                reasons,
-            ));
         }
         best
     }
@@ -884,18 +877,10 @@ impl RiskEngine {
         let mut best = 0;
         for (k, a) in base.args.iter().enumerate() {
             for text in resolve::decoded_shell_outs(a) {
-                if left.get() == 0 || text.len() > SCRIPT_LEN {
-                    return best;
+                match self.score_script_text(i, base.arg_span(k), &text, reasons, left) {
+                    Some(s) => best = best.max(s),
+                    None => return best,
                 }
-                left.set(left.get() - 1);
-                let span = base.arg_span(k);
-                best = best.max(self.score_read_script(
-                    i,
-                    span,
-                    &crate::parse::parse(&text),
-                    &text,
-                    reasons,
-                ));
             }
         }
         best
@@ -922,11 +907,26 @@ impl RiskEngine {
         let Some((text, span)) = input else {
             return 0;
         };
+        self.score_script_text(i, span, &text, reasons, left)
+            .unwrap_or(0)
+    }
+
+    /// [`RiskEngine::score_read_script`] of `text`, parsed, within the budget: `None`, and
+    /// nothing read, when the command's scripts are used up or `text` is over [`SCRIPT_LEN`]
+    /// bytes.
+    fn score_script_text(
+        &self,
+        i: usize,
+        span: Span,
+        text: &str,
+        reasons: &mut Vec<Reason>,
+        left: &std::cell::Cell<u8>,
+    ) -> Option<u8> {
         if left.get() == 0 || text.len() > SCRIPT_LEN {
-            return 0;
+            return None;
         }
         left.set(left.get() - 1);
-        self.score_read_script(i, span, &crate::parse::parse(&text), &text, reasons)
+        Some(self.score_read_script(i, span, &crate::parse::parse(text), text, reasons))
     }
 
     /// [`RiskEngine::score_part`] for a part read with its arguments that go through a link

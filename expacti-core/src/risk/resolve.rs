@@ -104,6 +104,24 @@ fn substituted_command<'a>(parsed: &'a Parsed, w: &Word) -> Option<Vec<&'a str>>
     // was not verbatim has no such place, and is not read).
     let body = &inner[open..inner.len() - 1];
     let region = Span(w.span.0 + q + open, w.span.1.checked_sub(q + 1)?);
+    let part = lone_part(parsed, region, body)?;
+    let stderr_only = part
+        .redirects
+        .iter()
+        .all(|r| r.fd == Some(crate::parse::Fd::Number(2)));
+    if !stderr_only
+        || !part.assignments.is_empty()
+        || body.trim().len() != part.span.1 - part.span.0
+    {
+        return None;
+    }
+    part.argv.iter().map(Word::literal).collect()
+}
+
+/// The one part a substitution holds, whose inside `body` stands in the input at `region`;
+/// `None` when the inside is not there as written (a word of a script string that was not
+/// verbatim), or the substitution holds no part or several.
+fn lone_part<'a>(parsed: &'a Parsed, region: Span, body: &str) -> Option<&'a Part> {
     if region.1.checked_sub(region.0)? != body.len() {
         return None;
     }
@@ -112,18 +130,7 @@ fn substituted_command<'a>(parsed: &'a Parsed, w: &Word) -> Option<Vec<&'a str>>
         .iter()
         .filter(|p| p.origin == Origin::Substitution && region.contains(p.span));
     let part = inside.next()?;
-    let stderr_only = part
-        .redirects
-        .iter()
-        .all(|r| r.fd == Some(crate::parse::Fd::Number(2)));
-    if inside.next().is_some()
-        || !stderr_only
-        || !part.assignments.is_empty()
-        || body.trim().len() != part.span.1 - part.span.0
-    {
-        return None;
-    }
-    part.argv.iter().map(Word::literal).collect()
+    inside.next().is_none().then_some(part)
 }
 
 /// A word made of `$NAME`, `${NAME}` and literal text (maybe in double quotes) whose
@@ -1273,15 +1280,8 @@ fn arg_file<'a>(
 fn process_subst_output(parsed: &Parsed, w: &Word) -> Option<String> {
     let inner = w.text.strip_prefix("<(")?.strip_suffix(')')?;
     let region = Span(w.span.0 + 2, w.span.1.checked_sub(1)?);
-    if region.1.checked_sub(region.0)? != inner.len() {
-        return None;
-    }
-    let mut inside = parsed
-        .parts
-        .iter()
-        .filter(|p| p.origin == Origin::Substitution && region.contains(p.span));
-    let part = inside.next()?;
-    if inside.next().is_some() || !part.redirects.is_empty() || !part.assignments.is_empty() {
+    let part = lone_part(parsed, region, inner)?;
+    if !part.redirects.is_empty() || !part.assignments.is_empty() {
         return None;
     }
     let words: Vec<&str> = part.argv.iter().map(Word::literal).collect::<Option<_>>()?;
