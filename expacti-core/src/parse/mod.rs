@@ -11,8 +11,8 @@ pub mod quote;
 mod types;
 mod wrappers;
 
+pub(crate) use parser::printed_escapes_with_nul;
 pub use parser::{Limits, parse, parse_bytes, parse_with};
-pub(crate) use parser::{printed_escapes, printed_escapes_with_nul};
 pub use types::{
     Fd, Heredoc, Opaque, OpaqueKind, Origin, Parsed, Part, Redirect, RedirectOp, Span, Word,
     WordFlags, basename,

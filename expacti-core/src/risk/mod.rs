@@ -631,7 +631,7 @@ impl RiskEngine {
                             s = s.max(self.score_decoded_code(i, base, reasons, left));
                         }
                         catalogue::Reads::Schedule => {
-                            s = s.max(self.score_crontab_input(parsed, i, reasons, left));
+                            s = s.max(self.score_schedule_input(parsed, i, reasons, left));
                         }
                         catalogue::Reads::Nothing | catalogue::Reads::Link => {}
                     }
@@ -892,7 +892,7 @@ impl RiskEngine {
     /// `i` does not have yet are added. Bounded as [`RiskEngine::score_resolved_script`] is.
     #[cold]
     #[inline(never)]
-    fn score_crontab_input(
+    fn score_schedule_input(
         &self,
         parsed: &Parsed,
         i: usize,

@@ -73,18 +73,13 @@ pub(super) fn printed_value(parsed: &Parsed, w: &Word) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// What `echo X…`, `printf %s X` and a `printf` format without conversions print (escapes
-/// decoded as `printf` and `echo -e` decode them).
+/// What `echo X…`, `printf %s X` and a `printf` format without conversions print
+/// ([`printed_output`]), without the final newlines and only without NUL bytes (a value
+/// put in place of a substitution).
 fn printed(words: &[&str]) -> Option<String> {
-    match words {
-        ["echo", x, ..] if !x.starts_with('-') => Some(words[1..].join(" ")),
-        ["printf", "%s" | "%s\\n", x] => Some(x.to_string()),
-        // A format without conversions prints itself, its escapes decoded as printf and `echo
-        // -e` decode them (`$(printf '\x72\x6d')`).
-        ["printf", x] if !x.contains('%') => crate::parse::printed_escapes(x, false),
-        ["echo", "-e", x] => crate::parse::printed_escapes(x, true),
-        _ => None,
-    }
+    let t = printed_output(words)?;
+    let t = t.trim_end_matches('\n');
+    (!t.contains('\0')).then(|| t.to_string())
 }
 
 /// The literal words of the one command of `$(CMD)` or `` `CMD` `` when that is all word `w`
@@ -410,16 +405,7 @@ fn splits_in_quotes(inner: &str) -> bool {
 /// piped into `base64 -d` prints, decoded (`rm -rf /`); `None` for any other word, or when
 /// the text is not base64 of UTF-8.
 fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
-    let (name, value) = w.text.split_once('=')?;
-    let (inner, _) = unquote(value);
-    let substitution = inner.starts_with("$(") && inner.ends_with(')');
-    if !substitution || !is_var_name(name) {
-        return None;
-    }
-    let mut inside = parsed
-        .parts
-        .iter()
-        .filter(|p| p.origin == Origin::Substitution && w.span.contains(p.span));
+    let (name, mut inside) = assigned_substitution(parsed, w)?;
     let (Some(printer), Some(decoder), None) = (inside.next(), inside.next(), inside.next()) else {
         return None;
     };
@@ -444,19 +430,29 @@ fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, S
     Some((name, decoded.trim_end_matches('\n').to_string()))
 }
 
-/// `x=$(cat <<'EOF' … EOF)`: a name assigned the body of a here-document that a lone `cat`
-/// prints, when the body is literal (a quoted delimiter, or no expansion in it); `None` for
-/// any other word.
-fn heredoc_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
+/// `NAME=$(…)` (the value maybe in double quotes): the name, and the parts of the
+/// substitution; `None` for any other word.
+fn assigned_substitution<'a>(
+    parsed: &'a Parsed,
+    w: &'a Word,
+) -> Option<(&'a str, impl Iterator<Item = &'a Part>)> {
     let (name, value) = w.text.split_once('=')?;
     let (inner, _) = unquote(value);
     if !(inner.starts_with("$(") && inner.ends_with(')') && is_var_name(name)) {
         return None;
     }
-    let mut inside = parsed
+    let inside = parsed
         .parts
         .iter()
-        .filter(|p| p.origin == Origin::Substitution && w.span.contains(p.span));
+        .filter(move |p| p.origin == Origin::Substitution && w.span.contains(p.span));
+    Some((name, inside))
+}
+
+/// `x=$(cat <<'EOF' … EOF)`: a name assigned the body of a here-document that a lone `cat`
+/// prints, when the body is literal (a quoted delimiter, or no expansion in it); `None` for
+/// any other word.
+fn heredoc_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
+    let (name, mut inside) = assigned_substitution(parsed, w)?;
     let (Some(cat), None) = (inside.next(), inside.next()) else {
         return None;
     };
@@ -1290,7 +1286,7 @@ fn process_subst_output(parsed: &Parsed, w: &Word) -> Option<String> {
 
 /// All that a command of literal words prints, newlines and NUL bytes included: `echo`
 /// without options (or with `-e`, `-n`), or `printf` of a format without conversions, or of
-/// `%s\n`, `%s\n\n`, `%s ` or `%s\0` over its arguments. `None` for any other command.
+/// `%s`, `%s\n`, `%s\n\n`, `%s ` or `%s\0` over its arguments. `None` for any other command.
 fn printed_output(words: &[&str]) -> Option<String> {
     let each =
         |rest: &[&str], end: &str| -> String { rest.iter().map(|r| format!("{r}{end}")).collect() };
@@ -1301,6 +1297,7 @@ fn printed_output(words: &[&str]) -> Option<String> {
         ["echo", "-n", rest @ ..] => rest.join(" "),
         ["echo", "-e", x] => format!("{}\n", crate::parse::printed_escapes_with_nul(x, true)?),
         ["echo", "-ne" | "-en", x] => crate::parse::printed_escapes_with_nul(x, true)?,
+        ["printf", "%s", rest @ ..] => rest.concat(),
         ["printf", "%s\\n", rest @ ..] => each(rest, "\n"),
         ["printf", "%s\\n\\n", rest @ ..] => each(rest, "\n\n"),
         ["printf", "%s ", rest @ ..] => each(rest, " "),
