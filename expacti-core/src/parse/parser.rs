@@ -288,8 +288,19 @@ fn holds_bytes(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Variables whose value is a command that programs run with a shell (git, man, crontab,
-/// npm, ssh): an assignment of one is read as a script ([`P::assigned_commands`]).
-const COMMAND_VARIABLES: &[&str] = &[
+/// npm, ssh): an assignment of one is read as a script ([`P::assigned_commands`]), and so
+/// is an `export` or `declare` of one (`wrappers::analyze`). A value only known at run time
+/// makes the command opaque, as a script string does.
+/// `via` of a value read as a script: `ssh command` for the variables whose value runs in
+/// place of ssh (`GIT_SSH_COMMAND`, `RSYNC_RSH`), `command variable` for the others.
+pub(crate) fn command_variable_via(name: &str) -> &'static str {
+    match name {
+        "GIT_SSH_COMMAND" | "RSYNC_RSH" => "ssh command",
+        _ => "command variable",
+    }
+}
+
+pub(crate) const COMMAND_VARIABLES: &[&str] = &[
     "GIT_SSH_COMMAND",
     "GIT_PROXY_COMMAND",
     "GIT_EDITOR",
@@ -1580,18 +1591,23 @@ impl<'s, 'o> P<'s, 'o> {
 
     /// `GIT_SSH_COMMAND='CMD' git fetch`, `PAGER='CMD' man ls`: a variable assigned in front
     /// of a command (or alone) whose value is a command that programs run with a shell
-    /// ([`COMMAND_VARIABLES`]) has that value read as a script (`via` = the variable's name
-    /// class, `command variable`). Literal values only.
+    /// ([`COMMAND_VARIABLES`]) has that value read as a script (`via` = the variable's class,
+    /// [`command_variable_via`]). A value only known at run time makes the command opaque
+    /// (`GIT_SSH_COMMAND="ssh -i $KEY"`): the program hands it to a shell, as `sh -c` would.
     #[cold]
     #[inline(never)]
     fn assigned_commands(&mut self, idx: usize) -> R<()> {
-        let found: Vec<(String, SpanMap)> = self.out.parts[idx]
+        let mut dynamic = None;
+        let found: Vec<(String, SpanMap, &'static str)> = self.out.parts[idx]
             .assignments
             .iter()
-            .filter(|w| !w.is_dynamic())
             .filter_map(|w| {
                 let eq = w.text.find('=')?;
                 if !COMMAND_VARIABLES.contains(&&w.text[..eq]) {
+                    return None;
+                }
+                if w.is_dynamic() {
+                    dynamic = Some((w.text[..eq].to_string(), w.span));
                     return None;
                 }
                 let start = eq + 1;
@@ -1599,12 +1615,23 @@ impl<'s, 'o> P<'s, 'o> {
                     Some(at) => SpanMap::Offset(at + start),
                     None => SpanMap::Fixed(w.span),
                 };
-                Some((w.text[start..].to_string(), map))
+                Some((
+                    w.text[start..].to_string(),
+                    map,
+                    command_variable_via(&w.text[..eq]),
+                ))
             })
             .collect();
-        for (text, map) in found {
+        if let Some((name, span)) = dynamic {
+            self.out.note(
+                OpaqueKind::DynamicScript,
+                format!("the command in `{name}` is only known at run time"),
+                span,
+            );
+        }
+        for (text, map, via) in found {
             if !text.trim().is_empty() {
-                self.sub_parse(&text, map, Origin::Script, Some("command variable"))?;
+                self.sub_parse(&text, map, Origin::Script, Some(via))?;
             }
         }
         Ok(())
@@ -2150,7 +2177,12 @@ impl<'s, 'o> P<'s, 'o> {
                 };
                 self.check_builtin(&part);
                 let inner = wrappers::analyze(&part.argv);
+                let assigned = !part.assignments.is_empty();
                 if let Some(i) = self.push_part(part) {
+                    // `env GIT_SSH_COMMAND='…' git fetch`, `sudo PAGER=… man x`.
+                    if assigned {
+                        self.assigned_commands(i)?;
+                    }
                     self.apply_runs(i, inner, level + 1)?;
                 }
                 Ok(())

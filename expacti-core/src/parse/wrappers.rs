@@ -7,6 +7,7 @@
 use compact_str::CompactString;
 use smallvec::SmallVec;
 
+use super::parser::{COMMAND_VARIABLES, command_variable_via};
 use super::types::{OpaqueKind, Word, WordFlags, basename};
 
 /// What a part runs besides itself.
@@ -990,10 +991,9 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         // (the definition itself also makes the command opaque, see the parser).
         "alias" => values_as_scripts(argv, 1, |_| true, "alias"),
         // `export PROMPT_COMMAND='…'`: the shell runs it before every prompt. (Not the
-        // prompts `PS1`…`PS4`, whose values are text with expansions, not scripts.)
-        "export" | "declare" | "typeset" | "readonly" => {
-            values_as_scripts(argv, 1, |n| n == "PROMPT_COMMAND", "PROMPT_COMMAND")
-        }
+        // prompts `PS1`…`PS4`, whose values are text with expansions, not scripts.) `export
+        // GIT_SSH_COMMAND='…'`, `export PAGER=…`: later commands' programs run the value.
+        "export" | "declare" | "typeset" | "readonly" => exported_commands(argv),
         "ssh" => {
             let (o, command) = match ssh_options(argv) {
                 Ok(o) => o,
@@ -2092,10 +2092,19 @@ fn git(argv: &[Word]) -> Runs {
             .map(|w| w.text.as_str())
     };
     let mut i = 1;
+    // `git -c core.sshCommand='ssh -i key' fetch`: values of the options that are commands.
+    let mut out = Vec::new();
     while let Some(t) = lit(i) {
         match t {
-            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path"
-            | "--config-env" => i += 2,
+            "-c" => {
+                if let Some(r) = argv.get(i + 1).and_then(|w| git_command_value(w, i + 1)) {
+                    out.push(r);
+                }
+                i += 2;
+            }
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env" => {
+                i += 2
+            }
             _ if t.starts_with('-') => i += 1,
             _ => break,
         }
@@ -2105,7 +2114,123 @@ fn git(argv: &[Word]) -> Runs {
         // the part's signals (`git` with a dynamic word) carry it.
         return Runs::Nothing;
     }
+    let sub = git_subcommand(argv, i, lit);
+    if out.is_empty() {
+        return sub;
+    }
+    if !matches!(sub, Runs::Nothing) {
+        out.push(sub);
+    }
+    match out.len() {
+        1 => out.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(out),
+    }
+}
+
+/// The git options whose value git runs as a shell command line (lowercase: git's section
+/// and key names are not case-sensitive).
+const GIT_COMMAND_KEYS: [&str; 4] = [
+    "core.sshcommand",
+    "core.pager",
+    "core.editor",
+    "sequence.editor",
+];
+
+/// `KEY=VALUE` of `git -c` when KEY is one of [`GIT_COMMAND_KEYS`]: a literal value is read as
+/// a script (`via` = `git -c`, or `ssh command` for `core.sshCommand`), one only known at run
+/// time makes the command opaque.
+#[cold]
+#[inline(never)]
+fn git_command_value(w: &Word, word: usize) -> Option<Runs> {
+    let eq = w.text.find('=')?;
+    let key = &w.text[..eq];
+    if !GIT_COMMAND_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        return None;
+    }
+    Some(if w.is_dynamic() {
+        Runs::Opaque {
+            kind: OpaqueKind::DynamicScript,
+            message: format!("the command in git's `{key}` is only known at run time"),
+        }
+    } else {
+        Runs::ScriptSlice {
+            word,
+            start: eq + 1,
+            end: w.text.len(),
+            via: git_key_via(key, "git -c"),
+        }
+    })
+}
+
+/// `git config [--global …] KEY VALUE` (or `git config set KEY VALUE`) when KEY is one of
+/// [`GIT_COMMAND_KEYS`]: the value is a command later git commands run. A literal value is
+/// read as a script (`via` = `git config`, or `ssh command` for `core.sshCommand`), one only
+/// known at run time makes the command opaque.
+#[cold]
+#[inline(never)]
+fn git_config_command(argv: &[Word], from: usize) -> Runs {
+    let mut pos = Vec::new();
+    let mut k = from;
+    while let Some(w) = argv.get(k) {
+        match w.text.as_str() {
+            "-f" | "--file" | "--blob" | "--type" => k += 2,
+            // Reading or removing (`--get-regexp KEY REGEX`, `--unset KEY REGEX`): no value.
+            t if t.starts_with("--get")
+                || t.starts_with("--unset")
+                || matches!(t, "-l" | "--list" | "--remove-section" | "--rename-section") =>
+            {
+                return Runs::Nothing;
+            }
+            t if t.starts_with('-') && !w.is_dynamic() => k += 1,
+            _ => {
+                pos.push(k);
+                k += 1;
+            }
+        }
+    }
+    if pos.first().is_some_and(|&p| argv[p].text == "set") {
+        pos.remove(0);
+    }
+    let [key, value] = pos[..] else {
+        return Runs::Nothing;
+    };
+    let key_word = &argv[key];
+    if key_word.is_dynamic()
+        || !GIT_COMMAND_KEYS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&key_word.text))
+    {
+        return Runs::Nothing;
+    }
+    if argv[value].is_dynamic() {
+        return Runs::Opaque {
+            kind: OpaqueKind::DynamicScript,
+            message: format!(
+                "the command set for git's `{}` is only known at run time",
+                key_word.text
+            ),
+        };
+    }
+    Runs::Script {
+        word: value,
+        via: git_key_via(&key_word.text, "git config"),
+    }
+}
+
+/// `via` of a git option's value read as a script: `ssh command` for `core.sshCommand` (run
+/// in place of ssh), else `other`.
+fn git_key_via(key: &str, other: &'static str) -> &'static str {
+    if key.eq_ignore_ascii_case("core.sshcommand") {
+        "ssh command"
+    } else {
+        other
+    }
+}
+
+/// What git's subcommand at `argv[i]` runs.
+fn git_subcommand<'a>(argv: &'a [Word], i: usize, lit: impl Fn(usize) -> Option<&'a str>) -> Runs {
     match lit(i) {
+        Some("config") => git_config_command(argv, i + 1),
         Some("submodule") => {
             let mut k = i + 1;
             while matches!(lit(k), Some("--quiet" | "-q")) {
@@ -2712,6 +2837,48 @@ fn values_as_scripts(
             })
         })
         .collect();
+    match runs.len() {
+        0 => Runs::Nothing,
+        1 => runs.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(runs),
+    }
+}
+
+/// The values of an `export` (or `declare`, …) of the variables whose value is a command
+/// ([`COMMAND_VARIABLES`]): a literal one is read as a script (`via` = `PROMPT_COMMAND` for
+/// that variable, `command variable` for the others), and one only known at run time makes
+/// the command opaque.
+#[cold]
+#[inline(never)]
+fn exported_commands(argv: &[Word]) -> Runs {
+    let mut runs = Vec::new();
+    for (word, w) in argv.iter().enumerate().skip(1) {
+        let Some(eq) = w.text.find('=').filter(|&e| e > 0) else {
+            continue;
+        };
+        let name = &w.text[..eq];
+        if !COMMAND_VARIABLES.contains(&name) {
+            continue;
+        }
+        if w.is_dynamic() {
+            runs.push(Runs::Opaque {
+                kind: OpaqueKind::DynamicScript,
+                message: format!("the command in `{name}` is only known at run time"),
+            });
+            continue;
+        }
+        let via = if name == "PROMPT_COMMAND" {
+            "PROMPT_COMMAND"
+        } else {
+            command_variable_via(name)
+        };
+        runs.push(Runs::ScriptSlice {
+            word,
+            start: eq + 1,
+            end: w.text.len(),
+            via,
+        });
+    }
     match runs.len() {
         0 => Runs::Nothing,
         1 => runs.pop().unwrap_or(Runs::Nothing),

