@@ -520,6 +520,7 @@ const NAMES: &[&str] = &[
     "pssh",
     "parallel-ssh",
     "clush",
+    "expect",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -1078,6 +1079,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "awk" | "gawk" | "mawk" | "nawk" => interpreter_shell_outs(argv, "awk"),
         "vagrant" | "multipass" | "lxc" | "incus" => vm_exec(argv, name),
         "ansible" | "salt" | "pdsh" | "pssh" | "parallel-ssh" | "clush" => fleet_exec(argv, name),
+        "expect" => expect_spawns(argv),
         _ => Runs::Nothing,
     }
 }
@@ -2391,6 +2393,60 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
                 word: k,
                 ranges,
                 via,
+            });
+        }
+    }
+    match out.len() {
+        0 => Runs::Nothing,
+        1 => out.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(out),
+    }
+}
+
+/// `expect -c 'spawn ssh host; expect …'`: the Tcl commands `spawn` and `exec` of expect's
+/// `-c` code run a program with the words that follow. Each such command whose words are
+/// plain (no Tcl quoting, braces, `$` or `[…]` substitution, whose reading differs from the
+/// shell's) is read as a script (`via` = `expect spawn`); the others are left to the risk
+/// signals on the code.
+#[cold]
+#[inline(never)]
+fn expect_spawns(argv: &[Word]) -> Runs {
+    let mut out = Vec::new();
+    for (i, w) in argv.iter().enumerate().skip(1) {
+        if w.is_dynamic() || w.text != "-c" {
+            continue;
+        }
+        let Some(code) = argv.get(i + 1).filter(|c| !c.is_dynamic()) else {
+            continue;
+        };
+        let text = code.text.as_str();
+        let mut start = 0;
+        for (k, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ';')))
+        {
+            if c != ';' && c != '\n' {
+                continue;
+            }
+            let cmd = &text[start..k];
+            start = k + 1;
+            let lead = cmd.len() - cmd.trim_start().len();
+            let body = cmd.trim();
+            let Some(rest) = body
+                .strip_prefix("spawn ")
+                .or_else(|| body.strip_prefix("exec "))
+            else {
+                continue;
+            };
+            if rest.contains(['"', '{', '}', '[', ']', '$', '\\']) || out.len() >= 16 {
+                continue;
+            }
+            let at = k - cmd.len() + lead + (body.len() - rest.len());
+            out.push(Runs::ScriptSlice {
+                word: i + 1,
+                start: at,
+                end: at + rest.len(),
+                via: "expect spawn",
             });
         }
     }

@@ -5390,3 +5390,39 @@ fn public_keys_and_certificates_are_not_secrets() {
         true,
     );
 }
+
+/// `make SHELL=/bin/bash` asks for bash as the recipes' shell; `--eval` code that runs a shell
+/// still spawns one. What expect's `spawn` and `exec` run is scored as its own part.
+#[test]
+fn make_shell_and_expect_spawn() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("make SHELL=/bin/bash test", "spawns-shell"),
+            ("gmake -j4 SHELL=bash all", "spawns-shell"),
+        ],
+        false,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("make --eval='$(shell /bin/sh 1>&0)' .", "spawns-shell"),
+            (
+                "make SHELL=/bin/bash --eval='$(shell /bin/sh 1>&0)' .",
+                "spawns-shell",
+            ),
+            ("make SHELL=/tmp/x all", "make-shell-override"),
+            ("expect -c 'spawn rm -rf /'", "rm-recursive-system"),
+            (
+                "expect -c 'set t 5; exec rm -rf /; expect eof'",
+                "rm-recursive-system",
+            ),
+        ],
+        true,
+    );
+    assert_eq!(
+        e.score_str("expect -c 'spawn rm -rf /'").level,
+        Level::Critical
+    );
+}
