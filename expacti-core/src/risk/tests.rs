@@ -5426,3 +5426,32 @@ fn make_shell_and_expect_spawn() {
         Level::Critical
     );
 }
+
+/// `git restore --staged` only unstages; a pull request opened is low, a workflow started by
+/// hand is its own signal.
+#[test]
+fn unstaging_and_pull_requests() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("git restore --staged .", "git-local-loss"),
+            ("git restore -S src/", "git-local-loss"),
+            ("gh pr create --fill", "gh-release"),
+            ("gh workflow run deploy.yml", "gh-release"),
+        ],
+        false,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("git restore --staged --worktree .", "git-local-loss"),
+            ("git restore -S -W .", "git-local-loss"),
+            ("git restore .", "git-local-loss"),
+            ("gh pr create --fill", "gh-pr-create"),
+            ("gh workflow run deploy.yml -f env=prod", "gh-workflow-run"),
+            ("gh pr merge 12 --squash", "gh-release"),
+        ],
+        true,
+    );
+}
