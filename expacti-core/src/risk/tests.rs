@@ -5455,3 +5455,49 @@ fn unstaging_and_pull_requests() {
         true,
     );
 }
+
+/// Traffic shaping, a renamed host, file times set on system paths, and `/etc/nologin`.
+#[test]
+fn host_level_changes() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "tc qdisc add dev eth0 root netem loss 100%",
+                "traffic-control-drop-all",
+            ),
+            (
+                "tc qdisc add dev eth0 root netem delay 100ms",
+                "traffic-control-netem",
+            ),
+            ("tc qdisc del dev eth0 root", "traffic-control-change"),
+            ("hostnamectl set-hostname web-1", "hostname-change"),
+            ("touch -r /bin/ls /tmp/x", "timestomp"),
+            ("touch -t 201901010000 /etc/cron.d/job", "timestomp"),
+            ("touch /etc/nologin", "nologin-file"),
+            ("touch /run/nologin", "nologin-file"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "tc qdisc add dev eth0 root netem delay 100ms",
+                "traffic-control-drop-all",
+            ),
+            (
+                "tc qdisc add dev eth0 root netem loss 10%",
+                "traffic-control-drop-all",
+            ),
+            ("tc qdisc show dev eth0", "traffic-control-change"),
+            ("hostnamectl status", "hostname-change"),
+            ("touch -d @0 dist/app.js", "timestomp"),
+            ("touch /etc/x.conf", "timestomp"),
+            ("touch -r package.json build/stamp", "timestomp"),
+            ("cat /etc/nologin", "nologin-file"),
+        ],
+        false,
+    );
+}
