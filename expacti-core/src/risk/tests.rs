@@ -5501,3 +5501,36 @@ fn host_level_changes() {
         false,
     );
 }
+
+/// A remote pointed at a URL and pushed to reads as a push to the URL; every branch pushed
+/// there is high.
+#[test]
+fn pushes_to_a_new_remote() {
+    let e = engine();
+    for (cmd, level) in [
+        (
+            "git remote add x https://x.example/r.git && git push x --all",
+            Level::High,
+        ),
+        ("git push https://x.example/r.git --all", Level::High),
+        (
+            "git remote add x https://x.example/r.git && git push x main",
+            Level::Medium,
+        ),
+        ("git push origin --all", Level::Medium),
+        (
+            "git remote add upstream https://x.example/r.git && git fetch upstream",
+            Level::Medium,
+        ),
+    ] {
+        assert_eq!(e.score_str(cmd).level, level, "{cmd}");
+    }
+    expect_fires(
+        &e,
+        &[
+            ("git remote add x u && git fetch x", "git-push-new-remote"),
+            ("git push && git remote add x u", "git-push-new-remote"),
+        ],
+        false,
+    );
+}
