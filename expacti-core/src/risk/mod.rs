@@ -639,7 +639,7 @@ impl RiskEngine {
                 // What `xargs` runs, with the words a literal input hands it (`echo / | xargs
                 // rm -rf`).
                 if part.open_args && part.via == Some("xargs") && base.virtual_span.is_none() {
-                    s = s.max(self.score_xargs_input(parsed, i, base, fired, reasons));
+                    s = s.max(self.score_xargs_input(parsed, i, base, fired, reasons, scripts));
                 }
                 // Arguments that expand variables the command line assigns (`D=/; rm -rf $D`),
                 // or braces (`rm -rf {/,}`): the part is also read with those values (one
@@ -966,7 +966,9 @@ impl RiskEngine {
 
     /// [`RiskEngine::score_part`] for the command `xargs` runs, read with the words its
     /// input gives when that input is literal ([`resolve::xargs_input`]); only reasons that
-    /// the part's own reading did not give are added.
+    /// the part's own reading did not give are added. A shell's `-c` script with the input
+    /// put in place of `-I`'s marker (`xargs -I% sh -c 'rm -rf %' <<< /`) is read as a
+    /// command line, within the `scripts` budget.
     #[cold]
     #[inline(never)]
     fn score_xargs_input<'a>(
@@ -976,6 +978,7 @@ impl RiskEngine {
         base: &PartCtx<'a>,
         fired: &mut Fired,
         reasons: &mut Vec<Reason>,
+        scripts: Option<&std::cell::Cell<u8>>,
     ) -> u8 {
         let Some(name) = base.name.as_deref() else {
             return 0;
@@ -1022,7 +1025,16 @@ impl RiskEngine {
         };
         let options_end = wrapper_cut(parsed, i).options.saturating_sub(1);
         let mut best = 0;
+        // The `-c` script's place among the arguments (`argv` counts the program).
+        let script_at = scripts.and_then(|_| crate::parse::shell_script_word(&base.part.argv));
         for args in runs {
+            if let (Some(left), Some(k)) = (scripts, script_at) {
+                if let Some(text) = args.get(k - 1) {
+                    if let Some(s) = self.score_script_text(i, span, text, reasons, left) {
+                        best = best.max(s);
+                    }
+                }
+            }
             let ctx = PartCtx::virtual_(base, name.to_string(), args, span, &self.cat, options_end);
             let mut more = Vec::new();
             best = best.max(self.eval_signals(i, &ctx, fired, &mut more));

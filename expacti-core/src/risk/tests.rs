@@ -5534,3 +5534,21 @@ fn pushes_to_a_new_remote() {
         false,
     );
 }
+
+/// `xargs -I` into a shell's `-c` script: the script is read with the literal input in place
+/// of the marker.
+#[test]
+fn xargs_replace_into_a_shell_script() {
+    let e = engine();
+    for cmd in [
+        "xargs -I% sh -c 'rm -rf %' <<< /",
+        "echo / | xargs -I{} bash -c 'rm -rf {}'",
+        "printf '/\\n' | xargs -I X sh -c 'cd /tmp && rm -rf X'",
+    ] {
+        assert_eq!(e.score_str(cmd).level, Level::Critical, "{cmd}");
+    }
+    assert!(
+        e.score_str("echo a.txt | xargs -I{} sh -c 'echo {}'").level < Level::High,
+        "a harmless script stays as it was"
+    );
+}
