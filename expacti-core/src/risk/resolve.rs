@@ -279,7 +279,11 @@ fn script_positionals<'a>(parsed: &'a Parsed, p: &'a Part, out: &mut Vec<Value<'
             .map(find_roots)
             .unwrap_or_default()
     };
-    // (`$0` is the first word after the script.)
+    // `$0` is the first word after the script (`bash -c 'rm -rf "$0"' /`); it is not in
+    // `$@`.
+    if let Some(t) = p.argv.get(k + 1).and_then(Word::literal) {
+        push_value(out, ("0".into(), t.into()));
+    }
     for (n, w) in p.argv.iter().skip(k + 2).enumerate().take(9) {
         let name: Cow<'a, str> = (n + 1).to_string().into();
         match w.literal() {

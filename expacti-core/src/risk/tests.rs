@@ -5552,3 +5552,40 @@ fn xargs_replace_into_a_shell_script() {
         "a harmless script stays as it was"
     );
 }
+
+/// `$0` of `sh -c SCRIPT ARG0` is read as the word after the script; archivers that delete
+/// what they pack are deletions.
+#[test]
+fn dollar_zero_and_archivers_that_delete() {
+    let e = engine();
+    for cmd in [
+        "bash -c 'eval \"$0\"' 'rm -rf /'",
+        "bash -c 'rm -rf \"$0\"' /",
+        "tar -cf /dev/null / --remove-files",
+        "zip -rm /tmp/x.zip /",
+    ] {
+        assert_eq!(e.score_str(cmd).level, Level::Critical, "{cmd}");
+    }
+    expect_fires(
+        &e,
+        &[
+            (
+                "tar czf logs.tgz logs/ --remove-files",
+                "archive-removes-files",
+            ),
+            ("zip -m old.zip a.log", "zip-removes-files"),
+            ("7z a -sdel a.7z dir/", "7z-removes-files"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("tar -xmf x.tar", "archive-removes-files"),
+            ("tar czf backup.tgz /etc", "archive-removes-system"),
+            ("zip -r src.zip .", "zip-removes-files"),
+        ],
+        false,
+    );
+    assert_eq!(e.score_str("bash -c 'echo $0' x").level, Level::Low);
+}
