@@ -304,6 +304,7 @@ cases! {
     expect_spawn: "expect -c 'spawn rm x; expect eof'" => "top: expect -c spawn rm x; expect eof ; script[expect spawn]: rm x",
     expect_exec: "expect -c 'set t 5\n  exec rm -rf / '" => "top: expect -c set t 5\n  exec rm -rf /  ; script[expect spawn]: rm -rf /",
     expect_tcl_words: "expect -c 'spawn $c; exec {rm} x; spawn rm [f]'" => "top: expect -c spawn $c; exec {rm} x; spawn rm [f]",
+    export_other_variable: "export FOO='rm x'" => "top: export FOO=rm x",
     git_config_other_key: "git config user.name 'rm x'" => "top: git config user.name rm x",
     command_variable_alone: "PAGER='less -R'" => "top: PAGER=less -R ; script[command variable]: less -R",
     other_variable: "X='rm x' make" => "top: X=rm x make",
