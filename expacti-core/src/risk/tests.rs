@@ -5503,14 +5503,14 @@ fn host_level_changes() {
 }
 
 /// A remote pointed at a URL and pushed to reads as a push to the URL; every branch pushed
-/// there is high.
+/// straight to a URL is high.
 #[test]
 fn pushes_to_a_new_remote() {
     let e = engine();
     for (cmd, level) in [
         (
             "git remote add x https://x.example/r.git && git push x --all",
-            Level::High,
+            Level::Medium,
         ),
         ("git push https://x.example/r.git --all", Level::High),
         (
@@ -5532,6 +5532,14 @@ fn pushes_to_a_new_remote() {
             ("git push && git remote add x u", "git-push-new-remote"),
         ],
         false,
+    );
+    expect_fires(
+        &e,
+        &[(
+            "git remote add x https://x.example/r.git && git push x main",
+            "git-push-new-remote",
+        )],
+        true,
     );
 }
 
