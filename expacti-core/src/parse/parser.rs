@@ -317,6 +317,56 @@ pub(crate) const COMMAND_VARIABLES: &[&str] = &[
     "PROMPT_COMMAND",
 ];
 
+/// `shopt` options that do not change how bash reads a command line: what a glob expands to
+/// (globs are dynamic words whatever it is), and interactive conveniences.
+const SHOPT_INERT: &[&str] = &[
+    "nullglob",
+    "failglob",
+    "dotglob",
+    "globstar",
+    "nocaseglob",
+    "nocasematch",
+    "globasciiranges",
+    "globskipdots",
+    "checkwinsize",
+    "histappend",
+    "cmdhist",
+    "lithist",
+    "histreedit",
+    "histverify",
+    "checkhash",
+    "checkjobs",
+    "huponexit",
+    "cdspell",
+    "dirspell",
+    "direxpand",
+    "autocd",
+    "cdable_vars",
+    "inherit_errexit",
+    "mailwarn",
+    "no_empty_cmd_completion",
+    "progcomp",
+    "progcomp_alias",
+    "hostcomplete",
+    "complete_fullquote",
+    "force_fignore",
+    "shift_verbose",
+    "sourcepath",
+];
+
+/// Whether `shopt` (`argv`) sets or unsets an option that may change how bash reads the
+/// rest of the command line (`extglob`, `expand_aliases`, `xpg_echo`, …, or one only known
+/// at run time). The glob options (`nullglob`, `dotglob`, …) change what a glob expands to,
+/// and globs are dynamic words already: they are [`SHOPT_INERT`].
+fn shopt_changes_reading(argv: &[Word]) -> bool {
+    let args = argv.get(1..).unwrap_or_default();
+    args.iter()
+        .any(|w| w.text.starts_with("-s") || w.text.starts_with("-u"))
+        && args.iter().any(|w| {
+            w.is_dynamic() || !w.text.starts_with('-') && !SHOPT_INERT.contains(&w.text.as_str())
+        })
+}
+
 /// The builtins [`P::check_builtin_named`] looks at.
 const READING_BUILTINS: [&str; 5] = ["alias", "shopt", "enable", "hash", "set"];
 
@@ -2070,7 +2120,7 @@ impl<'s, 'o> P<'s, 'o> {
                 OpaqueKind::Definition,
                 "defines an alias, which changes what later commands mean".to_string(),
             )),
-            "shopt" if args().any(|a| a.starts_with("-s") || a.starts_with("-u")) => Some((
+            "shopt" if shopt_changes_reading(&part.argv) => Some((
                 OpaqueKind::ShellOption,
                 "`shopt` changes how bash reads the rest of the command".to_string(),
             )),
