@@ -360,11 +360,15 @@ const SHOPT_INERT: &[&str] = &[
 /// and globs are dynamic words already: they are [`SHOPT_INERT`].
 fn shopt_changes_reading(argv: &[Word]) -> bool {
     let args = argv.get(1..).unwrap_or_default();
+    if args.iter().any(Word::is_dynamic) {
+        // (`shopt $FLAG extglob`, `shopt -s $OPT`.)
+        return true;
+    }
     args.iter()
         .any(|w| w.text.starts_with("-s") || w.text.starts_with("-u"))
-        && args.iter().any(|w| {
-            w.is_dynamic() || !w.text.starts_with('-') && !SHOPT_INERT.contains(&w.text.as_str())
-        })
+        && args
+            .iter()
+            .any(|w| !w.text.starts_with('-') && !SHOPT_INERT.contains(&w.text.as_str()))
 }
 
 /// The builtins [`P::check_builtin_named`] looks at.

@@ -651,6 +651,7 @@ cases! {
     shopt_glob_options: "shopt -s nullglob dotglob; rm -f *.tmp" => "top: shopt -s nullglob dotglob ; top: rm -f ⟨*.tmp⟩",
     shopt_mixed: "shopt -s nullglob expand_aliases" => "top: shopt -s nullglob expand_aliases ; !ShellOption",
     shopt_dynamic: "shopt -s $OPT" => "top: shopt -s ⟨$OPT⟩ ; !ShellOption",
+    shopt_dynamic_flag: "shopt $F extglob" => "top: shopt ⟨$F⟩ extglob ; !ShellOption",
     shopt_unknown: "shopt -u xpg_echo" => "top: shopt -u xpg_echo ; !ShellOption",
     shopt_print: "shopt -p nullglob" => "top: shopt -p nullglob",
     set_posix: "set -o posix" => "top: set -o posix ; !ShellOption",
