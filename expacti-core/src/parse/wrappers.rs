@@ -521,6 +521,7 @@ const NAMES: &[&str] = &[
     "parallel-ssh",
     "clush",
     "expect",
+    "rsync",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -1080,6 +1081,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "vagrant" | "multipass" | "lxc" | "incus" => vm_exec(argv, name),
         "ansible" | "salt" | "pdsh" | "pssh" | "parallel-ssh" | "clush" => fleet_exec(argv, name),
         "expect" => expect_spawns(argv),
+        "rsync" => rsync_remote_shell(argv),
         _ => Runs::Nothing,
     }
 }
@@ -2394,6 +2396,66 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
                 ranges,
                 via,
             });
+        }
+    }
+    match out.len() {
+        0 => Runs::Nothing,
+        1 => out.pop().unwrap_or(Runs::Nothing),
+        _ => Runs::Many(out),
+    }
+}
+
+/// `rsync -e 'ssh -p 2222' …` (also `--rsh=CMD`, `--rsh CMD`, `-eCMD`, and a cluster of
+/// flags ending in `e`, `-avze CMD`): rsync runs CMD in place of ssh to reach the other side.
+/// A literal CMD is read as a script (`via` = `ssh command`, as `RSYNC_RSH`), one only known
+/// at run time makes the command opaque. Only the words before `--`.
+#[cold]
+#[inline(never)]
+fn rsync_remote_shell(argv: &[Word]) -> Runs {
+    let mut out = Vec::new();
+    let mut i = 1;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        if t == "--" {
+            break;
+        }
+        // (word holding the value, where in it the value starts)
+        let at = if t == "--rsh" || t == "-e" {
+            Some((i + 1, 0))
+        } else if let Some(v) = t.strip_prefix("--rsh=") {
+            Some((i, t.len() - v.len()))
+        } else if t.starts_with("-e") && t.len() > 2 {
+            Some((i, 2))
+        } else if t.starts_with('-')
+            && !t.starts_with("--")
+            && t.len() > 2
+            && t.ends_with('e')
+            && t[1..].bytes().all(|b| b.is_ascii_alphabetic())
+        {
+            Some((i + 1, 0))
+        } else {
+            None
+        };
+        i += 1;
+        let Some((k, start)) = at else { continue };
+        if argv.get(k).is_some_and(Word::is_dynamic) {
+            out.push(Runs::Opaque {
+                kind: OpaqueKind::DynamicScript,
+                message: "the remote shell rsync runs (`-e`) is only known at run time".into(),
+            });
+        } else if let Some(v) = argv.get(k) {
+            out.push(Runs::ScriptSlice {
+                word: k,
+                start,
+                end: v.text.len(),
+                via: "ssh command",
+            });
+        }
+        if k > i - 1 {
+            i = k + 1;
+        }
+        if out.len() >= 4 {
+            break;
         }
     }
     match out.len() {

@@ -2259,6 +2259,9 @@ impl<'a> PartCtx<'a> {
                         .fd
                         .as_ref()
                         .is_none_or(|fd| *fd == crate::parse::Fd::Number(0))
+                        // (`sh 0<&2`, `sh <&1`: standard input from the terminal's other
+                        // descriptors, as GTFOBins' shells do.)
+                        && !(r.op == Op::DupIn && matches!(r.target.text.as_str(), "1" | "2"))
                 })
         };
         !self.piped && !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))

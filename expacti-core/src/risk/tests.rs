@@ -5688,3 +5688,33 @@ fn supply_chain_and_container_settings() {
         false,
     );
 }
+
+/// rsync's remote shell is read as its own part, in place of ssh; a shell reading its input
+/// from the terminal's other descriptors (`sh 0<&2`) is interactive.
+#[test]
+fn rsync_remote_shell_is_read() {
+    let e = engine();
+    for (cmd, level) in [
+        ("rsync -avz -e 'ssh -p 2222' dist/ h:/srv/", Level::Medium),
+        ("rsync --rsh='ssh -i k' a h:b", Level::Low),
+        (
+            "rsync -e 'sh -c \"sh 0<&2 1>&2\"' 127.0.0.1:/dev/null",
+            Level::High,
+        ),
+        ("rsync -avze 'rm -rf /' a h:b", Level::Critical),
+        ("rsync -e \"ssh -p $PORT\" a h:b", Level::Medium),
+        ("rsync --rsync-path='sudo rsync' a h:b", Level::High),
+    ] {
+        assert_eq!(e.score_str(cmd).level, level, "{cmd}");
+    }
+    expect_fires(&e, &[("sh 0<&2 1>&2", "interactive-shell")], true);
+    expect_fires(
+        &e,
+        &[
+            ("sh 0<&3", "interactive-shell"),
+            ("rsync -e ssh a h:b", "ssh-command-not-ssh"),
+            ("rsync -e 'ssh -p 2222' a h:b", "rsync-exec"),
+        ],
+        false,
+    );
+}
