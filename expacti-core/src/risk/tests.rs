@@ -5502,10 +5502,11 @@ fn host_level_changes() {
     );
 }
 
-/// A remote pointed at a URL and pushed to reads as a push to the URL; every branch pushed
-/// straight to a URL is high.
+/// Every branch pushed straight to a URL is high; through a remote added in the same command
+/// line it stays medium (a composition for it cost about 480 instructions on every command
+/// with a git part and another part, and moved no level: left out).
 #[test]
-fn pushes_to_a_new_remote() {
+fn pushes_to_a_url() {
     let e = engine();
     for (cmd, level) in [
         (
@@ -5513,34 +5514,16 @@ fn pushes_to_a_new_remote() {
             Level::Medium,
         ),
         ("git push https://x.example/r.git --all", Level::High),
-        (
-            "git remote add x https://x.example/r.git && git push x main",
-            Level::Medium,
-        ),
         ("git push origin --all", Level::Medium),
-        (
-            "git remote add upstream https://x.example/r.git && git fetch upstream",
-            Level::Medium,
-        ),
     ] {
         assert_eq!(e.score_str(cmd).level, level, "{cmd}");
     }
     expect_fires(
         &e,
-        &[
-            ("git remote add x u && git fetch x", "git-push-new-remote"),
-            ("git push && git remote add x u", "git-push-new-remote"),
-        ],
-        false,
-    );
-    expect_fires(
-        &e,
-        &[(
-            "git remote add x https://x.example/r.git && git push x main",
-            "git-push-new-remote",
-        )],
+        &[("git push https://x.example/r.git --all", "git-push-url-all")],
         true,
     );
+    expect_fires(&e, &[("git push origin --all", "git-push-url-all")], false);
 }
 
 /// `xargs -I` into a shell's `-c` script: the script is read with the literal input in place
