@@ -54,6 +54,42 @@ pub(crate) enum Runs {
     Opaque { kind: OpaqueKind, message: String },
 }
 
+impl Runs {
+    /// Nothing for no runs, the one run for one, `Many` for more.
+    fn from_list(mut runs: Vec<Runs>) -> Runs {
+        match runs.len() {
+            0 => Runs::Nothing,
+            1 => runs.pop().unwrap_or(Runs::Nothing),
+            _ => Runs::Many(runs),
+        }
+    }
+
+    /// The value of a setting that a program runs as a command line (bytes `start..` of
+    /// `argv[word]`): read as a script (`via`) when it is literal; one only known at run time
+    /// makes the command opaque (`what` names the setting in the reason).
+    fn command_value(
+        argv: &[Word],
+        word: usize,
+        start: usize,
+        via: &'static str,
+        what: &str,
+    ) -> Runs {
+        match argv.get(word) {
+            Some(w) if w.is_dynamic() => Runs::Opaque {
+                kind: OpaqueKind::DynamicScript,
+                message: format!("the command in {what} is only known at run time"),
+            },
+            Some(w) => Runs::ScriptSlice {
+                word,
+                start,
+                end: w.text.len(),
+                via,
+            },
+            None => Runs::Nothing,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Grammar {
     short_arg: &'static str,
@@ -2101,7 +2137,7 @@ fn git(argv: &[Word]) -> Runs {
     while let Some(t) = lit(i) {
         match t {
             "-c" => {
-                if let Some(r) = argv.get(i + 1).and_then(|w| git_command_value(w, i + 1)) {
+                if let Some(r) = git_command_value(argv, i + 1) {
                     out.push(r);
                 }
                 i += 2;
@@ -2125,10 +2161,7 @@ fn git(argv: &[Word]) -> Runs {
     if !matches!(sub, Runs::Nothing) {
         out.push(sub);
     }
-    match out.len() {
-        1 => out.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(out),
-    }
+    Runs::from_list(out)
 }
 
 /// The git options whose value git runs as a shell command line (lowercase: git's section
@@ -2145,25 +2178,20 @@ const GIT_COMMAND_KEYS: [&str; 4] = [
 /// time makes the command opaque.
 #[cold]
 #[inline(never)]
-fn git_command_value(w: &Word, word: usize) -> Option<Runs> {
+fn git_command_value(argv: &[Word], word: usize) -> Option<Runs> {
+    let w = argv.get(word)?;
     let eq = w.text.find('=')?;
     let key = &w.text[..eq];
     if !GIT_COMMAND_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
         return None;
     }
-    Some(if w.is_dynamic() {
-        Runs::Opaque {
-            kind: OpaqueKind::DynamicScript,
-            message: format!("the command in git's `{key}` is only known at run time"),
-        }
-    } else {
-        Runs::ScriptSlice {
-            word,
-            start: eq + 1,
-            end: w.text.len(),
-            via: git_key_via(key, "git -c"),
-        }
-    })
+    Some(Runs::command_value(
+        argv,
+        word,
+        eq + 1,
+        git_key_via(key, "git -c"),
+        &format!("git's `{key}`"),
+    ))
 }
 
 /// `git config [--global …] KEY VALUE` (or `git config set KEY VALUE`) when KEY is one of
@@ -2206,19 +2234,13 @@ fn git_config_command(argv: &[Word], from: usize) -> Runs {
     {
         return Runs::Nothing;
     }
-    if argv[value].is_dynamic() {
-        return Runs::Opaque {
-            kind: OpaqueKind::DynamicScript,
-            message: format!(
-                "the command set for git's `{}` is only known at run time",
-                key_word.text
-            ),
-        };
-    }
-    Runs::Script {
-        word: value,
-        via: git_key_via(&key_word.text, "git config"),
-    }
+    Runs::command_value(
+        argv,
+        value,
+        0,
+        git_key_via(&key_word.text, "git config"),
+        &format!("git's `{}`", key_word.text),
+    )
 }
 
 /// `via` of a git option's value read as a script: `ssh command` for `core.sshCommand` (run
@@ -2273,11 +2295,7 @@ fn git_subcommand<'a>(argv: &'a [Word], i: usize, lit: impl Fn(usize) -> Option<
                     _ => {}
                 }
             }
-            match out.len() {
-                0 => Runs::Nothing,
-                1 => out.pop().unwrap_or(Runs::Nothing),
-                _ => Runs::Many(out),
-            }
+            Runs::from_list(out)
         }
         Some("bisect") if lit(i + 1) == Some("run") => argv_from(i + 2, argv, "git bisect run"),
         _ => Runs::Nothing,
@@ -2398,11 +2416,7 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
             });
         }
     }
-    match out.len() {
-        0 => Runs::Nothing,
-        1 => out.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(out),
-    }
+    Runs::from_list(out)
 }
 
 /// `rsync -e 'ssh -p 2222' …` (also `--rsh=CMD`, `--rsh CMD`, `-eCMD`, and a cluster of
@@ -2438,19 +2452,13 @@ fn rsync_remote_shell(argv: &[Word]) -> Runs {
         };
         i += 1;
         let Some((k, start)) = at else { continue };
-        if argv.get(k).is_some_and(Word::is_dynamic) {
-            out.push(Runs::Opaque {
-                kind: OpaqueKind::DynamicScript,
-                message: "the remote shell rsync runs (`-e`) is only known at run time".into(),
-            });
-        } else if let Some(v) = argv.get(k) {
-            out.push(Runs::ScriptSlice {
-                word: k,
-                start,
-                end: v.text.len(),
-                via: "ssh command",
-            });
-        }
+        out.push(Runs::command_value(
+            argv,
+            k,
+            start,
+            "ssh command",
+            "rsync's remote shell (`-e`)",
+        ));
         if k > i - 1 {
             i = k + 1;
         }
@@ -2458,11 +2466,7 @@ fn rsync_remote_shell(argv: &[Word]) -> Runs {
             break;
         }
     }
-    match out.len() {
-        0 => Runs::Nothing,
-        1 => out.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(out),
-    }
+    Runs::from_list(out)
 }
 
 /// `expect -c 'spawn ssh host; expect …'`: the Tcl commands `spawn` and `exec` of expect's
@@ -2512,11 +2516,7 @@ fn expect_spawns(argv: &[Word]) -> Runs {
             });
         }
     }
-    match out.len() {
-        0 => Runs::Nothing,
-        1 => out.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(out),
-    }
+    Runs::from_list(out)
 }
 
 /// Calls that run a program with an argument list, without a shell: python's
@@ -2940,7 +2940,7 @@ fn values_as_scripts(
     keep: impl Fn(&str) -> bool,
     via: &'static str,
 ) -> Runs {
-    let mut runs: Vec<Runs> = argv
+    let runs: Vec<Runs> = argv
         .iter()
         .enumerate()
         .skip(from)
@@ -2955,11 +2955,7 @@ fn values_as_scripts(
             })
         })
         .collect();
-    match runs.len() {
-        0 => Runs::Nothing,
-        1 => runs.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(runs),
-    }
+    Runs::from_list(runs)
 }
 
 /// The values of an `export` (or `declare`, …) of the variables whose value is a command
@@ -2978,30 +2974,20 @@ fn exported_commands(argv: &[Word]) -> Runs {
         if !COMMAND_VARIABLES.contains(&name) {
             continue;
         }
-        if w.is_dynamic() {
-            runs.push(Runs::Opaque {
-                kind: OpaqueKind::DynamicScript,
-                message: format!("the command in `{name}` is only known at run time"),
-            });
-            continue;
-        }
         let via = if name == "PROMPT_COMMAND" {
             "PROMPT_COMMAND"
         } else {
             command_variable_via(name)
         };
-        runs.push(Runs::ScriptSlice {
+        runs.push(Runs::command_value(
+            argv,
             word,
-            start: eq + 1,
-            end: w.text.len(),
+            eq + 1,
             via,
-        });
+            &format!("`{name}`"),
+        ));
     }
-    match runs.len() {
-        0 => Runs::Nothing,
-        1 => runs.pop().unwrap_or(Runs::Nothing),
-        _ => Runs::Many(runs),
-    }
+    Runs::from_list(runs)
 }
 
 /// Package runners that run a command (a package's program, or one on `PATH`): `npx CMD…`,
@@ -3380,11 +3366,7 @@ fn tmux(argv: &[Word]) -> Runs {
         }
         at = end + 1;
     }
-    match runs.len() {
-        0 => Runs::Nothing,
-        1 => runs.remove(0),
-        _ => Runs::Many(runs),
-    }
+    Runs::from_list(runs)
 }
 
 /// One tmux command, `argv[at..end]`.
