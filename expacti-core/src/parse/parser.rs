@@ -287,10 +287,6 @@ fn holds_bytes(hay: &[u8], needle: &[u8]) -> bool {
         .any(|(i, &c)| c == first && hay[i + 1..].starts_with(rest))
 }
 
-/// Variables whose value is a command that programs run with a shell (git, man, crontab,
-/// npm, ssh): an assignment of one is read as a script ([`P::assigned_commands`]), and so
-/// is an `export` or `declare` of one (`wrappers::analyze`). A value only known at run time
-/// makes the command opaque, as a script string does.
 /// `via` of a value read as a script: `ssh command` for the variables whose value runs in
 /// place of ssh (`GIT_SSH_COMMAND`, `RSYNC_RSH`), `command variable` for the others.
 pub(crate) fn command_variable_via(name: &str) -> &'static str {
@@ -300,6 +296,10 @@ pub(crate) fn command_variable_via(name: &str) -> &'static str {
     }
 }
 
+/// Variables whose value is a command that programs run with a shell (git, man, crontab,
+/// npm, ssh): an assignment of one is read as a script ([`P::assigned_commands`]), and so
+/// is an `export` or `declare` of one (`wrappers::analyze`). A value only known at run time
+/// makes the command opaque, as a script string does.
 pub(crate) const COMMAND_VARIABLES: &[&str] = &[
     "GIT_SSH_COMMAND",
     "GIT_PROXY_COMMAND",

@@ -2459,8 +2459,9 @@ fn rsync_remote_shell(argv: &[Word]) -> Runs {
             "ssh command",
             "rsync's remote shell (`-e`)",
         ));
-        if k > i - 1 {
-            i = k + 1;
+        if k == i {
+            // (The value was the next word.)
+            i += 1;
         }
         if out.len() >= 4 {
             break;

@@ -1029,7 +1029,7 @@ impl RiskEngine {
         let script_at = scripts.and_then(|_| crate::parse::shell_script_word(&base.part.argv));
         for args in runs {
             if let (Some(left), Some(k)) = (scripts, script_at) {
-                if let Some(text) = args.get(k - 1) {
+                if let Some(text) = k.checked_sub(1).and_then(|k| args.get(k)) {
                     if let Some(s) = self.score_script_text(i, span, text, reasons, left) {
                         best = best.max(s);
                     }
