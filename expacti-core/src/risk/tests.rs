@@ -5701,3 +5701,33 @@ fn rsync_remote_shell_is_read() {
         false,
     );
 }
+
+/// Every secret of every namespace printed with its data is high; names only are not.
+#[test]
+fn all_secrets_dumped() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("kubectl get secrets -A -o yaml", "kubectl-dump-all-secrets"),
+            (
+                "kubectl get secret --all-namespaces -ojson",
+                "kubectl-dump-all-secrets",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("kubectl get secrets -A", "kubectl-dump-all-secrets"),
+            ("kubectl get secrets -A -o name", "kubectl-dump-all-secrets"),
+            (
+                "kubectl get secret db -n dev -o yaml",
+                "kubectl-dump-all-secrets",
+            ),
+            ("kubectl get pods -A -o yaml", "kubectl-dump-all-secrets"),
+        ],
+        false,
+    );
+}
