@@ -2961,8 +2961,8 @@ fn values_as_scripts(
 
 /// The values of an `export` (or `declare`, …) of the variables whose value is a command
 /// ([`COMMAND_VARIABLES`]): a literal one is read as a script (`via` = `PROMPT_COMMAND` for
-/// that variable, `command variable` for the others), and one only known at run time makes
-/// the command opaque.
+/// that variable, [`command_variable_via`] for the others), and one only known at run time
+/// makes the command opaque ([`Runs::command_value`]).
 #[cold]
 #[inline(never)]
 fn exported_commands(argv: &[Word]) -> Runs {
