@@ -1628,6 +1628,16 @@ impl<'s, 'o> P<'s, 'o> {
                     for w in here {
                         self.script(&[w], via, idx)?;
                     }
+                } else if let Some((lang, via)) = self.stdin_code_reader(idx) {
+                    // `python3 <<< 'import os; os.system("…")'`. (Code only known at run
+                    // time is left to the risk signals on the text.)
+                    for w in here.iter().filter(|w| !w.is_dynamic()) {
+                        let map = match w.verbatim_at {
+                            Some(at) => SpanMap::Offset(at),
+                            None => SpanMap::Fixed(w.span),
+                        };
+                        self.code_shell_outs(&w.text, map, lang, via)?;
+                    }
                 }
             } else if self.pipe.1 > 0 {
                 self.piped_script(idx)?;
@@ -1903,6 +1913,12 @@ impl<'s, 'o> P<'s, 'o> {
             return Ok(());
         }
         let Some(via) = self.stdin_script_reader(idx) else {
+            // `echo 'import os; os.system("…")' | python3`: the printed code's shell-outs.
+            if let ([k], Some((lang, via))) = (producers.as_slice(), self.stdin_code_reader(idx)) {
+                if let Some((text, map)) = printed_literal(&self.out.parts[*k]) {
+                    self.code_shell_outs(&text, map, lang, via)?;
+                }
+            }
             return Ok(());
         };
         // In the order they print.
@@ -2061,6 +2077,72 @@ impl<'s, 'o> P<'s, 'o> {
             best = best.or(wrappers::stdin_script(&p.argv));
         }
         best
+    }
+
+    /// When part `pi` (or the command it wraps, `sudo python3`) is an interpreter that reads
+    /// its program from standard input ([`wrappers::stdin_code`]): its language and `via`.
+    fn stdin_code_reader(&self, pi: usize) -> Option<(&'static str, &'static str)> {
+        let first = self.out.parts.get(pi)?;
+        let outer = first.span;
+        std::iter::once(first)
+            .chain(
+                self.out
+                    .parts
+                    .iter()
+                    .skip(pi + 1)
+                    .take(self.out.limits.max_wrappers as usize)
+                    .take_while(|p| p.origin == Origin::Wrapper && outer.contains(p.span)),
+            )
+            .find_map(|p| wrappers::stdin_code(&p.argv))
+    }
+
+    /// Reads the commands that interpreter code given on standard input hands to a shell
+    /// (`os.system("…")`, `subprocess.run([…])`, as for `python -c`): each literal as a
+    /// script, with `via` naming the interpreter. `map` places `code` in the input.
+    #[cold]
+    #[inline(never)]
+    fn code_shell_outs(
+        &mut self,
+        code: &str,
+        map: SpanMap,
+        lang: &'static str,
+        via: &'static str,
+    ) -> R<()> {
+        let (lits, lists) = wrappers::code_shell_outs(code.as_bytes(), lang);
+        let at = |s: usize| match map {
+            SpanMap::Offset(b) => SpanMap::Offset(b + s),
+            f @ SpanMap::Fixed(_) => f,
+        };
+        for (start, end) in lits {
+            if let Some(text) = code.get(start..end) {
+                self.sub_parse(text, at(start), Origin::Script, Some(via))?;
+            }
+        }
+        for ranges in lists {
+            // As for inline code: the literals as one line, each word single-quoted.
+            let mut text = String::new();
+            for &(start, end) in &ranges {
+                let Some(lit) = code.get(start..end) else {
+                    return Ok(());
+                };
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push('\'');
+                text.push_str(lit);
+                text.push('\'');
+            }
+            let (Some(a), Some(b)) = (ranges.first(), ranges.last()) else {
+                continue;
+            };
+            self.sub_parse(
+                &text,
+                SpanMap::Fixed(map.map(a.0, b.1)),
+                Origin::Script,
+                Some(via),
+            )?;
+        }
+        Ok(())
     }
 
     /// For a `cat` with no file (printing its here-document) whose output is piped into a
@@ -2536,13 +2618,31 @@ impl<'s, 'o> P<'s, 'o> {
             self.wrote |= self.out.heredoc_refs.iter().any(|&(pi, _, id)| {
                 id == h.id && self.out.parts.get(pi).is_some_and(copies_input_to_file)
             });
-            if !readers.is_empty() {
+            // An interpreter reading its program from it (`python3 - <<'EOF'`): the commands
+            // the code hands to a shell ([`P::code_shell_outs`]).
+            let coders: Vec<(usize, (&'static str, &'static str))> = if readers.is_empty() {
+                self.out
+                    .heredoc_refs
+                    .iter()
+                    .filter(|(_, _, id)| *id == h.id)
+                    .filter_map(|(pi, _, _)| self.stdin_code_reader(*pi).map(|c| (*pi, c)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !readers.is_empty() || !coders.is_empty() {
                 let saved = self.pipe;
                 for (pi, via) in readers {
                     if let Some(p) = self.out.parts.get(pi) {
                         self.pipe = (p.pipeline, p.stage);
                     }
                     self.sub_parse(&body, map, Origin::Script, Some(via))?;
+                }
+                for (pi, (lang, via)) in coders {
+                    if let Some(p) = self.out.parts.get(pi) {
+                        self.pipe = (p.pipeline, p.stage);
+                    }
+                    self.code_shell_outs(&body, map, lang, via)?;
                 }
                 self.pipe = saved;
             }
@@ -3431,6 +3531,39 @@ fn copies_input_to_file(p: &Part) -> bool {
 /// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
 fn is_printer(p: &Part) -> bool {
     matches!(program(p), Some("echo" | "printf"))
+}
+
+/// What an `echo` without options, or a `printf` of one format without `%` or escapes,
+/// prints when every word is literal (less its last newline), and where it lies in the input.
+fn printed_literal(p: &Part) -> Option<(String, SpanMap)> {
+    let words = match (program(p)?, p.argv.as_slice()) {
+        ("echo", [_, words @ ..]) if words.first().is_none_or(|w| !w.text.starts_with('-')) => {
+            words
+        }
+        ("printf", [_, f]) if !f.text.contains(['%', '\\']) => std::slice::from_ref(f),
+        _ => return None,
+    };
+    if words.iter().any(Word::is_dynamic) {
+        return None;
+    }
+    match words {
+        [] => None,
+        [w] => Some((
+            w.text.to_string(),
+            match w.verbatim_at {
+                Some(at) => SpanMap::Offset(at),
+                None => SpanMap::Fixed(w.span),
+            },
+        )),
+        [a, .., b] => Some((
+            words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            SpanMap::Fixed(Span(a.span.0, b.span.1)),
+        )),
+    }
 }
 
 /// Whether part `p` may be inline code that [`inline_printed`] reads: an interpreter and its

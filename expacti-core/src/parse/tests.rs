@@ -312,6 +312,17 @@ cases! {
     rsync_operand_ending_in_e: "rsync -a myfile /x/" => "top: rsync -a myfile /x/",
     rsync_after_dashdash: "rsync -a -- -e x h:b" => "top: rsync -a -- -e x h:b",
     git_config_other_key: "git config user.name 'rm x'" => "top: git config user.name rm x",
+    // Aliases whose value starts with `!` run it with the shell; a key only known at run
+    // time may be any command key (session of 2026-12-05 from 08:00 UTC).
+    git_c_alias_shell: "git -c alias.x='!rm x' x" => "top: git -c alias.x=!rm x x ; script[git -c]: rm x",
+    git_c_alias_git: "git -c alias.st=status st" => "top: git -c alias.st=status st",
+    git_config_alias_shell: "git config --global alias.c '!rm x'" => "top: git config --global alias.c !rm x ; script[git config]: rm x",
+    git_config_alias_git: "git config alias.co checkout" => "top: git config alias.co checkout",
+    git_config_alias_dynamic: "git config alias.x \"$A\"" => "top: git config alias.x ⟨\"$A\"⟩ ; !DynamicScript",
+    git_c_quoted_dynamic: "git -c \"core.pager=$P\" log" => "top: git -c ⟨\"core.pager=$P\"⟩ log ; !DynamicScript",
+    git_c_dynamic_key: "git -c \"$O\" log" => "top: git -c ⟨\"$O\"⟩ log ; !DynamicScript",
+    git_c_other_dynamic: "git -c \"user.name=$N\" log" => "top: git -c ⟨\"user.name=$N\"⟩ log",
+    git_config_dynamic_key: "git config \"$K\" x" => "top: git config ⟨\"$K\"⟩ x ; !DynamicScript",
     command_variable_alone: "PAGER='less -R'" => "top: PAGER=less -R ; script[command variable]: less -R",
     other_variable: "X='rm x' make" => "top: X=rm x make",
     // Escapes `echo -e` and a `printf` format decode are read (session of 2026-12-04 from
@@ -462,6 +473,23 @@ cases! {
     awk_file_program: "awk -f prog.awk 'system(\"x\")'" => "top: awk -f prog.awk system(\"x\")",
     awk_print: "awk '{print \"system\"}' f" => "top: awk {print \"system\"} f",
     python_script_file: "python3 x.py 'os.system(\"rm x\")'" => "top: python3 x.py os.system(\"rm x\")",
+    // Code an interpreter reads from standard input (session of 2026-12-05 from 08:00 UTC).
+    python_heredoc_system: "python3 - <<'EOF'\nimport os\nos.system(\"rm x\")\nEOF" =>
+        "top: python3 - <<EOF ; script[python system]: rm x",
+    python_heredoc_list: "python3 <<EOF\nsubprocess.run(['rm', '-rf', 'x'])\nEOF" =>
+        "top: python3 <<EOF ; script[python system]: rm -rf x",
+    sudo_perl_heredoc: "sudo perl -w <<'E'\nsystem(\"rm x\");\nE" =>
+        "top: sudo perl -w <<E ; wrapper[sudo]: perl -w ; script[perl system]: rm x",
+    python_here_string: "python3 <<< 'import os; os.system(\"rm x\")'" =>
+        "top: python3 <<<import os; os.system(\"rm x\") ; script[python system]: rm x",
+    python_echo_piped: "echo 'os.system(\"rm x\")' | python3" =>
+        "top: echo os.system(\"rm x\") ; top: python3 ; script[python system]: rm x",
+    python_heredoc_script_file: "python3 x.py <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 x.py <<EOF",
+    python_heredoc_inline_code: "python3 -Bc 'pass' <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 -Bc pass <<EOF",
+    perl_heredoc_cluster_e: "perl -le 'print 1' <<'EOF'\nsystem(\"rm x\")\nEOF" => "top: perl -le print 1 <<EOF",
+    node_heredoc_exec: "node <<'EOF'\nrequire('child_process').execSync('rm x')\nEOF" =>
+        "top: node <<EOF ; script[node child_process]: rm x",
+    python_echo_dynamic: "echo \"os.system('$C')\" | python3" => "top: echo ⟨\"os.system('$C')\"⟩ ; top: python3",
     // Argument lists run without a shell (session of 2026-12-04 from 18:01 UTC).
     python_run_list: "python3 -c \"import subprocess; subprocess.run(['rm', '-rf', 'x'])\"" =>
         "top: python3 -c import subprocess; subprocess.run(['rm', '-rf', 'x']) ; script[python system]: rm -rf x",

@@ -2173,25 +2173,68 @@ const GIT_COMMAND_KEYS: [&str; 4] = [
     "sequence.editor",
 ];
 
-/// `KEY=VALUE` of `git -c` when KEY is one of [`GIT_COMMAND_KEYS`]: a literal value is read as
-/// a script (`via` = `git -c`, or `ssh command` for `core.sshCommand`), one only known at run
-/// time makes the command opaque.
+/// `KEY=VALUE` of `git -c` when KEY is one of [`GIT_COMMAND_KEYS`], or an alias whose value
+/// starts with `!` (git runs the rest with the shell): a literal value is read as a script
+/// (`via` = `git -c`, or `ssh command` for `core.sshCommand`), one only known at run time
+/// makes the command opaque, and so does a key only known at run time (`git -c "$OPT"`: it
+/// may be any of them).
 #[cold]
 #[inline(never)]
 fn git_command_value(argv: &[Word], word: usize) -> Option<Runs> {
     let w = argv.get(word)?;
-    let eq = w.text.find('=')?;
-    let key = &w.text[..eq];
-    if !GIT_COMMAND_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-        return None;
+    if w.is_dynamic() {
+        // The source text: the key is known when it is written before the `=` with no
+        // expansion (`"core.pager=$P"`, `core.pager="$P"`).
+        let key: Option<String> = w.text.split_once('=').and_then(|(k, _)| {
+            let k: String = k
+                .chars()
+                .filter(|c| !matches!(c, '"' | '\'' | '\\'))
+                .collect();
+            (!k.contains(['$', '`'])).then_some(k)
+        });
+        let what = match &key {
+            None => "a `git -c` setting".to_string(),
+            Some(k) if git_command_key(k) || is_git_alias(k) => format!("git's `{k}`"),
+            Some(_) => return None,
+        };
+        return Some(Runs::Opaque {
+            kind: OpaqueKind::DynamicScript,
+            message: format!("the command in {what} is only known at run time"),
+        });
     }
-    Some(Runs::command_value(
-        argv,
-        word,
-        eq + 1,
-        git_key_via(key, "git -c"),
-        &format!("git's `{key}`"),
-    ))
+    let (key, value) = w.text.split_once('=')?;
+    let eq = key.len();
+    if git_command_key(key) {
+        Some(Runs::command_value(
+            argv,
+            word,
+            eq + 1,
+            git_key_via(key, "git -c"),
+            &format!("git's `{key}`"),
+        ))
+    } else if is_git_alias(key) && value.starts_with('!') {
+        Some(Runs::command_value(
+            argv,
+            word,
+            eq + 2,
+            "git -c",
+            &format!("git's `{key}`"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Whether `key` is one of [`GIT_COMMAND_KEYS`], in any case.
+fn git_command_key(key: &str) -> bool {
+    GIT_COMMAND_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// Whether `key` names a git alias (`alias.NAME`).
+fn is_git_alias(key: &str) -> bool {
+    key.get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("alias."))
+        && key.len() > 6
 }
 
 /// `git config [--global …] KEY VALUE` (or `git config set KEY VALUE`) when KEY is one of
@@ -2227,19 +2270,31 @@ fn git_config_command(argv: &[Word], from: usize) -> Runs {
         return Runs::Nothing;
     };
     let key_word = &argv[key];
-    if key_word.is_dynamic()
-        || !GIT_COMMAND_KEYS
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(&key_word.text))
-    {
-        return Runs::Nothing;
+    if key_word.is_dynamic() {
+        // (It may be any of them.)
+        return Runs::Opaque {
+            kind: OpaqueKind::DynamicScript,
+            message: "`git config` sets a key only known at run time".into(),
+        };
     }
+    let key_text = key_word.text.as_str();
+    // An alias whose value starts with `!` is a shell command line; one only known at run
+    // time may be one.
+    let start = if git_command_key(key_text) {
+        0
+    } else if is_git_alias(key_text)
+        && (argv[value].is_dynamic() || argv[value].text.starts_with('!'))
+    {
+        1
+    } else {
+        return Runs::Nothing;
+    };
     Runs::command_value(
         argv,
         value,
-        0,
-        git_key_via(&key_word.text, "git config"),
-        &format!("git's `{}`", key_word.text),
+        start,
+        git_key_via(key_text, "git config"),
+        &format!("git's `{key_text}`"),
     )
 }
 
@@ -2326,15 +2381,9 @@ const SHELL_OUTS: &[&str] = &[
     "execute",
 ];
 
-/// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,
-/// `node -e`/`--eval`/`-p`, `php -r`, an awk program) hands to a shell: `os.system("…")`,
-/// `system '…'`, `` `…` `` (perl, ruby, php), `execSync('…')`, `subprocess.run("…",
-/// shell=True)`, … Each is read as a script (`via` names the interpreter). Only a whole
-/// literal is read: one with a backslash, or joined to more text (`system("rm " + p)`), is
-/// left to the risk signals on the code (it is not known what runs).
-#[inline(never)]
-fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
-    let via: &'static str = match name {
+/// `via` of a command an interpreter's code hands to a shell.
+fn shell_out_via(name: &str) -> &'static str {
+    match name {
         "perl" => "perl system",
         "ruby" => "ruby system",
         "node" | "nodejs" => "node child_process",
@@ -2345,7 +2394,90 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
         "julia" => "julia run",
         "bun" | "deno" => "node child_process",
         _ => "python system",
+    }
+}
+
+/// When these words run python, perl, ruby, node or php on a program read from standard
+/// input (no inline-code option, no module, and no operand other than `-`): the language
+/// (as [`shell_out_literals`] takes it) and the `via` of the commands its code hands to a
+/// shell. `None` when a word is only known at run time: the risk signals on the text stay.
+pub(crate) fn stdin_code(argv: &[Word]) -> Option<(&'static str, &'static str)> {
+    let name = argv.first().and_then(Word::literal).map(basename)?;
+    // (the language, options that end the reading, options whose value is the next word)
+    let (lang, code, valued): (&'static str, &[&str], &[&str]) = match name {
+        "python" | "python2" | "python3" => ("python", &["-c", "-m"], &["-W", "-X"]),
+        _ if name.starts_with("python3.") && name[8..].bytes().all(|b| b.is_ascii_digit()) => {
+            ("python", &["-c", "-m"], &["-W", "-X"])
+        }
+        "perl" => ("perl", &["-e", "-E"], &[]),
+        "ruby" => ("ruby", &["-e"], &["-r", "-I", "-C"]),
+        "node" | "nodejs" => (
+            "node",
+            &["-e", "--eval", "-p", "--print"],
+            &["-r", "--require", "--import"],
+        ),
+        "php" => ("php", &["-r", "-f", "-R", "-F", "-B", "-E"], &["-d", "-c"]),
+        _ => return None,
     };
+    let mut i = 1;
+    while let Some(w) = argv.get(i) {
+        let t = w.literal()?;
+        if t == "-" || t == "--" {
+            // Standard input, or the end of the options: what follows is the script's.
+            let next = if t == "--" { argv.get(i + 1) } else { None };
+            return match next {
+                Some(n) if n.text != "-" => None,
+                _ => Some((lang, shell_out_via(lang))),
+            };
+        }
+        if !t.starts_with('-') {
+            // A script file.
+            return None;
+        }
+        // An inline-code option, alone, in a cluster or with its value attached (`-c`,
+        // `-le`, `-e'…'`, `--eval=…`). (A cluster with a value attached, `-Mstrict`, may be
+        // taken for one: then the code is not read here, as before.)
+        let inline = if let Some(long) = t.strip_prefix("--") {
+            code.iter().any(|c| {
+                c.strip_prefix("--").is_some_and(|c| {
+                    long == c || long.strip_prefix(c).is_some_and(|r| r.starts_with('='))
+                })
+            })
+        } else {
+            code.iter()
+                .filter(|c| c.len() == 2)
+                .any(|c| t[1..].contains(&c[1..]))
+        };
+        if inline {
+            return None;
+        }
+        i += if valued.contains(&t) { 2 } else { 1 };
+    }
+    Some((lang, shell_out_via(lang)))
+}
+
+/// Where interpreter code (`lang` as [`stdin_code`] gives it) hands literals to a shell:
+/// the ranges of its whole-literal commands, and of its argument lists of literals.
+pub(crate) fn code_shell_outs(
+    code: &[u8],
+    lang: &str,
+) -> (Vec<(usize, usize)>, Vec<Vec<(usize, usize)>>) {
+    let mut lits = shell_out_literals(code, lang);
+    lits.truncate(16);
+    let mut lists = argv_call_lists(code);
+    lists.truncate(16 - lits.len());
+    (lits, lists)
+}
+
+/// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,
+/// `node -e`/`--eval`/`-p`, `php -r`, an awk program) hands to a shell: `os.system("…")`,
+/// `system '…'`, `` `…` `` (perl, ruby, php), `execSync('…')`, `subprocess.run("…",
+/// shell=True)`, … Each is read as a script (`via` names the interpreter). Only a whole
+/// literal is read: one with a backslash, or joined to more text (`system("rm " + p)`), is
+/// left to the risk signals on the code (it is not known what runs).
+#[inline(never)]
+fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
+    let via = shell_out_via(name);
     let code_flags: &[&str] = match name {
         "perl" | "ruby" => &["-e", "-E"],
         "node" | "nodejs" | "bun" => &["-e", "--eval", "-p", "--print"],

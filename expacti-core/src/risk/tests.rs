@@ -5731,3 +5731,107 @@ fn all_secrets_dumped() {
         false,
     );
 }
+
+/// Code an interpreter reads from standard input scores as the same code given with `-c`
+/// (session of 2026-12-05 from 08:00 UTC): the commands it hands to a shell are parts.
+#[test]
+fn stdin_code_scores_as_inline_code() {
+    let e = engine();
+    for (stdin, inline) in [
+        (
+            "python3 - <<'EOF'\nimport os\nos.system(\"rm -rf /\")\nEOF",
+            "python3 -c 'import os; os.system(\"rm -rf /\")'",
+        ),
+        (
+            "python3 <<< 'import os; os.system(\"rm -rf /\")'",
+            "python3 -c 'import os; os.system(\"rm -rf /\")'",
+        ),
+        (
+            "echo 'import os; os.system(\"rm -rf /\")' | python3",
+            "python3 -c 'import os; os.system(\"rm -rf /\")'",
+        ),
+        (
+            "node <<'EOF'\nrequire(\"child_process\").execSync(\"rm -rf /\")\nEOF",
+            "node -e 'require(\"child_process\").execSync(\"rm -rf /\")'",
+        ),
+        (
+            "perl <<'EOF'\nsystem(\"rm -rf /\");\nEOF",
+            "perl -e 'system(\"rm -rf /\")'",
+        ),
+    ] {
+        let (a, b) = (e.score_str(stdin).level, e.score_str(inline).level);
+        assert_eq!(a, b, "{stdin:?} scored {a:?}, {inline:?} {b:?}");
+        assert_eq!(a, Level::Critical, "{stdin:?}");
+    }
+    // Code that starts nothing stays where it was; a script file is not the here-document's.
+    assert_eq!(
+        e.score_str("python3 - <<'EOF'\nprint(\"hi\")\nEOF").level,
+        Level::Medium
+    );
+    assert_eq!(
+        e.score_str("python3 x.py <<'EOF'\nos.system(\"rm -rf /\")\nEOF")
+            .level,
+        Level::Low
+    );
+}
+
+/// git aliases that run the shell are read like git's other command options; the setting
+/// itself is low, what it runs scores on what it is. A key or alias value only known at run
+/// time makes the command opaque.
+#[test]
+fn git_shell_aliases_are_read() {
+    let e = engine();
+    for (cmd, level) in [
+        ("git -c alias.x='!rm -rf /' x", Level::Critical),
+        ("git config set alias.x '!rm -rf ~'", Level::Critical),
+        (
+            "git config --global alias.cleanup '!git branch --merged | xargs git branch -d'",
+            Level::Low,
+        ),
+        ("git -c 'alias.l=!git log --oneline | head' l", Level::Low),
+        ("git config alias.co checkout", Level::Low),
+        ("git -c \"$OPT\" log", Level::Medium),
+        ("git -c \"core.pager=$P\" log", Level::Medium),
+        ("git config \"$K\" \"$V\"", Level::Medium),
+        ("git -c \"user.name=$N\" commit -m x", Level::Low),
+    ] {
+        assert_eq!(e.score_str(cmd).level, level, "{cmd}");
+    }
+    assert!(
+        e.score_str("git -c \"$OPT\" log")
+            .reasons
+            .iter()
+            .any(|x| x.signal == "opaque")
+    );
+}
+
+/// A key named inside an ssh command line that git is told to run is used by ssh, not read.
+#[test]
+fn ssh_command_value_key_is_not_a_secret_read() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "git config --global core.sshCommand 'ssh -i ~/.ssh/id_deploy'",
+                "secret-file",
+            ),
+            (
+                "git -c core.sshCommand='ssh -i ~/.ssh/id_deploy' clone git@github.com:a/b.git",
+                "secret-file",
+            ),
+        ],
+        false,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "git -c core.sshCommand='ssh -i k' add ~/.ssh/id_rsa",
+                "secret-file",
+            ),
+            ("git add ~/.ssh/id_rsa", "secret-file"),
+        ],
+        true,
+    );
+}
