@@ -2456,12 +2456,12 @@ pub(crate) fn stdin_code(argv: &[Word]) -> Option<(&'static str, &'static str)> 
     Some((lang, shell_out_via(lang)))
 }
 
+/// Byte ranges in a text.
+pub(crate) type Ranges = Vec<(usize, usize)>;
+
 /// Where interpreter code (`lang` as [`stdin_code`] gives it) hands literals to a shell:
 /// the ranges of its whole-literal commands, and of its argument lists of literals.
-pub(crate) fn code_shell_outs(
-    code: &[u8],
-    lang: &str,
-) -> (Vec<(usize, usize)>, Vec<Vec<(usize, usize)>>) {
+pub(crate) fn code_shell_outs(code: &[u8], lang: &str) -> (Ranges, Vec<Ranges>) {
     let mut lits = shell_out_literals(code, lang);
     lits.truncate(16);
     let mut lists = argv_call_lists(code);
