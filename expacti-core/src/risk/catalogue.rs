@@ -445,6 +445,10 @@ pub(crate) struct Cond {
     pub args: GlobList,
     /// The `args` globs as written (for the catalogue's index).
     pub args_src: Vec<String>,
+    /// The globs some redirection target must match for the condition to hold through a
+    /// redirection, as written (for the catalogue's index): `redirect`, else `truncate`,
+    /// else `redirect_any`.
+    pub target_src: Vec<String>,
     pub not_args: GlobList,
     pub text: Option<TextRegex>,
     pub not_text: Option<TextRegex>,
@@ -593,6 +597,11 @@ impl Cond {
             not_flags: FlagGroup::new(&c.not_flags),
             args: list("args", &c.args)?,
             args_src: c.args.clone(),
+            target_src: [&c.redirect, &c.truncate, &c.redirect_any]
+                .into_iter()
+                .find(|g| !g.is_empty())
+                .cloned()
+                .unwrap_or_default(),
             not_args: list("not_args", &c.not_args)?,
             text: text_regex(id, "text", &c.text)?,
             not_text: text_regex(id, "not_text", &c.not_text)?,
@@ -806,6 +815,13 @@ pub(crate) struct Catalogue {
     pub generic_needle_signals: Vec<SignalSet>,
     /// The shortest of those literal runs: shorter words cannot hold one.
     pub generic_needle_min: usize,
+    /// The longest literal run of each glob in the `target_src` of the signals without a
+    /// program that hold only through a redirection target, when every such run of the
+    /// signal is two bytes or more (the others are in `generic_other`).
+    pub redirect_needles: Option<Needles>,
+    /// For each needle of `redirect_needles`, the signals with a target glob whose longest
+    /// literal run it is: a target without it matches none of their globs.
+    pub redirect_needle_signals: Vec<SignalSet>,
     /// Signals without a program that hold without any `args` hit (redirections,
     /// assignments, flags, `redirect_any` as an alternative to `args`, …), with the part
     /// features each needs (see [`Gate`]).
@@ -1069,11 +1085,23 @@ impl FromIterator<usize> for SignalSet {
     }
 }
 
+/// How many signals without `sub` that hold only through `args` a program needs for them to
+/// be found by their globs' literal runs (one scan of the part's words) rather than tried
+/// one by one.
+const ARGS_INDEXED: usize = 3;
+
 /// Signals of one program.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProgramIndex {
-    /// Signals without `sub`.
+    /// Signals without `sub` (but those in `args_needle_signals`).
     pub nosub: SignalSet,
+    /// The longest literal run of each `args` glob of the signals without `sub` that hold
+    /// only through an `args` hit, when the program has at least [`ARGS_INDEXED`] of them
+    /// whose every run is two bytes or more (the others stay in `nosub`).
+    pub args_needles: Option<Needles>,
+    /// For each needle of `args_needles`, the signals with an `args` glob whose longest
+    /// literal run it is: a part none of whose words holds it matches none of their globs.
+    pub args_needle_signals: Vec<SignalSet>,
     /// Signals by the literal first word of one of their `sub` alternatives.
     pub by_first: HashMap<String, SignalSet, glob::FastHash>,
     /// Signals with an alternative whose first word is a glob.
@@ -1500,6 +1528,11 @@ impl Catalogue {
             })
             .collect();
         let mut wild: Vec<(String, usize)> = Vec::new();
+        let mut targets: Vec<(String, usize)> = Vec::new();
+        // By program: (literal run, signal) of the signals without `sub` held only through
+        // `args`.
+        let mut prog_args: HashMap<String, Vec<(String, usize)>, glob::FastHash> =
+            HashMap::default();
         let mut known = std::collections::BTreeSet::new();
         for (i, s) in self.signals.iter().enumerate() {
             let c = &s.cond;
@@ -1520,7 +1553,17 @@ impl Catalogue {
                         // Reached without an `args` hit only through `redirect_any`.
                         gate |= Gate::REDIRECT;
                     }
-                    self.generic_other.push((i, gate));
+                    // Held only where a redirection target matches one of its globs: found
+                    // by their literal runs in the targets, when every run is long enough.
+                    let runs: Vec<String> = c.target_src.iter().map(|g| literal_run(g)).collect();
+                    if gate & Gate::REDIRECT != 0
+                        && !runs.is_empty()
+                        && runs.iter().all(|r| r.len() >= 2)
+                    {
+                        targets.extend(runs.into_iter().map(|r| (r, i)));
+                    } else {
+                        self.generic_other.push((i, gate));
+                    }
                 }
                 for g in &c.args_src {
                     if glob::is_literal(g) {
@@ -1539,11 +1582,23 @@ impl Catalogue {
                 }
                 continue;
             }
+            let arg_runs: Vec<String> = if c.sub.is_empty() && c.redirect_any.is_empty() {
+                c.args_src.iter().map(|g| literal_run(g)).collect()
+            } else {
+                Vec::new()
+            };
+            let by_args = !arg_runs.is_empty() && arg_runs.iter().all(|r| r.len() >= 2);
             for p in c.literal_programs() {
                 known.insert(p.to_string());
                 let idx = self.by_program.entry(p.to_string()).or_default();
                 if c.sub.is_empty() {
                     idx.nosub.insert(i);
+                    if by_args {
+                        prog_args
+                            .entry(p.to_string())
+                            .or_default()
+                            .extend(arg_runs.iter().map(|r| (r.clone(), i)));
+                    }
                 } else {
                     for alt in &c.sub {
                         if glob::is_literal(&alt[0]) {
@@ -1561,6 +1616,51 @@ impl Catalogue {
         self.generic_wild = None;
         self.generic_needles = None;
         self.generic_needle_signals.clear();
+        for (p, runs) in prog_args {
+            let signals: std::collections::BTreeSet<usize> = runs.iter().map(|r| r.1).collect();
+            if signals.len() < ARGS_INDEXED {
+                continue;
+            }
+            let Some(idx) = self.by_program.get_mut(&p) else {
+                continue;
+            };
+            let list: Vec<String> = runs.iter().map(|(r, _)| r.clone()).collect();
+            let Some(set) = Needles::of(&list) else {
+                continue;
+            };
+            idx.args_needle_signals = set
+                .list()
+                .iter()
+                .map(|n| {
+                    runs.iter()
+                        .filter(|(r, _)| r.as_bytes() == &n[..])
+                        .map(|(_, i)| *i)
+                        .collect()
+                })
+                .collect();
+            idx.args_needles = Some(set);
+            let mut rest = SignalSet::default();
+            for i in idx.nosub.iter().filter(|i| !signals.contains(i)) {
+                rest.insert(i);
+            }
+            idx.nosub = rest;
+        }
+        let target_runs: Vec<String> = targets.iter().map(|(r, _)| r.clone()).collect();
+        self.redirect_needles = Needles::of(&target_runs);
+        self.redirect_needle_signals = match &self.redirect_needles {
+            Some(set) => set
+                .list()
+                .iter()
+                .map(|n| {
+                    targets
+                        .iter()
+                        .filter(|(r, _)| r.as_bytes() == &n[..])
+                        .map(|(_, i)| *i)
+                        .collect()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         if !wild.is_empty() {
             let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
             self.generic_needle_min = needles.iter().map(String::len).min().unwrap_or(0);

@@ -1132,6 +1132,15 @@ impl RiskEngine {
         if let Some(name) = ctx.name.as_deref() {
             if let Some(pi) = ctx.prog {
                 out.union(&pi.nosub);
+                if let Some(n) = &pi.args_needles {
+                    for w in &ctx.args {
+                        n.each_in(w.as_bytes(), |k| {
+                            if let Some(v) = pi.args_needle_signals.get(k) {
+                                out.union(v);
+                            }
+                        });
+                    }
+                }
                 let pos = ctx.positional();
                 for &k in pos.iter().take(6) {
                     if let Some(v) = pi.by_first.get(ctx.args[k].as_ref()) {
@@ -1188,6 +1197,20 @@ impl RiskEngine {
                         (None, None) => {}
                     }
                 }
+            }
+        }
+        // Signals held only through a redirection target: by their globs' literal runs.
+        if let Some(n) = cat
+            .redirect_needles
+            .as_ref()
+            .filter(|_| !ctx.part.redirects.is_empty())
+        {
+            for t in ctx.targets() {
+                n.each_in(t.0.as_bytes(), |k| {
+                    if let Some(v) = cat.redirect_needle_signals.get(k) {
+                        out.union(v);
+                    }
+                });
             }
         }
         let have = part_gates(ctx);

@@ -5868,3 +5868,50 @@ fn uploads_of_files_with_paths() {
         false,
     );
 }
+
+/// Signals held only through a redirection target, and a program's signals held only through
+/// an argument, are found by their globs' literal runs, not tried on every part with a
+/// redirection or of the program (`indexes_find_every_signal_that_holds` checks that they
+/// are still found wherever they hold).
+#[test]
+fn target_and_argument_needles_take_signals_off_the_always_tried_lists() {
+    let e = engine();
+    let cat = &e.cat;
+    let id = |name: &str| {
+        cat.signals
+            .iter()
+            .position(|s| s.id == name)
+            .unwrap_or(usize::MAX)
+    };
+    let sysrq = id("sysrq-trigger");
+    assert!(cat.redirect_needles.is_some());
+    let redirect_gate = usize::from(catalogue::Gate::REDIRECT);
+    assert!(
+        !cat.generic_by_gate[redirect_gate]
+            .iter()
+            .any(|i| i == sysrq)
+    );
+    assert!(
+        cat.redirect_needle_signals
+            .iter()
+            .any(|s| s.iter().any(|i| i == sysrq))
+    );
+    let delete = id("http-delete");
+    let curl = &cat.by_program["curl"];
+    assert!(curl.args_needles.is_some());
+    assert!(!curl.nosub.iter().any(|i| i == delete));
+    assert!(
+        curl.args_needle_signals
+            .iter()
+            .any(|s| s.iter().any(|i| i == delete))
+    );
+    // And they still fire.
+    expect_fires(
+        &e,
+        &[
+            ("echo c > /proc/sysrq-trigger", "sysrq-trigger"),
+            ("curl -X DELETE https://x.io/a", "http-delete"),
+        ],
+        true,
+    );
+}
