@@ -1616,29 +1616,7 @@ impl<'s, 'o> P<'s, 'o> {
                 .iter()
                 .any(|r| r.op == RedirectOp::HereString);
             if has_here {
-                // (`tee x.sh <<< '…'` writes a file a later shell may run.)
-                self.wrote |= is_named(&self.out.parts[idx], "tee");
-                let here: Vec<Word> = self.out.parts[idx]
-                    .redirects
-                    .iter()
-                    .filter(|r| r.op == RedirectOp::HereString)
-                    .map(|r| r.target.clone())
-                    .collect();
-                if let Some(via) = self.stdin_script_reader(idx) {
-                    for w in here {
-                        self.script(&[w], via, idx)?;
-                    }
-                } else if let Some((lang, via)) = self.stdin_code_reader(idx) {
-                    // `python3 <<< 'import os; os.system("…")'`. (Code only known at run
-                    // time is left to the risk signals on the text.)
-                    for w in here.iter().filter(|w| !w.is_dynamic()) {
-                        let map = match w.verbatim_at {
-                            Some(at) => SpanMap::Offset(at),
-                            None => SpanMap::Fixed(w.span),
-                        };
-                        self.code_shell_outs(&w.text, map, lang, via)?;
-                    }
-                }
+                self.here_string_scripts(idx)?;
             } else if self.pipe.1 > 0 {
                 self.piped_script(idx)?;
             }
@@ -1648,6 +1626,37 @@ impl<'s, 'o> P<'s, 'o> {
             }
             if self.wrote {
                 self.written_script(idx)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `bash <<< 'cmd'`, `ssh host <<< 'cmd'`: the here-strings of part `idx` are the script
+    /// of the shell or ssh it runs; `python3 <<< 'os.system("…")'`: the code of the
+    /// interpreter, whose shell-outs are read ([`P::code_shell_outs`]).
+    #[cold]
+    #[inline(never)]
+    fn here_string_scripts(&mut self, idx: usize) -> R<()> {
+        // (`tee x.sh <<< '…'` writes a file a later shell may run.)
+        self.wrote |= is_named(&self.out.parts[idx], "tee");
+        let here: Vec<Word> = self.out.parts[idx]
+            .redirects
+            .iter()
+            .filter(|r| r.op == RedirectOp::HereString)
+            .map(|r| r.target.clone())
+            .collect();
+        if let Some(via) = self.stdin_script_reader(idx) {
+            for w in here {
+                self.script(&[w], via, idx)?;
+            }
+        } else if let Some((lang, via)) = self.stdin_code_reader(idx) {
+            // (Code only known at run time is left to the risk signals on the text.)
+            for w in here.iter().filter(|w| !w.is_dynamic()) {
+                let map = match w.verbatim_at {
+                    Some(at) => SpanMap::Offset(at),
+                    None => SpanMap::Fixed(w.span),
+                };
+                self.code_shell_outs(&w.text, map, lang, via)?;
             }
         }
         Ok(())
@@ -1913,17 +1922,27 @@ impl<'s, 'o> P<'s, 'o> {
             return Ok(());
         }
         let Some(via) = self.stdin_script_reader(idx) else {
-            // `echo 'import os; os.system("…")' | python3`: the printed code's shell-outs.
-            if let ([k], Some((lang, via))) = (producers.as_slice(), self.stdin_code_reader(idx)) {
-                if let Some((text, map)) = printed_literal(&self.out.parts[*k]) {
-                    self.code_shell_outs(&text, map, lang, via)?;
-                }
+            if let [k] = producers[..] {
+                self.printed_code(k, idx)?;
             }
             return Ok(());
         };
         // In the order they print.
         for &k in producers.iter().rev() {
             self.printed_script(k, idx, via)?;
+        }
+        Ok(())
+    }
+
+    /// `echo 'import os; os.system("…")' | python3`: when part `idx` is an interpreter reading
+    /// its code from standard input, the shell-outs of what part `k` prints literally.
+    #[cold]
+    #[inline(never)]
+    fn printed_code(&mut self, k: usize, idx: usize) -> R<()> {
+        if let Some((lang, via)) = self.stdin_code_reader(idx) {
+            if let Some((text, map)) = printed_literal(&self.out.parts[k]) {
+                self.code_shell_outs(&text, map, lang, via)?;
+            }
         }
         Ok(())
     }
