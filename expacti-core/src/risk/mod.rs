@@ -1200,11 +1200,7 @@ impl RiskEngine {
             }
         }
         // Signals held only through a redirection target: by their globs' literal runs.
-        if let Some(n) = cat
-            .redirect_needles
-            .as_ref()
-            .filter(|_| !ctx.part.redirects.is_empty())
-        {
+        if let Some(n) = cat.redirect_needles.as_ref().filter(|_| ctx.has_targets()) {
             for t in ctx.targets() {
                 n.each_in(t.0.as_bytes(), |k| {
                     if let Some(v) = cat.redirect_needle_signals.get(k) {
@@ -1387,7 +1383,7 @@ impl RiskEngine {
         {
             return None;
         }
-        let redirect_any_hit = if !has(Need::REDIRECT_ANY) || ctx.part.redirects.is_empty() {
+        let redirect_any_hit = if !has(Need::REDIRECT_ANY) || !ctx.has_targets() {
             None
         } else {
             ctx.targets().iter().find_map(|(t, span, _, _)| {
@@ -1524,7 +1520,7 @@ fn piped_from_outside(parsed: &Parsed, part: &Part) -> bool {
 /// The part features (a [`catalogue::Gate`] bit set) that signals may need.
 fn part_gates(ctx: &PartCtx<'_>) -> u8 {
     let mut have = 0u8;
-    if !ctx.part.redirects.is_empty() {
+    if ctx.has_targets() {
         have |= catalogue::Gate::REDIRECT;
     }
     if !ctx.part.assignments.is_empty()
@@ -2293,12 +2289,45 @@ impl<'a> PartCtx<'a> {
     /// The part's redirection targets, normalised once.
     fn targets(&self) -> &[Target<'a>] {
         self.targets.get_or_init(|| {
-            self.part
+            let mut t: Vec<Target<'a>> = self
+                .part
                 .redirects
                 .iter()
                 .map(|r| (norm(&r.target), r.span, r.writes_path(), r.empties_path()))
-                .collect()
+                .collect();
+            // A download saved to a named file writes it as `>` would (`curl -o F URL` is
+            // `curl URL > F`).
+            if self.is_download_tool() {
+                if let Some(saves) = resolve::download_saves(self.part) {
+                    let argv = &self.part.argv;
+                    for (i, at) in saves.named {
+                        let Some(w) = argv.get(i) else { continue };
+                        let text = match (at, w.literal()) {
+                            (0, _) => norm(w),
+                            (_, Some(lit)) => lexical_path(lit.get(at..).unwrap_or_default()),
+                            (_, None) => continue,
+                        };
+                        t.push((text, w.span, true, true));
+                    }
+                }
+            }
+            t
         })
+    }
+
+    /// Whether the part is a download tool, whose output file is a target
+    /// ([`PartCtx::targets`]).
+    fn is_download_tool(&self) -> bool {
+        matches!(
+            self.name.as_deref(),
+            Some("curl" | "wget" | "aria2c" | "fetch")
+        )
+    }
+
+    /// Whether the part writes or reads some target: a redirection, or a download tool's
+    /// output file.
+    fn has_targets(&self) -> bool {
+        !self.part.redirects.is_empty() || (self.is_download_tool() && !self.targets().is_empty())
     }
 
     /// The [`glob::word_hash`]es of the first six positional words (where `sub` is looked

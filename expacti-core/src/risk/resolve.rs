@@ -980,6 +980,101 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
 /// The programs [`written_paths`] knows the saved file of.
 pub(super) const DOWNLOADERS: [&str; 4] = ["curl", "wget", "aria2c", "fetch"];
 
+/// What a download tool (`curl`, `wget`, `aria2c`, `fetch`) is told to save, from its words
+/// ([`download_saves`]).
+pub(super) struct Saves<'a> {
+    /// The words naming an output file (not `-`, standard output): index in argv, and where
+    /// in the word the path starts (`-o F`: 0; `-oF`, `--output=F`: after the option).
+    pub named: SmallVec<[(usize, usize); 2]>,
+    /// Some output option was given (`-o -` included).
+    pub named_any: bool,
+    /// It saves under the URL's name (`curl -O`, wget's default).
+    pub remote_name: bool,
+    /// The directory it saves in (`wget -P DIR`).
+    pub dir: Option<&'a str>,
+    /// The URLs.
+    pub urls: SmallVec<[&'a str; 2]>,
+}
+
+/// What part `p`, a download tool, saves; `None` for any other program. A word only known
+/// at run time is read as an operand (a URL or a file name), not as an option.
+pub(super) fn download_saves(p: &Part) -> Option<Saves<'_>> {
+    let name = p.argv.first().and_then(Word::literal).map(basename)?;
+    // (option letter, long option) giving the output file; the letter that saves under the
+    // URL's name; whether that is the default.
+    let (short, long, remote, by_default): (u8, &[&str], u8, bool) = match name {
+        "curl" => (b'o', &["--output"], b'O', false),
+        "wget" => (b'O', &["--output-document"], 0, true),
+        "aria2c" => (b'o', &["--out"], 0, true),
+        "fetch" => (b'o', &["--output"], 0, true),
+        _ => return None,
+    };
+    let mut s = Saves {
+        named: SmallVec::new(),
+        named_any: false,
+        remote_name: by_default,
+        dir: None,
+        urls: SmallVec::new(),
+    };
+    let words: SmallVec<[Option<&str>; 8]> = p.argv.iter().map(Word::literal).collect();
+    let mut k = 1;
+    while k < words.len() {
+        let at = k;
+        k += 1;
+        let Some(w) = words[at] else {
+            continue;
+        };
+        if let Some(v) = long.iter().find_map(|l| w.strip_prefix(l)) {
+            let value = match v.strip_prefix('=') {
+                Some(v) => Some((at, w.len() - v.len(), Some(v))),
+                None if v.is_empty() => {
+                    k += 1;
+                    (k - 1 < words.len()).then(|| (k - 1, 0, words[k - 1]))
+                }
+                None => continue,
+            };
+            if let Some((i, off, _)) = value.filter(|v| v.2 != Some("-")) {
+                s.named.push((i, off));
+            }
+            s.named_any = true;
+        } else if w == "--remote-name" || w == "--remote-name-all" {
+            s.remote_name = true;
+        } else if let Some(v) = w.strip_prefix("--directory-prefix=") {
+            s.dir = Some(v);
+        } else if w == "-P" || w == "--directory-prefix" || (w == "-d" && name == "aria2c") {
+            s.dir = words.get(k).copied().flatten();
+            k += 1;
+        } else if w.starts_with("--") {
+            // Another long option (its value, if any, is not a URL that is saved).
+            continue;
+        } else if let Some(letters) = w.strip_prefix('-').filter(|l| !l.is_empty()) {
+            // A cluster of short options; the output letter takes the rest or the next word.
+            for (i, &c) in letters.as_bytes().iter().enumerate() {
+                if c == short {
+                    let value = match letters.get(i + 1..) {
+                        Some("") | None => {
+                            k += 1;
+                            (k - 1 < words.len()).then(|| (k - 1, 0, words[k - 1]))
+                        }
+                        rest => Some((at, 2 + i, rest)),
+                    };
+                    if let Some((i, off, _)) = value.filter(|v| v.2 != Some("-")) {
+                        s.named.push((i, off));
+                    }
+                    s.named_any = true;
+                    break;
+                }
+                if c == remote {
+                    s.remote_name = true;
+                }
+            }
+        } else if w.contains("://") {
+            s.urls.push(w);
+        }
+    }
+    Some(s)
+}
+
 /// The files part `p` writes, as literal paths without a leading `./`: the paths its
 /// redirections write, the operands of `tee`, and for a download tool the file it saves
 /// (`curl -o F`, `curl -O URL` and `wget URL` save to the URL's last path segment, `wget -O
@@ -1006,79 +1101,25 @@ pub(super) fn written_paths(p: &Part) -> Vec<String> {
         );
         return out;
     }
-    // (option letter, long option) giving the output file; the letter that saves under the
-    // URL's name; whether that is the default.
-    let (short, long, remote, by_default): (u8, &[&str], u8, bool) = match name {
-        "curl" => (b'o', &["--output"], b'O', false),
-        "wget" => (b'O', &["--output-document"], 0, true),
-        "aria2c" => (b'o', &["--out"], 0, true),
-        "fetch" => (b'o', &["--output"], 0, true),
-        _ => return out,
-    };
     // A word known only at run time may be an option: what is saved is not known.
-    let Some(words) = p.argv[1..]
-        .iter()
-        .map(Word::literal)
-        .collect::<Option<SmallVec<[&str; 8]>>>()
-    else {
+    if p.argv[1..].iter().any(Word::is_dynamic) {
+        return out;
+    }
+    let Some(saves) = download_saves(p) else {
         return out;
     };
-    let mut named = false;
-    let mut remote_name = by_default;
-    let mut dir: Option<&str> = None;
-    let mut urls: SmallVec<[&str; 2]> = SmallVec::new();
-    let mut k = 0;
-    while k < words.len() {
-        let w = words[k];
-        k += 1;
-        if let Some(v) = long.iter().find_map(|l| w.strip_prefix(l)) {
-            let v = match v.strip_prefix('=') {
-                Some(v) => Some(v),
-                None if v.is_empty() => {
-                    k += 1;
-                    words.get(k - 1).copied()
-                }
-                None => continue,
-            };
-            if let Some(v) = v.filter(|v| *v != "-") {
-                out.push(bare(v));
-            }
-            named = true;
-        } else if w == "--remote-name" || w == "--remote-name-all" {
-            remote_name = true;
-        } else if let Some(v) = w.strip_prefix("--directory-prefix=") {
-            dir = Some(v);
-        } else if w == "-P" || w == "--directory-prefix" || (w == "-d" && name == "aria2c") {
-            dir = words.get(k).copied();
-            k += 1;
-        } else if w.starts_with("--") {
-            // Another long option (its value, if any, is not a URL that is saved).
-            continue;
-        } else if let Some(letters) = w.strip_prefix('-').filter(|l| !l.is_empty()) {
-            // A cluster of short options; the output letter takes the rest or the next word.
-            for (i, &c) in letters.as_bytes().iter().enumerate() {
-                if c == short {
-                    let v = match letters.get(i + 1..) {
-                        Some("") | None => {
-                            k += 1;
-                            words.get(k - 1).copied()
-                        }
-                        rest => rest,
-                    };
-                    if let Some(v) = v.filter(|v| *v != "-") {
-                        out.push(bare(v));
-                    }
-                    named = true;
-                    break;
-                }
-                if c == remote {
-                    remote_name = true;
-                }
-            }
-        } else if w.contains("://") {
-            urls.push(w);
+    for &(i, at) in &saves.named {
+        if let Some(v) = p
+            .argv
+            .get(i)
+            .and_then(Word::literal)
+            .and_then(|t| t.get(at..))
+        {
+            out.push(bare(v));
         }
     }
+    let (named, remote_name, dir, urls) =
+        (saves.named_any, saves.remote_name, saves.dir, saves.urls);
     if remote_name && !named {
         for u in urls {
             let Some((_, after)) = u.split_once("://") else {

