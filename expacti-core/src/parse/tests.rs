@@ -486,6 +486,7 @@ cases! {
         "top: echo os.system(\"rm x\") ; top: python3 ; script[python system]: rm x",
     python_heredoc_script_file: "python3 x.py <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 x.py <<EOF",
     python_heredoc_inline_code: "python3 -Bc 'pass' <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 -Bc pass <<EOF",
+    python_heredoc_attached_code: "python3 -c'pass' <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 -cpass <<EOF",
     perl_heredoc_cluster_e: "perl -le 'print 1' <<'EOF'\nsystem(\"rm x\")\nEOF" => "top: perl -le print 1 <<EOF",
     node_heredoc_exec: "node <<'EOF'\nrequire('child_process').execSync('rm x')\nEOF" =>
         "top: node <<EOF ; script[node child_process]: rm x",
