@@ -2321,7 +2321,11 @@ impl<'a> PartCtx<'a> {
         matches!(
             self.name.as_deref(),
             Some("curl" | "wget" | "aria2c" | "fetch")
-        )
+        ) && self.part.argv.iter().skip(1).any(|w| {
+            // Every output option has an `o` or `O` (`-o`, `-O`, `--output`, `--out`,
+            // `--output-document`, clusters such as `-fsSLo`): a cheap test first.
+            w.text.starts_with('-') && w.text.bytes().any(|b| b == b'o' || b == b'O')
+        })
     }
 
     /// Whether the part writes or reads some target: a redirection, or a download tool's
