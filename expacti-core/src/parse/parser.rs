@@ -2169,6 +2169,14 @@ impl<'s, 'o> P<'s, 'o> {
     /// reader, and what to call it.
     #[cold]
     fn cat_into_reader(&self, pi: usize) -> Option<(usize, &'static str)> {
+        let q = self.cat_into(pi)?;
+        self.stdin_script_reader(q).map(|_| (q, "cat | sh"))
+    }
+
+    /// For a `cat` with no file whose output is piped into the next stage: that stage's
+    /// command (not a substitution's or a wrapped one).
+    #[cold]
+    fn cat_into(&self, pi: usize) -> Option<usize> {
         let p = self.out.parts.get(pi)?;
         let plain = p.argv.iter().skip(1).all(|w| w.text == "-");
         if !is_named(p, "cat") || !plain {
@@ -2185,7 +2193,7 @@ impl<'s, 'o> P<'s, 'o> {
                     && q.stage == p.stage + 1
                     && !matches!(q.origin, Origin::Substitution | Origin::Wrapper)
             })?;
-        self.stdin_script_reader(q.0).map(|_| (q.0, "cat | sh"))
+        Some(q.0)
     }
 
     fn push_part(&mut self, part: Part) -> Option<usize> {
@@ -2644,7 +2652,14 @@ impl<'s, 'o> P<'s, 'o> {
                     .heredoc_refs
                     .iter()
                     .filter(|(_, _, id)| *id == h.id)
-                    .filter_map(|(pi, _, _)| self.stdin_code_reader(*pi).map(|c| (*pi, c)))
+                    .filter_map(|(pi, _, _)| {
+                        // (`python3 - <<'EOF'`, and `cat <<'EOF' | python3 -`.)
+                        let reader = self.stdin_code_reader(*pi).map(|c| (*pi, c));
+                        reader.or_else(|| {
+                            let q = self.cat_into(*pi)?;
+                            self.stdin_code_reader(q).map(|c| (q, c))
+                        })
+                    })
                     .collect()
             } else {
                 Vec::new()

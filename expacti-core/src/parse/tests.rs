@@ -484,6 +484,10 @@ cases! {
         "top: python3 <<<import os; os.system(\"rm x\") ; script[python system]: rm x",
     python_echo_piped: "echo 'os.system(\"rm x\")' | python3" =>
         "top: echo os.system(\"rm x\") ; top: python3 ; script[python system]: rm x",
+    cat_heredoc_into_python: "cat <<'EOF' | python3 -\nos.system(\"rm x\")\nEOF" =>
+        "top: cat <<EOF ; top: python3 - ; script[python system]: rm x",
+    cat_heredoc_into_python_file: "cat <<'EOF' | python3 x.py\nos.system(\"rm x\")\nEOF" =>
+        "top: cat <<EOF ; top: python3 x.py",
     python_heredoc_script_file: "python3 x.py <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 x.py <<EOF",
     python_heredoc_inline_code: "python3 -Bc 'pass' <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 -Bc pass <<EOF",
     python_heredoc_attached_code: "python3 -c'pass' <<'EOF'\nos.system(\"rm x\")\nEOF" => "top: python3 -cpass <<EOF",

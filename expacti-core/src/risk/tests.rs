@@ -5758,6 +5758,10 @@ fn stdin_code_scores_as_inline_code() {
             "perl <<'EOF'\nsystem(\"rm -rf /\");\nEOF",
             "perl -e 'system(\"rm -rf /\")'",
         ),
+        (
+            "cat <<'EOF' | python3 -\nimport os\nos.system(\"rm -rf /\")\nEOF",
+            "python3 -c 'import os; os.system(\"rm -rf /\")'",
+        ),
     ] {
         let (a, b) = (e.score_str(stdin).level, e.score_str(inline).level);
         assert_eq!(a, b, "{stdin:?} scored {a:?}, {inline:?} {b:?}");
