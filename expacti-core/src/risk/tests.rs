@@ -5767,6 +5767,15 @@ fn stdin_code_scores_as_inline_code() {
         assert_eq!(a, b, "{stdin:?} scored {a:?}, {inline:?} {b:?}");
         assert_eq!(a, Level::Critical, "{stdin:?}");
     }
+    // A lone `-` is the program read from standard input; the words after it are its
+    // arguments, not a script file.
+    assert_eq!(
+        e.score_str(
+            "python3 - \"$@\" <<'EOF'\nimport sys, subprocess\nsubprocess.run([\"kubectl\", \"delete\", \"ns\", sys.argv[1]])\nEOF"
+        )
+        .level,
+        Level::High
+    );
     // Code that starts nothing stays where it was; a script file is not the here-document's.
     assert_eq!(
         e.score_str("python3 - <<'EOF'\nprint(\"hi\")\nEOF").level,
