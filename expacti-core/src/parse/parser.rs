@@ -2138,19 +2138,10 @@ impl<'s, 'o> P<'s, 'o> {
             }
         }
         for ranges in lists {
-            // As for inline code: the literals as one line, each word single-quoted.
-            let mut text = String::new();
-            for &(start, end) in &ranges {
-                let Some(lit) = code.get(start..end) else {
-                    return Ok(());
-                };
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                text.push('\'');
-                text.push_str(lit);
-                text.push('\'');
-            }
+            // As for inline code ([`quoted_line`]).
+            let Some(text) = quoted_line(code, &ranges) else {
+                return Ok(());
+            };
             let (Some(a), Some(b)) = (ranges.first(), ranges.last()) else {
                 continue;
             };
@@ -2375,23 +2366,14 @@ impl<'s, 'o> P<'s, 'o> {
                 self.sub_parse(&text, map, Origin::Script, Some(via))
             }
             Runs::ArgvSlices { word, ranges, via } => {
-                // The literals as one command line, each word single-quoted (none holds a
-                // quote or a backslash), read with the spans of the code word.
+                // The literals as one command line ([`quoted_line`]), read with the spans of
+                // the code word.
                 let Some(w) = self.out.parts[idx].argv.get(word) else {
                     return Ok(());
                 };
-                let mut text = String::new();
-                for (start, end) in ranges {
-                    let Some(lit) = w.text.get(start..end) else {
-                        return Ok(());
-                    };
-                    if !text.is_empty() {
-                        text.push(' ');
-                    }
-                    text.push('\'');
-                    text.push_str(lit);
-                    text.push('\'');
-                }
+                let Some(text) = quoted_line(&w.text, &ranges) else {
+                    return Ok(());
+                };
                 let map = SpanMap::Fixed(w.span);
                 self.sub_parse(&text, map, Origin::Script, Some(via))
             }
@@ -3565,6 +3547,23 @@ fn copies_input_to_file(p: &Part) -> bool {
 /// Whether part `p` is an `echo` or a `printf`, whose output [`P::printed_script`] reads.
 fn is_printer(p: &Part) -> bool {
     matches!(program(p), Some("echo" | "printf"))
+}
+
+/// The literals at `ranges` of `code` (an argument list of a shell-out: none holds a quote or
+/// a backslash) as one command line, each word single-quoted; `None` when a range is not in
+/// `code`.
+fn quoted_line(code: &str, ranges: &[(usize, usize)]) -> Option<String> {
+    let mut text = String::new();
+    for &(start, end) in ranges {
+        let lit = code.get(start..end)?;
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push('\'');
+        text.push_str(lit);
+        text.push('\'');
+    }
+    Some(text)
 }
 
 /// What an `echo` without options, or a `printf` of one format without `%` or escapes,
