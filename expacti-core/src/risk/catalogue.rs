@@ -1354,6 +1354,25 @@ impl Needles {
     }
 }
 
+/// The needles of `runs` (a literal run and the signal it stands for, as many as wanted for
+/// one signal), and for each needle of the set, by its index there, the signals whose run it
+/// is; `None` when a run is shorter than two bytes ([`Needles::of`]).
+fn needle_index(runs: &[(String, usize)]) -> Option<(Needles, Vec<SignalSet>)> {
+    let list: Vec<String> = runs.iter().map(|(r, _)| r.clone()).collect();
+    let set = Needles::of(&list)?;
+    let signals = set
+        .list()
+        .iter()
+        .map(|n| {
+            runs.iter()
+                .filter(|(r, _)| r.as_bytes() == &n[..])
+                .map(|(_, i)| *i)
+                .collect()
+        })
+        .collect();
+    Some((set, signals))
+}
+
 /// The longest run of literal characters of a glob (an escaped character is a literal).
 pub(crate) fn literal_run(g: &str) -> String {
     let mut best = String::new();
@@ -1624,60 +1643,28 @@ impl Catalogue {
             let Some(idx) = self.by_program.get_mut(&p) else {
                 continue;
             };
-            let list: Vec<String> = runs.iter().map(|(r, _)| r.clone()).collect();
-            let Some(set) = Needles::of(&list) else {
+            let Some((set, by_needle)) = needle_index(&runs) else {
                 continue;
             };
-            idx.args_needle_signals = set
-                .list()
-                .iter()
-                .map(|n| {
-                    runs.iter()
-                        .filter(|(r, _)| r.as_bytes() == &n[..])
-                        .map(|(_, i)| *i)
-                        .collect()
-                })
-                .collect();
             idx.args_needles = Some(set);
+            idx.args_needle_signals = by_needle;
             let mut rest = SignalSet::default();
             for i in idx.nosub.iter().filter(|i| !signals.contains(i)) {
                 rest.insert(i);
             }
             idx.nosub = rest;
         }
-        let target_runs: Vec<String> = targets.iter().map(|(r, _)| r.clone()).collect();
-        self.redirect_needles = Needles::of(&target_runs);
-        self.redirect_needle_signals = match &self.redirect_needles {
-            Some(set) => set
-                .list()
-                .iter()
-                .map(|n| {
-                    targets
-                        .iter()
-                        .filter(|(r, _)| r.as_bytes() == &n[..])
-                        .map(|(_, i)| *i)
-                        .collect()
-                })
-                .collect(),
-            None => Vec::new(),
+        (self.redirect_needles, self.redirect_needle_signals) = match needle_index(&targets) {
+            Some((set, signals)) => (Some(set), signals),
+            None => (None, Vec::new()),
         };
         if !wild.is_empty() {
-            let needles: Vec<String> = wild.iter().map(|(g, _)| literal_run(g)).collect();
-            self.generic_needle_min = needles.iter().map(String::len).min().unwrap_or(0);
-            self.generic_needles = Needles::of(&needles);
-            if let Some(set) = &self.generic_needles {
-                self.generic_needle_signals = set
-                    .list()
-                    .iter()
-                    .map(|n| {
-                        needles
-                            .iter()
-                            .zip(&wild)
-                            .filter(|(m, _)| m.as_bytes() == &n[..])
-                            .map(|(_, (_, i))| *i)
-                            .collect()
-                    })
-                    .collect();
+            let runs: Vec<(String, usize)> =
+                wild.iter().map(|(g, i)| (literal_run(g), *i)).collect();
+            self.generic_needle_min = runs.iter().map(|(r, _)| r.len()).min().unwrap_or(0);
+            if let Some((set, signals)) = needle_index(&runs) {
+                self.generic_needles = Some(set);
+                self.generic_needle_signals = signals;
             } else {
                 // Some glob has no literal run of two bytes: one set of all of them decides.
                 let pats: Vec<String> = wild
