@@ -2318,14 +2318,14 @@ impl<'a> PartCtx<'a> {
     /// Whether the part is a download tool, whose output file is a target
     /// ([`PartCtx::targets`]).
     fn is_download_tool(&self) -> bool {
-        matches!(
-            self.name.as_deref(),
-            Some("curl" | "wget" | "aria2c" | "fetch")
-        ) && self.part.argv.iter().skip(1).any(|w| {
-            // Every output option has an `o` or `O` (`-o`, `-O`, `--output`, `--out`,
-            // `--output-document`, clusters such as `-fsSLo`): a cheap test first.
-            w.text.starts_with('-') && w.text.bytes().any(|b| b == b'o' || b == b'O')
-        })
+        self.name
+            .as_deref()
+            .is_some_and(|n| resolve::DOWNLOADERS.contains(&n))
+            && self.part.argv.iter().skip(1).any(|w| {
+                // Every output option has an `o` or `O` (`-o`, `-O`, `--output`, `--out`,
+                // `--output-document`, clusters such as `-fsSLo`): a cheap test first.
+                w.text.starts_with('-') && w.text.bytes().any(|b| b == b'o' || b == b'O')
+            })
     }
 
     /// Whether the part writes or reads some target: a redirection, or a download tool's

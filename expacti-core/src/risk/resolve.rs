@@ -980,7 +980,7 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
 /// The programs [`written_paths`] knows the saved file of.
 pub(super) const DOWNLOADERS: [&str; 4] = ["curl", "wget", "aria2c", "fetch"];
 
-/// What a download tool (`curl`, `wget`, `aria2c`, `fetch`) is told to save, from its words
+/// What a download tool ([`DOWNLOADERS`]) is told to save, from its words
 /// ([`download_saves`]).
 pub(super) struct Saves<'a> {
     /// The words naming an output file (not `-`, standard output): index in argv, and where
