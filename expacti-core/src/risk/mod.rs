@@ -290,6 +290,7 @@ impl RiskEngine {
             // where it is made instead of being moved into the list.
             let mut ctx = PartCtx::new(part, wrapper_cut(parsed, 0), cat, enclosing(parsed, 0));
             ctx.piped = piped_from_outside(parsed, part);
+            ctx.parsed = Some(parsed);
             let s = self.score_part(parsed, 0, &ctx, &mut Fired::new(), &mut reasons, scripts);
             part_scores.push(s);
             best = best.max(s);
@@ -308,6 +309,7 @@ impl RiskEngine {
                 ));
                 if let Some(c) = ctxs.last_mut() {
                     c.piped = piped;
+                    c.parsed = Some(parsed);
                 }
             }
             // The links the command line makes (`ln -s / r`, `mount --bind / m`), for the
@@ -1460,6 +1462,9 @@ impl RiskEngine {
         if has(Need::RUNS_NOTHING) && ctx.runs_something {
             return None;
         }
+        if has(Need::TO_LOG) && !ctx.stdout_to_log() {
+            return None;
+        }
         if has(Need::UNLESS)
             && c.unless.iter().any(|u| {
                 self.cond_holds(u, ctx, fired, true, &mut Match::default())
@@ -2049,6 +2054,9 @@ struct PartCtx<'a> {
     /// The part reads a pipe through a group, subshell or substitution that is a later
     /// stage of a pipeline (`curl x | (sh)`; its own stage is tested where it is read).
     piped: bool,
+    /// The command line the part is of, for where its output goes ([`PartCtx::stdout_to_log`];
+    /// `None` in tests of one context alone).
+    parsed: Option<&'a Parsed>,
     clusters: bool,
     /// The arguments (normalised); their spans are those of the part's words after the
     /// first, or `virtual_span` for all of them (spans are not copied into the context:
@@ -2158,6 +2166,7 @@ impl<'a> PartCtx<'a> {
             dynamic_name,
             runs_something: cut.options < part.argv.len(),
             piped: false,
+            parsed: None,
             clusters,
             args,
             outer,
@@ -2204,6 +2213,7 @@ impl<'a> PartCtx<'a> {
             // so that no `runs_nothing` condition lowers what such a part may do.)
             runs_something: true,
             piped: base.piped,
+            parsed: base.parsed,
             clusters,
             args,
             outer: base.outer.clone(),
@@ -2284,6 +2294,28 @@ impl<'a> PartCtx<'a> {
                 })
         };
         !self.piped && !feeds(self.part) && !self.outer.iter().any(|p| feeds(p))
+    }
+
+    /// True when what the part prints goes to the terminal or the job's log: neither it nor
+    /// a command that wraps it sends standard output to a file or descriptor (`> f`, `&>
+    /// f`, `>&3`; not `>&2`), into a later stage of a pipe, or into a substitution.
+    fn stdout_to_log(&self) -> bool {
+        use crate::parse::{Fd, RedirectOp as Op};
+        let Some(parsed) = self.parsed else {
+            return false;
+        };
+        let away = |p: &Part| {
+            p.origin == Origin::Substitution
+                || p.redirects.iter().any(|r| {
+                    let stdout = r.fd.as_ref().is_none_or(|fd| *fd == Fd::Number(1));
+                    let to_log = r.op == Op::DupOut && matches!(r.target.text.as_str(), "1" | "2");
+                    stdout
+                        && !to_log
+                        && (r.op == Op::DupOut || r.writes_path() && r.op != Op::ReadWrite)
+                })
+                || parsed.parts.iter().any(|q| parsed.pipes_into(p, q))
+        };
+        !away(self.part) && !self.outer.iter().any(|p| away(p))
     }
 
     /// The part's redirection targets, normalised once.

@@ -6036,3 +6036,90 @@ fn code_printed_by_cat_into_an_interpreter() {
         false,
     );
 }
+
+/// A secret variable printed where the output stays on the terminal or in the job's log is
+/// flagged; written to a file, piped into a program, taken by a substitution, masked, or
+/// only tested for being set, it is not.
+#[test]
+fn secret_printed_to_the_log() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("echo $AWS_SECRET_ACCESS_KEY", "secret-printed"),
+            ("echo \"${GITHUB_TOKEN}\"", "secret-printed"),
+            ("printf '%s\\n' \"$NPM_TOKEN\"", "secret-printed"),
+            ("printenv GITHUB_TOKEN", "secret-printed"),
+            ("echo \"$DB_PASSWORD\" >&2", "secret-printed"),
+            ("sudo echo $DB_PASSWORD", "secret-printed"),
+            ("bash -c 'echo $OPENAI_API_KEY'", "secret-printed"),
+            ("make build; echo \"key=$API_KEY\"", "secret-printed"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo \"$NPM_TOKEN\" > ~/.npmrc", "secret-printed"),
+            (
+                "echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" >> ~/.npmrc",
+                "secret-printed",
+            ),
+            (
+                "echo \"$DOCKER_PASSWORD\" | docker login -u me --password-stdin",
+                "secret-printed",
+            ),
+            ("sudo echo $DB_PASSWORD | tee f", "secret-printed"),
+            ("( echo \"$SECRET\" ) | cat", "secret-printed"),
+            ("{ echo \"$SECRET\"; } > f", "secret-printed"),
+            (
+                "bash -c 'echo $OPENAI_API_KEY' > /dev/null",
+                "secret-printed",
+            ),
+            ("echo \"$API_KEY\" >&3", "secret-printed"),
+            ("x=$(echo \"$API_KEY\")", "secret-printed"),
+            ("echo \"::add-mask::$GITHUB_TOKEN\"", "secret-printed"),
+            ("echo \"${GITHUB_TOKEN:+set}\"", "secret-printed"),
+            ("echo \"${#GITHUB_TOKEN}\"", "secret-printed"),
+            ("printf -v x '%s' \"$API_KEY\"", "secret-printed"),
+            ("echo $MAX_TOKENS $TOKENIZER_PATH $HOME", "secret-printed"),
+            ("printenv HOME", "secret-printed"),
+            (
+                "echo \"TOKEN: [$(if [ -n \"$TOKEN\" ]; then echo SET; else echo MISSING; fi)]\"",
+                "secret-printed",
+            ),
+            (
+                "echo \"set: `test -n \"$API_KEY\" && echo y`\"",
+                "secret-printed",
+            ),
+        ],
+        false,
+    );
+}
+
+/// Code from a URL that deno may let run programs or write files is not confined by deno's
+/// sandbox: critical, as `curl … | sh` is; without those rights it stays medium.
+#[test]
+fn deno_with_all_rights_runs_unconfined_code() {
+    let e = engine();
+    for cmd in [
+        "deno run -A https://deno.land/x/install/install.ts",
+        "deno run --allow-all https://example.com/x.ts",
+        "deno run --allow-run --allow-read https://example.com/x.ts",
+    ] {
+        assert!(fires(&e, cmd, "remote-code-run-unconfined"), "{cmd}");
+        assert_eq!(e.score_str(cmd).level, Level::Critical, "{cmd}");
+    }
+    for cmd in [
+        "deno run https://deno.land/std/examples/welcome.ts",
+        "deno run --allow-read --allow-net https://example.com/x.ts",
+        "deno run -A ./main.ts",
+    ] {
+        assert!(!fires(&e, cmd, "remote-code-run-unconfined"), "{cmd}");
+    }
+    assert_eq!(
+        e.score_str("deno run --allow-net https://example.com/x.ts")
+            .level,
+        Level::Medium
+    );
+}
