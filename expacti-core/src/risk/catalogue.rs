@@ -457,6 +457,8 @@ pub(crate) struct Cond {
     pub text: Option<TextRegex>,
     pub not_text: Option<TextRegex>,
     pub assign: GlobList,
+    /// The `assign` globs with a `=`, matched against the whole `NAME=value`.
+    pub assign_value: GlobList,
     pub redirect: GlobList,
     pub redirect_any: GlobList,
     pub truncate: GlobList,
@@ -544,6 +546,8 @@ fn regex(
 
 impl Cond {
     pub(crate) fn compile(id: &str, c: &CondSpec) -> Result<Self, CatalogueError> {
+        let (assign_values, assign_names): (Vec<String>, Vec<String>) =
+            c.assign.iter().cloned().partition(|g| g.contains('='));
         let list = |field: &'static str, v: &[String]| {
             GlobList::new(v).map_err(|e| CatalogueError::Regex {
                 id: id.to_string(),
@@ -610,7 +614,8 @@ impl Cond {
             not_args: list("not_args", &c.not_args)?,
             text: text_regex(id, "text", &c.text)?,
             not_text: text_regex(id, "not_text", &c.not_text)?,
-            assign: list("assign", &c.assign)?,
+            assign: list("assign", &assign_names)?,
+            assign_value: list("assign", &assign_values)?,
             redirect: list("redirect", &c.redirect)?,
             redirect_any: list("redirect_any", &c.redirect_any)?,
             truncate: list("truncate", &c.truncate)?,
@@ -881,7 +886,7 @@ impl Gate {
         {
             g |= Gate::REDIRECT;
         }
-        if !c.assign.is_empty() {
+        if !c.assign.is_empty() || !c.assign_value.is_empty() {
             g |= Gate::ASSIGN;
         }
         if !c.flags.is_empty() {
@@ -973,7 +978,10 @@ impl Need {
             (!c.args.is_empty(), Need::ARGS),
             (!c.not_args.is_empty(), Need::NOT_ARGS),
             (!c.redirect_any.is_empty(), Need::REDIRECT_ANY),
-            (!c.assign.is_empty(), Need::ASSIGN),
+            (
+                !c.assign.is_empty() || !c.assign_value.is_empty(),
+                Need::ASSIGN,
+            ),
             (!c.redirect.is_empty(), Need::REDIRECT),
             (c.text.is_some(), Need::TEXT),
             (c.not_text.is_some(), Need::NOT_TEXT),

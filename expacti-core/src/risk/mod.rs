@@ -1405,8 +1405,14 @@ impl RiskEngine {
             _ => return None,
         }
         if has(Need::ASSIGN) {
-            let hit = ctx.assigned().find(|(name, _)| c.assign.matches(name))?;
-            m.set(hit.0, hit.1);
+            let (name, full, span) = ctx
+                .assigned()
+                .find(|(name, full, _)| c.assign.matches(name) || c.assign_value.matches(full))?;
+            if c.assign.matches(&name) {
+                m.set(name, span);
+            } else {
+                m.set(full, span);
+            }
         }
         if has(Need::REDIRECT) {
             let (t, span) = target_hit(ctx.targets(), &c.redirect, |t| t.2)?;
@@ -2413,14 +2419,14 @@ impl<'a> PartCtx<'a> {
         }
     }
 
-    /// Names assigned by the part: leading assignments, and `NAME=…` arguments of
-    /// export-like builtins and `env`.
-    fn assigned(&self) -> impl Iterator<Item = (String, Span)> + '_ {
+    /// Names assigned by the part, with the whole `NAME=value` word: leading assignments,
+    /// and `NAME=…` arguments of export-like builtins and `env`.
+    fn assigned(&self) -> impl Iterator<Item = (String, &str, Span)> + '_ {
         let lead = self
             .part
             .assignments
             .iter()
-            .map(|w| (assign_name(&w.text), w.span));
+            .map(|w| (assign_name(&w.text), w.text.as_str(), w.span));
         let builtin = matches!(
             self.name.as_deref(),
             Some("export" | "declare" | "typeset" | "local" | "readonly" | "env" | "set" | "unset")
@@ -2430,7 +2436,7 @@ impl<'a> PartCtx<'a> {
             .iter()
             .enumerate()
             .filter(move |(_, w)| builtin && !w.starts_with('-'))
-            .map(|(k, w)| (assign_name(w), self.arg_span(k)));
+            .map(|(k, w)| (assign_name(w), w.as_ref(), self.arg_span(k)));
         lead.chain(args)
     }
 

@@ -6123,3 +6123,41 @@ fn deno_with_all_rights_runs_unconfined_code() {
         Level::Medium
     );
 }
+
+/// History is off only with the values that turn it off; `assign` globs with `=` match the
+/// whole `NAME=value`, in front of a command, alone, or through `export`.
+#[test]
+fn history_off_only_by_its_values() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("export HISTFILE=/dev/null", "history-off"),
+            ("HISTFILE=/dev/null", "history-off"),
+            ("HISTFILE= bash", "history-off"),
+            ("export HISTSIZE=0", "history-off"),
+            ("declare -x HISTFILESIZE=0", "history-off"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("export HISTSIZE=10000", "history-off"),
+            ("export HISTFILESIZE=20000", "history-off"),
+            ("export HISTCONTROL=ignoreboth", "history-off"),
+            ("export HISTFILE=~/.zsh_history", "history-off"),
+            ("HISTSIZE=0A=1 make", "history-off"),
+        ],
+        false,
+    );
+    // The reason names what was assigned.
+    let r = e.score_str("export HISTFILE=/dev/null");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.signal == "history-off" && x.detail.contains("`HISTFILE=/dev/null`")),
+        "{:?}",
+        r.reasons
+    );
+}
