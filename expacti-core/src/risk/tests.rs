@@ -6161,3 +6161,65 @@ fn history_off_only_by_its_values() {
         r.reasons
     );
 }
+
+/// Node's and the JVM's option variables change what code runs only with the options that
+/// load code or open a debugger, or with a value only known at run time.
+#[test]
+fn option_variables_by_their_options() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "export NODE_OPTIONS=\"--require /tmp/x.js\"",
+                "exec-affecting-variable",
+            ),
+            (
+                "NODE_OPTIONS='-r ./evil.js' node app.js",
+                "exec-affecting-variable",
+            ),
+            (
+                "export NODE_OPTIONS=\"--max-old-space-size=4096 -r ./x.js\"",
+                "exec-affecting-variable",
+            ),
+            (
+                "env NODE_OPTIONS=--import=./x.mjs node a",
+                "exec-affecting-variable",
+            ),
+            ("export NODE_OPTIONS=\"$OPTS\"", "exec-affecting-variable"),
+            (
+                "export NODE_OPTIONS=--inspect=0.0.0.0:9229",
+                "exec-affecting-variable",
+            ),
+            (
+                "export JAVA_TOOL_OPTIONS=\"-javaagent:/tmp/agent.jar\"",
+                "exec-affecting-variable",
+            ),
+            (
+                "_JAVA_OPTIONS='-XX:OnOutOfMemoryError=sh x' java -jar a.jar",
+                "exec-affecting-variable",
+            ),
+            ("export LD_PRELOAD=/tmp/x.so", "exec-affecting-variable"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "export NODE_OPTIONS=--max-old-space-size=4096",
+                "exec-affecting-variable",
+            ),
+            (
+                "NODE_OPTIONS=--openssl-legacy-provider npm run build",
+                "exec-affecting-variable",
+            ),
+            (
+                "export JAVA_TOOL_OPTIONS=\"-Xmx2g -Dfile.encoding=UTF-8\"",
+                "exec-affecting-variable",
+            ),
+            ("export _JAVA_OPTIONS=-Xmx1g", "exec-affecting-variable"),
+        ],
+        false,
+    );
+}
