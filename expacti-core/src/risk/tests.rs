@@ -6223,3 +6223,63 @@ fn option_variables_by_their_options() {
         false,
     );
 }
+
+/// A terminal or editor shared through a relay, a notebook server open on every interface
+/// (without a token: high), and an SSH server started by hand.
+#[test]
+fn remote_ways_in() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("tmate", "remote-terminal-share"),
+            (
+                "tmate -S /tmp/tmate.sock new-session -d",
+                "remote-terminal-share",
+            ),
+            (
+                "code tunnel --accept-server-license-terms",
+                "remote-terminal-share",
+            ),
+            ("upterm host -- bash", "remote-terminal-share"),
+            ("sshx", "remote-terminal-share"),
+            (
+                "jupyter lab --ip=0.0.0.0 --no-browser",
+                "notebook-server-exposed",
+            ),
+            (
+                "jupyter notebook --ip=0.0.0.0 --NotebookApp.token=''",
+                "notebook-server-no-auth",
+            ),
+            (
+                "jupyter lab --ip 0.0.0.0 --ServerApp.token=",
+                "notebook-server-no-auth",
+            ),
+            ("sshd -p 2222 -o PermitRootLogin=yes", "sshd-started"),
+            ("dropbear -p 2222", "sshd-started"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("tmate -V", "remote-terminal-share"),
+            ("code .", "remote-terminal-share"),
+            (
+                "code --install-extension ms-python.python",
+                "remote-terminal-share",
+            ),
+            ("code tunnel status", "remote-terminal-share"),
+            ("upterm session current", "remote-terminal-share"),
+            ("jupyter notebook --no-browser", "notebook-server-exposed"),
+            ("jupyter lab --ServerApp.token=", "notebook-server-no-auth"),
+            (
+                "jupyter nbconvert --to html x.ipynb",
+                "notebook-server-exposed",
+            ),
+            ("sshd -t", "sshd-started"),
+            ("sshd -T", "sshd-started"),
+        ],
+        false,
+    );
+}
