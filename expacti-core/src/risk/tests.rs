@@ -6219,7 +6219,39 @@ fn option_variables_by_their_options() {
                 "exec-affecting-variable",
             ),
             ("export _JAVA_OPTIONS=-Xmx1g", "exec-affecting-variable"),
+            (
+                "echo \"NODE_OPTIONS=--max-old-space-size=4096\" >> $GITHUB_ENV",
+                "ci-env-file-exec-variable",
+            ),
+            (
+                "echo \"JAVA_TOOL_OPTIONS=-Xmx2g\" >> $GITHUB_ENV",
+                "ci-env-file-exec-variable",
+            ),
         ],
+        false,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo \"NODE_OPTIONS=--require /tmp/hook.js\" >> \"$GITHUB_ENV\"",
+                "ci-env-file-exec-variable",
+            ),
+            (
+                "echo \"JAVA_TOOL_OPTIONS=-javaagent:/tmp/a.jar\" >> $GITHUB_ENV",
+                "ci-env-file-exec-variable",
+            ),
+            (
+                "echo \"NODE_OPTIONS=$OPTS\" >> \"$GITHUB_ENV\"",
+                "ci-env-file-exec-variable",
+            ),
+            ("gh pr merge 123 --admin --squash", "gh-merge-admin"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[("gh pr merge 123 --squash --auto", "gh-merge-admin")],
         false,
     );
 }
