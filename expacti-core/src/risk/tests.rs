@@ -6315,3 +6315,54 @@ fn remote_ways_in() {
         false,
     );
 }
+
+/// A container's confinement turned off with `--security-opt` as two words, and a chart's
+/// values that make its pods privileged.
+#[test]
+fn confinement_off_in_containers_and_charts() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "docker run --security-opt seccomp=unconfined alpine",
+                "container-escape",
+            ),
+            (
+                "podman run --security-opt label=disable fedora",
+                "container-escape",
+            ),
+            (
+                "helm install api ./chart --set securityContext.privileged=true",
+                "helm-privileged-values",
+            ),
+            (
+                "helm upgrade --install api ./chart --set=hostNetwork=true",
+                "helm-privileged-values",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "docker run --security-opt no-new-privileges alpine",
+                "container-escape",
+            ),
+            (
+                "helm upgrade --install api ./chart --set image.tag=v1 --set replicaCount=3",
+                "helm-privileged-values",
+            ),
+            (
+                "helm install api ./chart --set securityContext.privileged=false",
+                "helm-privileged-values",
+            ),
+            (
+                "helm template ./chart --set securityContext.privileged=true",
+                "helm-privileged-values",
+            ),
+        ],
+        false,
+    );
+}
