@@ -6390,3 +6390,31 @@ fn http_delete_of_one_resource() {
         false,
     );
 }
+
+/// Setting where new repositories take their hooks from is medium; reading it is not.
+#[test]
+fn git_template_dir() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[(
+            "git config --global init.templateDir ~/.git-templates",
+            "git-config-template-dir",
+        )],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "git config --get init.templateDir",
+                "git-config-template-dir",
+            ),
+            (
+                "git config --global init.defaultBranch main",
+                "git-config-template-dir",
+            ),
+        ],
+        false,
+    );
+}
