@@ -1247,13 +1247,14 @@ impl RiskEngine {
             let w = ctx.part.argv.first()?;
             m.set(w.text.as_str(), w.span);
         }
-        if has(Need::VIA)
-            && !ctx
-                .part
-                .via
-                .is_some_and(|v| c.via.iter().any(|x| glob::same(x.as_bytes(), v.as_bytes())))
-        {
-            return None;
+        if has(Need::VIA) {
+            // The part's own wrapper, or one that runs a command enclosing it (`sudo bash -c
+            // 'rm …'`: the rm runs as root too), nearest first.
+            let v = std::iter::once(ctx.part)
+                .chain(ctx.outer.iter().copied())
+                .filter_map(|p| p.via)
+                .find(|v| c.via.iter().any(|x| glob::same(x.as_bytes(), v.as_bytes())))?;
+            m.via = Some(v);
         }
         if has(Need::SIGNAL)
             && !fired
@@ -1798,6 +1799,8 @@ struct Match<'x> {
     words: Option<(usize, usize)>,
     span: Option<Span>,
     strong: bool,
+    /// The wrapper a `via` condition matched (the part's own, or an enclosing command's).
+    via: Option<&'static str>,
 }
 
 impl<'x> Match<'x> {
@@ -1842,7 +1845,7 @@ fn shorten_from(out: &mut String, start: usize) {
 }
 
 fn fill(template: &catalogue::Template, ctx: &PartCtx<'_>, m: &Match<'_>) -> String {
-    let (prog, via) = (ctx.name.as_deref(), ctx.part.via);
+    let (prog, via) = (ctx.name.as_deref(), m.via.or(ctx.part.via));
     match (&m.text, m.words) {
         // A matched `sub` alternative: its words are written straight into the reason
         // (joining them first cost an allocation per reason).

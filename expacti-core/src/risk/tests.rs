@@ -407,7 +407,7 @@ proptest::proptest! {
         let parsed = crate::parse::parse(&quoted_command(&words));
         let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
         let template = catalogue::Template::new(&t);
-        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false };
+        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false, via: None };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
         proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
     }
@@ -428,7 +428,7 @@ proptest::proptest! {
         let words = vec![first, "b".repeat(rest)];
         let parsed = crate::parse::parse(&quoted_command(&words));
         let ctx = PartCtx::new(&parsed.parts[0], Cut::NONE, &e.cat, Outer::new());
-        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false };
+        let m = Match { text: None, words: Some((0, words.len())), span: None, strong: false, via: None };
         let want = render(&template, Some("prog"), Some(&words.join(" ")), None);
         proptest::prop_assert_eq!(fill(&template, &ctx, &m), want);
     }
@@ -6416,5 +6416,49 @@ fn git_template_dir() {
             ),
         ],
         false,
+    );
+}
+
+/// A `via` condition holds through the wrapper of a command that encloses the part: the rm in
+/// a script that `find -exec` runs deletes what find hands it, and a command in a script run
+/// with sudo runs as root. The reason names the wrapper that matched.
+#[test]
+fn via_holds_through_an_enclosing_wrapper() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "find . -name '*.tmp' -exec sh -c 'rm -f \"$1\"' _ {} \\;",
+                "rm-runtime",
+            ),
+            (
+                "find . -type f -exec bash -c 'rm \"$@\"' _ {} +",
+                "rm-runtime",
+            ),
+            ("sudo bash -c 'apt-get install -y jq'", "as-root"),
+            (
+                "nohup /bin/sh -c '/bin/sh </dev/tty >/dev/tty 2>/dev/tty'",
+                "wrapper-shell",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("sh -c 'rm -f \"$1\"' _ x.tmp", "rm-runtime"),
+            ("sudo -u app bash -c 'apt-get install -y jq'", "as-root"),
+        ],
+        false,
+    );
+    let r = e.score_str("find . -name '*.tmp' -exec sh -c 'rm -f \"$1\"' _ {} \\;");
+    assert_eq!(r.level, Level::Medium);
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.signal == "rm-runtime" && x.detail.contains("`find -exec`")),
+        "{:?}",
+        r.reasons
     );
 }
