@@ -2415,6 +2415,25 @@ impl<'a> PartCtx<'a> {
             if let Some(v) = w.strip_prefix("--target-directory=") {
                 return Some((k, v));
             }
+            // `-t` in a cluster of short options (`cp -rt DIR …`, `ln -sft DIR …`, `-tDIR`):
+            // its value is the rest of the word, or else the next word. A letter before it
+            // that takes a value of its own (`-S SUFFIX`, install's `-m MODE`) ends the search.
+            if !t_other && w.len() > 2 && w.starts_with('-') && !w.starts_with("--") {
+                let takes_value = |c: u8| {
+                    c == b'S' || (self.name.as_deref() == Some("install") && b"mog".contains(&c))
+                };
+                for (i, c) in w.bytes().enumerate().skip(1) {
+                    if c == b't' {
+                        return match &w[i + 1..] {
+                            "" => self.args.get(k + 1).map(|v| (k + 1, v.as_ref())),
+                            v => Some((k, v)),
+                        };
+                    }
+                    if takes_value(c) || !c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
         }
         match self.positional() {
             [.., _, last] => Some((*last, self.args[*last].as_ref())),

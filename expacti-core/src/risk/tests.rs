@@ -6462,3 +6462,50 @@ fn via_holds_through_an_enclosing_wrapper() {
         r.reasons
     );
 }
+
+/// A program on the PATH linked to a file in a directory any user can write to is high; a
+/// link the other way, a link from elsewhere, and a copy are not this.
+#[test]
+fn link_into_path_from_temp() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "ln -sf /tmp/evil /usr/local/bin/kubectl",
+                "link-into-path-from-temp",
+            ),
+            (
+                "ln -s /dev/shm/x ~/.local/bin/tool",
+                "link-into-path-from-temp",
+            ),
+            ("ln -sft /usr/local/bin /tmp/a", "link-into-path-from-temp"),
+            // `-t` in a cluster, or with its value attached, names the destination.
+            ("cp -rt /etc evil.conf", "copy-into-system"),
+            ("cp -t/etc evil.conf", "copy-into-system"),
+            ("install -m755 -t /usr/bin x", "copy-into-system"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "ln -sf /opt/node/bin/node /usr/local/bin/node",
+                "link-into-path-from-temp",
+            ),
+            (
+                "ln -s /usr/local/bin/python3 /tmp/py",
+                "link-into-path-from-temp",
+            ),
+            (
+                "cp /tmp/kubectl /usr/local/bin/",
+                "link-into-path-from-temp",
+            ),
+            ("cp -rt ./dist /etc/hosts", "copy-into-system"),
+            ("install -mt /etc x", "copy-into-system"),
+            ("rsync -rt /tmp/x /etc/", "link-into-path-from-temp"),
+        ],
+        false,
+    );
+}
