@@ -6555,3 +6555,44 @@ fn checks_removed_or_skipped() {
         false,
     );
 }
+
+/// A production deploy by Vercel's flag, a cloud function run by hand, and an application's
+/// console (with a production marker, through `heroku run` too).
+#[test]
+fn deploys_functions_and_consoles() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("vercel --prod", "vercel-production-deploy"),
+            (
+                "aws lambda invoke --function-name migrate out.json",
+                "cloud-function-invoke",
+            ),
+            ("heroku run rails console -a prod-app", "app-console"),
+            ("rails c -e production", "app-console"),
+            ("python manage.py shell", "app-console"),
+            ("php artisan tinker", "app-console"),
+            ("iex -S mix", "app-console"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("vercel ls --prod", "vercel-production-deploy"),
+            ("vercel", "vercel-production-deploy"),
+            ("aws lambda list-functions", "cloud-function-invoke"),
+            ("rails server", "app-console"),
+            ("python manage.py migrate", "app-console"),
+            ("python shell.py", "app-console"),
+            ("rake db:migrate", "app-console"),
+        ],
+        false,
+    );
+    assert_eq!(
+        e.score_str("heroku run rails console -a prod-app").level,
+        Level::Medium
+    );
+    assert_eq!(e.score_str("vercel --prod").level, Level::High);
+}
