@@ -6586,6 +6586,7 @@ fn deploys_functions_and_consoles() {
             ("rails server", "app-console"),
             ("python manage.py migrate", "app-console"),
             ("python shell.py", "app-console"),
+            ("python3 console", "app-console"),
             ("rake db:migrate", "app-console"),
         ],
         false,
