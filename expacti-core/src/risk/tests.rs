@@ -6058,6 +6058,11 @@ fn secret_printed_to_the_log() {
             ("sudo echo $DB_PASSWORD", "secret-printed"),
             ("bash -c 'echo $OPENAI_API_KEY'", "secret-printed"),
             ("make build; echo \"key=$API_KEY\"", "secret-printed"),
+            (
+                "echo \"$STRIPE_SECRET_KEY $BOT_TOKEN_B64\"",
+                "secret-printed",
+            ),
+            ("echo $DB_PASSWORD_2", "secret-printed"),
         ],
         true,
     );
@@ -6087,6 +6092,10 @@ fn secret_printed_to_the_log() {
             ("echo \"${#GITHUB_TOKEN}\"", "secret-printed"),
             ("printf -v x '%s' \"$API_KEY\"", "secret-printed"),
             ("echo $MAX_TOKENS $TOKENIZER_PATH $HOME", "secret-printed"),
+            (
+                "echo \"Using $TOKEN_FILE, $SECRET_NAME, $PASSWORD_HASH\"",
+                "secret-printed",
+            ),
             ("printenv HOME", "secret-printed"),
             (
                 "echo \"TOKEN: [$(if [ -n \"$TOKEN\" ]; then echo SET; else echo MISSING; fi)]\"",
