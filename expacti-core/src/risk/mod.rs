@@ -1249,11 +1249,13 @@ impl RiskEngine {
         }
         if has(Need::VIA) {
             // The part's own wrapper, or one that runs a command enclosing it (`sudo bash -c
-            // 'rm …'`: the rm runs as root too), nearest first.
-            let v = std::iter::once(ctx.part)
-                .chain(ctx.outer.iter().copied())
-                .filter_map(|p| p.via)
-                .find(|v| c.via.iter().any(|x| glob::same(x.as_bytes(), v.as_bytes())))?;
+            // 'rm …'`: the rm runs as root too), nearest first. (Most parts have neither.)
+            let is = |v: &str| c.via.iter().any(|x| glob::same(x.as_bytes(), v.as_bytes()));
+            let v = match ctx.part.via {
+                Some(v) if is(v) => v,
+                _ if ctx.outer.is_empty() => return None,
+                _ => ctx.outer.iter().filter_map(|p| p.via).find(|v| is(v))?,
+            };
             m.via = Some(v);
         }
         if has(Need::SIGNAL)
@@ -1267,6 +1269,9 @@ impl RiskEngine {
             return None;
         }
         if has(Need::INTERACTIVE) && !ctx.stdin_is_terminal() {
+            return None;
+        }
+        if has(Need::TO_LOG) && !ctx.stdout_to_log() {
             return None;
         }
         if has(Need::SUB) {
@@ -1467,9 +1472,6 @@ impl RiskEngine {
             m.set(text, span);
         }
         if has(Need::RUNS_NOTHING) && ctx.runs_something {
-            return None;
-        }
-        if has(Need::TO_LOG) && !ctx.stdout_to_log() {
             return None;
         }
         if has(Need::UNLESS)
