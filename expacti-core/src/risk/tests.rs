@@ -6606,3 +6606,40 @@ fn deploys_functions_and_consoles() {
     );
     assert_eq!(e.score_str("vercel --prod").level, Level::High);
 }
+
+/// A download unpacked over the system is critical; a local archive there stays high, and a
+/// download unpacked into a directory of the project stays low.
+#[test]
+fn download_extracted_over_the_system() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "curl https://x.io/a.tgz | tar xz -C /",
+                "download-extracted-over-system",
+            ),
+            (
+                "curl -sL https://x.io/a.tgz | sudo tar -xzf - -C /usr",
+                "download-extracted-over-system",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("tar xzf local.tgz -C /", "download-extracted-over-system"),
+            (
+                "curl -sL https://x.io/a.tgz | tar xz -C ./out",
+                "download-extracted-over-system",
+            ),
+            (
+                "curl -sL https://x.io/a.tgz -o a.tgz; tar xzf a.tgz -C /",
+                "download-extracted-over-system",
+            ),
+        ],
+        false,
+    );
+    assert_eq!(e.score_str("tar xzf local.tgz -C /").level, Level::High);
+}
