@@ -6643,3 +6643,25 @@ fn download_extracted_over_the_system() {
     );
     assert_eq!(e.score_str("tar xzf local.tgz -C /").level, Level::High);
 }
+
+/// The disk's encryption turned off, on macOS and on Windows; its status read is not.
+#[test]
+fn disk_encryption_off() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("sudo fdesetup disable", "disk-encryption-off"),
+            ("manage-bde -off C:", "disk-encryption-off"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("fdesetup status", "disk-encryption-off"),
+            ("manage-bde -status", "disk-encryption-off"),
+        ],
+        false,
+    );
+}
