@@ -1411,14 +1411,17 @@ impl RiskEngine {
             _ => return None,
         }
         if has(Need::ASSIGN) {
-            let (name, full, span) = ctx
-                .assigned()
-                .find(|(name, full, _)| c.assign.matches(name) || c.assign_value.matches(full))?;
-            if c.assign.matches(&name) {
-                m.set(name, span);
-            } else {
-                m.set(full, span);
-            }
+            // (What matched is shown: the name, or the whole `NAME=value` for a value glob.)
+            let (text, span) = ctx.assigned().find_map(|(name, full, span)| {
+                if c.assign.matches(&name) {
+                    Some((Cow::Owned(name), span))
+                } else if c.assign_value.matches(full) {
+                    Some((Cow::Borrowed(full), span))
+                } else {
+                    None
+                }
+            })?;
+            m.set(text, span);
         }
         if has(Need::REDIRECT) {
             let (t, span) = target_hit(ctx.targets(), &c.redirect, |t| t.2)?;

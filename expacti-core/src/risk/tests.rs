@@ -6165,14 +6165,8 @@ fn history_off_only_by_its_values() {
         false,
     );
     // The reason names what was assigned.
-    let r = e.score_str("export HISTFILE=/dev/null");
-    assert!(
-        r.reasons
-            .iter()
-            .any(|x| x.signal == "history-off" && x.detail.contains("`HISTFILE=/dev/null`")),
-        "{:?}",
-        r.reasons
-    );
+    let r = reason_of(&e, "export HISTFILE=/dev/null", "history-off");
+    assert!(r.detail.contains("`HISTFILE=/dev/null`"), "{}", r.detail);
 }
 
 /// Node's and the JVM's option variables change what code runs only with the options that
@@ -6461,15 +6455,10 @@ fn via_holds_through_an_enclosing_wrapper() {
         ],
         false,
     );
-    let r = e.score_str("find . -name '*.tmp' -exec sh -c 'rm -f \"$1\"' _ {} \\;");
-    assert_eq!(r.level, Level::Medium);
-    assert!(
-        r.reasons
-            .iter()
-            .any(|x| x.signal == "rm-runtime" && x.detail.contains("`find -exec`")),
-        "{:?}",
-        r.reasons
-    );
+    let cmd = "find . -name '*.tmp' -exec sh -c 'rm -f \"$1\"' _ {} \\;";
+    assert_eq!(e.score_str(cmd).level, Level::Medium);
+    let r = reason_of(&e, cmd, "rm-runtime");
+    assert!(r.detail.contains("`find -exec`"), "{}", r.detail);
 }
 
 /// A program on the PATH linked to a file in a directory any user can write to is high; a
