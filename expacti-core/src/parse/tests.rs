@@ -437,6 +437,21 @@ cases! {
     perl_joined_is_not_read: "perl -e 'system(\"rm \" . $f)'" => "top: perl -e system(\"rm \" . $f)",
     perl_escaped_is_not_read: "perl -e 'system(\"rm \\\"x\\\"\")'" =>
         "top: perl -e system(\"rm \\\"x\\\"\")",
+    // AppleScript's `do shell script "…"` (session of 2026-12-05 from 13:27 UTC).
+    osascript_do_shell_script: "osascript -e 'do shell script \"rm -rf x\"'" =>
+        "top: osascript -e do shell script \"rm -rf x\" ; script[osascript do shell script]: rm -rf x",
+    osascript_as_administrator: "osascript -e 'do shell script \"rm x\" with administrator privileges'" =>
+        "top: osascript -e do shell script \"rm x\" with administrator privileges ; script[osascript with administrator privileges]: rm x",
+    osascript_any_case_and_blanks: "osascript -e 'Do  Shell Script \"id\"' -e 'beep'" =>
+        "top: osascript -e Do  Shell Script \"id\" -e beep ; script[osascript do shell script]: id",
+    osascript_joined_is_not_read: "osascript -e 'do shell script \"rm \" & quoted form of p'" =>
+        "top: osascript -e do shell script \"rm \" & quoted form of p",
+    osascript_escaped_is_not_read: "osascript -e 'do shell script \"echo \\\"x\\\"\"'" =>
+        "top: osascript -e do shell script \"echo \\\"x\\\"\"",
+    osascript_other_words: "osascript -e 'display dialog \"do shell script\"'" =>
+        "top: osascript -e display dialog \"do shell script\"",
+    osascript_script_file: "osascript x.scpt 'do shell script \"id\"'" =>
+        "top: osascript x.scpt do shell script \"id\"",
     python_os_system: "python3 -c 'import os; os.system(\"rm x\")'" =>
         "top: python3 -c import os; os.system(\"rm x\") ; script[python system]: rm x",
     python_subprocess_run: "python3 -c 'import subprocess; subprocess.run(\"rm x\", shell=True)'" =>

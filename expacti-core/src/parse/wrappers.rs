@@ -558,6 +558,7 @@ const NAMES: &[&str] = &[
     "clush",
     "expect",
     "rsync",
+    "osascript",
 ];
 
 /// A key from a word's last two bytes, which a path (`/usr/bin/sudo`) shares with its last
@@ -1118,6 +1119,7 @@ pub(crate) fn analyze(argv: &[Word]) -> Runs {
         "ansible" | "salt" | "pdsh" | "pssh" | "parallel-ssh" | "clush" => fleet_exec(argv, name),
         "expect" => expect_spawns(argv),
         "rsync" => rsync_remote_shell(argv),
+        "osascript" => applescript_shell(argv),
         _ => Runs::Nothing,
     }
 }
@@ -2467,6 +2469,112 @@ pub(crate) fn code_shell_outs(code: &[u8], lang: &str) -> (Ranges, Vec<Ranges>) 
     let mut lists = argv_call_lists(code);
     lists.truncate(16 - lits.len());
     (lits, lists)
+}
+
+/// `osascript -e 'do shell script "rm x" with administrator privileges'`: the string
+/// literal after AppleScript's `do shell script` is a command line that `/bin/sh` runs (as
+/// root `with administrator privileges`). Only a whole literal with no backslash is read,
+/// as for the other interpreters: a string built with `&` or with escapes is left to the
+/// risk signals on the text.
+fn applescript_shell(argv: &[Word]) -> Runs {
+    let mut out: Vec<Runs> = Vec::new();
+    for (k, w) in argv.iter().enumerate().skip(1) {
+        if out.len() >= 16 {
+            break;
+        }
+        if w.is_dynamic() || argv[k - 1].literal() != Some("-e") {
+            continue;
+        }
+        for (start, end, root) in do_shell_scripts(w.text.as_bytes()) {
+            if out.len() >= 16 {
+                break;
+            }
+            out.push(Runs::ScriptSlice {
+                word: k,
+                start,
+                end,
+                via: if root {
+                    "osascript with administrator privileges"
+                } else {
+                    "osascript do shell script"
+                },
+            });
+        }
+    }
+    Runs::from_list(out)
+}
+
+/// The ranges of the string literals that follow `do shell script` in AppleScript code
+/// (ASCII case-insensitive, words separated by blanks), when a literal is whole: closed,
+/// without a backslash, and not joined to more with `&`; and whether it runs as root (`with
+/// administrator privileges` follows it in the statement).
+fn do_shell_scripts(code: &[u8]) -> Vec<(usize, usize, bool)> {
+    const KEY: &[&[u8]] = &[b"do", b"shell", b"script"];
+    let mut out = Vec::new();
+    let blank = |c: u8| matches!(c, b' ' | b'\t');
+    let mut i = 0;
+    while let Some(at) = code[i..]
+        .windows(2)
+        .position(|w| w.eq_ignore_ascii_case(b"do"))
+        .map(|p| p + i)
+    {
+        i = at + 2;
+        if at > 0 && code[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        // The three words, blanks between them, then blanks and a quote.
+        let mut j = at;
+        let mut whole = true;
+        for (n, word) in KEY.iter().enumerate() {
+            if n > 0 {
+                let from = j;
+                while j < code.len() && blank(code[j]) {
+                    j += 1;
+                }
+                if j == from {
+                    whole = false;
+                    break;
+                }
+            }
+            match code.get(j..j + word.len()) {
+                Some(w) if w.eq_ignore_ascii_case(word) => j += word.len(),
+                _ => {
+                    whole = false;
+                    break;
+                }
+            }
+        }
+        if !whole {
+            continue;
+        }
+        while j < code.len() && blank(code[j]) {
+            j += 1;
+        }
+        if code.get(j) != Some(&b'"') {
+            continue;
+        }
+        let from = j + 1;
+        let Some(len) = code[from..].iter().position(|&c| c == b'"') else {
+            break;
+        };
+        let end = from + len;
+        i = end + 1;
+        if len == 0 || code[from..end].contains(&b'\\') {
+            continue;
+        }
+        let after = code[end + 1..].iter().find(|&&c| !blank(c));
+        if after == Some(&b'&') {
+            continue;
+        }
+        // (The statement's parameters run to the end of its line.)
+        let line = &code[end + 1..];
+        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+        let root = line
+            .windows(13)
+            .any(|w| w.eq_ignore_ascii_case(b"administrator"));
+        out.push((from, end, root));
+    }
+    out
 }
 
 /// String literals that inline interpreter code (`python -c`, `perl -e`/`-E`, `ruby -e`,

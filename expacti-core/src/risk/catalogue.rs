@@ -112,6 +112,12 @@ pub struct CondSpec {
     /// into another command and not taken by a substitution, here or in a wrapper.
     #[serde(default)]
     pub to_log: bool,
+    /// The `text` regex holds only where it matches inside a word that expands at run time,
+    /// outside the word's command substitutions: `echo "$TOKEN"`, not `echo '$TOKEN'` (which
+    /// prints the text as written) nor `echo "$(check "$TOKEN")"` (whose inner command is a
+    /// part of its own).
+    #[serde(default)]
+    pub text_expands: bool,
     /// The part runs no command of its own as a part: it wraps no command and runs no
     /// script string (`sudo -l`, `sudo -k` alone; not `sudo -k make install`).
     #[serde(default)]
@@ -472,6 +478,7 @@ pub(crate) struct Cond {
     pub no_operands: bool,
     pub interactive: bool,
     pub to_log: bool,
+    pub text_expands: bool,
     pub runs_nothing: bool,
     pub unless: Vec<Cond>,
     pub signal: Vec<String>,
@@ -629,6 +636,7 @@ impl Cond {
             no_operands: c.no_operands,
             interactive: c.interactive,
             to_log: c.to_log,
+            text_expands: c.text_expands,
             runs_nothing: c.runs_nothing,
             unless: c
                 .unless
@@ -637,6 +645,12 @@ impl Cond {
                 .collect::<Result<_, _>>()?,
             signal: c.signal.clone(),
         };
+        if cond.text_expands && cond.text.is_none() {
+            return Err(CatalogueError::Invalid {
+                id: id.to_string(),
+                message: "`text_expands` needs a `text` regex".into(),
+            });
+        }
         if cond.unless.iter().any(|u| !u.signal.is_empty()) {
             return Err(CatalogueError::Invalid {
                 id: id.to_string(),

@@ -1457,7 +1457,11 @@ impl RiskEngine {
                 return None;
             }
             let text = ctx.text();
-            let hit = re.re.find(text)?;
+            let hit = if c.text_expands {
+                re.re.find_iter(text).find(|h| ctx.expands_at(h.start()))?
+            } else {
+                re.re.find(text)?
+            };
             m.set(hit.as_str().trim(), ctx.part.span);
         }
         let not_text = if has(Need::NOT_TEXT) {
@@ -2495,6 +2499,31 @@ impl<'a> PartCtx<'a> {
         })
     }
 
+    /// Whether byte `at` of [`PartCtx::text`] lies in a word that expands at run time and
+    /// outside its command substitutions (see [`CondSpec::text_expands`]). A context read
+    /// with other words than its part's ([`PartCtx::virtual_`]) cannot say which word a byte
+    /// came from, and here-document bodies and here-strings are not told apart: both count
+    /// as expanding (the signal holds, as it would without the condition).
+    fn expands_at(&self, at: usize) -> bool {
+        let mut from = self.name.as_deref().map_or(0, str::len);
+        if at < from {
+            return false;
+        }
+        for (k, w) in self.args.iter().enumerate() {
+            // (Each argument follows a space.)
+            let end = from + 1 + w.len();
+            if at < end {
+                if self.virtual_span.is_some() {
+                    return true;
+                }
+                let dynamic = self.part.argv.get(k + 1).is_some_and(Word::is_dynamic);
+                return dynamic && !in_substitution(&w[..at.saturating_sub(from + 1)]);
+            }
+            from = end;
+        }
+        true
+    }
+
     /// The pieces of [`PartCtx::text`], in order, each with the separator byte before it: the
     /// program's name (none), each argument (a space), each here-document body or
     /// here-string (a newline). (The separator goes with its piece, so that the bits take
@@ -2514,6 +2543,23 @@ impl<'a> PartCtx<'a> {
             }
         }
     }
+}
+
+/// Whether the end of `before` (a dynamic word's text up to some byte, quotes removed) is
+/// inside a command substitution: a `$(` or backtick opened and not closed.
+fn in_substitution(before: &str) -> bool {
+    let (mut depth, mut tick) = (0usize, false);
+    let b = before.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'`' => tick = !tick,
+            b'(' if i > 0 && b[i - 1] == b'$' => depth += 1,
+            b'(' if depth > 0 => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0 || tick
 }
 
 /// The value of an option word (`--file=x` gives `x`); `None` for other words.
