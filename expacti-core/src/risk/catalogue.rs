@@ -1296,7 +1296,7 @@ pub(crate) struct Needles {
 }
 
 /// How common a byte is in command text (higher: more common), for choosing anchors.
-fn commonness(b: u8) -> u8 {
+pub(crate) fn commonness(b: u8) -> u8 {
     match b {
         b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' => 4,
         b'-' | b'/' | b'.' | b'_' | b' ' => 4,

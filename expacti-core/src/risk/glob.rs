@@ -280,8 +280,11 @@ pub(crate) struct GlobList {
     by_first: Vec<(u8, Matcher)>,
     by_last: Vec<(u8, Matcher)>,
     other: Vec<Matcher>,
-    /// `**LIT**` globs, when there are several: one scan of the text for all their literals.
-    contains: Option<super::catalogue::Needles>,
+    /// `**LIT**` globs, when there are several: one scan of the text for all their literals,
+    /// after a search for a byte every one of them holds, when they share one (the least
+    /// common such byte).
+    /// (A text shorter than the shortest of them holds none.)
+    contains: Option<(usize, Option<u8>, super::catalogue::Needles)>,
     wild: Option<regex::Regex>,
     empty: bool,
     /// The bytes a non-empty text must start and end with for some glob to match it (all
@@ -330,9 +333,19 @@ impl GlobList {
             .collect();
         let contains = if lits.len() >= 2 {
             few.retain(|(_, m)| !matches!(m, Matcher::Contains(l) if l.len() >= 2));
-            super::catalogue::Needles::of(&lits)
+            let shared = (0..=255u8)
+                .filter(|b| lits.iter().all(|l| l.as_bytes().contains(b)))
+                .min_by_key(|&b| super::catalogue::commonness(b));
+            let shortest = lits.iter().map(String::len).min().unwrap_or(0);
+            super::catalogue::Needles::of(&lits).map(|n| (shortest, shared, n))
         } else {
             None
+        };
+        // (The first and last bytes below are those of the other globs: the `**LIT**` ones
+        // are tried whatever a text starts and ends with.)
+        let in_needles = |g: &str| {
+            contains.is_some()
+                && matches!(Matcher::new(g, false), Matcher::Contains(l) if l.len() >= 2)
         };
         for (g, m) in few {
             match (literal_first(g), literal_last(g)) {
@@ -351,7 +364,7 @@ impl GlobList {
         );
         let (mut first, mut last) = (ByteSet::default(), ByteSet::default());
         // An empty glob matches only the empty text, which skips this test.
-        for g in globs.iter().filter(|g| !g.is_empty()) {
+        for g in globs.iter().filter(|g| !g.is_empty() && !in_needles(g)) {
             match literal_first(g) {
                 Some(c) => first.insert(c),
                 None => first = ByteSet::ALL,
@@ -381,23 +394,25 @@ impl GlobList {
 
     /// Whether any glob matches `text`.
     pub(crate) fn matches(&self, text: &str) -> bool {
-        // A text whose first or last byte no glob allows is decided at once.
-        if let (Some(&a), Some(&z)) = (text.as_bytes().first(), text.as_bytes().last()) {
-            if !self.first.contains(a) || !self.last.contains(z) {
-                return false;
-            }
-        }
-        (!self.literals.is_empty()
-            && (self.lit_len.0..=self.lit_len.1).contains(&text.len())
-            && self.literals.contains(text))
-            || keyed(&self.by_first, text.as_bytes().first(), text)
-            || keyed(&self.by_last, text.as_bytes().last(), text)
-            || self
-                .contains
-                .as_ref()
-                .is_some_and(|n| n.any_in(text.as_bytes()))
-            || self.other.iter().any(|m| m.matches(text))
-            || self.wild.as_ref().is_some_and(|r| r.is_match(text))
+        // A text whose first or last byte none of the other globs allows is decided by the
+        // `**LIT**` ones alone.
+        let others = match (text.as_bytes().first(), text.as_bytes().last()) {
+            (Some(&a), Some(&z)) => self.first.contains(a) && self.last.contains(z),
+            _ => true,
+        };
+        (others
+            && ((!self.literals.is_empty()
+                && (self.lit_len.0..=self.lit_len.1).contains(&text.len())
+                && self.literals.contains(text))
+                || keyed(&self.by_first, text.as_bytes().first(), text)
+                || keyed(&self.by_last, text.as_bytes().last(), text)
+                || self.other.iter().any(|m| m.matches(text))
+                || self.wild.as_ref().is_some_and(|r| r.is_match(text))))
+            || self.contains.as_ref().is_some_and(|(shortest, shared, n)| {
+                text.len() >= *shortest
+                    && shared.is_none_or(|b| text.as_bytes().contains(&b))
+                    && n.any_in(text.as_bytes())
+            })
     }
 }
 
@@ -568,6 +583,35 @@ mod list_tests {
         for t in texts {
             let want = globs.iter().any(|g| g == t || matches(g, t));
             assert_eq!(GlobList::new(&globs).unwrap().matches(t), want, "{t}");
+        }
+    }
+
+    /// `**LIT**` globs are tried whatever a text starts or ends with, though the other globs
+    /// of the list all start and end with literal bytes; texts shorter than the shortest
+    /// literal, or without the byte all the literals share, hold none of them.
+    #[test]
+    fn contains_globs_beside_keyed_ones() {
+        let globs: Vec<String> = [
+            "*privileged=true",
+            "**privileged=true,**",
+            "**hostPID=true,**",
+        ]
+        .iter()
+        .map(|g| (*g).to_string())
+        .collect();
+        let l = GlobList::new(&globs).unwrap();
+        for (t, want) in [
+            ("securityContext.privileged=true", true),
+            ("securityContext.privileged=true,image.tag=v1", true),
+            ("a=1,hostPID=true,b=2", true),
+            ("hostPID=true,", true),
+            ("hostPID=true", false),
+            ("privileged=true;x", false),
+            ("image.tag=v1", false),
+            ("x,y", false),
+            ("", false),
+        ] {
+            assert_eq!(l.matches(t), want, "{t}");
         }
     }
 
