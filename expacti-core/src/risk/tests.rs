@@ -6435,6 +6435,74 @@ fn applescript_shell_command_is_read() {
     );
 }
 
+/// Where packages come from and whether they are checked, changed through the environment;
+/// every database of a server dumped, or its server stopped; docker's context switched.
+#[test]
+fn package_sources_by_environment_and_database_dumps() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "export PIP_INDEX_URL=http://x.example/simple",
+                "package-source-env",
+            ),
+            (
+                "NPM_CONFIG_REGISTRY=http://x.example npm ci",
+                "package-source-env",
+            ),
+            ("export GOPROXY=http://evil.example", "package-source-env"),
+            ("export GONOSUMDB='*'", "package-verify-off-env"),
+            ("GOSUMDB=off go get example.com/x", "package-verify-off-env"),
+            (
+                "GOFLAGS=-insecure go get example.com/x",
+                "package-verify-off-env",
+            ),
+            (
+                "DOCKER_CONTENT_TRUST=0 docker pull x/y",
+                "package-verify-off-env",
+            ),
+            (
+                "conda config --add channels http://x.example",
+                "package-source-change",
+            ),
+            ("pg_dumpall -h db > all.sql", "database-dump-all"),
+            ("mysqldump --all-databases > all.sql", "database-dump-all"),
+            ("mysqldump -u root -A > all.sql", "database-dump-all"),
+            (
+                "mongosh --eval 'db.shutdownServer()'",
+                "mongo-server-control",
+            ),
+            (
+                "mongosh --eval 'db.adminCommand({shutdown: 1})'",
+                "mongo-server-control",
+            ),
+            ("docker context use prod", "docker-context-change"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "export GOPROXY=https://proxy.golang.org,direct",
+                "package-source-env",
+            ),
+            ("GOPROXY=direct go mod download", "package-source-env"),
+            ("export GOFLAGS=-mod=mod", "package-verify-off-env"),
+            ("export DOCKER_CONTENT_TRUST=1", "package-verify-off-env"),
+            ("pg_dump -Fc app > app.dump", "database-dump-all"),
+            ("pg_dumpall --version", "database-dump-all"),
+            ("mysqldump app > app.sql", "database-dump-all"),
+            // `-A` read in `-pPASS` is the password's letter, not the option.
+            ("mysqldump -uroot -pPASS app", "database-dump-all"),
+            ("mongosh --eval 'db.users.find()'", "mongo-server-control"),
+            ("docker context ls", "docker-context-change"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
