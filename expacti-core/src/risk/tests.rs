@@ -6558,6 +6558,66 @@ fn agents_past_the_gate_and_code_published() {
     );
 }
 
+/// Windows: ownership taken, PowerShell's script policy off, mirrors that delete, diskpart
+/// scripts and processes started through WMI.
+#[test]
+fn windows_ownership_policy_mirror_and_wmi() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("takeown /f D:\\data\\x.docx", "windows-take-ownership"),
+            (
+                "takeown /f C:\\Windows\\System32\\x.dll",
+                "windows-take-ownership-system",
+            ),
+            (
+                "icacls 'C:\\Program Files\\App\\a.exe' /grant Users:F",
+                "windows-take-ownership-system",
+            ),
+            (
+                "powershell -ExecutionPolicy Bypass -File x.ps1",
+                "powershell-policy-bypass",
+            ),
+            ("pwsh -ep bypass -f x.ps1", "powershell-policy-bypass"),
+            (
+                "Set-ExecutionPolicy Unrestricted",
+                "powershell-policy-bypass",
+            ),
+            ("robocopy C:\\empty C:\\data /MIR", "robocopy-mirror"),
+            ("robocopy a b /purge", "robocopy-mirror"),
+            ("diskpart /s wipe.txt", "diskpart-script"),
+            (
+                "wmic /node:10.0.0.5 process call create \"cmd /c x\"",
+                "wmi-process-create",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "takeown /f D:\\data\\x.docx",
+                "windows-take-ownership-system",
+            ),
+            (
+                "icacls C:\\Windows\\System32\\x.dll",
+                "windows-take-ownership-system",
+            ),
+            (
+                "powershell -ExecutionPolicy RemoteSigned -File x.ps1",
+                "powershell-policy-bypass",
+            ),
+            ("Get-ExecutionPolicy", "powershell-policy-bypass"),
+            ("robocopy C:\\src D:\\backup /E", "robocopy-mirror"),
+            ("diskpart", "diskpart-script"),
+            ("wmic process list brief", "wmi-process-create"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
