@@ -6544,6 +6544,11 @@ fn agents_past_the_gate_and_code_published() {
             ("claude --version", "agent-headless"),
             ("claude mcp list", "agent-headless"),
             ("claude --permission-mode plan", "agent-unsupervised"),
+            (
+                "claude mcp add github -- npx -y @modelcontextprotocol/server-github",
+                "agent-unsupervised",
+            ),
+            ("codex -y", "agent-unsupervised"),
             ("codex --sandbox read-only", "agent-unsupervised"),
             (
                 "gh repo create acme/x --private --source=. --push",
