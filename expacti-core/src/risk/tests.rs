@@ -6549,6 +6549,10 @@ fn agents_past_the_gate_and_code_published() {
                 "agent-unsupervised",
             ),
             ("codex -y", "agent-unsupervised"),
+            (
+                "claude mcp add fs -- npx --yes @modelcontextprotocol/server-filesystem .",
+                "agent-unsupervised",
+            ),
             ("codex --sandbox read-only", "agent-unsupervised"),
             (
                 "gh repo create acme/x --private --source=. --push",
