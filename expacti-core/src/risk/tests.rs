@@ -6627,6 +6627,37 @@ fn windows_ownership_policy_mirror_and_wmi() {
     );
 }
 
+/// Stacks deleted by SAM and Amplify, a node's Kubernetes taken apart, RabbitMQ's node
+/// reset, and the ORMs' drops and migrations by their other command names.
+#[test]
+fn stacks_nodes_brokers_and_orm_drops() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("sam delete --no-prompts", "terraform-destroy"),
+            ("amplify delete --force", "terraform-destroy"),
+            ("kubeadm reset -f", "kubeadm-reset"),
+            ("rabbitmqctl reset", "queue-delete"),
+            ("rabbitmqctl force_reset", "queue-delete"),
+            ("npx sequelize-cli db:drop", "migration-reset"),
+            ("npx mikro-orm schema:drop --run", "migration-reset"),
+            ("npx sequelize-cli db:migrate", "migration"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("sam build", "terraform-destroy"),
+            ("kubeadm token list", "kubeadm-reset"),
+            ("rabbitmqctl list_queues", "queue-delete"),
+            ("npx sequelize-cli db:migrate", "migration-reset"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
