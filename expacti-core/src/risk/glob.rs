@@ -98,16 +98,16 @@ pub(crate) enum Matcher {
     Suffix(String, bool),
     /// `**LIT**`: holds the literal anywhere.
     Contains(String),
-    /// Anything else: the backtracking matcher, after a search for the glob's longest
-    /// literal run (every text it matches holds each of its runs verbatim), when that run
-    /// is two bytes or more.
-    General(String, bool, Option<String>),
+    /// Anything else: the backtracking matcher, after a search for the glob's literal runs
+    /// (every text it matches holds each of its runs verbatim), longest first: at most four
+    /// of them, when the longest is two bytes or more.
+    General(String, bool, Vec<String>),
 }
 
 impl Matcher {
     /// Compiles `pat`; `star_crosses`: `*` also crosses `/` (as in [`matches_word`]).
     pub(crate) fn new(pat: &str, star_crosses: bool) -> Self {
-        let general = || Matcher::General(pat.to_string(), star_crosses, longest_run(pat));
+        let general = || Matcher::General(pat.to_string(), star_crosses, runs(pat));
         if pat.bytes().any(|b| matches!(b, b'?' | b'\\')) {
             return general();
         }
@@ -161,20 +161,50 @@ impl Matcher {
                     && (*cross || !t[..n - l.len()].contains(&b'/'))
             }
             Matcher::Contains(l) => contains(text.as_bytes(), l.as_bytes()),
-            Matcher::General(p, cross, run) => {
-                run.as_ref()
-                    .is_none_or(|r| contains(text.as_bytes(), r.as_bytes()))
+            Matcher::General(p, cross, runs) => {
+                runs.iter().all(|r| contains(text.as_bytes(), r.as_bytes()))
                     && matches_bytes(p.as_bytes(), text.as_bytes(), *cross)
             }
         }
     }
 }
 
-/// The longest literal run of `pat` (see [`super::catalogue::literal_run`]) when it is at
-/// least two bytes: a text the glob matches holds it. The backtracking matcher walks every
-/// start of a text; a scan for the run rules most texts out first.
-fn longest_run(pat: &str) -> Option<String> {
-    Some(super::catalogue::literal_run(pat)).filter(|r| r.len() >= 2)
+/// The literal runs of `pat` (the text between its wildcards, escapes resolved), longest
+/// first, at most four, when the longest is at least two bytes (none otherwise): a text the
+/// glob matches holds each of them. The backtracking matcher walks every start of a text; a
+/// scan for the runs rules most texts out first (`**://*:?*@**` holds `://`, `:` and `@`: a
+/// URL without `@` is decided by three scans).
+fn runs(pat: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    let mut chars = pat.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => {
+                if !cur.is_empty() {
+                    runs.push(std::mem::take(&mut cur));
+                }
+            }
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    let mut seen = std::collections::HashSet::new();
+    runs.retain(|r| seen.insert(r.clone()));
+    // (Stable: runs of one length keep their order.)
+    runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    runs.truncate(4);
+    if runs.first().is_none_or(|r| r.len() < 2) {
+        runs.clear();
+    }
+    runs
 }
 
 /// Whether two byte strings are equal, compared in place up to 16 bytes: words are short, and
@@ -531,17 +561,21 @@ mod prop_tests {
 
 #[cfg(test)]
 mod run_tests {
-    use super::longest_run;
+    use super::runs;
 
     #[test]
-    fn longest_run_of_a_general_glob() {
-        assert_eq!(longest_run("**/.ssh/id_*").as_deref(), Some("/.ssh/id_"));
-        assert_eq!(longest_run("a?bc*de").as_deref(), Some("bc"));
+    fn runs_of_a_general_glob() {
+        assert_eq!(runs("**/.ssh/id_*"), ["/.ssh/id_"]);
+        assert_eq!(runs("a?bc*de"), ["bc", "de", "a"]);
+        assert_eq!(runs("**://*:?*@**"), ["://", ":", "@"]);
         // An escaped byte is a literal of the run.
-        assert_eq!(longest_run("ab\\*cde").as_deref(), Some("ab*cde"));
-        assert_eq!(longest_run("a*b?c"), None);
+        assert_eq!(runs("ab\\*cde"), ["ab*cde"]);
+        // No run of two bytes: no scan.
+        assert!(runs("a*b?c").is_empty());
         // A trailing backslash (a literal backslash to the matcher) is left out.
-        assert_eq!(longest_run("ab\\").as_deref(), Some("ab"));
+        assert_eq!(runs("ab\\"), ["ab"]);
+        // At most four, longest first, each once.
+        assert_eq!(runs("abc*x*de*x*f*g*h"), ["abc", "de", "x", "f"]);
     }
 }
 
