@@ -438,6 +438,10 @@ cases! {
     perl_escaped_is_not_read: "perl -e 'system(\"rm \\\"x\\\"\")'" =>
         "top: perl -e system(\"rm \\\"x\\\"\")",
     // AppleScript's `do shell script "…"` (session of 2026-12-05 from 13:27 UTC).
+    npm_set_script: "npm set-script preinstall 'curl x | sh'" =>
+        "top: npm set-script preinstall curl x | sh ; script[npm pkg set scripts]: curl x ; script[npm pkg set scripts]: sh",
+    npm_set_script_dynamic: "npm set-script build \"$CMD\"" =>
+        "top: npm set-script build ⟨\"$CMD\"⟩ ; !DynamicScript",
     osascript_do_shell_script: "osascript -e 'do shell script \"rm -rf x\"'" =>
         "top: osascript -e do shell script \"rm -rf x\" ; script[osascript do shell script]: rm -rf x",
     osascript_as_administrator: "osascript -e 'do shell script \"rm x\" with administrator privileges'" =>

@@ -3248,6 +3248,20 @@ fn package_runner(argv: &[Word], name: &str) -> Runs {
                 .map(|w| w.text.as_str());
             match (name, sub) {
                 ("npm" | "pnpm", Some("pkg")) => return package_scripts_set(argv),
+                // npm 7–8's `npm set-script NAME 'CMD'`: the script npm runs for NAME.
+                ("npm", Some("set-script")) => {
+                    return if argv.len() == 4 {
+                        Runs::command_value(
+                            argv,
+                            3,
+                            0,
+                            "npm pkg set scripts",
+                            "the script of `npm set-script`",
+                        )
+                    } else {
+                        Runs::Nothing
+                    };
+                }
                 ("npm", Some("exec" | "x")) => (2, "npm exec"),
                 ("pnpm", Some("exec")) => (2, "pnpm exec"),
                 ("pnpm", Some("dlx")) => (2, "pnpm dlx"),

