@@ -452,6 +452,8 @@ cases! {
         "top: osascript -e do shell script \"rm \" & quoted form of p",
     osascript_escaped_is_not_read: "osascript -e 'do shell script \"echo \\\"x\\\"\"'" =>
         "top: osascript -e do shell script \"echo \\\"x\\\"\"",
+    osascript_terminal_do_script: "osascript -e 'tell application \"Terminal\" to do script \"rm x\"'" =>
+        "top: osascript -e tell application \"Terminal\" to do script \"rm x\" ; script[osascript do script]: rm x",
     osascript_other_words: "osascript -e 'display dialog \"do shell script\"'" =>
         "top: osascript -e display dialog \"do shell script\"",
     osascript_script_file: "osascript x.scpt 'do shell script \"id\"'" =>

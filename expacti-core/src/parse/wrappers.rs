@@ -2473,9 +2473,10 @@ pub(crate) fn code_shell_outs(code: &[u8], lang: &str) -> (Ranges, Vec<Ranges>) 
 
 /// `osascript -e 'do shell script "rm x" with administrator privileges'`: the string
 /// literal after AppleScript's `do shell script` is a command line that `/bin/sh` runs (as
-/// root `with administrator privileges`). Only a whole literal with no backslash is read,
-/// as for the other interpreters: a string built with `&` or with escapes is left to the
-/// risk signals on the text.
+/// root `with administrator privileges`); after Terminal's `do script` (`tell application
+/// "Terminal" to do script "…"`), one that a new Terminal window's shell runs. Only a whole
+/// literal with no backslash is read, as for the other interpreters: a string built with `&`
+/// or with escapes is left to the risk signals on the text.
 fn applescript_shell(argv: &[Word]) -> Runs {
     let mut out: Vec<Runs> = Vec::new();
     for (k, w) in argv.iter().enumerate().skip(1) {
@@ -2485,7 +2486,7 @@ fn applescript_shell(argv: &[Word]) -> Runs {
         if w.is_dynamic() || argv[k - 1].literal() != Some("-e") {
             continue;
         }
-        for (start, end, root) in do_shell_scripts(w.text.as_bytes()) {
+        for (start, end, via) in do_shell_scripts(w.text.as_bytes()) {
             if out.len() >= 16 {
                 break;
             }
@@ -2493,25 +2494,30 @@ fn applescript_shell(argv: &[Word]) -> Runs {
                 word: k,
                 start,
                 end,
-                via: if root {
-                    "osascript with administrator privileges"
-                } else {
-                    "osascript do shell script"
-                },
+                via,
             });
         }
     }
     Runs::from_list(out)
 }
 
-/// The ranges of the string literals that follow `do shell script` in AppleScript code
-/// (ASCII case-insensitive, words separated by blanks), when a literal is whole: closed,
-/// without a backslash, and not joined to more with `&`; and whether it runs as root (`with
-/// administrator privileges` follows it in the statement).
-fn do_shell_scripts(code: &[u8]) -> Vec<(usize, usize, bool)> {
-    const KEY: &[&[u8]] = &[b"do", b"shell", b"script"];
+/// The ranges of the string literals that follow `do shell script` or `do script` in
+/// AppleScript code (ASCII case-insensitive, words separated by blanks), when a literal is
+/// whole: closed, without a backslash, and not joined to more with `&`; with the `via` of
+/// what runs it: `osascript with administrator privileges` when those words follow the
+/// literal on its line (as root), `osascript do shell script` otherwise, and `osascript do
+/// script` for Terminal's.
+fn do_shell_scripts(code: &[u8]) -> Vec<(usize, usize, &'static str)> {
     let mut out = Vec::new();
     let blank = |c: u8| matches!(c, b' ' | b'\t');
+    // After blanks (at least one), `word` at `j`: where it ends.
+    let word_after = |j: usize, word: &[u8]| -> Option<usize> {
+        let mut k = j;
+        while k < code.len() && blank(code[k]) {
+            k += 1;
+        }
+        (k > j && code.get(k..k + word.len())?.eq_ignore_ascii_case(word)).then_some(k + word.len())
+    };
     let mut i = 0;
     while let Some(at) = code[i..]
         .windows(2)
@@ -2522,31 +2528,14 @@ fn do_shell_scripts(code: &[u8]) -> Vec<(usize, usize, bool)> {
         if at > 0 && code[at - 1].is_ascii_alphanumeric() {
             continue;
         }
-        // The three words, blanks between them, then blanks and a quote.
-        let mut j = at;
-        let mut whole = true;
-        for (n, word) in KEY.iter().enumerate() {
-            if n > 0 {
-                let from = j;
-                while j < code.len() && blank(code[j]) {
-                    j += 1;
-                }
-                if j == from {
-                    whole = false;
-                    break;
-                }
-            }
-            match code.get(j..j + word.len()) {
-                Some(w) if w.eq_ignore_ascii_case(word) => j += word.len(),
-                _ => {
-                    whole = false;
-                    break;
-                }
-            }
-        }
-        if !whole {
-            continue;
-        }
+        let (mut j, shell) =
+            match word_after(at + 2, b"shell").and_then(|j| word_after(j, b"script")) {
+                Some(j) => (j, true),
+                None => match word_after(at + 2, b"script") {
+                    Some(j) => (j, false),
+                    None => continue,
+                },
+            };
         while j < code.len() && blank(code[j]) {
             j += 1;
         }
@@ -2572,7 +2561,12 @@ fn do_shell_scripts(code: &[u8]) -> Vec<(usize, usize, bool)> {
         let root = line
             .windows(13)
             .any(|w| w.eq_ignore_ascii_case(b"administrator"));
-        out.push((from, end, root));
+        let via = match (shell, root) {
+            (false, _) => "osascript do script",
+            (true, true) => "osascript with administrator privileges",
+            (true, false) => "osascript do shell script",
+        };
+        out.push((from, end, via));
     }
     out
 }
