@@ -454,6 +454,8 @@ cases! {
         "top: osascript -e do shell script \"echo \\\"x\\\"\"",
     osascript_terminal_do_script: "osascript -e 'tell application \"Terminal\" to do script \"rm x\"'" =>
         "top: osascript -e tell application \"Terminal\" to do script \"rm x\" ; script[osascript do script]: rm x",
+    osascript_words_apart: "osascript -e 'doshellscript \"id\"'" =>
+        "top: osascript -e doshellscript \"id\"",
     osascript_other_words: "osascript -e 'display dialog \"do shell script\"'" =>
         "top: osascript -e display dialog \"do shell script\"",
     osascript_script_file: "osascript x.scpt 'do shell script \"id\"'" =>
