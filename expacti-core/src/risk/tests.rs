@@ -6788,6 +6788,54 @@ fn inline_code_prints_the_environment() {
     );
 }
 
+/// BigQuery's tables and datasets removed, and SQL sent through AWS's data APIs.
+#[test]
+fn bigquery_removes_and_sql_through_cloud_apis() {
+    let e = engine();
+    let api = "aws rds-data execute-statement --resource-arn x --secret-arn y --sql";
+    expect_fires(
+        &e,
+        &[
+            ("bq rm -r -f acme:analytics", "bq-remove-dataset"),
+            ("bq rm -f -t acme:analytics.events", "bq-remove"),
+            (
+                &format!("{api} \"DROP TABLE users\""),
+                "cloud-sql-destructive",
+            ),
+            (
+                &format!("{api} \"DELETE FROM users\""),
+                "cloud-sql-destructive",
+            ),
+            (
+                "aws redshift-data execute-statement --cluster-identifier c --database d --sql \"TRUNCATE events\"",
+                "cloud-sql-destructive",
+            ),
+            (
+                &format!("{api} \"DELETE FROM users WHERE id = 1\""),
+                "cloud-sql-write",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("bq ls", "bq-remove"),
+            ("bq rm -f -t acme:analytics.events", "bq-remove-dataset"),
+            (
+                &format!("{api} \"DELETE FROM users WHERE id = 1\""),
+                "cloud-sql-destructive",
+            ),
+            (&format!("{api} \"SELECT * FROM users\""), "cloud-sql-write"),
+            (
+                &format!("{api} \"SELECT * FROM users\""),
+                "cloud-sql-destructive",
+            ),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
