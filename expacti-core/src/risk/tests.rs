@@ -6836,6 +6836,56 @@ fn bigquery_removes_and_sql_through_cloud_apis() {
     );
 }
 
+/// Secrets kept by platforms and tools, printed to the terminal or the log (not when written
+/// to a file).
+#[test]
+fn platform_secrets_printed() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("heroku config -a api", "platform-secrets-print"),
+            ("netlify env:list --plain", "platform-secrets-print"),
+            ("helm get values api -a", "platform-secrets-print"),
+            (
+                "aws lambda get-function-configuration --function-name api",
+                "platform-secrets-print",
+            ),
+            (
+                "az webapp config appsettings list -n api -g rg",
+                "platform-secrets-print",
+            ),
+            ("pulumi stack output --show-secrets", "pulumi-secrets-print"),
+            ("terraform state pull", "terraform-state-print"),
+            ("terraform output -json", "terraform-sensitive-print"),
+            ("tofu show -json", "terraform-sensitive-print"),
+            ("sops -d secrets.enc.yaml", "secret-decrypt"),
+            ("gpg --decrypt secrets.gpg", "secret-decrypt"),
+            ("ansible-vault view vault.yml", "ansible-vault-decrypt"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("heroku config:set X=1 -a api", "platform-secrets-print"),
+            ("helm get notes api", "platform-secrets-print"),
+            (
+                "helm get values api -n prod > backup-values.yaml",
+                "platform-secrets-print",
+            ),
+            ("pulumi stack output", "pulumi-secrets-print"),
+            ("terraform output", "terraform-sensitive-print"),
+            ("terraform state list", "terraform-state-print"),
+            ("sops -d secrets.enc.yaml > secrets.yaml", "secret-decrypt"),
+            ("sops -e -i secrets.yaml", "secret-decrypt"),
+            ("gpg --verify x.sig", "secret-decrypt"),
+            ("ansible-vault encrypt vault.yml", "ansible-vault-decrypt"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
