@@ -6876,6 +6876,10 @@ fn platform_secrets_printed() {
             ),
             ("pulumi stack output", "pulumi-secrets-print"),
             ("terraform output", "terraform-sensitive-print"),
+            (
+                "terraform output -json > outputs.json",
+                "terraform-sensitive-print",
+            ),
             ("terraform state list", "terraform-state-print"),
             ("sops -d secrets.enc.yaml > secrets.yaml", "secret-decrypt"),
             ("sops -e -i secrets.yaml", "secret-decrypt"),
