@@ -6890,6 +6890,32 @@ fn platform_secrets_printed() {
     );
 }
 
+/// The machine's memory read directly, and more attack tools by name.
+#[test]
+fn memory_read_and_attack_tools() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("dd if=/dev/mem of=/tmp/mem bs=1M", "memory-read"),
+            ("strings /proc/kcore", "memory-read"),
+            ("cat < /proc/kcore", "memory-read"),
+            ("mitmproxy --mode transparent", "offensive-tool"),
+            ("arpspoof -i eth0 -t 10.0.0.5 10.0.0.1", "offensive-tool"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("cat /proc/meminfo", "memory-read"),
+            ("cat /proc/self/maps", "memory-read"),
+            ("dd if=/dev/zero of=x bs=1M count=1", "memory-read"),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
