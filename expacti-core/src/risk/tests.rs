@@ -6939,6 +6939,7 @@ fn system_copied_out() {
             ("rsync -a /etc/nginx/ web:/etc/nginx/", "system-copy-out"),
             ("rsync -a backup:/srv/etc /etc", "system-copy-out"),
             ("rsync -a /srv/data/ /mnt/usb/", "system-copy-out"),
+            ("rsync -a /etc /mnt/backup/etc", "system-copy-out"),
             (
                 "rsync -avz /source folder/* user@host:/dst/",
                 "system-copy-out",
