@@ -6949,6 +6949,65 @@ fn system_copied_out() {
     );
 }
 
+/// GitHub Actions: a temporary directory put on PATH through `$GITHUB_ENV`, the unsafe
+/// workflow commands, the repository's Actions permissions, and git's ownership check off.
+#[test]
+fn ci_path_unsafe_commands_and_permissions() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo \"PATH=/tmp:$PATH\" >> $GITHUB_ENV",
+                "ci-env-file-temp-path",
+            ),
+            (
+                "echo \"PATH=$PATH:/dev/shm/x\" >> \"$GITHUB_ENV\"",
+                "ci-env-file-temp-path",
+            ),
+            ("echo \"::set-env name=PATH::/tmp\"", "ci-unsafe-commands"),
+            ("echo \"::add-path::/tmp/evil\"", "ci-unsafe-commands"),
+            (
+                "echo \"ACTIONS_ALLOW_UNSECURE_COMMANDS=true\" >> $GITHUB_ENV",
+                "ci-unsafe-commands",
+            ),
+            (
+                "gh api -X PUT repos/acme/api/actions/permissions/workflow -f default_workflow_permissions=write",
+                "ci-permissions-change",
+            ),
+            (
+                "git config --global --add safe.directory '*'",
+                "git-safe-directory-all",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo \"PATH=$HOME/.local/bin:$PATH\" >> $GITHUB_ENV",
+                "ci-env-file-temp-path",
+            ),
+            ("echo \"PATH=/tmp:$PATH\"", "ci-env-file-temp-path"),
+            ("echo \"::add-mask::$X\"", "ci-unsafe-commands"),
+            (
+                "gh api repos/acme/api/actions/permissions",
+                "ci-permissions-change",
+            ),
+            (
+                "gh api -X GET repos/acme/api/actions/permissions -f x=1",
+                "ci-permissions-change",
+            ),
+            (
+                "git config --global --add safe.directory /__w/repo/repo",
+                "git-safe-directory-all",
+            ),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
