@@ -7008,6 +7008,45 @@ fn ci_path_unsafe_commands_and_permissions() {
     );
 }
 
+/// GitOps and mesh tools' deletes, prunes, suspends and restores, and a code-loading
+/// variable set on a workload.
+#[test]
+fn gitops_and_workload_variables() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("argocd app delete api --cascade", "gitops-destructive"),
+            ("istioctl x uninstall --purge -y", "gitops-destructive"),
+            ("velero backup delete --all --confirm", "gitops-destructive"),
+            ("flux uninstall --silent", "gitops-destructive"),
+            ("argocd app sync api --prune", "gitops-prune-sync"),
+            ("flux suspend kustomization --all", "gitops-suspend"),
+            ("velero restore create --from-backup old", "velero-restore"),
+            (
+                "kubectl set env deploy/api LD_PRELOAD=/tmp/x.so",
+                "kubectl-env-exec-variable",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("argocd app list", "gitops-destructive"),
+            ("argocd app sync api", "gitops-prune-sync"),
+            ("flux reconcile kustomization app", "gitops-suspend"),
+            ("velero backup create daily", "gitops-destructive"),
+            ("istioctl analyze", "gitops-destructive"),
+            (
+                "kubectl set env deploy/api LOG_LEVEL=debug",
+                "kubectl-env-exec-variable",
+            ),
+        ],
+        false,
+    );
+}
+
 /// A DELETE of one resource is not a DELETE of everything a wildcard names.
 #[test]
 fn http_delete_of_one_resource() {
