@@ -7008,10 +7008,9 @@ fn ci_path_unsafe_commands_and_permissions() {
     );
 }
 
-/// GitOps and mesh tools' deletes, prunes, suspends and restores, and a code-loading
-/// variable set on a workload.
+/// GitOps and mesh tools' deletes, prunes, suspends and restores.
 #[test]
-fn gitops_and_workload_variables() {
+fn gitops_deletes_prunes_and_restores() {
     let e = engine();
     expect_fires(
         &e,
@@ -7023,10 +7022,6 @@ fn gitops_and_workload_variables() {
             ("argocd app sync api --prune", "gitops-prune-sync"),
             ("flux suspend kustomization --all", "gitops-suspend"),
             ("velero restore create --from-backup old", "velero-restore"),
-            (
-                "kubectl set env deploy/api LD_PRELOAD=/tmp/x.so",
-                "kubectl-env-exec-variable",
-            ),
         ],
         true,
     );
@@ -7038,10 +7033,6 @@ fn gitops_and_workload_variables() {
             ("flux reconcile kustomization app", "gitops-suspend"),
             ("velero backup create daily", "gitops-destructive"),
             ("istioctl analyze", "gitops-destructive"),
-            (
-                "kubectl set env deploy/api LOG_LEVEL=debug",
-                "kubectl-env-exec-variable",
-            ),
         ],
         false,
     );
