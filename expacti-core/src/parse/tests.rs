@@ -460,6 +460,8 @@ cases! {
         "top: osascript -e display dialog \"do shell script\"",
     osascript_script_file: "osascript x.scpt 'do shell script \"id\"'" =>
         "top: osascript x.scpt do shell script \"id\"",
+    python_two_shell_outs: "python3 -c 'import os; os.system(\"rm a\"); os.system(\"rm b\")'" =>
+        "top: python3 -c import os; os.system(\"rm a\"); os.system(\"rm b\") ; script[python system]: rm a ; script[python system]: rm b",
     python_os_system: "python3 -c 'import os; os.system(\"rm x\")'" =>
         "top: python3 -c import os; os.system(\"rm x\") ; script[python system]: rm x",
     python_subprocess_run: "python3 -c 'import subprocess; subprocess.run(\"rm x\", shell=True)'" =>

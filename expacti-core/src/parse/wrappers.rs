@@ -2486,19 +2486,29 @@ fn applescript_shell(argv: &[Word]) -> Runs {
         if w.is_dynamic() || argv[k - 1].literal() != Some("-e") {
             continue;
         }
-        for (start, end, via) in do_shell_scripts(w.text.as_bytes()) {
-            if out.len() >= 16 {
-                break;
-            }
-            out.push(Runs::ScriptSlice {
-                word: k,
-                start,
-                end,
-                via,
-            });
-        }
+        push_script_slices(&mut out, k, do_shell_scripts(w.text.as_bytes()));
     }
     Runs::from_list(out)
+}
+
+/// A script slice of word `word` for each `(start, end, via)`, while `out` holds fewer than
+/// 16 runs.
+fn push_script_slices(
+    out: &mut Vec<Runs>,
+    word: usize,
+    slices: impl IntoIterator<Item = (usize, usize, &'static str)>,
+) {
+    for (start, end, via) in slices {
+        if out.len() >= 16 {
+            break;
+        }
+        out.push(Runs::ScriptSlice {
+            word,
+            start,
+            end,
+            via,
+        });
+    }
 }
 
 /// The ranges of the string literals that follow `do shell script` or `do script` in
@@ -2628,17 +2638,13 @@ fn interpreter_shell_outs(argv: &[Word], name: &str) -> Runs {
         let Some(w) = argv.get(k).filter(|w| !w.is_dynamic()) else {
             continue;
         };
-        for (start, end) in shell_out_literals(w.text.as_bytes(), name) {
-            if out.len() >= 16 {
-                break;
-            }
-            out.push(Runs::ScriptSlice {
-                word: k,
-                start,
-                end,
-                via,
-            });
-        }
+        push_script_slices(
+            &mut out,
+            k,
+            shell_out_literals(w.text.as_bytes(), name)
+                .into_iter()
+                .map(|(start, end)| (start, end, via)),
+        );
         for ranges in argv_call_lists(w.text.as_bytes()) {
             if out.len() >= 16 {
                 break;

@@ -1408,26 +1408,13 @@ fn needle_index(runs: &[(String, usize)]) -> Option<(Needles, Vec<SignalSet>)> {
 
 /// The longest run of literal characters of a glob (an escaped character is a literal).
 pub(crate) fn literal_run(g: &str) -> String {
-    let mut best = String::new();
-    let mut cur = String::new();
-    let mut chars = g.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' | '?' => {
-                if cur.len() > best.len() {
-                    best = std::mem::take(&mut cur);
-                }
-                cur.clear();
-            }
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if cur.len() > best.len() { cur } else { best }
+    // (The first of the longest.)
+    glob::literal_runs(g)
+        .into_iter()
+        .fold(
+            String::new(),
+            |best, r| if r.len() > best.len() { r } else { best },
+        )
 }
 
 impl Catalogue {

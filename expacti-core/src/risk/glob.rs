@@ -169,12 +169,9 @@ impl Matcher {
     }
 }
 
-/// The literal runs of `pat` (the text between its wildcards, escapes resolved), longest
-/// first, at most four, when the longest is at least two bytes (none otherwise): a text the
-/// glob matches holds each of them. The backtracking matcher walks every start of a text; a
-/// scan for the runs rules most texts out first (`**://*:?*@**` holds `://`, `:` and `@`: a
-/// URL without `@` is decided by three scans).
-fn runs(pat: &str) -> Vec<String> {
+/// The literal runs of `pat`, in order: the text between its wildcards (`*`, `?`), escapes
+/// resolved (`\\*` is a `*` of the run; a trailing backslash is left out).
+pub(crate) fn literal_runs(pat: &str) -> Vec<String> {
     let mut runs = Vec::new();
     let mut cur = String::new();
     let mut chars = pat.chars();
@@ -196,6 +193,16 @@ fn runs(pat: &str) -> Vec<String> {
     if !cur.is_empty() {
         runs.push(cur);
     }
+    runs
+}
+
+/// The literal runs of `pat` ([`literal_runs`]), longest first, each once, at most four, when
+/// the longest is at least two bytes (none otherwise): a text the glob matches holds each of
+/// them. The backtracking matcher walks every start of a text; a scan for the runs rules most
+/// texts out first (`**://*:?*@**` holds `://`, `:` and `@`: a URL without `@` is decided by
+/// three scans).
+fn runs(pat: &str) -> Vec<String> {
+    let mut runs = literal_runs(pat);
     let mut seen = std::collections::HashSet::new();
     runs.retain(|r| seen.insert(r.clone()));
     // (Stable: runs of one length keep their order.)

@@ -2517,7 +2517,11 @@ impl<'a> PartCtx<'a> {
                     return true;
                 }
                 let dynamic = self.part.argv.get(k + 1).is_some_and(Word::is_dynamic);
-                return dynamic && !in_substitution(&w[..at.saturating_sub(from + 1)]);
+                // (`get`: an offset that is not a character boundary, which a match cannot
+                // start at, counts as expanding rather than panicking.)
+                return dynamic
+                    && w.get(..at.saturating_sub(from + 1))
+                        .is_none_or(|before| !in_substitution(before));
             }
             from = end;
         }
