@@ -2316,13 +2316,15 @@ impl<'a> PartCtx<'a> {
 
     /// True when what the part prints goes to the terminal or the job's log: neither it nor
     /// a command that wraps it sends standard output to a file or descriptor (`> f`, `&>
-    /// f`, `>&3`; not `>&2`), into a later stage of a pipe, or into a substitution.
+    /// f`, `>&3`; not `>&2`), into a substitution, or into a later stage of a pipe other
+    /// than one that prints what it reads ([`resolve::passes_through`]: `| jq .`, `| tee
+    /// f`, `| head`) and whose own output is not sent away.
     fn stdout_to_log(&self) -> bool {
         use crate::parse::{Fd, RedirectOp as Op};
         let Some(parsed) = self.parsed else {
             return false;
         };
-        let away = |p: &Part| {
+        let redirected = |p: &Part| {
             p.origin == Origin::Substitution
                 || p.redirects.iter().any(|r| {
                     let stdout = r.fd.as_ref().is_none_or(|fd| *fd == Fd::Number(1));
@@ -2331,7 +2333,12 @@ impl<'a> PartCtx<'a> {
                         && !to_log
                         && (r.op == Op::DupOut || r.writes_path() && r.op != Op::ReadWrite)
                 })
-                || parsed.parts.iter().any(|q| parsed.pipes_into(p, q))
+        };
+        let away = |p: &Part| {
+            redirected(p)
+                || parsed.parts.iter().any(|q| {
+                    parsed.pipes_into(p, q) && (!resolve::passes_through(q) || redirected(q))
+                })
         };
         !away(self.part) && !self.outer.iter().any(|p| away(p))
     }

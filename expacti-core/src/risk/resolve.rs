@@ -977,6 +977,40 @@ pub(super) fn find_roots(find: &crate::parse::Part) -> Vec<String> {
     roots
 }
 
+/// Whether a pipe stage prints what it reads, all of it, changed, or the lines it picks
+/// (`cat`, `tee f`, `head`, `grep x`, `sed …`, `jq .`): what is piped into it reaches the
+/// terminal or the log when its own output does. Not a stage that prints only a count, a
+/// name or a yes/no (`grep -c`, `grep -q`, `wc`), nor one that picks fields (`cut`, `awk`,
+/// `jq` with a filter other than `.`: `heroku config | cut -d: -f1` prints the names, and
+/// `jq -r .cluster_name.value` one value, whatever the input held).
+pub(super) fn passes_through(p: &Part) -> bool {
+    let Some(name) = p.program_name() else {
+        return false;
+    };
+    let args = || p.argv.iter().skip(1).map(|w| w.text.as_str());
+    match name {
+        "cat" | "tee" | "head" | "tail" | "less" | "more" | "sort" | "uniq" | "column" | "nl"
+        | "fold" | "fmt" | "sed" | "tr" | "paste" => true,
+        "grep" | "egrep" | "fgrep" | "rg" => !args().any(|a| {
+            matches!(
+                a,
+                "--quiet"
+                    | "--silent"
+                    | "--count"
+                    | "--files-with-matches"
+                    | "--files-without-match"
+            ) || (a.starts_with('-')
+                && !a.starts_with("--")
+                && a.bytes()
+                    .skip(1)
+                    .any(|c| matches!(c, b'q' | b'c' | b'l' | b'L')))
+        }),
+        // Only a filter that prints the whole input: none, or `.`.
+        "jq" | "yq" | "gojq" | "jaq" => args().filter(|a| !a.starts_with('-')).all(|a| a == "."),
+        _ => false,
+    }
+}
+
 /// The programs [`written_paths`] knows the saved file of.
 pub(super) const DOWNLOADERS: [&str; 4] = ["curl", "wget", "aria2c", "fetch"];
 

@@ -4290,6 +4290,36 @@ fn secret_encoded_to_log() {
         ],
         false,
     );
+    // Split apart, character by character.
+    expect_fires(
+        &e,
+        &[
+            (
+                "echo \"$GITHUB_TOKEN\" | sed 's/./& /g'",
+                "secret-split-to-log",
+            ),
+            (
+                "echo $NPM_TOKEN | sed 's/\\(.\\)/\\1 /g'",
+                "secret-split-to-log",
+            ),
+            ("echo \"$API_KEY\" | fold -w1", "secret-split-to-log"),
+            ("echo \"$API_KEY\" | fold -w 1", "secret-split-to-log"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("echo \"$TOKEN\" | sed 's/x/y/g'", "secret-split-to-log"),
+            ("echo \"$VERSION\" | sed 's/./& /g'", "secret-split-to-log"),
+            (
+                "echo \"$TOKEN\" | sed 's/./& /g' > t.txt",
+                "secret-split-to-log",
+            ),
+            ("echo \"$TOKEN\" | fold -w 80", "secret-split-to-log"),
+        ],
+        false,
+    );
 }
 
 /// A here-string's substitution is the input of the command it feeds (`bash <<< "$(curl
@@ -6089,8 +6119,11 @@ fn secret_printed_to_the_log() {
                 "echo \"$DOCKER_PASSWORD\" | docker login -u me --password-stdin",
                 "secret-printed",
             ),
-            ("sudo echo $DB_PASSWORD | tee f", "secret-printed"),
-            ("( echo \"$SECRET\" ) | cat", "secret-printed"),
+            (
+                "sudo echo $DB_PASSWORD | tee f > /dev/null",
+                "secret-printed",
+            ),
+            ("( echo \"$SECRET\" ) | wc -c", "secret-printed"),
             ("{ echo \"$SECRET\"; } > f", "secret-printed"),
             (
                 "bash -c 'echo $OPENAI_API_KEY' > /dev/null",
@@ -6885,6 +6918,130 @@ fn platform_secrets_printed() {
             ("sops -e -i secrets.yaml", "secret-decrypt"),
             ("gpg --verify x.sig", "secret-decrypt"),
             ("ansible-vault encrypt vault.yml", "ansible-vault-decrypt"),
+        ],
+        false,
+    );
+}
+
+/// What is piped into a stage that prints what it reads (`| jq .`, `| tee f`, `| head`,
+/// `| grep x`) still reaches the log; into one that prints a count, a yes/no, or fields it
+/// picks, or whose own output goes to a file, it does not.
+#[test]
+fn secrets_printed_through_a_filter() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("terraform output -json | jq .", "terraform-sensitive-print"),
+            ("terraform output -json | jq", "terraform-sensitive-print"),
+            (
+                "terraform output -json | tee out.json",
+                "terraform-sensitive-print",
+            ),
+            ("echo \"$API_KEY\" | tee /dev/stderr", "secret-printed"),
+            ("echo \"$TOKEN\" | cat", "secret-printed"),
+            ("heroku config | grep DATABASE", "platform-secrets-print"),
+            (
+                "heroku config | grep -i db | sort",
+                "platform-secrets-print",
+            ),
+            ("helm get values api | head -n 20", "platform-secrets-print"),
+            ("sops -d s.enc.yaml | sed 's/^/  /'", "secret-decrypt"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "terraform output -json | jq -r .cluster_name.value",
+                "terraform-sensitive-print",
+            ),
+            (
+                "terraform output -json | jq . > out.json",
+                "terraform-sensitive-print",
+            ),
+            (
+                "terraform output -json | tee out.json > /dev/null",
+                "terraform-sensitive-print",
+            ),
+            ("echo \"$TOKEN\" | wc -c", "secret-printed"),
+            ("echo \"$TOKEN\" | grep -q .", "secret-printed"),
+            ("heroku config | grep -c DATABASE", "platform-secrets-print"),
+            ("heroku config | grep -il db", "platform-secrets-print"),
+            ("heroku config | cut -d: -f1", "platform-secrets-print"),
+            ("heroku config | grep db | wc -l", "platform-secrets-print"),
+            ("sops -d s.enc.yaml | kubectl apply -f -", "secret-decrypt"),
+        ],
+        false,
+    );
+}
+
+/// A whole configuration store emptied (etcd holds a Kubernetes cluster's state), and SQL
+/// that drops what a role owns, columns, sequences and row security policies.
+#[test]
+fn config_store_emptied_and_sql_objects_dropped() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("etcdctl del --prefix \"\"", "kv-store-delete-all"),
+            ("etcdctl del '' --prefix", "kv-store-delete-all"),
+            ("etcdctl del --from-key ''", "kv-store-delete-all"),
+            ("etcdctl del / --prefix", "kv-store-delete-all"),
+            ("consul kv delete -recurse", "kv-store-delete-all-consul"),
+            ("consul kv delete -recurse ''", "kv-store-delete-all-consul"),
+            ("psql -c 'DROP OWNED BY app CASCADE'", "sql-destructive"),
+            (
+                "psql -c 'ALTER TABLE users DROP COLUMN email'",
+                "sql-destructive",
+            ),
+            ("psql -c 'DROP SEQUENCE s'", "sql-destructive"),
+            ("psql -c 'DROP POLICY p ON users'", "sql-destructive"),
+            ("psql -c 'DROP MATERIALIZED VIEW m'", "sql-destructive"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("etcdctl del /registry/pods --prefix", "kv-store-delete-all"),
+            ("etcdctl del ''", "kv-store-delete-all"),
+            ("etcdctl get '' --prefix", "kv-store-delete-all"),
+            (
+                "consul kv delete -recurse app/config",
+                "kv-store-delete-all-consul",
+            ),
+            ("consul kv delete app/x", "kv-store-delete-all-consul"),
+            ("consul kv get -recurse", "kv-store-delete-all-consul"),
+            ("psql -c 'DROP TABLESPACE t'", "sql-destructive"),
+            ("psql -c 'SELECT drop_typed FROM t'", "sql-destructive"),
+        ],
+        false,
+    );
+}
+
+/// `KEYS *` blocks a Redis server while it walks every key; `SCAN` and narrower patterns do
+/// not count.
+#[test]
+fn redis_keys_everything() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("redis-cli KEYS '*'", "redis-keys-all"),
+            ("redis-cli -h cache keys \"*\"", "redis-keys-all"),
+            ("valkey-cli KEYS * ", "redis-keys-all"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("redis-cli KEYS 'user:*'", "redis-keys-all"),
+            ("redis-cli --scan", "redis-keys-all"),
+            ("redis-cli GET keys", "redis-keys-all"),
+            ("redis-cli SCAN 0 MATCH '*'", "redis-keys-all"),
         ],
         false,
     );
