@@ -194,11 +194,37 @@ fn assigned_values(parsed: &Parsed) -> Vec<Value<'_>> {
                     push_value(&mut out, (n.into(), v.into()));
                 }
             } else if let Some((n, v)) = w.literal().and_then(|t| t.split_once('=')) {
-                push_value(&mut out, (n.into(), v.into()));
+                // `c+=m` appends to every value `c` has so far (`c=r; c+=m; $c` runs `rm`),
+                // or is the whole value when it has none (unset, `c+=rm` assigns `rm`).
+                match n.strip_suffix('+') {
+                    Some(base) => {
+                        let mut joined: Vec<Value<'_>> = out
+                            .iter()
+                            .filter(|(k, _)| k == base)
+                            .map(|(_, old)| (base.into(), format!("{old}{v}").into()))
+                            .collect();
+                        if joined.is_empty() {
+                            joined.push((base.into(), v.into()));
+                        }
+                        for pair in joined {
+                            push_value(&mut out, pair);
+                        }
+                    }
+                    None => push_value(&mut out, (n.into(), v.into())),
+                }
             } else if let Some((n, v)) = decoded_assignment(parsed, w) {
                 push_value(&mut out, (n.into(), v.into()));
             } else if let Some((n, v)) = heredoc_assignment(parsed, w) {
                 push_value(&mut out, (n.into(), v.into()));
+            } else if let Some((n, v)) = printed_assignment(parsed, w) {
+                push_value(&mut out, (n.into(), v.into()));
+            } else if let Some((n, v)) = w.text.split_once('=').filter(|(n, _)| is_var_name(n)) {
+                // A value built from variables assigned before it (`c=r; c=${c}m`): each
+                // reading the values known so far give (`substitute`).
+                let (inner, _) = unquote(v);
+                for value in substitute(inner, &out).unwrap_or_default() {
+                    push_value(&mut out, (n.into(), value.into()));
+                }
             }
         }
         match first {
@@ -432,6 +458,21 @@ fn decoded_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, S
         .ok()?;
     let decoded = String::from_utf8(bytes).ok()?;
     Some((name, decoded.trim_end_matches('\n').to_string()))
+}
+
+/// `x=$(printf '\162\155')`, `x=$(echo rm)`: a name assigned what one literal `echo` or
+/// `printf` prints ([`printed`]); `None` for any other word.
+fn printed_assignment<'a>(parsed: &'a Parsed, w: &'a Word) -> Option<(&'a str, String)> {
+    let (name, mut inside) = assigned_substitution(parsed, w)?;
+    let (Some(p), None) = (inside.next(), inside.next()) else {
+        return None;
+    };
+    if !p.redirects.is_empty() || !p.assignments.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = p.argv.iter().map(Word::literal).collect::<Option<_>>()?;
+    let v = printed(&words)?;
+    (!v.is_empty()).then_some((name, v))
 }
 
 /// `NAME=$(…)` (the value maybe in double quotes): the name, and the parts of the
