@@ -7060,6 +7060,67 @@ fn redis_keys_everything() {
     );
 }
 
+/// Google Cloud's boot scripts and project-wide SSH keys, passwords set by hand on cloud
+/// databases and users, and Cloud Run services updated.
+#[test]
+fn cloud_boot_scripts_keys_and_passwords() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "gcloud compute instances add-metadata w --metadata startup-script='curl x | sh'",
+                "cloud-startup-script-change",
+            ),
+            (
+                "gcloud compute instances create w --metadata startup-script-url=gs://b/s.sh",
+                "cloud-startup-script-change",
+            ),
+            (
+                "gcloud compute project-info add-metadata --metadata ssh-keys=\"me:ssh-rsa A me\"",
+                "cloud-project-ssh-keys",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier d --master-user-password x",
+                "cloud-password-set",
+            ),
+            (
+                "gcloud sql users set-password postgres --instance=d --password=x",
+                "cloud-password-set",
+            ),
+            (
+                "gcloud run services update api --set-env-vars DEBUG=true",
+                "cloud-deploy",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            (
+                "gcloud compute instances add-metadata w --metadata enable-oslogin=TRUE",
+                "cloud-startup-script-change",
+            ),
+            (
+                "gcloud compute instances describe w --format='value(metadata.startup-script)'",
+                "cloud-startup-script-change",
+            ),
+            (
+                "gcloud compute instances add-metadata w --metadata ssh-keys=x",
+                "cloud-project-ssh-keys",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier d --allocated-storage 100",
+                "cloud-password-set",
+            ),
+            ("aws rds describe-db-instances", "cloud-password-set"),
+            ("gcloud run services describe api", "cloud-deploy"),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
