@@ -7121,6 +7121,72 @@ fn cloud_boot_scripts_keys_and_passwords() {
     );
 }
 
+/// A project's deploy or teardown script run through its task runner or a shell, pruning
+/// applies, and databases dropped by Ecto, Entity Framework and golang-migrate.
+#[test]
+fn deploy_scripts_prunes_and_more_migration_resets() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("make deploy ENV=prod", "project-deploy-script"),
+            ("npm run deploy:prod", "project-deploy-script"),
+            ("yarn sls:deploy", "project-deploy-script"),
+            ("pnpm run deploy", "project-deploy-script"),
+            ("just teardown", "project-deploy-script"),
+            ("bash ./scripts/deploy.sh", "project-deploy-script"),
+            ("sh infra/deploy-prod.sh", "project-deploy-script"),
+            (
+                "./scripts/deploy.sh production",
+                "project-deploy-script-run",
+            ),
+            (
+                "kubectl apply --prune -l app=api -f k8s/",
+                "kubectl-apply-prune",
+            ),
+            ("mix ecto.drop", "migration-reset-more"),
+            ("mix ecto.reset", "migration-reset-more"),
+            ("dotnet ef database drop --force", "migration-reset-more"),
+            (
+                "migrate -path db -database \"$DB\" down -all",
+                "migration-reset-more",
+            ),
+            (
+                "migrate -path db -database \"$DB\" drop -f",
+                "migration-reset-more",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("make test", "project-deploy-script"),
+            ("npm run build", "project-deploy-script"),
+            ("bash -n deploy.sh", "project-deploy-script"),
+            ("shellcheck deploy.sh", "project-deploy-script"),
+            ("cat scripts/deploy.sh", "project-deploy-script"),
+            (
+                "bash scripts/test-deploy-config.sh",
+                "project-deploy-script",
+            ),
+            ("kubectl apply -f k8s/", "kubectl-apply-prune"),
+            ("mix ecto.migrate", "migration-reset-more"),
+            ("mix test", "migration-reset-more"),
+            ("dotnet ef database update", "migration-reset-more"),
+            (
+                "migrate -path db -database \"$DB\" down 1",
+                "migration-reset-more",
+            ),
+            (
+                "migrate -path db -database \"$DB\" up",
+                "migration-reset-more",
+            ),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
