@@ -924,9 +924,33 @@ pub(crate) struct SignalHead {
     /// When the condition has `flags`, the bits of its first group: a part can only satisfy
     /// it if it has one of that group's flags.
     pub flags: Option<FlagBits>,
+    /// When every alternative of the condition's `sub` has a word that fixes the first two
+    /// bytes of the positional word it matches (a literal, or a literal prefix, of two bytes
+    /// or more): the [`start_pair_bit`]s of those pairs, one word an alternative. A part none
+    /// of whose positional words starts with one of them satisfies no alternative (`npm run
+    /// build` has no word `de…` for `run deploy`). All ones: no such test.
+    pub sub_pairs: u64,
 }
 
 impl SignalHead {
+    /// The [`SignalHead::sub_pairs`] of a condition.
+    fn sub_pairs(c: &Cond) -> u64 {
+        let mut bits = 0;
+        for alt in &c.sub_m {
+            let fixed = alt.iter().rev().find_map(|m| match m {
+                glob::Matcher::Exact(l) | glob::Matcher::Prefix(l, _) if l.len() >= 2 => {
+                    Some([l.as_bytes()[0], l.as_bytes()[1]])
+                }
+                _ => None,
+            });
+            match fixed {
+                Some(p) => bits |= start_pair_bit(p),
+                None => return u64::MAX,
+            }
+        }
+        if bits == 0 { u64::MAX } else { bits }
+    }
+
     /// False when the part (its flag bits) cannot satisfy the condition.
     pub(crate) fn may_hold(&self, flag_bits: impl FnOnce() -> (u128, u64)) -> bool {
         !self.off
@@ -934,6 +958,14 @@ impl SignalHead {
                 let (shorts, longs) = flag_bits();
                 f.may_hold(shorts, longs)
             })
+    }
+
+    /// False when the part cannot satisfy the condition's `sub`: `pairs` are the start
+    /// pairs of its positional words with bit 0 set (so that a condition without the test,
+    /// all ones, always passes it; a pair on bit 0 only loses the test, never a match).
+    #[inline]
+    pub(crate) fn sub_may_hold(&self, pairs: u64) -> bool {
+        self.sub_pairs & pairs != 0
     }
 }
 
@@ -1564,6 +1596,7 @@ impl Catalogue {
             .map(|s| SignalHead {
                 off: s.disabled,
                 flags: s.cond.flags.first().map(|g| g.bits),
+                sub_pairs: SignalHead::sub_pairs(&s.cond),
             })
             .collect();
         let mut wild: Vec<(String, usize)> = Vec::new();

@@ -1067,9 +1067,16 @@ impl RiskEngine {
         } else {
             self.candidates(ctx, &mut cands)
         };
+        // (The reference without indexes reads no start pairs either.)
+        let pairs = if unindexed {
+            u64::MAX
+        } else {
+            ctx.positional_pairs | 1
+        };
         let mut base: u8 = 0;
         for si in cands.iter() {
-            if !cat.heads[si].may_hold(|| ctx.flag_bits()) {
+            let head = &cat.heads[si];
+            if !head.sub_may_hold(pairs) || !head.may_hold(|| ctx.flag_bits()) {
                 continue;
             }
             let s = &cat.signals[si];

@@ -123,6 +123,59 @@ fn opaque_is_at_least_medium_with_a_reason() {
     assert!(r.reasons.iter().any(|x| x.signal == "opaque"));
 }
 
+/// A signal whose `sub` words fix the start of the words they match is passed over on parts
+/// with no such word (the head's start-pair test); every other kind of word leaves the test
+/// off, so that the signal is still tried (a suffix fixes the end, not the start).
+#[test]
+fn sub_start_pairs_filter_only_what_cannot_match() {
+    let e = engine_with(
+        r#"
+[[signal]]
+id = "tool-literal"
+score = 60
+reason = "x"
+program = ["tool"]
+sub = ["up prod", "up live-*"]
+
+[[signal]]
+id = "tool-suffix"
+score = 60
+reason = "x"
+program = ["tool"]
+sub = ["up *-prod"]
+
+[[signal]]
+id = "tool-mixed"
+score = 60
+reason = "x"
+program = ["tool"]
+sub = ["down prod", "*-api"]
+"#,
+    )
+    .unwrap();
+    expect_fires(
+        &e,
+        &[
+            ("tool up prod", "tool-literal"),
+            ("tool up live-eu", "tool-literal"),
+            ("tool up api-prod", "tool-suffix"),
+            ("tool x-api", "tool-mixed"),
+            ("tool down prod", "tool-mixed"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("tool up staging", "tool-literal"),
+            ("tool up Prod", "tool-literal"),
+            ("tool up api-staging", "tool-suffix"),
+            ("tool down api", "tool-mixed"),
+        ],
+        false,
+    );
+}
+
 #[test]
 fn policy_can_add_signals_change_levels_and_markers() {
     let extra = CatalogueSpec::from_toml(
@@ -7130,12 +7183,12 @@ fn deploy_scripts_prunes_and_more_migration_resets() {
         &e,
         &[
             ("make deploy ENV=prod", "project-deploy-script"),
-            ("npm run deploy:prod", "project-deploy-script"),
-            ("yarn sls:deploy", "project-deploy-script"),
-            ("pnpm run deploy", "project-deploy-script"),
+            ("npm run deploy:prod", "project-deploy-script-npm"),
+            ("yarn run deploy-storybook", "project-deploy-script-npm"),
+            ("pnpm run deploy", "project-deploy-script-npm"),
             ("just teardown", "project-deploy-script"),
-            ("bash ./scripts/deploy.sh", "project-deploy-script"),
-            ("sh infra/deploy-prod.sh", "project-deploy-script"),
+            ("bash ./scripts/deploy.sh", "project-deploy-script-shell"),
+            ("sh infra/deploy-prod.sh", "project-deploy-script-shell"),
             (
                 "./scripts/deploy.sh production",
                 "project-deploy-script-run",
@@ -7162,8 +7215,8 @@ fn deploy_scripts_prunes_and_more_migration_resets() {
         &e,
         &[
             ("make test", "project-deploy-script"),
-            ("npm run build", "project-deploy-script"),
-            ("bash -n deploy.sh", "project-deploy-script"),
+            ("npm run build", "project-deploy-script-npm"),
+            ("bash -n deploy.sh", "project-deploy-script-shell"),
             ("shellcheck deploy.sh", "project-deploy-script"),
             ("cat scripts/deploy.sh", "project-deploy-script"),
             (
