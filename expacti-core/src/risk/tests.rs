@@ -7240,6 +7240,35 @@ fn deploy_scripts_prunes_and_more_migration_resets() {
     );
 }
 
+/// autossh's forwards are ssh's; `visudo -c` and `passwd -S` only read.
+#[test]
+fn autossh_forwards_and_read_only_account_tools() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "autossh -M 0 -R 2222:localhost:22 me@x.example",
+                "ssh-reverse-tunnel",
+            ),
+            ("autossh -M 0 -N -L 5432:db:5432 bastion", "ssh-tunnel"),
+            ("visudo -f /etc/sudoers.d/x", "user-admin"),
+            ("passwd -d root", "user-admin"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("autossh -M 0 -L 5432:db:5432 bastion", "ssh-reverse-tunnel"),
+            ("visudo -c", "user-admin"),
+            ("visudo -cf /etc/sudoers.d/x", "user-admin"),
+            ("passwd -S root", "user-admin"),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
