@@ -7269,6 +7269,55 @@ fn autossh_forwards_and_read_only_account_tools() {
     );
 }
 
+/// A host disk given to a container, and the user's credentials mounted into one.
+#[test]
+fn containers_given_disks_and_credentials() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("docker run --device /dev/sda alpine", "container-escape"),
+            (
+                "podman run --device /dev/nvme0n1 alpine",
+                "container-escape",
+            ),
+            (
+                "docker run -v ~/.ssh:/root/.ssh alpine",
+                "container-mounts-credentials",
+            ),
+            (
+                "docker run -v $HOME/.aws:/root/.aws amazon/aws-cli s3 ls",
+                "container-mounts-credentials",
+            ),
+            (
+                "docker run -v \"$HOME/.kube:/root/.kube:ro\" bitnami/kubectl get pods",
+                "container-mounts-credentials",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("docker run --device /dev/snd alpine", "container-escape"),
+            ("docker run alpine ls /dev", "container-escape"),
+            (
+                "docker run -v ~/.cache:/cache alpine",
+                "container-mounts-credentials",
+            ),
+            (
+                "docker run -v ./src:/src alpine",
+                "container-mounts-credentials",
+            ),
+            (
+                "docker cp ~/.ssh/config api:/tmp/",
+                "container-mounts-credentials",
+            ),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
