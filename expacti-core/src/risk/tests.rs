@@ -7223,6 +7223,8 @@ fn deploy_scripts_prunes_and_more_migration_resets() {
         &e,
         &[
             ("make test", "project-deploy-script"),
+            ("make deploy-check", "project-deploy-script"),
+            ("npm run deploy:dry-run", "project-deploy-script-npm"),
             ("npm run build", "project-deploy-script-npm"),
             ("bash -n deploy.sh", "project-deploy-script-shell"),
             ("shellcheck deploy.sh", "project-deploy-script"),
