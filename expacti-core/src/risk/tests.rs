@@ -7073,6 +7073,7 @@ fn config_store_emptied_and_sql_objects_dropped() {
             ("psql -c 'DROP SEQUENCE s'", "sql-destructive"),
             ("psql -c 'DROP POLICY p ON users'", "sql-destructive"),
             ("psql -c 'DROP MATERIALIZED VIEW m'", "sql-destructive"),
+            ("psql -c 'DROP TABLESPACE t'", "sql-destructive"),
         ],
         true,
     );
@@ -7088,7 +7089,7 @@ fn config_store_emptied_and_sql_objects_dropped() {
             ),
             ("consul kv delete app/x", "kv-store-delete-all-consul"),
             ("consul kv get -recurse", "kv-store-delete-all-consul"),
-            ("psql -c 'DROP TABLESPACE t'", "sql-destructive"),
+            ("psql -c 'SELECT 1 AS drop_table'", "sql-destructive"),
             ("psql -c 'SELECT drop_typed FROM t'", "sql-destructive"),
         ],
         false,
