@@ -7329,6 +7329,48 @@ fn containers_given_disks_and_credentials() {
     );
 }
 
+/// Secret files copied out of containers, kubectl plugins installed, and OS Login turned off.
+#[test]
+fn container_secret_copies_plugins_and_os_login() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            ("docker cp api:/etc/shadow .", "container-secret-copy"),
+            ("docker cp api:/app/.env ./env", "container-secret-copy"),
+            (
+                "podman cp api:/var/run/secrets/kubernetes.io/serviceaccount/token .",
+                "container-secret-copy",
+            ),
+            ("kubectl krew install ctx", "kubectl-plugin-install"),
+            (
+                "gcloud compute instances add-metadata w --metadata enable-oslogin=FALSE",
+                "cloud-os-login-off",
+            ),
+            (
+                "gcloud compute project-info add-metadata --metadata block-project-ssh-keys=false",
+                "cloud-os-login-off",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("docker cp ./dist api:/app", "container-secret-copy"),
+            ("docker cp api:/app/logs .", "container-secret-copy"),
+            ("docker cp ./.env api:/app/.env", "container-secret-copy"),
+            ("kubectl krew list", "kubectl-plugin-install"),
+            ("kubectl install x", "kubectl-plugin-install"),
+            (
+                "gcloud compute instances add-metadata w --metadata enable-oslogin=TRUE",
+                "cloud-os-login-off",
+            ),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
