@@ -7371,6 +7371,48 @@ fn container_secret_copies_plugins_and_os_login() {
     );
 }
 
+/// A hosted service's configuration values removed, and SQL run through Cloudflare's D1.
+#[test]
+fn platform_config_removed_and_d1_sql() {
+    let e = engine();
+    expect_fires(
+        &e,
+        &[
+            (
+                "vercel env rm DATABASE_URL production --yes",
+                "platform-config-removed",
+            ),
+            (
+                "heroku config:unset DATABASE_URL -a api",
+                "platform-config-removed",
+            ),
+            (
+                "doppler secrets delete DB_PASSWORD --yes",
+                "platform-config-removed",
+            ),
+            ("railway down", "platform-config-removed"),
+            (
+                "wrangler d1 execute db --command \"DROP TABLE users\"",
+                "sql-destructive",
+            ),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("vercel env ls", "platform-config-removed"),
+            ("heroku config:set X=1 -a api", "platform-config-removed"),
+            ("railway up", "platform-config-removed"),
+            (
+                "wrangler d1 execute db --command 'SELECT 1'",
+                "sql-destructive",
+            ),
+        ],
+        false,
+    );
+}
+
 /// The machine's memory read directly, and more attack tools by name.
 #[test]
 fn memory_read_and_attack_tools() {
