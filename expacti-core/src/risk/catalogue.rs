@@ -235,6 +235,10 @@ pub struct RawSpec {
     /// compared byte for byte although the regex ignores case): text every match holds.
     #[serde(default)]
     pub requires: Option<String>,
+    /// More literal text the command must contain as well (looked for only in a command that
+    /// holds `requires`): `requires = "@"` and `also_requires = "://"` for a URL's user.
+    #[serde(default)]
+    pub also_requires: Option<String>,
     /// True: tried only on a command the parser could not read at all (no parts, only a
     /// reason it is opaque), such as PowerShell typed where a POSIX shell is gated.
     #[serde(default)]
@@ -789,6 +793,8 @@ pub(crate) struct Raw {
     pub regex: Regex,
     /// Text the command must hold for the regex to be worth running.
     pub requires: Option<Box<[u8]>>,
+    /// More text the command must hold ([`RawSpec::also_requires`]).
+    pub also: Option<Box<[u8]>>,
     /// Tried only when the parser read no part of the command ([`RawSpec::unparsed`]).
     pub unparsed: bool,
 }
@@ -803,6 +809,14 @@ impl Raw {
         };
         memchr::memchr_iter(first, src)
             .any(|i| src.get(i + 1..).is_some_and(|t| t.starts_with(rest)))
+            && self.also_in(src)
+    }
+
+    /// Whether `src` holds the signal's [`Raw::also`] text (true when it has none).
+    pub(crate) fn also_in(&self, src: &[u8]) -> bool {
+        self.also
+            .as_deref()
+            .is_none_or(|a| memchr::memmem::find(src, a).is_some())
     }
 }
 
@@ -1520,6 +1534,11 @@ impl Catalogue {
                 reason: r.reason.clone(),
                 regex: re,
                 requires: r.requires.as_deref().map(|q| q.as_bytes().into()),
+                also: r
+                    .also_requires
+                    .as_deref()
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.as_bytes().into()),
                 unparsed: r.unparsed,
             });
         }
@@ -1544,7 +1563,7 @@ impl Catalogue {
             let (c, rest) = (src[i], &src[i + 1..]);
             for (k, r) in self.raw.iter().enumerate() {
                 if let Some((&f, want)) = r.requires.as_deref().and_then(<[u8]>::split_first) {
-                    if f == c && rest.starts_with(want) {
+                    if f == c && found & 1 << k == 0 && rest.starts_with(want) && r.also_in(src) {
                         found |= 1 << k;
                     }
                 }
