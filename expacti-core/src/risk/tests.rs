@@ -7629,7 +7629,8 @@ fn fifteenth_pass_cloud_and_urls() {
 /// Fifteenth pass, later batches: database sessions ended or tables locked, binary logs
 /// purged, audit rows deleted, consumer offsets moved; deploy tools; GitHub's
 /// stop-commands; remote kustomizations; ARP entries, exposed services and ports, umask;
-/// downloads unpacked into /usr/local, cloned code installed, CLI and editor extensions.
+/// downloads unpacked into /usr/local, cloned code installed, CLI and editor extensions;
+/// browsers' password stores, system proxies, capability searches, remote login.
 #[test]
 fn fifteenth_pass_databases_and_exposure() {
     let e = engine();
@@ -7749,6 +7750,48 @@ fn fifteenth_pass_databases_and_exposure() {
             ),
             ("gh extension list", "gh-extension-install"),
             ("code --list-extensions", "editor-extension-install"),
+        ],
+        false,
+    );
+    // Browsers' password stores, system proxies, capability searches, remote login.
+    expect_fires(
+        &e,
+        &[
+            (
+                "cat \"$HOME/Library/Application Support/Google/Chrome/Default/Login Data\"",
+                "secret-file",
+            ),
+            (
+                "cp ~/.mozilla/firefox/x.default/key4.db /tmp/",
+                "secret-file",
+            ),
+            (
+                "firefox_decrypt ~/.mozilla/firefox/x.default",
+                "offensive-tool",
+            ),
+            (
+                "networksetup -setwebproxy Wi-Fi 1.2.3.4 8080",
+                "proxy-config-system",
+            ),
+            (
+                "gsettings set org.gnome.system.proxy mode manual",
+                "proxy-config-system",
+            ),
+            ("getcap -r / 2>/dev/null", "capabilities-search"),
+            ("systemsetup -setremotelogin on", "remote-login-on"),
+        ],
+        true,
+    );
+    expect_fires(
+        &e,
+        &[
+            ("ls ~/Library/Cookies", "secret-file"),
+            (
+                "gsettings get org.gnome.system.proxy mode",
+                "proxy-config-system",
+            ),
+            ("getcap /usr/bin/ping", "capabilities-search"),
+            ("systemsetup -setremotelogin off", "remote-login-on"),
         ],
         false,
     );
