@@ -7662,6 +7662,60 @@ fn fifteenth_pass_archives_inside_and_script_words() {
     }
 }
 
+/// Fifteenth pass: a configuration store read out whole, and images deleted from registries.
+#[test]
+fn fifteenth_pass_stores_read_and_images_deleted() {
+    let e = engine();
+    for (cmd, id, want) in [
+        ("etcdctl get / --prefix", "kv-store-read-all", true),
+        (
+            "kubectl exec -n kube-system etcd-0 -- etcdctl get \"\" --prefix",
+            "kv-store-read-all",
+            true,
+        ),
+        (
+            "etcdctl get /registry/secrets --prefix",
+            "kv-store-read-all",
+            true,
+        ),
+        (
+            "etcdctl get / --prefix --keys-only",
+            "kv-store-read-all",
+            false,
+        ),
+        ("etcdctl get /app/config", "kv-store-read-all", false),
+        ("consul kv export", "kv-store-read-all-consul", true),
+        (
+            "consul kv get app/config",
+            "kv-store-read-all-consul",
+            false,
+        ),
+        (
+            "crane delete ghcr.io/acme/api:v1",
+            "registry-image-delete",
+            true,
+        ),
+        (
+            "skopeo delete docker://ghcr.io/acme/api:v1",
+            "registry-image-delete",
+            true,
+        ),
+        (
+            "regctl tag delete ghcr.io/acme/api:v1",
+            "registry-image-delete",
+            true,
+        ),
+        ("crane ls ghcr.io/acme/api", "registry-image-delete", false),
+        (
+            "skopeo inspect docker://ghcr.io/acme/api:v1",
+            "registry-image-delete",
+            false,
+        ),
+    ] {
+        assert_eq!(fires(&e, cmd, id), want, "{cmd}: {id}");
+    }
+}
+
 /// Fifteenth pass, later batches: database sessions ended or tables locked, binary logs
 /// purged, audit rows deleted, consumer offsets moved; deploy tools; GitHub's
 /// stop-commands; remote kustomizations; ARP entries, exposed services and ports, umask;
