@@ -800,27 +800,29 @@ pub(crate) struct Raw {
 }
 
 impl Raw {
-    /// Whether the regex is worth running on `src`: it holds the required text. (Its first
-    /// byte found with `memchr`, then compared: commands are short, and a substring searcher
-    /// spent more setting up than this spends finding.)
+    /// Whether the regex is worth running on `src`: it holds the required text, and then the
+    /// second one when there is one. (Without a required text, always: as
+    /// [`Catalogue::raw_candidates`] has it.)
     pub(crate) fn may_match(&self, src: &[u8]) -> bool {
-        let Some((&first, rest)) = self.requires.as_deref().and_then(<[u8]>::split_first) else {
-            return true;
-        };
-        memchr::memchr_iter(first, src)
-            .any(|i| src.get(i + 1..).is_some_and(|t| t.starts_with(rest)))
-            && self.also_in(src)
+        match self.requires.as_deref() {
+            Some(r) if !r.is_empty() => holds(src, r) && self.also_in(src),
+            _ => true,
+        }
     }
 
-    /// Whether `src` holds the signal's [`Raw::also`] text (true when it has none). (Found
-    /// as `requires` is: `memmem` spent more building its searcher than this finding.)
+    /// Whether `src` holds the signal's [`Raw::also`] text (true when it has none).
     pub(crate) fn also_in(&self, src: &[u8]) -> bool {
-        let Some((&first, rest)) = self.also.as_deref().and_then(<[u8]>::split_first) else {
-            return true;
-        };
-        memchr::memchr_iter(first, src)
-            .any(|i| src.get(i + 1..).is_some_and(|t| t.starts_with(rest)))
+        self.also.as_deref().is_none_or(|a| holds(src, a))
     }
+}
+
+/// Whether `src` holds `text`: its first byte found with `memchr`, then compared (commands
+/// are short, and a substring searcher spent more setting up than this spends finding).
+fn holds(src: &[u8], text: &[u8]) -> bool {
+    let Some((&first, rest)) = text.split_first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, src).any(|i| src.get(i + 1..).is_some_and(|t| t.starts_with(rest)))
 }
 
 /// The compiled catalogue with an index from program names to the signals that need them.
