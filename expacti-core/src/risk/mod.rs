@@ -1948,31 +1948,86 @@ fn render_compose(template: &catalogue::Template, a: &Part, b: &Part) -> String 
     out
 }
 
-/// A word's text for matching: static words as they are; dynamic words without quotes and
-/// with `$HOME`/`${HOME}` written as `~`.
+/// A word's text for matching: static words as they are; dynamic words with their quoting
+/// removed the way the shell removes it (quotes, and backslashes outside single quotes) and
+/// with `$HOME`/`${HOME}` written as `~`. An escaped `$` or backquote keeps its backslash, so
+/// that `\$HOME` (the literal text) is not taken for the home directory.
 fn norm(w: &Word) -> Cow<'_, str> {
     if !w.is_dynamic() {
         return lexical_path(w.text.as_str());
     }
     let t = w.text.as_str();
     let b = t.as_bytes();
-    if !b.iter().any(|c| matches!(c, b'"' | b'\'')) && !glob::contains(b, b"HOME") {
+    if memchr::memchr3(b'"', b'\'', b'\\', b).is_none() && !glob::contains(b, b"HOME") {
         return Cow::Borrowed(t);
     }
-    // The runs between quote bytes, found with memchr (a `str::split` on chars decodes
-    // every character).
-    let mut unquoted = String::with_capacity(t.len());
-    let mut from = 0;
-    for i in memchr::memchr2_iter(b'"', b'\'', b) {
-        unquoted.push_str(t.get(from..i).unwrap_or_default());
-        from = i + 1;
-    }
-    unquoted.push_str(t.get(from..).unwrap_or_default());
-    let t = unquoted;
+    let t = unquote(t);
     if !glob::contains(t.as_bytes(), b"HOME") {
         return Cow::Owned(t);
     }
     Cow::Owned(home_as_tilde(&t))
+}
+
+/// A dynamic word's source text without its quoting: `'…'` and `"…"` lose their quotes, a
+/// backslash outside quotes escapes the next byte (and with a newline continues the line), a
+/// backslash in double quotes escapes only `"`, `\\` and a newline. `$'…'` is read as
+/// single quotes (its escapes are rare in paths). `\$` and `` \` `` stay as they are: the
+/// expansion they would start is not one.
+fn unquote(t: &str) -> String {
+    let b = t.as_bytes();
+    let mut out = String::with_capacity(t.len());
+    // Runs of ordinary bytes are copied whole (every byte looked at below is ASCII, so each
+    // run ends on a character boundary).
+    let mut from = 0;
+    let mut single = false;
+    let mut double = false;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'"', b'\'', b'\\', b.get(i..).unwrap_or_default()) {
+        let at = i + k;
+        let c = b[at];
+        i = at + 1;
+        let keep = match c {
+            b'\'' if single => {
+                single = false;
+                0
+            }
+            b'\'' if !double => {
+                single = true;
+                // `$'…'`: the `$` goes with the quote.
+                usize::from(b.get(at.wrapping_sub(1)) == Some(&b'$') && at > from)
+            }
+            b'"' if !single => {
+                double = !double;
+                0
+            }
+            b'\\' if !single => match b.get(i) {
+                Some(b'\n') => {
+                    i += 1;
+                    0
+                }
+                // `\$`, `` \` ``: kept whole.
+                Some(b'$' | b'`') => {
+                    i += 1;
+                    out.push_str(t.get(from..i).unwrap_or_default());
+                    from = i;
+                    continue;
+                }
+                // The escaped byte is taken as it is (and not as a quote).
+                Some(&n) if !double || matches!(n, b'"' | b'\\') => {
+                    out.push_str(t.get(from..at).unwrap_or_default());
+                    from = i;
+                    i += 1;
+                    continue;
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        out.push_str(t.get(from..at - keep).unwrap_or_default());
+        from = i;
+    }
+    out.push_str(t.get(from..).unwrap_or_default());
+    out
 }
 
 /// `t` with each expansion of `HOME` written as `~`: `$HOME` (not `$HOME_DIR`), `${HOME}`,
@@ -1985,7 +2040,10 @@ fn home_as_tilde(t: &str) -> String {
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        let len = if let Some(r) = after.strip_prefix("$HOME") {
+        // `\$HOME` (see [`unquote`]) is the literal text.
+        let len = if out.ends_with('\\') {
+            None
+        } else if let Some(r) = after.strip_prefix("$HOME") {
             // `$HOME_DIR` is another variable.
             let more = r
                 .bytes()
