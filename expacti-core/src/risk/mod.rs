@@ -1958,7 +1958,8 @@ fn norm(w: &Word) -> Cow<'_, str> {
     }
     let t = w.text.as_str();
     let b = t.as_bytes();
-    if memchr::memchr3(b'"', b'\'', b'\\', b).is_none() && !glob::contains(b, b"HOME") {
+    // (Words are short: a plain loop, where `memchr3`'s setup cost more than the search.)
+    if !b.iter().any(|c| matches!(c, b'"' | b'\'' | b'\\')) && !glob::contains(b, b"HOME") {
         return Cow::Borrowed(t);
     }
     let t = unquote(t);
@@ -1982,7 +1983,12 @@ fn unquote(t: &str) -> String {
     let mut single = false;
     let mut double = false;
     let mut i = 0;
-    while let Some(k) = memchr::memchr3(b'"', b'\'', b'\\', b.get(i..).unwrap_or_default()) {
+    while let Some(k) = b
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|c| matches!(c, b'"' | b'\'' | b'\\'))
+    {
         let at = i + k;
         let c = b[at];
         i = at + 1;
