@@ -7831,6 +7831,22 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
                 "systemctl-default-target",
             ),
             (
+                "python scripts/deploy_glue_jobs.py --environment prod",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python scripts/run_migrations.py --environment dev",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "node scripts/deploy-contracts.js --network mainnet",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "ruby script/rollback.rb",
+                "project-deploy-script-interpreter",
+            ),
+            (
                 r"cat ~/Library/Application\ Support/Google/Chrome/Default/Login\ Data",
                 "secret-file",
             ),
@@ -7871,6 +7887,30 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
             ("strace ls", "process-attach"),
             ("perf stat -p 1", "process-attach"),
             ("systemctl get-default", "systemctl-default-target"),
+            (
+                "python pipelines/deployment/register_model.py --run-id=1",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python -m pytest tests/deploy/test_x.py",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python tests/deploy_test.py",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python deploy.py --dry-run",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python x.py --config deploy.yaml",
+                "project-deploy-script-interpreter",
+            ),
+            (
+                "python scripts/backup_database.py --environment prod",
+                "project-deploy-script-interpreter",
+            ),
             // An escaped `$` is not an expansion: a directory literally named `$HOME`.
             (r"rm -rf \$HOME/x", "rm-recursive-system"),
         ],
