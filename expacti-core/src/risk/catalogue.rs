@@ -1184,6 +1184,8 @@ pub(crate) struct ProgramIndex {
     pub args_needles: Option<Needles>,
     /// For each needle of `args_needles`, the signals with an `args` glob whose longest
     /// literal run it is: a part none of whose words holds it matches none of their globs.
+    /// When there are `generic_needles`, `args_needles` holds them too, with their signals
+    /// here: a word of this program's parts is then searched once, not once for each set.
     pub args_needle_signals: Vec<SignalSet>,
     /// Signals by the literal first word of one of their `sub` alternatives.
     pub by_first: HashMap<String, SignalSet, glob::FastHash>,
@@ -1711,34 +1713,16 @@ impl Catalogue {
         self.generic_wild = None;
         self.generic_needles = None;
         self.generic_needle_signals.clear();
-        for (p, runs) in prog_args {
-            let signals: std::collections::BTreeSet<usize> = runs.iter().map(|r| r.1).collect();
-            if signals.len() < ARGS_INDEXED {
-                continue;
-            }
-            let Some(idx) = self.by_program.get_mut(&p) else {
-                continue;
-            };
-            let Some((set, by_needle)) = needle_index(&runs) else {
-                continue;
-            };
-            idx.args_needles = Some(set);
-            idx.args_needle_signals = by_needle;
-            let mut rest = SignalSet::default();
-            for i in idx.nosub.iter().filter(|i| !signals.contains(i)) {
-                rest.insert(i);
-            }
-            idx.nosub = rest;
-        }
         (self.redirect_needles, self.redirect_needle_signals) = match needle_index(&targets) {
             Some((set, signals)) => (Some(set), signals),
             None => (None, Vec::new()),
         };
+        let generic_runs: Vec<(String, usize)> =
+            wild.iter().map(|(g, i)| (literal_run(g), *i)).collect();
         if !wild.is_empty() {
-            let runs: Vec<(String, usize)> =
-                wild.iter().map(|(g, i)| (literal_run(g), *i)).collect();
+            let runs = &generic_runs;
             self.generic_needle_min = runs.iter().map(|(r, _)| r.len()).min().unwrap_or(0);
-            if let Some((set, signals)) = needle_index(&runs) {
+            if let Some((set, signals)) = needle_index(runs) {
                 self.generic_needles = Some(set);
                 self.generic_needle_signals = signals;
             } else {
@@ -1759,6 +1743,32 @@ impl Catalogue {
                     Err(_) => self.generic_other.extend(wild.iter().map(|&(_, i)| (i, 0))),
                 }
             }
+        }
+        for (p, runs) in prog_args {
+            let signals: std::collections::BTreeSet<usize> = runs.iter().map(|r| r.1).collect();
+            if signals.len() < ARGS_INDEXED {
+                continue;
+            }
+            let Some(idx) = self.by_program.get_mut(&p) else {
+                continue;
+            };
+            // The generic wildcard globs' runs go into the same set, so that one scan of a
+            // word finds both (see `ProgramIndex::args_needle_signals`).
+            let all: Vec<(String, usize)> = if self.generic_needles.is_some() {
+                runs.iter().chain(&generic_runs).cloned().collect()
+            } else {
+                runs
+            };
+            let Some((set, by_needle)) = needle_index(&all) else {
+                continue;
+            };
+            idx.args_needles = Some(set);
+            idx.args_needle_signals = by_needle;
+            let mut rest = SignalSet::default();
+            for i in idx.nosub.iter().filter(|i| !signals.contains(i)) {
+                rest.insert(i);
+            }
+            idx.nosub = rest;
         }
         self.modifier_floor = self
             .modifiers

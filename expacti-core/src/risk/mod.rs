@@ -1138,8 +1138,12 @@ impl RiskEngine {
     /// and never decides. Returns the part's features ([`part_gates`]).
     fn candidates(&self, ctx: &PartCtx<'_>, out: &mut catalogue::SignalSet) -> u8 {
         let cat = &self.cat;
+        // Whether the program's argument scan below also found the generic globs' runs in
+        // each word: its set holds them whenever there are `generic_needles`.
+        let mut generic_found = false;
         if let Some(name) = ctx.name.as_deref() {
             if let Some(pi) = ctx.prog {
+                generic_found = pi.args_needles.is_some();
                 out.union(&pi.nosub);
                 if let Some(n) = &pi.args_needles {
                     for w in &ctx.args {
@@ -1192,7 +1196,7 @@ impl RiskEngine {
                 // globs' own set then decides, on words and values.)
                 if t.len() >= cat.generic_needle_min {
                     match (&cat.generic_needles, &cat.generic_wild) {
-                        (Some(_), _) if is_value => {}
+                        (Some(_), _) if is_value || generic_found => {}
                         (Some(n), _) => n.each_in(t.as_bytes(), |k| {
                             if let Some(v) = cat.generic_needle_signals.get(k) {
                                 out.union(v);

@@ -250,6 +250,11 @@ args = ["*q*"]
     assert!(fires("ls q1"));
     assert!(fires("cat aqua"));
     assert!(!fires("ls x"));
+    // A program whose argument globs have their own needle set (`npm`): that set holds the
+    // generic runs only when there are generic needles, so here the regex set still decides.
+    assert!(e.cat.by_program["npm"].args_needles.is_some());
+    assert!(fires("npm run q1"));
+    assert!(fires("npm install aqua"));
     // The built-in wildcard globs go the same way: they still fire, as without the index.
     for cmd in [
         "cat ~/.ssh/id_rsa",
