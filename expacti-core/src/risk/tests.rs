@@ -7862,6 +7862,26 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
             ("echo x > ~/.local/bin/git", "write-into-user-path"),
             ("direnv allow .", "direnv-allow"),
             (
+                "heroku pg:psql -a api-prod -c 'DELETE FROM sessions'",
+                "cloud-sql-destructive",
+            ),
+            (
+                "az postgres flexible-server execute -n db -q 'DROP TABLE users'",
+                "cloud-sql-destructive",
+            ),
+            (
+                "turso db shell prod 'DELETE FROM users'",
+                "cloud-sql-destructive",
+            ),
+            (
+                "pscale shell db main --execute 'DROP TABLE users'",
+                "cloud-sql-destructive",
+            ),
+            (
+                "heroku pg:psql -a api -c 'UPDATE users SET admin=true'",
+                "cloud-sql-write",
+            ),
+            (
                 r"cat ~/Library/Application\ Support/Google/Chrome/Default/Login\ Data",
                 "secret-file",
             ),
@@ -7923,6 +7943,13 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
                 "write-into-user-path",
             ),
             ("direnv status", "direnv-allow"),
+            ("heroku pg:psql -c 'SELECT 1'", "cloud-sql-write"),
+            ("heroku pg:psql -a api-prod", "cloud-sql-destructive"),
+            ("heroku run rails db:migrate", "cloud-sql-write"),
+            (
+                "turso db shell prod 'SELECT * FROM users'",
+                "cloud-sql-write",
+            ),
             ("direnv deny", "direnv-allow"),
             (
                 "python deploy.py --dry-run",
