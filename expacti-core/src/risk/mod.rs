@@ -1975,9 +1975,9 @@ fn norm(w: &Word) -> Cow<'_, str> {
 
 /// A dynamic word's source text without its quoting: `'…'` and `"…"` lose their quotes, a
 /// backslash outside quotes escapes the next byte (and with a newline continues the line), a
-/// backslash in double quotes escapes only `"`, `\\` and a newline. `$'…'` is read as
-/// single quotes (its escapes are rare in paths). `\$` and `` \` `` stay as they are: the
-/// expansion they would start is not one.
+/// backslash in double quotes escapes only `"`, `\`, a newline, `$` and `` ` ``. `$'…'` is
+/// read as single quotes (its escapes are rare in paths). `\$` and `` \` `` stay as they are,
+/// backslash included: the expansion they would start is not one.
 fn unquote(t: &str) -> String {
     let b = t.as_bytes();
     let mut out = String::with_capacity(t.len());
