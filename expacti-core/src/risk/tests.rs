@@ -7862,6 +7862,10 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
             ("echo x > ~/.local/bin/git", "write-into-user-path"),
             ("direnv allow .", "direnv-allow"),
             (
+                "pwsh -File deploy.ps1 -Environment prod",
+                "project-deploy-script-interpreter",
+            ),
+            (
                 "heroku pg:psql -a api-prod -c 'DELETE FROM sessions'",
                 "cloud-sql-destructive",
             ),
