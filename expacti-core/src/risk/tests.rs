@@ -7861,6 +7861,16 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
             ),
             ("echo x > ~/.local/bin/git", "write-into-user-path"),
             ("direnv allow .", "direnv-allow"),
+            ("etcdctl snapshot save /tmp/etcd.db", "kv-store-snapshot"),
+            (
+                "az storage account keys list -n acmestore",
+                "cloud-keys-print",
+            ),
+            ("az cosmosdb keys list -n db -g rg", "cloud-keys-print"),
+            (
+                "elasticsearch-reset-password -u elastic",
+                "search-password-reset",
+            ),
             (
                 "pwsh -File deploy.ps1 -Environment prod",
                 "project-deploy-script-interpreter",
@@ -7947,6 +7957,12 @@ fn sixteenth_pass_secrets_builds_and_hosts() {
                 "write-into-user-path",
             ),
             ("direnv status", "direnv-allow"),
+            ("etcdctl snapshot status /tmp/etcd.db", "kv-store-snapshot"),
+            ("az storage account list", "cloud-keys-print"),
+            (
+                "az storage account keys renew -n a --key primary",
+                "cloud-keys-print",
+            ),
             ("heroku pg:psql -c 'SELECT 1'", "cloud-sql-write"),
             ("heroku pg:psql -a api-prod", "cloud-sql-destructive"),
             ("heroku run rails db:migrate", "cloud-sql-write"),
